@@ -1,0 +1,524 @@
+"""The certledger application: commands and queries over the event store.
+
+Commands take primitives and an Actor (operator + office), load aggregates, let them
+check the rules, and save every touched aggregate in one atomic save. Queries return
+read views (ledger.views), never aggregates.
+
+Storage is the library's: SQLite by default, PostgreSQL or in-memory by configuration
+(PERSISTENCE_MODULE and friends), with the library's cipher when CIPHER_KEY is set.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+
+from ledger.blobs import BlobState, BlobStore
+from ledger.domain import (
+    CATALOG_ID,
+    Catalog,
+    CatalogVersion,
+    Certificate,
+    Document,
+    HandoverKind,
+    Proof,
+    ProofKind,
+    Replacement,
+    RequestKind,
+    RequestStage,
+    ServiceRequest,
+    certificate_id,
+    proof_id,
+    request_id,
+)
+from ledger.errors import AlreadyExists, Conflict, InvalidInput, NotFound, RuleViolation
+from ledger.handover import parse_handover
+from ledger.reference import authority, default_catalog, policy
+from ledger.values import CertificateData, Family, parse_text
+from ledger.views import (
+    AuthorityView,
+    CertificateView,
+    EventView,
+    EvidenceView,
+    ProofView,
+    RequestView,
+    Step,
+    WhereView,
+)
+from ledger.workdays import add_working_days
+
+CHINA = ZoneInfo("Asia/Shanghai")
+PROOF_PREFIXES = tuple(f"{k.prefix}-" for k in ProofKind)
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who acts: an operator of an issuing office (a 4-digit authority code)."""
+
+    operator: str
+    office: str
+
+    def __post_init__(self) -> None:
+        parse_text(self.operator, "operator", max_len=50)
+        authority(self.office, field="office")
+
+
+class CertLedger(Application[UUID]):
+    name = "certledger"
+    log_section_size = 1000
+
+    def __init__(self, env: Mapping[str, str] | None = None, *, blobs: BlobStore | None = None,
+                 clock: Callable[[], datetime] | None = None) -> None:
+        super().__init__(env)
+        self.blobs = blobs
+        self._clock = clock or (lambda: datetime.now(UTC))
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    # ----------------------------------------------------------------- helpers
+    def now(self) -> datetime:
+        return self._clock()
+
+    def today(self) -> date:
+        return self.now().astimezone(CHINA).date()
+
+    def _save(self, *aggregates: Aggregate | None, duplicate: str | None = None) -> None:
+        try:
+            self.save(*aggregates)
+        except IntegrityError:
+            if duplicate:
+                raise AlreadyExists(duplicate) from None
+            raise Conflict("another writer changed the same record first; nothing was written, "
+                           "look again and retry") from None
+
+    def _get(self, aggregate_id: UUID, what: str) -> Any:
+        try:
+            return self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"no {what}") from None
+
+    def _editions(self, number: str) -> list[Certificate]:
+        """Every edition of a certificate number, oldest first."""
+        number = number.strip().upper()
+        first: Certificate = self._get(certificate_id(number, 1), f"certificate numbered {number}")
+        editions = [first]
+        while editions[-1].superseded is not None:
+            editions.append(self._get(editions[-1].superseded["by"], "successor edition"))
+        return editions
+
+    def _current(self, number: str) -> Certificate:
+        return self._editions(number)[-1]
+
+    def _proof(self, number: str) -> Proof:
+        return self._get(proof_id(number.strip().upper()), f"proof numbered {number}")  # type: ignore[no-any-return]
+
+    def _request(self, number: str) -> ServiceRequest:
+        return self._get(request_id(number.strip().upper()), f"service request numbered {number}")  # type: ignore[no-any-return]
+
+    def _document(self, number: str) -> Document:
+        text = number.strip().upper()
+        if text.startswith(PROOF_PREFIXES):
+            return self._proof(text)
+        return self._current(text)
+
+    def _catalog(self) -> Catalog:
+        try:
+            return self.repository.get(CATALOG_ID)  # type: ignore[no-any-return]
+        except AggregateNotFoundError:
+            raise RuleViolation("catalog-missing",
+                                "no occupation catalog is loaded: run certledger init or catalog load") from None
+
+    # ---------------------------------------------------------------- catalog
+    def load_catalog(self, actor: Actor, content: Mapping[str, Any]) -> str:
+        """Load a catalog version ({"version", "title", "occupations"}); returns the version."""
+        version = parse_text(content.get("version"), "version", max_len=40)
+        occupations = content.get("occupations")
+        if not isinstance(occupations, list) or not all(isinstance(o, str) for o in occupations):
+            raise InvalidInput("occupations", "a list of occupation names")
+        digest = hashlib.sha256(json.dumps(sorted(occupations), ensure_ascii=False).encode()).hexdigest()
+        try:
+            catalog: Catalog = self.repository.get(CATALOG_ID)
+        except AggregateNotFoundError:
+            catalog = Catalog.start()
+        catalog.load(version, str(content.get("title") or ""), occupations, digest, actor.operator,
+                     actor.office, self.now())
+        self._save(catalog)
+        return version
+
+    def ensure_default_catalog(self, actor: Actor) -> str | None:
+        """Load the shipped catalog if none is loaded; returns its version if loaded now."""
+        try:
+            self.repository.get(CATALOG_ID)
+            return None
+        except AggregateNotFoundError:
+            return self.load_catalog(actor, default_catalog())
+
+    def catalog(self) -> CatalogVersion:
+        return self._catalog().current_version()
+
+    # ------------------------------------------------------------------ issue
+    def issue(self, actor: Actor, fields: Mapping[str, Any]) -> CertificateView:
+        data = parse_certificate_for(actor, fields)
+        cert = Certificate.issue(data, actor.operator, actor.office, self.now())
+        self._save(cert, duplicate=f"certificate {data.number} is already issued")
+        return certificate_view(cert)
+
+    def import_many(self, actor: Actor, datas: Sequence[CertificateData], source: str,
+                    on_built: Callable[[int], None] | None = None) -> int:
+        """Record many validated issuances in ONE atomic save: a whole import file, or nothing."""
+        at = self.now()
+        certs = []
+        for i, data in enumerate(datas):
+            certs.append(Certificate.import_record(data, source, actor.operator, actor.office, at))
+            if on_built is not None and i % 1000 == 999:
+                on_built(1000)
+        try:
+            self.save(*certs)
+        except IntegrityError:
+            taken = [d.number for d in datas if self._exists(certificate_id(d.number, 1))]
+            shown = ", ".join(taken[:5]) + (f" (+{len(taken) - 5} more)" if len(taken) > 5 else "")
+            raise AlreadyExists(f"already issued, nothing imported: {shown or 'a concurrent writer'}") from None
+        return len(certs)
+
+    def _exists(self, aggregate_id: UUID) -> bool:
+        return bool(self.recorder.select_events(aggregate_id, limit=1))
+
+    # --------------------------------------------------- reissue and exchange
+    def reissue(self, actor: Actor, number: str, request: str | None = None) -> CertificateView:
+        return self._replace(actor, number, Replacement.LOST, None, request)
+
+    def exchange(self, actor: Actor, number: str, request: str | None = None) -> CertificateView:
+        return self._replace(actor, number, Replacement.OVERSEAS, None, request)
+
+    def correct(self, actor: Actor, number: str, changes: Mapping[str, str],
+                request: str | None = None) -> CertificateView:
+        return self._replace(actor, number, Replacement.CORRECTION, changes, request)
+
+    def _replace(self, actor: Actor, number: str, reason: Replacement, changes: Mapping[str, str] | None,
+                 request: str | None) -> CertificateView:
+        old = self._current(number)
+        catalog = self.catalog()
+        new = old.replace(reason, catalog, actor.operator, actor.office, self.now(), corrections=changes)
+        req = self._complete_request(actor, request, old.number, new.number, (
+            RequestKind.REISSUE if reason is Replacement.LOST else
+            RequestKind.EXCHANGE if reason is Replacement.OVERSEAS else RequestKind.CORRECT,))
+        self._save(old, new, req)
+        return certificate_view(new, editions=new.edition)
+
+    # ------------------------------------------------------------------ proofs
+    def prove(self, actor: Actor, number: str, kind: ProofKind, reason: str = "lost",
+              request: str | None = None) -> ProofView:
+        cert = self._current(number)
+        if kind is ProofKind.SCORE_PASS and request:
+            pending = self._request(request)
+            if pending.certificate_number != cert.number or pending.stage in (
+                    RequestStage.REJECTED, RequestStage.COMPLETED, RequestStage.DELIVERED):
+                raise RuleViolation("score-pass-needs-pending-reissue",
+                                    f"request {request} is not a pending request for {cert.number}")
+        proof = cert.prove(kind, reason, self.catalog(), actor.operator, actor.office, self.now(),
+                           request_number=request if kind is ProofKind.SCORE_PASS else None)
+        older = [self._proof(p["number"]) for p in cert.proofs[:-1] if p["kind"] == kind.value]
+        for previous in older:
+            previous.supersede(proof, actor.operator, actor.office, self.now())
+        req = None
+        if kind is not ProofKind.SCORE_PASS:
+            req = self._complete_request(actor, request, cert.number, proof.number, (
+                RequestKind.PROOF, RequestKind.QUALIFICATION))
+        self._save(cert, proof, *older, req)
+        return proof_view(proof)
+
+    # --------------------------------------------------------------- handover
+    def hand_over(self, actor: Actor, numbers: Sequence[str], kind: HandoverKind, details: Mapping[str, Any],
+                  evidence: Sequence[tuple[str, Path]] = ()) -> list[WhereView]:
+        if not numbers:
+            raise InvalidInput("numbers", "name at least one document")
+        if len(set(numbers)) != len(numbers):
+            raise InvalidInput("numbers", "names a document twice")
+        documents = [self._document(n) for n in numbers]
+        parsed = parse_handover(kind, details, [d.data for d in documents], [k for k, _ in evidence])
+        for path in (p for _, p in evidence):
+            if not Path(path).is_file():
+                raise InvalidInput("evidence", f"no such file: {path}")
+        if self.blobs is None and evidence:
+            raise InvalidInput("evidence", "no attachment store is configured")
+        for doc in documents:  # every rule before any file is stored
+            doc.check_may_hand_over(actor.office)
+        attached = [{"kind": k, "sha256": self.blobs.put_file(p), "name": Path(p).name}  # type: ignore[union-attr]
+                    for k, p in evidence]
+        at = self.now()
+        for doc in documents:
+            doc.hand_over(kind, parsed, attached, actor.operator, actor.office, at)
+        self._save(*documents)
+        return [self._where(doc) for doc in documents]
+
+    # -------------------------------------------------------------- revocation
+    def revoke(self, actor: Actor, number: str, reason: str) -> CertificateView | ProofView:
+        doc = self._document(number)
+        doc.revoke(reason, actor.operator, actor.office, self.now())
+        self._save(doc)
+        return certificate_view(doc) if isinstance(doc, Certificate) else proof_view(doc)  # type: ignore[arg-type]
+
+    # -------------------------------------------------------- service requests
+    def apply(self, actor: Actor, kind: RequestKind, certificate_number: str, applicant: str,
+              channel: str = "window", applied_on: date | None = None) -> RequestView:
+        cert = self._current(certificate_number)
+        if cert.data.authority != actor.office:
+            raise RuleViolation("issuing-authority-only",
+                                f"certificate {cert.number} was issued by {cert.data.authority}: "
+                                "apply there (谁发证谁负责)")
+        if channel not in ("window", "online", "mail"):
+            raise InvalidInput("channel", "window, online or mail")
+        on = applied_on or self.today()
+        due = add_working_days(on, policy(actor.office[:2]).time_limits["accept"])
+        number = f"SQ-{actor.office}-{on:%Y%m%d}-{secrets.token_hex(3).upper()}"
+        req = ServiceRequest.apply(number, kind, cert.number, actor.office,
+                                   parse_text(applicant, "applicant", max_len=50), channel, on, due.day,
+                                   due.provisional, actor.operator, self.now())
+        self._save(req, duplicate=f"request {number} exists")
+        return request_view(req, self.today())
+
+    def accept(self, actor: Actor, number: str, on: date | None = None) -> RequestView:
+        req = self._request(number)
+        cert = self._current(req.certificate_number)
+        day = on or self.today()
+        limits = policy(actor.office[:2]).time_limits
+        span = limits["complete"]
+        if cert.data.family == Family.PROFESSIONAL and req.kind == RequestKind.REISSUE:
+            span = limits.get("complete_professional_reissue", span)
+        due = add_working_days(day, span)
+        req.accept(day, due.day, due.provisional, actor.operator, actor.office, self.now())
+        self._save(req)
+        return request_view(req, self.today())
+
+    def review(self, actor: Actor, number: str, approve: bool, reason: str = "",
+               checks: Mapping[str, bool] | None = None) -> RequestView:
+        req = self._request(number)
+        req.decide(approve, reason, checks or {c: True for c in ServiceRequest.REVIEW_CHECKS},
+                   actor.operator, actor.office, self.now())
+        self._save(req)
+        return request_view(req, self.today())
+
+    def complete(self, actor: Actor, number: str, result_number: str) -> RequestView:
+        req = self._complete_request(actor, number, None, result_number, tuple(RequestKind))
+        assert req is not None
+        self._save(req)
+        return request_view(req, self.today())
+
+    def deliver(self, actor: Actor, number: str, how: str) -> RequestView:
+        req = self._request(number)
+        req.deliver(self.today(), parse_text(how, "how", max_len=200), actor.operator, actor.office, self.now())
+        self._save(req)
+        return request_view(req, self.today())
+
+    def _complete_request(self, actor: Actor, number: str | None, certificate_number: str | None,
+                          result_number: str, kinds: tuple[RequestKind, ...]) -> ServiceRequest | None:
+        if not number:
+            return None
+        req = self._request(number)
+        if certificate_number is not None and req.certificate_number != certificate_number:
+            raise RuleViolation("request-mismatch", f"request {number} is for {req.certificate_number}")
+        if req.kind not in kinds:
+            raise RuleViolation("request-mismatch", f"request {number} asks for {req.kind}")
+        self._document(result_number)
+        day = self.today()
+        due = add_working_days(day, policy(actor.office[:2]).time_limits["deliver"])
+        req.complete(result_number.strip().upper(), day, due.day, due.provisional, actor.operator,
+                     actor.office, self.now())
+        return req
+
+    # ------------------------------------------------------------------ queries
+    def show(self, number: str) -> CertificateView | ProofView | RequestView:
+        text = number.strip().upper()
+        if text.startswith("SQ-"):
+            return request_view(self._request(text), self.today())
+        if text.startswith(PROOF_PREFIXES):
+            return proof_view(self._proof(text))
+        editions = self._editions(text)
+        return certificate_view(editions[-1], editions=len(editions))
+
+    def edition(self, number: str, edition: int) -> CertificateView:
+        cert = self._get(certificate_id(number.strip().upper(), edition), f"edition {edition} of {number}")
+        return certificate_view(cert)
+
+    def history(self, number: str) -> list[EventView]:
+        """Every event of a certificate (all editions and its proofs) or of a proof, oldest first."""
+        text = number.strip().upper()
+        if text.startswith(PROOF_PREFIXES):
+            streams = [(text, self._proof(text).id)]
+        elif text.startswith("SQ-"):
+            streams = [(text, self._request(text).id)]
+        else:
+            editions = self._editions(text)
+            streams = [(f"{text}#{c.edition}", c.id) for c in editions]
+            streams += [(p["number"], p["id"]) for c in editions for p in c.proofs]
+        out = [_event_view(label, e) for label, aggregate_id in streams for e in self.events.get(aggregate_id)]
+        return sorted(out, key=lambda v: (v.at, v.version > 1))  # a new edition before the old one's supersession
+
+    def where(self, number: str) -> WhereView:
+        return self._where(self._document(number))
+
+    def _where(self, doc: Document) -> WhereView:
+        issued = doc.issued_by  # type: ignore[attr-defined]
+        label = doc.label
+        trail = [Step(issued["at"], f"issued by {issued['office']} ({issued['operator']})")]
+        custody, location, since = "office", f"at the issuing office {authority(doc.issuing_authority).office}", \
+            issued["at"]
+        for h in doc.handovers:
+            evidence = tuple(EvidenceView(e["kind"], e["sha256"], e["name"], self._blob_state(e["sha256"]))
+                             for e in h["evidence"])
+            custody, location = _custody(h["kind"], h["details"])
+            since = h["at"]
+            trail.append(Step(h["at"], f"{HandoverKind(h['kind']).label}: {location} (by {h['operator']})",
+                              evidence))
+        if doc.revoked:
+            trail.append(Step(doc.revoked["at"], f"revoked: {doc.revoked['reason']}"))
+        return WhereView(label, doc.status, custody, location, since, tuple(trail))
+
+    def _blob_state(self, sha256: str) -> str:
+        return (self.blobs.check(sha256) if self.blobs is not None else BlobState.MISSING).value
+
+    def requests(self, open_only: bool = False) -> list[RequestView]:
+        today = self.today()
+        ids: list[UUID] = []
+        start = None
+        topic = f"{ServiceRequest.Applied.__module__}:{ServiceRequest.Applied.__qualname__}"
+        while True:
+            page = self.recorder.select_notifications(start=start, limit=1000, topics=[topic])
+            ids.extend(UUID(str(n.originator_id)) for n in page)
+            if len(page) < 1000:
+                break
+            start = page[-1].id + 1
+        views = [request_view(self.repository.get(i), today) for i in ids]
+        if open_only:
+            views = [v for v in views if v.due is not None]
+        return views
+
+    def overdue(self) -> list[RequestView]:
+        return [v for v in self.requests(open_only=True) if v.overdue]
+
+    def count_events(self) -> int:
+        return self.recorder.max_notification_id() or 0
+
+
+def parse_certificate_for(actor: Actor, fields: Mapping[str, Any]) -> CertificateData:
+    """Validate issuance fields; a professional certificate's authority defaults to the office."""
+    from ledger.values import parse_certificate
+
+    raw = dict(fields)
+    if str(raw.get("family") or "skill") == Family.PROFESSIONAL and not raw.get("authority"):
+        raw["authority"] = actor.office
+    return parse_certificate(raw)
+
+
+# ------------------------------------------------------------------- projections
+def certificate_view(cert: Certificate, editions: int | None = None) -> CertificateView:
+    return CertificateView(
+        id=cert.id, number=cert.number, edition=cert.edition, status=cert.status, data=cert.data,
+        authority=AuthorityView.of(cert.data.authority), issued_at=cert.issued_by["at"],
+        issued_by=f"{cert.issued_by['operator']} @ {cert.issued_by['office']}", remarks=tuple(cert.remarks),
+        replacement=cert.replacement_reason,
+        replaces_edition=cert.edition - 1 if cert.replaces is not None else None,
+        superseded=cert.superseded, revoked=cert.revoked, corrections=tuple(cert.corrections),
+        catalog_version=cert.catalog_version, proofs=tuple(cert.proofs), handover_count=len(cert.handovers),
+        editions=editions or cert.edition,
+    )
+
+
+def proof_view(proof: Proof) -> ProofView:
+    return ProofView(
+        id=proof.id, number=proof.number, kind_name=proof.kind, reason=proof.reason, status=proof.status,
+        certificate_number=proof.certificate_number, certificate_edition=proof.certificate_edition,
+        data=proof.data, authority=AuthorityView.of(proof.data.authority), issued_at=proof.issued_by["at"],
+        issued_by=f"{proof.issued_by['operator']} @ {proof.issued_by['office']}",
+        catalog_version=proof.catalog_version, request_number=proof.request_number,
+        superseded=proof.superseded, revoked=proof.revoked, handover_count=len(proof.handovers),
+    )
+
+
+def request_view(req: ServiceRequest, today: date) -> RequestView:
+    return RequestView(
+        number=req.number, kind=req.kind, certificate_number=req.certificate_number, office=req.office,
+        applicant=req.applicant, channel=req.channel, stage=req.stage, applied_on=req.applied_on, due=req.due,
+        provisional_due=req.provisional, overdue=req.is_overdue(today), review=req.review,
+        result_number=req.result_number, steps=tuple(req.steps),
+    )
+
+
+def _custody(kind: str, d: Mapping[str, Any]) -> tuple[str, str]:
+    if kind == HandoverKind.IN_PERSON:
+        return "holder", f"with the holder {d['recipient']} (ID {d['id_masked']} checked)"
+    if kind == HandoverKind.DELEGATE:
+        return "delegate", f"with the delegate {d['delegate']} (ID {d['id_masked']}, power of attorney)"
+    if kind == HandoverKind.MAIL:
+        return "in-transit", f"sent by {d['carrier']} {d['tracking_number']} to {d['recipient']}, {d['address']}"
+    letter = d["contact_letter"]
+    return "institution", (f"with {d['institution']} (batch {letter['batch_number']}, "
+                           f"receipt signed by {d['receipt']['signer']} on {d['receipt']['date']})")
+
+
+def _summary(event: Any) -> str:
+    name = type(event).__qualname__
+    get = event.__dict__.get
+    if name == "Certificate.Issued":
+        return f"issued edition {get('edition')}"
+    if name == "Certificate.Imported":
+        return f"issued edition 1 (imported from {get('source')})"
+    if name.startswith("Certificate.") and get("replaces") is not None:
+        text = f"edition {get('edition')}: {get('remark')}"
+        for c in get("corrections") or []:
+            old, new = c["old"], c["new"]
+            if c["field"] == "id_number":
+                old, new = "…" + str(old)[-2:], "…" + str(new)[-2:]
+            text += f"; {c['field']}: {old} -> {new}"
+        return text
+    if name == "Certificate.Superseded":
+        return f"superseded by edition {get('by_edition')} ({get('reason')})"
+    if name == "Certificate.ProofRecorded":
+        return f"{ProofKind(get('kind')).label} {get('proof_number')} recorded"
+    if name == "Proof.Recorded":
+        return (f"{ProofKind(get('kind')).label} recorded for certificate {get('certificate_number')} "
+                f"edition {get('certificate_edition')} (catalog {get('catalog_version') or '-'})")
+    if name == "Proof.Superseded":
+        return f"superseded by {get('by_number')}"
+    if name == "Document.HandedOver":
+        kind, label = get("kind"), _custody(get("kind"), get("details"))[1]
+        return f"{HandoverKind(kind).label}: {label}; evidence {len(get('evidence'))} file(s)"
+    if name == "Document.Revoked":
+        return f"revoked: {get('reason')}"
+    if name.startswith("ServiceRequest."):
+        stage = name.split(".", 1)[1].lower()
+        if stage == "reviewed":
+            return "approved" if get("approved") else f"rejected: {get('reason')}"
+        return stage + (f" -> {get('result_number')}" if get("result_number") else "")
+    return name
+
+
+def _event_view(label: str, event: Any) -> EventView:
+    at = event.__dict__.get("at") or event.timestamp
+    return EventView(label, event.originator_version, type(event).__qualname__, at,
+                     event.__dict__.get("operator", ""), event.__dict__.get("office", ""), _summary(event))

@@ -1,0 +1,129 @@
+"""Reference data shipped with the ledger: issuing authorities, province policies,
+the abolished qualifications. Loaded once, read-only."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from ledger.errors import InvalidInput, RuleViolation
+
+
+def _load(name: str) -> dict[str, Any]:
+    return json.loads(resources.files("ledger.data").joinpath(name).read_text("utf-8"))  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True, slots=True)
+class Authority:
+    """An issuing authority: digits 3-6 of a skill certificate number."""
+
+    code: str
+    province: str
+    area: str
+    office: str
+    phone: str
+    address: str
+    lookup_urls: tuple[str, ...]
+
+    @property
+    def province_code(self) -> str:
+        return self.code[:2]
+
+    @property
+    def label(self) -> str:
+        return f"{self.province}{self.area if self.code[2:] != '00' else ''} {self.office}".strip()
+
+
+@cache
+def authorities() -> dict[str, Authority]:
+    data = _load("authorities.json")["provinces"]
+    out: dict[str, Authority] = {}
+    for pcode, prov in data.items():
+        for ccode, city in prov["cities"].items():
+            code = pcode + ccode
+            out[code] = Authority(code, prov["name"], city["area"], city["office"],
+                                  city["phone"], city["address"], tuple(prov["lookup_urls"]))
+    return out
+
+
+def authority(code: str, field: str = "office") -> Authority:
+    """The authority for a 4-digit code (province + city); refuses unknown codes."""
+    table = authorities()
+    if code in table:
+        return table[code]
+    if len(code) != 4 or not code.isdigit():
+        raise InvalidInput(field, f"must be a 4-digit authority code (province + city), got {code!r}")
+    provinces = sorted({c[:2] for c in table})
+    if code[:2] not in provinces:
+        raise InvalidInput(field, f"unknown province code {code[:2]!r}; known: {', '.join(provinces)}")
+    cities = sorted(c[2:] for c in table if c[:2] == code[:2])
+    raise InvalidInput(
+        field, f"unknown city code {code[2:]!r} for province {code[:2]}; known: {', '.join(cities)}"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyRule:
+    id: str
+    applies_to: frozenset[str]
+    style: str | None
+    issued_before: date | None
+    issued_on_or_after: date | None
+    message: str
+
+    def matches(self, operation: str, style: str, issue_date: date) -> bool:
+        if operation not in self.applies_to:
+            return False
+        if self.style is not None and style != self.style:
+            return False
+        if self.issued_before is not None and not issue_date < self.issued_before:
+            return False
+        return self.issued_on_or_after is None or issue_date >= self.issued_on_or_after
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """Scope rules and time limits of one province (national rules included)."""
+
+    province: str
+    rules: tuple[PolicyRule, ...]
+    time_limits: dict[str, int]
+
+    def check(self, operation: str, style: str, issue_date: date) -> None:
+        for rule in self.rules:
+            if rule.matches(operation, style, issue_date):
+                raise RuleViolation(rule.id, rule.message)
+
+
+def _rule(raw: dict[str, Any]) -> PolicyRule:
+    when = raw.get("when", {})
+    before = when.get("issued_before")
+    after = when.get("issued_on_or_after")
+    return PolicyRule(
+        raw["id"], frozenset(raw["applies_to"]), when.get("style"),
+        date.fromisoformat(before) if before else None,
+        date.fromisoformat(after) if after else None, raw["message"],
+    )
+
+
+@cache
+def policy(province: str) -> Policy:
+    data = _load("policies.json")
+    national = data["national"]
+    own = data["provinces"].get(province, {})
+    rules = tuple(_rule(r) for r in [*national["rules"], *own.get("rules", [])])
+    limits = {**national["time_limits"], **own.get("time_limits", {})}
+    return Policy(province, rules, limits)
+
+
+@cache
+def abolished_qualifications() -> frozenset[str]:
+    return frozenset(_load("abolished.json")["qualifications"])
+
+
+def default_catalog() -> dict[str, Any]:
+    return _load("catalog-2021.json")

@@ -1,0 +1,216 @@
+"""Read views: what queries return. Plain frozen values, never aggregates.
+
+`to_dict()` gives JSON-safe output with ID numbers masked; only `reveal=True`
+(an office operator's explicit request) shows them whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from ledger.identity import mask_id
+from ledger.reference import authority
+from ledger.values import CertificateData
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def data_dict(data: CertificateData, reveal: bool = False) -> dict[str, Any]:
+    out = data.to_event()
+    if not reveal:
+        out["id_number"] = data.masked_id
+    return out
+
+
+@dataclass(frozen=True)
+class AuthorityView:
+    code: str
+    office: str
+    phone: str
+    address: str
+    province: str
+    area: str
+
+    @classmethod
+    def of(cls, code: str) -> AuthorityView:
+        a = authority(code)
+        return cls(a.code, a.office, a.phone, a.address, a.province, a.area)
+
+
+@dataclass(frozen=True)
+class CertificateView:
+    id: UUID
+    number: str
+    edition: int
+    status: str
+    data: CertificateData
+    authority: AuthorityView
+    issued_at: datetime
+    issued_by: str
+    remarks: tuple[str, ...]
+    replacement: str | None  # lost / overseas / correction, for edition > 1
+    replaces_edition: int | None
+    superseded: dict[str, Any] | None
+    revoked: dict[str, Any] | None
+    corrections: tuple[dict[str, Any], ...]
+    catalog_version: str | None
+    proofs: tuple[dict[str, Any], ...]
+    handover_count: int
+    editions: int = 1
+
+    @property
+    def kind(self) -> str:
+        return "certificate"
+
+    def to_dict(self, reveal: bool = False) -> dict[str, Any]:
+        corrections = [
+            {**c, "old": mask_id(str(c["old"])), "new": mask_id(str(c["new"]))}
+            if c["field"] == "id_number" and not reveal else c
+            for c in self.corrections
+        ]
+        return _jsonable({
+            "kind": "certificate", "id": self.id, "number": self.number, "edition": self.edition,
+            "editions": self.editions, "status": self.status, "data": data_dict(self.data, reveal),
+            "authority": self.authority.__dict__, "issued_at": self.issued_at, "issued_by": self.issued_by,
+            "remarks": list(self.remarks), "replacement": self.replacement,
+            "replaces_edition": self.replaces_edition, "superseded": self.superseded,
+            "revoked": self.revoked, "corrections": corrections, "catalog_version": self.catalog_version,
+            "proofs": list(self.proofs), "handover_count": self.handover_count,
+        })
+
+
+@dataclass(frozen=True)
+class ProofView:
+    id: UUID
+    number: str
+    kind_name: str
+    reason: str
+    status: str
+    certificate_number: str
+    certificate_edition: int
+    data: CertificateData
+    authority: AuthorityView
+    issued_at: datetime
+    issued_by: str
+    catalog_version: str | None
+    request_number: str
+    superseded: dict[str, Any] | None
+    revoked: dict[str, Any] | None
+    handover_count: int
+
+    @property
+    def kind(self) -> str:
+        return "proof"
+
+    def to_dict(self, reveal: bool = False) -> dict[str, Any]:
+        return _jsonable({
+            "kind": "proof", "id": self.id, "number": self.number, "proof_kind": self.kind_name,
+            "reason": self.reason, "status": self.status, "certificate_number": self.certificate_number,
+            "certificate_edition": self.certificate_edition, "data": data_dict(self.data, reveal),
+            "authority": self.authority.__dict__, "issued_at": self.issued_at, "issued_by": self.issued_by,
+            "catalog_version": self.catalog_version, "request_number": self.request_number,
+            "superseded": self.superseded, "revoked": self.revoked, "handover_count": self.handover_count,
+        })
+
+
+@dataclass(frozen=True)
+class EventView:
+    """One recorded event, for `history`: what happened, to which document, who, when."""
+
+    document: str
+    version: int
+    type: str
+    at: datetime
+    operator: str
+    office: str
+    summary: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return _jsonable(self.__dict__)
+
+
+@dataclass(frozen=True)
+class EvidenceView:
+    kind: str
+    sha256: str
+    name: str
+    state: str  # ok / missing / changed
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class Step:
+    at: datetime
+    what: str
+    evidence: tuple[EvidenceView, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return _jsonable({"at": self.at, "what": self.what, "evidence": [e.to_dict() for e in self.evidence]})
+
+
+@dataclass(frozen=True)
+class WhereView:
+    """Where a document is now, and how it got there."""
+
+    document: str
+    status: str
+    custody: str  # office / holder / delegate / institution / in-transit
+    location: str
+    since: datetime
+    trail: tuple[Step, ...] = field(default_factory=tuple)
+
+    @property
+    def evidence_ok(self) -> bool:
+        return all(e.state == "ok" for s in self.trail for e in s.evidence)
+
+    def to_dict(self) -> dict[str, Any]:
+        return _jsonable({"document": self.document, "status": self.status, "custody": self.custody,
+                          "location": self.location, "since": self.since, "evidence_ok": self.evidence_ok,
+                          "trail": [s.to_dict() for s in self.trail]})
+
+
+@dataclass(frozen=True)
+class RequestView:
+    number: str
+    kind: str
+    certificate_number: str
+    office: str
+    applicant: str
+    channel: str
+    stage: str
+    applied_on: date
+    due: date | None
+    provisional_due: bool
+    overdue: bool
+    review: dict[str, Any] | None
+    result_number: str | None
+    steps: tuple[dict[str, Any], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return _jsonable(self.__dict__)
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    source: str
+    rows: int
+    imported: int
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
