@@ -1,0 +1,253 @@
+"""Output and the error boundary of every command.
+
+Human output goes through rich; `--json` prints one JSON document on stdout. Errors are
+one line on stderr (with --json also a JSON object on stdout) and a documented exit code.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from cli.settings import Settings
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from ledger.views import CertificateView, EventView, ProofView, RequestView, WhereView
+
+# Exit codes, documented in the README.
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_USAGE = 2  # typer's own for bad options
+EXIT_INVALID = 3
+EXIT_REFUSED = 4
+EXIT_NOT_FOUND = 5
+EXIT_EXISTS = 6
+EXIT_CONFLICT = 7
+EXIT_IMPORT_REJECTED = 8
+EXIT_STORE = 9
+EXIT_ATTACHMENT = 10
+
+_state: dict[str, Any] = {"json": False, "overrides": {}, "settings": None}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def configure(*, json_output: bool, home: Path | None, office: str | None, operator: str | None) -> None:
+    _state["json"] = json_output
+    _state["overrides"] = {k: v for k, v in {"home": home, "office": office, "operator": operator}.items() if v}
+    _state["settings"] = None
+
+
+def settings() -> Settings:
+    if _state["settings"] is None:
+        _state["settings"] = Settings(**_state["overrides"]).with_file()
+    return _state["settings"]  # type: ignore[no-any-return]
+
+
+def reset_settings() -> None:
+    _state["settings"] = None
+
+
+def json_mode() -> bool:
+    return bool(_state["json"])
+
+
+def _exit_code(error: Exception) -> int:
+    from ledger import errors
+
+    table = [(errors.InvalidInput, EXIT_INVALID), (errors.RuleViolation, EXIT_REFUSED),
+             (errors.NotFound, EXIT_NOT_FOUND), (errors.AlreadyExists, EXIT_EXISTS),
+             (errors.Conflict, EXIT_CONFLICT), (errors.ImportRejected, EXIT_IMPORT_REJECTED),
+             (errors.AttachmentError, EXIT_ATTACHMENT)]
+    return next((code for kind, code in table if isinstance(error, kind)), EXIT_INTERNAL)
+
+
+def _fail(payload: dict[str, Any], line: str, code: int, detail: Sequence[str] = ()) -> None:
+    if json_mode():
+        print(json.dumps(payload, ensure_ascii=False))
+    print(f"error: {line}", file=sys.stderr)
+    for extra in detail:
+        print(f"  {extra}", file=sys.stderr)
+    raise SystemExit(code)
+
+
+def boundary(command: F) -> F:
+    """One translation layer per command: ledger errors -> one line + exit code, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from eventsourcing.persistence import PersistenceError
+
+        from ledger.errors import ImportRejected, LedgerError
+
+        try:
+            return command(*args, **kwargs)
+        except ImportRejected as e:
+            detail = [f"row {r}: {f}: {m}" for r, f, m in e.problems]
+            _fail(e.to_dict(), f"{e.source}: {len(e.problems)} problem(s); nothing was imported",
+                  EXIT_IMPORT_REJECTED, detail if not json_mode() else ())
+        except LedgerError as e:
+            _fail(e.to_dict(), e.message, _exit_code(e))
+        except PersistenceError as e:
+            _fail({"error": "store_unavailable", "message": str(e)},
+                  f"the event store is unavailable ({type(e).__name__}: {e})", EXIT_STORE)
+        except KeyboardInterrupt:
+            _fail({"error": "interrupted"}, "interrupted; nothing was written by the unfinished command", 130)
+        except SystemExit:
+            raise
+        except Exception as e:  # the last line of defence: one line, not a traceback
+            if os.environ.get("CERTLEDGER_DEBUG"):
+                raise
+            _fail({"error": "internal", "message": f"{type(e).__name__}: {e}"},
+                  f"internal error ({type(e).__name__}: {e}); rerun with CERTLEDGER_DEBUG=1 for details",
+                  EXIT_INTERNAL)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _console():  # type: ignore[no-untyped-def]
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+def emit(payload: Any, text: str) -> None:
+    if json_mode():
+        print(json.dumps(payload, ensure_ascii=False, default=str))
+    else:
+        _console().print(text, markup=False)
+
+
+def _pairs(title: str, rows: Sequence[tuple[str, Any]]) -> None:
+    from rich.table import Table
+
+    table = Table(title=title, show_header=False, title_justify="left", box=None, pad_edge=False)
+    table.add_column(style="bold")
+    table.add_column()
+    for key, value in rows:
+        if value not in (None, "", [], ()):
+            table.add_row(key, str(value))
+    _console().print(table)
+
+
+def _data_rows(d: dict[str, Any]) -> list[tuple[str, Any]]:
+    scores = " / ".join(str(d[k]) if d[k] is not None else "-" for k in ("theory_score", "practical_score",
+                                                                          "review_score"))
+    return [
+        ("姓名 name", d["holder_name"]), ("性别 gender", d["gender"]),
+        ("证件 ID", f"{d['id_number']} ({d['id_type']})"),
+        ("职业 occupation" if d["family"] == "skill" else "资格 qualification", d["occupation"]),
+        ("等级 level", d["level"]), ("专业 specialty", d["specialty"]),
+        ("成绩 scores (理论/操作/综合)", scores if d["family"] == "skill" else ""),
+        ("评定 result", d["result"]),
+        ("发证日期 issued" if d["family"] == "skill" else "批准日期 approved", d["issue_date"]),
+        ("style", d["style"]), ("electronic", "yes" if d["electronic"] else ""),
+    ]
+
+
+def certificate(view: CertificateView, headline: str | None = None, reveal: bool = False) -> None:
+    d = view.to_dict(reveal=reveal)
+    if json_mode():
+        print(json.dumps(d, ensure_ascii=False))
+        return
+    if headline:
+        _console().print(headline, markup=False)
+    a = d["authority"]
+    rows: list[tuple[str, Any]] = [
+        ("证书编号 number", d["number"]), ("edition", f"{d['edition']} of {d['editions']}"),
+        ("status", d["status"] + (f" (superseded by edition {d['superseded']['by_edition']}, "
+                                  f"{d['superseded']['reason']})" if d["superseded"] else "")
+         + (f" (revoked: {d['revoked']['reason']})" if d["revoked"] else "")),
+        *_data_rows(d["data"]),
+        ("发证机构 authority", f"{a['code']} {a['office']} ({a['phone']})"),
+        ("备注 remarks", "；".join(d["remarks"])),
+        ("corrections", "; ".join(f"{c['field']}: {c['old']} -> {c['new']}" for c in d["corrections"])),
+        ("catalog", d["catalog_version"]),
+        ("proofs", ", ".join(f"{p['number']} ({p['kind']})" for p in d["proofs"])),
+        ("handovers", d["handover_count"]), ("recorded", f"{d['issued_at']} by {d['issued_by']}"),
+    ]
+    _pairs(f"certificate {d['number']}", rows)
+
+
+def proof(view: ProofView, headline: str | None = None, reveal: bool = False) -> None:
+    d = view.to_dict(reveal=reveal)
+    if json_mode():
+        print(json.dumps(d, ensure_ascii=False))
+        return
+    if headline:
+        _console().print(headline, markup=False)
+    a = d["authority"]
+    rows: list[tuple[str, Any]] = [
+        ("证明编号 number", d["number"]), ("kind", d["proof_kind"]), ("reason", d["reason"]),
+        ("status", d["status"] + (f" (superseded by {d['superseded']['by_number']})" if d["superseded"] else "")
+         + (f" (revoked: {d['revoked']['reason']})" if d["revoked"] else "")),
+        ("certificate", f"{d['certificate_number']} edition {d['certificate_edition']}"),
+        *_data_rows(d["data"]),
+        ("发证机构 authority", f"{a['code']} {a['office']} ({a['phone']})"),
+        ("catalog", d["catalog_version"]), ("request", d["request_number"]),
+        ("handovers", d["handover_count"]), ("recorded", f"{d['issued_at']} by {d['issued_by']}"),
+    ]
+    _pairs(f"proof {d['number']}", rows)
+
+
+def history(events: Sequence[EventView]) -> None:
+    if json_mode():
+        print(json.dumps([e.to_dict() for e in events], ensure_ascii=False))
+        return
+    console = _console()
+    for e in events:
+        console.print(f"{e.at:%Y-%m-%d %H:%M:%S}  {e.document:<24} {e.type:<26} {e.operator} @ {e.office}  {e.summary}",
+                      markup=False)
+
+
+def where_list(views: Sequence[WhereView]) -> None:
+    if json_mode():
+        out = [v.to_dict() for v in views]
+        print(json.dumps(out[0] if len(out) == 1 else out, ensure_ascii=False))
+        return
+    console = _console()
+    for v in views:
+        console.print(f"{v.document} [{v.status}]: {v.custody}: {v.location} (since {v.since:%Y-%m-%d %H:%M})",
+                      markup=False)
+        for step in v.trail:
+            console.print(f"  {step.at:%Y-%m-%d %H:%M}  {step.what}", markup=False)
+            for e in step.evidence:
+                console.print(f"      evidence {e.kind} {e.name} sha256:{e.sha256[:16]}… {e.state}", markup=False)
+        if not v.evidence_ok:
+            console.print("  WARNING: an evidence file is missing or changed", markup=False)
+
+
+def requests(views: Sequence[RequestView], empty: str = "no requests") -> None:
+    if json_mode():
+        print(json.dumps([v.to_dict() for v in views], ensure_ascii=False))
+        return
+    if not views:
+        _console().print(empty, markup=False)
+        return
+    from rich.table import Table
+
+    table = Table("request", "kind", "certificate", "stage", "due", "applicant", box=None)
+    for v in views:
+        due = "" if v.due is None else v.due.isoformat() + (" (provisional)" if v.provisional_due else "")
+        table.add_row(v.number, v.kind, v.certificate_number, v.stage + (" OVERDUE" if v.overdue else ""), due,
+                      v.applicant)
+    _console().print(table)
+
+
+@contextmanager
+def progress() -> Iterator[Progress]:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   console=Console(stderr=True), disable=json_mode(), transient=False)
+    with bar:
+        yield bar

@@ -1,0 +1,77 @@
+"""Configuration, read once at the edge and passed in.
+
+Sources, strongest first: command-line options, CERTLEDGER_* environment variables,
+`<home>/config.json` (written by `certledger init`), defaults. The ledger never reads
+the environment itself.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CERTLEDGER_", extra="ignore")
+
+    home: Path = Path(".certledger")
+    store: Literal["sqlite", "postgres", "memory"] = "sqlite"
+    sqlite_path: Path | None = None  # default: <home>/ledger.sqlite
+    postgres_host: str = "127.0.0.1"
+    postgres_port: int = 5432
+    postgres_dbname: str = "certledger"
+    postgres_user: str = "certledger"
+    postgres_password: SecretStr = SecretStr("")
+    postgres_schema: str = ""
+    cipher_key: SecretStr | None = None  # base64 AES key: personal data encrypted at rest
+    blobs_dir: Path | None = None  # default: <home>/blobs
+    office: str | None = None
+    operator: str | None = None
+    lock_timeout: int = 10  # seconds a SQLite writer waits for another
+
+    @property
+    def config_file(self) -> Path:
+        return self.home / "config.json"
+
+    def with_file(self) -> Settings:
+        """Fill what the environment left unset from <home>/config.json."""
+        try:
+            saved = json.loads(self.config_file.read_text("utf-8"))
+        except (OSError, ValueError):
+            return self
+        unset = {k: v for k, v in saved.items() if k in type(self).model_fields and k not in self.model_fields_set}
+        return self.model_copy(update=type(self)(**unset).model_dump(include=set(unset))) if unset else self
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        env: dict[str, str] = {}
+        if self.store == "memory":
+            env["PERSISTENCE_MODULE"] = "eventsourcing.popo"
+        elif self.store == "sqlite":
+            env["PERSISTENCE_MODULE"] = "eventsourcing.sqlite"
+            env["SQLITE_DBNAME"] = str(self.sqlite_path or self.home / "ledger.sqlite")
+            env["SQLITE_LOCK_TIMEOUT"] = str(self.lock_timeout)
+        else:
+            env.update({
+                "PERSISTENCE_MODULE": "eventsourcing.postgres",
+                "POSTGRES_HOST": self.postgres_host, "POSTGRES_PORT": str(self.postgres_port),
+                "POSTGRES_DBNAME": self.postgres_dbname, "POSTGRES_USER": self.postgres_user,
+                "POSTGRES_PASSWORD": self.postgres_password.get_secret_value(),
+                "POSTGRES_LOCK_TIMEOUT": str(self.lock_timeout),
+            })
+            if self.postgres_schema:
+                env["POSTGRES_SCHEMA"] = self.postgres_schema
+        if self.cipher_key is not None and self.cipher_key.get_secret_value():
+            env["CIPHER_TOPIC"] = "eventsourcing.cryptography:AESCipher"
+            env["CIPHER_KEY"] = self.cipher_key.get_secret_value()
+            env["COMPRESSOR_TOPIC"] = "eventsourcing.compressor:ZlibCompressor"
+        return env
+
+
+@cache
+def get_settings() -> Settings:
+    return Settings().with_file()
