@@ -29,6 +29,8 @@ app.add_typer(handover_app, name="handover")
 
 Number = Annotated[str, typer.Argument(help="Certificate number (16 digits or 管理号) or proof number.")]
 RequestOpt = Annotated[str | None, typer.Option("--request", help="Service request this completes (SQ-…).")]
+ExpectOpt = Annotated[int | None, typer.Option("--expect-edition", help="Refuse (conflict) unless this edition is "
+                                               "still the current one: two clerks cannot both replace it.")]
 
 
 @app.callback()
@@ -115,17 +117,17 @@ def issue(
 # ------------------------------------------------------- reissue and exchanges
 @app.command()
 @boundary
-def reissue(number: Number, request: RequestOpt = None) -> None:
+def reissue(number: Number, request: RequestOpt = None, expect_edition: ExpectOpt = None) -> None:
     """Reissue after loss (遗失补发): same number, a remark, the old edition superseded."""
-    view = open_ledger().reissue(actor(), number, request)
+    view = open_ledger().reissue(actor(), number, request, expect_edition)
     output.certificate(view, headline=f"reissued {view.number} as edition {view.edition}")
 
 
 @app.command()
 @boundary
-def exchange(number: Number, request: RequestOpt = None) -> None:
+def exchange(number: Number, request: RequestOpt = None, expect_edition: ExpectOpt = None) -> None:
     """Exchange for overseas employment (境外就业换发)."""
-    view = open_ledger().exchange(actor(), number, request)
+    view = open_ledger().exchange(actor(), number, request, expect_edition)
     output.certificate(view, headline=f"exchanged {view.number} as edition {view.edition}")
 
 
@@ -135,6 +137,7 @@ def correct(
     number: Number,
     set_: Annotated[list[str], typer.Option("--set", help="field=value to correct; repeatable.")],
     request: RequestOpt = None,
+    expect_edition: ExpectOpt = None,
 ) -> None:
     """Exchange to correct wrong data (错误信息修改换发): keeps each field's old and new value."""
     from ledger.errors import InvalidInput
@@ -145,7 +148,7 @@ def correct(
         if not sep or not field.strip():
             raise InvalidInput("--set", f"expected field=value, got {item!r}")
         changes[field.strip()] = value
-    view = open_ledger().correct(actor(), number, changes, request)
+    view = open_ledger().correct(actor(), number, changes, request, expect_edition)
     output.certificate(view, headline=f"corrected {view.number} as edition {view.edition}")
 
 

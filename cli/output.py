@@ -247,7 +247,9 @@ def progress() -> Iterator[Progress]:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    console = Console(stderr=True)
+    # Bars only for a person at a terminal: scripts and --json get clean streams.
     bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                   console=Console(stderr=True), disable=json_mode(), transient=False)
+                   console=console, disable=json_mode() or not console.is_terminal, transient=False)
     with bar:
         yield bar

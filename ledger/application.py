@@ -192,36 +192,42 @@ class CertLedger(Application[UUID]):
                     on_built: Callable[[int], None] | None = None) -> int:
         """Record many validated issuances in ONE atomic save: a whole import file, or nothing."""
         at = self.now()
-        certs = []
+        events = []  # keep only the events: the aggregates would double the memory of a large file
         for i, data in enumerate(datas):
-            certs.append(Certificate.import_record(data, source, actor.operator, actor.office, at))
+            events += Certificate.import_record(data, source, actor.operator, actor.office, at).collect_events()
             if on_built is not None and i % 1000 == 999:
                 on_built(1000)
         try:
-            self.save(*certs)
+            self.save(*events)
         except IntegrityError:
             taken = [d.number for d in datas if self._exists(certificate_id(d.number, 1))]
             shown = ", ".join(taken[:5]) + (f" (+{len(taken) - 5} more)" if len(taken) > 5 else "")
             raise AlreadyExists(f"already issued, nothing imported: {shown or 'a concurrent writer'}") from None
-        return len(certs)
+        return len(events)
 
     def _exists(self, aggregate_id: UUID) -> bool:
         return bool(self.recorder.select_events(aggregate_id, limit=1))
 
     # --------------------------------------------------- reissue and exchange
-    def reissue(self, actor: Actor, number: str, request: str | None = None) -> CertificateView:
-        return self._replace(actor, number, Replacement.LOST, None, request)
+    def reissue(self, actor: Actor, number: str, request: str | None = None,
+                expect_edition: int | None = None) -> CertificateView:
+        return self._replace(actor, number, Replacement.LOST, None, request, expect_edition)
 
-    def exchange(self, actor: Actor, number: str, request: str | None = None) -> CertificateView:
-        return self._replace(actor, number, Replacement.OVERSEAS, None, request)
+    def exchange(self, actor: Actor, number: str, request: str | None = None,
+                 expect_edition: int | None = None) -> CertificateView:
+        return self._replace(actor, number, Replacement.OVERSEAS, None, request, expect_edition)
 
-    def correct(self, actor: Actor, number: str, changes: Mapping[str, str],
-                request: str | None = None) -> CertificateView:
-        return self._replace(actor, number, Replacement.CORRECTION, changes, request)
+    def correct(self, actor: Actor, number: str, changes: Mapping[str, str], request: str | None = None,
+                expect_edition: int | None = None) -> CertificateView:
+        return self._replace(actor, number, Replacement.CORRECTION, changes, request, expect_edition)
 
     def _replace(self, actor: Actor, number: str, reason: Replacement, changes: Mapping[str, str] | None,
-                 request: str | None) -> CertificateView:
+                 request: str | None, expect_edition: int | None) -> CertificateView:
         old = self._current(number)
+        if expect_edition is not None and old.edition != expect_edition:
+            # The clerk decided on the edition they saw; someone else replaced it since.
+            raise Conflict(f"certificate {old.number} is at edition {old.edition}, not {expect_edition}: "
+                           "someone acted on it first; nothing was written")
         catalog = self.catalog()
         new = old.replace(reason, catalog, actor.operator, actor.office, self.now(), corrections=changes)
         req = self._complete_request(actor, request, old.number, new.number, (

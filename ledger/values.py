@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from datetime import date
 from enum import StrEnum
 from typing import Any
@@ -158,7 +158,8 @@ class CertificateData:
     photo_sha256: str = ""
 
     def to_event(self) -> dict[str, Any]:
-        return asdict(self)
+        # Every field is a str, int, bool or None: a flat copy (dataclasses.asdict deep-copies, 10x slower).
+        return {name: getattr(self, name) for name in _FIELD_NAMES}
 
     @classmethod
     def from_event(cls, data: Mapping[str, Any]) -> CertificateData:
@@ -193,6 +194,8 @@ class CertificateData:
     def replace(self, **changes: Any) -> CertificateData:
         return replace(self, **changes)
 
+
+_FIELD_NAMES = tuple(f.name for f in fields(CertificateData))
 
 CORRECTABLE = frozenset({
     "holder_name", "gender", "id_type", "id_number", "occupation", "level", "specialty",

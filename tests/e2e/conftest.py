@@ -1,0 +1,85 @@
+"""End-to-end fixtures: the installed `certledger` command, run in subprocesses."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+CERTLEDGER = Path(sys.executable).parent / "certledger"
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> object:
+        return json.loads(self.out)
+
+
+@dataclass
+class Cli:
+    home: Path
+    cwd: Path
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CERTLEDGER_")}
+        env.update({"CERTLEDGER_HOME": str(self.home), "COLUMNS": "200", **extra})
+        return env
+
+    def __call__(self, *args: str, office: str | None = None, operator: str | None = None,
+                 timeout: float = 120) -> Result:
+        pre = [*(("--office", office) if office else ()), *(("--operator", operator) if operator else ())]
+        proc = subprocess.run([str(CERTLEDGER), *pre, *args], cwd=self.cwd, env=self.env(), capture_output=True,
+                              text=True, timeout=timeout)
+        return Result(proc.returncode, proc.stdout, proc.stderr)
+
+    def popen(self, *args: str) -> subprocess.Popen[str]:
+        return subprocess.Popen([str(CERTLEDGER), *args], cwd=self.cwd, env=self.env(), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+
+    @property
+    def db(self) -> Path:
+        return self.home / "ledger.sqlite"
+
+    def event_count(self) -> int:
+        with sqlite3.connect(self.db) as conn:
+            return int(conn.execute("SELECT count(*) FROM stored_events").fetchone()[0])
+
+    def rows(self) -> list[tuple[object, ...]]:
+        with sqlite3.connect(self.db) as conn:
+            return conn.execute("SELECT * FROM stored_events ORDER BY rowid").fetchall()
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> Cli:
+    return Cli(home=tmp_path / "home", cwd=tmp_path)
+
+
+@pytest.fixture
+def shandong(cli: Cli) -> Cli:
+    """A ledger initialised for the Jinan office (1501)."""
+    r = cli("init", "--office", "1501", "--operator", "张三")
+    assert r.code == 0, r.err
+    return cli
+
+
+def check_char(first17: str) -> str:
+    from ledger.identity import gb11643_check_char
+
+    return gb11643_check_char(first17)
+
+
+@pytest.fixture
+def resident_id() -> Callable[[str], str]:
+    """A valid resident ID from its first 17 digits."""
+    return lambda first17: first17 + check_char(first17)
