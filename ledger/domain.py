@@ -578,6 +578,9 @@ class ServiceRequest(Aggregate):
         if unknown:
             raise InvalidInput("checks", f"unknown check {sorted(unknown)[0]!r}; "
                                          f"known: {', '.join(self.REVIEW_CHECKS)}")
+        missing = [c for c in self.REVIEW_CHECKS if c not in checks]
+        if approved and missing:
+            raise InvalidInput("checks", f"an approval records every data check; missing: {', '.join(missing)}")
         if approved and not all(checks.values()):
             failed = ", ".join(k for k, v in checks.items() if not v)
             raise RuleViolation("review-data-must-match",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -69,7 +69,9 @@ def parse_management_number(value: str, field: str = "number") -> str:
 
 
 def parse_date(value: str | date, field: str, *, not_after_today: bool = True) -> date:
-    if isinstance(value, date):
+    if isinstance(value, datetime):
+        parsed = value.date()
+    elif isinstance(value, date):
         parsed = value
     else:
         text = (value or "").strip()
