@@ -192,7 +192,7 @@ class CertLedger(Application[UUID]):
                     on_built: Callable[[int], None] | None = None) -> int:
         """Record many validated issuances in ONE atomic save: a whole import file, or nothing."""
         at = self.now()
-        events = []  # keep only the events: the aggregates would double the memory of a large file
+        events: list[Any] = []  # keep only the events: the aggregates would double the memory of a large file
         for i, data in enumerate(datas):
             events += Certificate.import_record(data, source, actor.operator, actor.office, at).collect_events()
             if on_built is not None and i % 1000 == 999:

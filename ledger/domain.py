@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -101,8 +101,16 @@ def _require_office_of(authority_code: str, office: str, what: str) -> None:
 class Document(Aggregate):
     """What certificates and proofs share: status, handovers, revocation.
 
-    Subclasses set `status`, `handovers` and `revoked` in their __init__.
+    Subclasses set these attributes in their __init__ (declared for the type checker only:
+    class-level annotations on an aggregate would be read as fields by the library).
     """
+
+    if TYPE_CHECKING:
+        status: str
+        handovers: list[dict[str, Any]]
+        revoked: dict[str, Any] | None
+        data: CertificateData
+        issued_by: dict[str, Any]
 
     class HandedOver(Aggregate.Event):
         kind: str
@@ -216,7 +224,7 @@ class Certificate(Document):
                  corrections: list[dict[str, Any]] | None = None) -> None:
         self.data = CertificateData.from_event(data)
         self.edition = edition
-        self.issued_by = {"operator": operator, "office": office, "at": at}
+        self.issued_by: dict[str, Any] = {"operator": operator, "office": office, "at": at}
         self.replaces = replaces
         self.replacement_reason = reason
         self.remarks: list[str] = []
@@ -228,8 +236,8 @@ class Certificate(Document):
         self.proofs: list[dict[str, Any]] = []
         self.status = Status.CURRENT.value
         self.superseded: dict[str, Any] | None = None
-        self.handovers = []
-        self.revoked = None
+        self.handovers: list[dict[str, Any]] = []
+        self.revoked: dict[str, Any] | None = None
 
     @classmethod
     def issue(cls, data: CertificateData, operator: str, office: str, at: datetime) -> Certificate:
@@ -279,7 +287,7 @@ class Certificate(Document):
         operation = "correct" if reason is Replacement.CORRECTION else (
             "reissue" if reason is Replacement.LOST else "exchange")
         self._check_may_replace_or_prove(operation, office)
-        data, diffs = self.data, []
+        data, diffs = self.data, list[dict[str, Any]]()
         if reason is Replacement.CORRECTION:
             data, diffs = self.data.with_changes(corrections or {})
         elif corrections:
@@ -418,11 +426,11 @@ class Proof(Document):
         self.data = CertificateData.from_event(data)
         self.catalog_version = catalog_version
         self.request_number = request_number
-        self.issued_by = {"operator": operator, "office": office, "at": at}
+        self.issued_by: dict[str, Any] = {"operator": operator, "office": office, "at": at}
         self.status = Status.CURRENT.value
         self.superseded: dict[str, Any] | None = None
-        self.handovers = []
-        self.revoked = None
+        self.handovers: list[dict[str, Any]] = []
+        self.revoked: dict[str, Any] | None = None
 
     @property
     def issuing_authority(self) -> str:
