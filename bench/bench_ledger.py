@@ -1,0 +1,179 @@
+"""Ledger benchmarks: bulk import, append, replay, `certledger show` on a large store.
+
+    .venv/bin/python -m bench.bench_ledger              # 1,000,000 certificates (several minutes)
+    .venv/bin/python -m bench.bench_ledger --n 100000   # a quicker run
+
+Everything runs on SQLite in a temporary directory. The library's own batched save of a
+trivial aggregate is measured in the same run as the reference the import is compared to.
+Prints the figures and the machine; writes them as JSON to bench/out/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate, event
+
+from bench.gen_certificates import write
+from ledger.application import Actor, CertLedger
+
+CERTLEDGER = Path(sys.executable).parent / "certledger"
+
+
+def machine() -> dict[str, object]:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    mem = next((int(line.split()[1]) // 1024 for line in Path("/proc/meminfo").read_text().splitlines()
+                if line.startswith("MemTotal")), 0)
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_mib": mem, "python": platform.python_version(),
+            "sqlite": sqlite3.sqlite_version, "eventsourcing": version("eventsourcing"),
+            "platform": platform.platform(), "date": datetime.now(UTC).isoformat(timespec="seconds")}
+
+
+class Trivial(Aggregate):
+    @event("Created")
+    def __init__(self) -> None:
+        pass
+
+
+class TrivialApp(Application[object]):
+    pass
+
+
+def reference_batched_save(db: Path, n: int, batch: int) -> float:
+    """Events/s of the library saving trivial aggregates `batch` at a time on SQLite."""
+    app = TrivialApp(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(db)})
+    started = time.perf_counter()
+    for _ in range(n // batch):
+        app.save(*[Trivial() for _ in range(batch)])
+    return n / (time.perf_counter() - started)
+
+
+def run(*args: str, env: dict[str, str]) -> tuple[float, subprocess.CompletedProcess[str]]:
+    started = time.perf_counter()
+    proc = subprocess.run([str(CERTLEDGER), *args], env=env, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"certledger {' '.join(args)} failed: {proc.stderr}")
+    return elapsed, proc
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=1_000_000, help="certificates to import")
+    parser.add_argument("--files", type=int, default=1, help="split the import over this many files")
+    parser.add_argument("--appends", type=int, default=2000, help="single-command issues to time")
+    parser.add_argument("--replays", type=int, default=20000, help="certificates to rebuild from their events")
+    args = parser.parse_args()
+
+    figures: dict[str, object] = {"machine": machine(), "n": args.n}
+    print("machine:", json.dumps(figures["machine"], ensure_ascii=False))
+    with tempfile.TemporaryDirectory(prefix="certledger-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+
+        # 1. The reference: the library's batched save of a trivial aggregate.
+        ref_n = min(args.n, 200_000)
+        ref_100 = reference_batched_save(tmp / "ref100.sqlite", ref_n, 100)
+        ref_big = reference_batched_save(tmp / "refbig.sqlite", ref_n, ref_n // 10)
+        figures["reference_events_per_s"] = {"batch_100": round(ref_100), f"batch_{ref_n // 10}": round(ref_big)}
+        print(f"library batched save, trivial aggregate: {ref_100:,.0f} events/s (100 per save), "
+              f"{ref_big:,.0f} events/s ({ref_n // 10} per save)")
+
+        # 2. Bulk import through the installed command, process start included.
+        home = tmp / "home"
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("CERTLEDGER_")},
+               "CERTLEDGER_HOME": str(home)}
+        run("init", "--office", "1500", "--operator", "bench", env=env)
+        per_file = args.n // args.files
+        files = [write(tmp / f"part{i}.csv", per_file, seed=i, start=i * per_file) for i in range(args.files)]
+        import_seconds = 0.0
+        for f in files:
+            elapsed, _ = run("import", str(f), env=env)
+            import_seconds += elapsed
+        rate = args.n / import_seconds
+        best_ref = max(ref_100, ref_big)
+        figures["import"] = {"certificates": args.n, "files": args.files, "seconds": round(import_seconds, 1),
+                             "per_s": round(rate), "ratio_to_reference": round(rate / best_ref, 2)}
+        print(f"bulk import: {args.n:,} certificates in {import_seconds:.1f} s = {rate:,.0f}/s "
+              f"({rate / best_ref:.2f} of the library's best batched save above)")
+
+        # 3. `certledger show` on the large store, process start included.
+        numbers = [f"1915{c}{i:010d}" for i, c in
+                   ((i, f"{i % 18:02d}") for i in random.Random(7).sample(range(args.n), 10))]
+        walls = [run("show", n, env=env)[0] for n in numbers]
+        figures["show_seconds"] = {"median": round(statistics.median(walls), 3), "max": round(max(walls), 3)}
+        print(f"certledger show on {args.n:,} certificates: median {statistics.median(walls):.3f} s, "
+              f"max {max(walls):.3f} s (wall, process start included)")
+
+        # 4. Appends: one command, one save, one fsync each.
+        app = CertLedger(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                              "SQLITE_DBNAME": str(home / "ledger.sqlite")})
+        rows = list(_rows(args.appends, start=args.n))
+        actors = {row["number"]: Actor("bench", row["number"][2:6]) for row in rows}  # each city issues its own
+        started = time.perf_counter()
+        for row in rows:
+            app.issue(actors[row["number"]], row)
+        append_rate = len(rows) / (time.perf_counter() - started)
+        in_catalog = [row for row in rows if row["occupation"] in ("焊工", "消防设施操作员")]
+        started = time.perf_counter()
+        for row in in_catalog:
+            app.correct(actors[row["number"]], row["number"], {"holder_name": row["holder_name"] + "改"})
+        correct_rate = len(in_catalog) / (time.perf_counter() - started)
+        figures["append_per_s"] = {"issue": round(append_rate), "correct_exchange": round(correct_rate)}
+        print(f"appends: issue {append_rate:,.0f}/s, correction exchange (2 aggregates, 1 save) "
+              f"{correct_rate:,.0f}/s")
+
+        # 5. Replay: rebuild certificates from their events; read the whole log.
+        ids = random.Random(3).sample(range(args.n), min(args.replays, args.n))
+        started = time.perf_counter()
+        for i in ids:
+            app.show(f"1915{i % 18:02d}{i:010d}")
+        replay_rate = len(ids) / (time.perf_counter() - started)
+        started = time.perf_counter()
+        count, start = 0, 1
+        while True:
+            page = app.recorder.select_notifications(start=start, limit=1000)
+            for n in page:
+                app.mapper.to_domain_event(n)
+            count += len(page)
+            if len(page) < 1000:
+                break
+            start = page[-1].id + 1
+        log_rate = count / (time.perf_counter() - started)
+        figures["replay"] = {"show_per_s": round(replay_rate), "log_events_per_s": round(log_rate),
+                             "log_events": count}
+        print(f"replay: {replay_rate:,.0f} certificates/s rebuilt by number; whole log {count:,} events "
+              f"read and decoded at {log_rate:,.0f}/s")
+        figures["store_mib"] = round((home / "ledger.sqlite").stat().st_size / 2**20, 1)
+        print(f"store size: {figures['store_mib']} MiB")
+
+    out = Path(__file__).parent / "out"
+    out.mkdir(exist_ok=True)
+    target = out / f"ledger-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
+    target.write_text(json.dumps(figures, ensure_ascii=False, indent=2) + "\n")
+    print(f"figures written to {target}")
+
+
+def _rows(n: int, start: int):  # type: ignore[no-untyped-def]
+    from bench.gen_certificates import HEADER, rows
+
+    for row in rows(n, seed=99, start=start):
+        yield dict(zip(HEADER, row, strict=True))
+
+
+if __name__ == "__main__":
+    main()
