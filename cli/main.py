@@ -65,7 +65,7 @@ def init(
     saved = {"office": office, "operator": operator, "store": store}
     s.config_file.write_text(json.dumps(saved, ensure_ascii=False, indent=2) + "\n", "utf-8")
     output.reset_settings()
-    ledger = open_ledger()
+    ledger = open_ledger(create=True)
     loaded = ledger.ensure_default_catalog(who)
     emit({"home": str(s.home.resolve()), "office": office, "store": store, "catalog_loaded": loaded},
          f"initialised {s.home} for office {office} ({store})"

@@ -98,7 +98,8 @@ def boundary(command: F) -> F:
             _fail(e.to_dict(), e.message, _exit_code(e))
         except PersistenceError as e:
             _fail({"error": "store_unavailable", "message": str(e)},
-                  f"the event store is unavailable ({type(e).__name__}: {e})", EXIT_STORE)
+                  f"the event store is unavailable ({type(e).__name__}: {e}); is the database reachable, "
+                  "and was `certledger init` run for it?", EXIT_STORE)
         except KeyboardInterrupt:
             _fail({"error": "interrupted"}, "interrupted; nothing was written by the unfinished command", 130)
         except SystemExit:

@@ -27,7 +27,9 @@ def actor() -> Actor:
     return Actor(s.operator, s.office)
 
 
-def open_ledger() -> CertLedger:
+def open_ledger(create: bool = False) -> CertLedger:
+    """Open the configured store. Only `init` creates tables: the library's CREATE statements
+    race when several processes open a PostgreSQL store at once ("tuple concurrently updated")."""
     from ledger.application import CertLedger
     from ledger.blobs import BlobStore
     from ledger.errors import NotFound
@@ -37,4 +39,5 @@ def open_ledger() -> CertLedger:
         db = s.sqlite_path or s.home / "ledger.sqlite"
         if not db.parent.is_dir():
             raise NotFound(f"no ledger at {s.home}: run certledger init --office CODE --operator NAME")
-    return CertLedger(env=s.eventsourcing_env(), blobs=BlobStore(s.blobs_dir or s.home / "blobs"))
+    env = {**s.eventsourcing_env(), "CREATE_TABLE": "y" if create else "n"}
+    return CertLedger(env=env, blobs=BlobStore(s.blobs_dir or s.home / "blobs"))

@@ -19,7 +19,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
@@ -28,6 +27,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcodin
 from ledger.blobs import BlobState, BlobStore
 from ledger.domain import (
     CATALOG_ID,
+    CHINA,
     Catalog,
     CatalogVersion,
     Certificate,
@@ -59,7 +59,6 @@ from ledger.views import (
 )
 from ledger.workdays import add_working_days
 
-CHINA = ZoneInfo("Asia/Shanghai")
 PROOF_PREFIXES = tuple(f"{k.prefix}-" for k in ProofKind)
 
 
@@ -282,7 +281,7 @@ class CertLedger(Application[UUID]):
         for doc in documents:
             doc.hand_over(kind, parsed, attached, actor.operator, actor.office, at)
         self._save(*documents)
-        return [self._where(doc) for doc in documents]
+        return [self.where(n) for n in numbers]
 
     # -------------------------------------------------------------- revocation
     def revoke(self, actor: Actor, number: str, reason: str) -> CertificateView | ProofView:
@@ -332,6 +331,7 @@ class CertLedger(Application[UUID]):
         return request_view(req, self.today())
 
     def complete(self, actor: Actor, number: str, result_number: str) -> RequestView:
+        self._document(result_number)  # the result must be on record already
         req = self._complete_request(actor, number, None, result_number, tuple(RequestKind))
         assert req is not None
         self._save(req)
@@ -352,7 +352,6 @@ class CertLedger(Application[UUID]):
             raise RuleViolation("request-mismatch", f"request {number} is for {req.certificate_number}")
         if req.kind not in kinds:
             raise RuleViolation("request-mismatch", f"request {number} asks for {req.kind}")
-        self._document(result_number)
         day = self.today()
         due = add_working_days(day, policy(actor.office[:2]).time_limits["deliver"])
         req.complete(result_number.strip().upper(), day, due.day, due.provisional, actor.operator,
@@ -388,24 +387,31 @@ class CertLedger(Application[UUID]):
         return sorted(out, key=lambda v: (v.at, v.version > 1))  # a new edition before the old one's supersession
 
     def where(self, number: str) -> WhereView:
-        return self._where(self._document(number))
-
-    def _where(self, doc: Document) -> WhereView:
-        issued = doc.issued_by  # type: ignore[attr-defined]
-        label = doc.label
-        trail = [Step(issued["at"], f"issued by {issued['office']} ({issued['operator']})")]
-        custody, location, since = "office", f"at the issuing office {authority(doc.issuing_authority).office}", \
-            issued["at"]
-        for h in doc.handovers:
-            evidence = tuple(EvidenceView(e["kind"], e["sha256"], e["name"], self._blob_state(e["sha256"]))
-                             for e in h["evidence"])
-            custody, location = _custody(h["kind"], h["details"])
-            since = h["at"]
-            trail.append(Step(h["at"], f"{HandoverKind(h['kind']).label}: {location} (by {h['operator']})",
-                              evidence))
-        if doc.revoked:
-            trail.append(Step(doc.revoked["at"], f"revoked: {doc.revoked['reason']}"))
-        return WhereView(label, doc.status, custody, location, since, tuple(trail))
+        """Where a document is now and how it got there; for a certificate, across its editions."""
+        text = number.strip().upper()
+        documents: list[Document] = (
+            [self._proof(text)] if text.startswith(PROOF_PREFIXES) else list(self._editions(text)))
+        current = documents[-1]
+        trail: list[Step] = []
+        custody, location, since = "office", "", current.issued_by["at"]
+        for doc in documents:
+            issued = doc.issued_by
+            custody, since = "office", issued["at"]
+            location = f"at the issuing office {authority(doc.issuing_authority).office}"
+            trail.append(Step(issued["at"], f"{doc.label} issued by {issued['office']} ({issued['operator']})"))
+            for h in doc.handovers:
+                evidence = tuple(EvidenceView(e["kind"], e["sha256"], e["name"], self._blob_state(e["sha256"]))
+                                 for e in h["evidence"])
+                custody, location = _custody(h["kind"], h["details"])
+                since = h["at"]
+                trail.append(Step(h["at"], f"{HandoverKind(h['kind']).label}: {location} (by {h['operator']})",
+                                  evidence))
+            if doc.superseded is not None:
+                how = doc.superseded.get("reason") or f"by {doc.superseded['by_number']}"
+                trail.append(Step(doc.superseded["at"], f"{doc.label} superseded ({how})"))
+            if doc.revoked:
+                trail.append(Step(doc.revoked["at"], f"{doc.label} revoked: {doc.revoked['reason']}"))
+        return WhereView(current.label, current.status, custody, location, since, tuple(trail))
 
     def _blob_state(self, sha256: str) -> str:
         return (self.blobs.check(sha256) if self.blobs is not None else BlobState.MISSING).value

@@ -19,6 +19,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid5
+from zoneinfo import ZoneInfo
 
 from eventsourcing.domain import Aggregate, event
 
@@ -27,6 +28,11 @@ from ledger.reference import abolished_qualifications, authority, policy
 from ledger.values import CertificateData, Family, normalise_occupation
 
 NAMESPACE = UUID("3f1b6c0e-7d1a-5c43-9a55-6c6564676572")
+CHINA = ZoneInfo("Asia/Shanghai")  # offices work on China's calendar, events carry UTC instants
+
+
+def china_date(at: datetime) -> date:
+    return at.astimezone(CHINA).date()
 
 
 class Status(StrEnum):
@@ -111,6 +117,7 @@ class Document(Aggregate):
         revoked: dict[str, Any] | None
         data: CertificateData
         issued_by: dict[str, Any]
+        superseded: dict[str, Any] | None
 
     class HandedOver(Aggregate.Event):
         kind: str
@@ -302,7 +309,7 @@ class Certificate(Document):
                     f"(version {catalog.version}): no {reason.label} (人社厅发〔2018〕42号 第五条)",
                     remedy=f"record a written proof (书面证明): certledger prove {self.number} --kind written",
                 )
-            remark = f"{at.date().isoformat()} {reason.label}，沿用原证书编号"
+            remark = f"{china_date(at).isoformat()} {reason.label}，沿用原证书编号"
         else:
             if self.data.electronic:
                 raise RuleViolation(
@@ -605,7 +612,7 @@ class ServiceRequest(Aggregate):
         self.review = {"approved": approved, "reason": reason, "checks": checks, "operator": operator, "at": at}
         if not approved:
             self.due = None
-        self.steps.append({"stage": self.stage, "on": at.date(), "operator": operator})
+        self.steps.append({"stage": self.stage, "on": china_date(at), "operator": operator})
 
     def complete(self, result_number: str, completed_on: date, deliver_due: date, provisional: bool,
                  operator: str, office: str, at: datetime) -> None:
