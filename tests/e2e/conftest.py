@@ -8,7 +8,7 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -30,10 +30,11 @@ class Result:
 class Cli:
     home: Path
     cwd: Path
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     def env(self, **extra: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("CERTLEDGER_")}
-        env.update({"CERTLEDGER_HOME": str(self.home), "COLUMNS": "200", **extra})
+        env.update({"CERTLEDGER_HOME": str(self.home), "COLUMNS": "200", **self.extra_env, **extra})
         return env
 
     def __call__(self, *args: str, office: str | None = None, operator: str | None = None,
