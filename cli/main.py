@@ -111,7 +111,7 @@ def issue(
         parse_certificate_for(actor(), fields)  # refuse bad fields before storing the file
         fields["photo_sha256"] = ledger.blobs.put_file(photo)  # type: ignore[union-attr]
     view = ledger.issue(actor(), fields)
-    output.certificate(view, headline=f"issued {view.number}")
+    output.document(view, headline=f"issued {view.number}")
 
 
 # ------------------------------------------------------- reissue and exchanges
@@ -120,7 +120,7 @@ def issue(
 def reissue(number: Number, request: RequestOpt = None, expect_edition: ExpectOpt = None) -> None:
     """Reissue after loss (遗失补发): same number, a remark, the old edition superseded."""
     view = open_ledger().reissue(actor(), number, request, expect_edition)
-    output.certificate(view, headline=f"reissued {view.number} as edition {view.edition}")
+    output.document(view, headline=f"reissued {view.number} as edition {view.edition}")
 
 
 @app.command()
@@ -128,7 +128,7 @@ def reissue(number: Number, request: RequestOpt = None, expect_edition: ExpectOp
 def exchange(number: Number, request: RequestOpt = None, expect_edition: ExpectOpt = None) -> None:
     """Exchange for overseas employment (境外就业换发)."""
     view = open_ledger().exchange(actor(), number, request, expect_edition)
-    output.certificate(view, headline=f"exchanged {view.number} as edition {view.edition}")
+    output.document(view, headline=f"exchanged {view.number} as edition {view.edition}")
 
 
 @app.command()
@@ -149,7 +149,7 @@ def correct(
             raise InvalidInput("--set", f"expected field=value, got {item!r}")
         changes[field.strip()] = value
     view = open_ledger().correct(actor(), number, changes, request, expect_edition)
-    output.certificate(view, headline=f"corrected {view.number} as edition {view.edition}")
+    output.document(view, headline=f"corrected {view.number} as edition {view.edition}")
 
 
 # ----------------------------------------------------------------------- proofs
@@ -171,7 +171,7 @@ def prove(
     except ValueError:
         raise InvalidInput("--kind", "written, score-pass or qualification") from None
     view = open_ledger().prove(actor(), number, proof_kind, reason, request)
-    output.proof(view, headline=f"recorded {view.number}")
+    output.document(view, headline=f"recorded {view.number}")
 
 
 # -------------------------------------------------------------------- handovers
@@ -271,10 +271,7 @@ def handover_mail(
 def revoke(number: Number, reason: Annotated[str, typer.Option(help="Why it is revoked.")]) -> None:
     """Revoke a certificate edition or a proof, with a reason."""
     view = open_ledger().revoke(actor(), number, reason)
-    if view.kind == "proof":
-        output.proof(view, headline=f"revoked {view.number}")  # type: ignore[arg-type]
-    else:
-        output.certificate(view, headline=f"revoked {view.number}")  # type: ignore[arg-type]
+    output.document(view, headline=f"revoked {view.number}")
 
 
 # ---------------------------------------------------------------------- queries
@@ -286,15 +283,14 @@ def show(
     reveal: Annotated[bool, typer.Option(help="Show ID numbers unmasked (office use).")] = False,
 ) -> None:
     """Show a certificate's current edition, a proof or a service request."""
+    from ledger.views import RequestView
+
     ledger = open_ledger()
     view = ledger.edition(number, edition) if edition else ledger.show(number)
-    kind = getattr(view, "kind", "request")
-    if kind == "certificate":
-        output.certificate(view, reveal=reveal)  # type: ignore[arg-type]
-    elif kind == "proof":
-        output.proof(view, reveal=reveal)  # type: ignore[arg-type]
+    if isinstance(view, RequestView):
+        output.requests([view])
     else:
-        output.requests([view])  # type: ignore[list-item]
+        output.document(view, reveal=reveal)
 
 
 @app.command()

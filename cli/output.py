@@ -154,49 +154,54 @@ def _data_rows(d: dict[str, Any]) -> list[tuple[str, Any]]:
     ]
 
 
-def certificate(view: CertificateView, headline: str | None = None, reveal: bool = False) -> None:
-    d = view.to_dict(reveal=reveal)
-    if json_mode():
-        print(json.dumps(d, ensure_ascii=False))
-        return
-    if headline:
-        _console().print(headline, markup=False)
+def _status(d: dict[str, Any], superseded_by: str) -> str:
+    text = d["status"]
+    if d["superseded"]:
+        text += f" (superseded by {superseded_by})"
+    if d["revoked"]:
+        text += f" (revoked: {d['revoked']['reason']})"
+    return text
+
+
+def _authority(d: dict[str, Any]) -> str:
     a = d["authority"]
-    rows: list[tuple[str, Any]] = [
+    return f"{a['code']} {a['office']} ({a['phone']})"
+
+
+def _certificate_rows(d: dict[str, Any]) -> list[tuple[str, Any]]:
+    by = f"edition {d['superseded']['by_edition']}, {d['superseded']['reason']}" if d["superseded"] else ""
+    return [
         ("证书编号 number", d["number"]), ("edition", f"{d['edition']} of {d['editions']}"),
-        ("status", d["status"] + (f" (superseded by edition {d['superseded']['by_edition']}, "
-                                  f"{d['superseded']['reason']})" if d["superseded"] else "")
-         + (f" (revoked: {d['revoked']['reason']})" if d["revoked"] else "")),
-        *_data_rows(d["data"]),
-        ("发证机构 authority", f"{a['code']} {a['office']} ({a['phone']})"),
+        ("status", _status(d, by)), *_data_rows(d["data"]), ("发证机构 authority", _authority(d)),
         ("备注 remarks", "；".join(d["remarks"])),
         ("corrections", "; ".join(f"{c['field']}: {c['old']} -> {c['new']}" for c in d["corrections"])),
         ("catalog", d["catalog_version"]),
         ("proofs", ", ".join(f"{p['number']} ({p['kind']})" for p in d["proofs"])),
         ("handovers", d["handover_count"]), ("recorded", f"{d['issued_at']} by {d['issued_by']}"),
     ]
-    _pairs(f"certificate {d['number']}", rows)
 
 
-def proof(view: ProofView, headline: str | None = None, reveal: bool = False) -> None:
+def _proof_rows(d: dict[str, Any]) -> list[tuple[str, Any]]:
+    by = d["superseded"]["by_number"] if d["superseded"] else ""
+    return [
+        ("证明编号 number", d["number"]), ("kind", d["proof_kind"]), ("reason", d["reason"]),
+        ("status", _status(d, by)), ("certificate", f"{d['certificate_number']} edition {d['certificate_edition']}"),
+        *_data_rows(d["data"]), ("发证机构 authority", _authority(d)),
+        ("catalog", d["catalog_version"]), ("request", d["request_number"]),
+        ("handovers", d["handover_count"]), ("recorded", f"{d['issued_at']} by {d['issued_by']}"),
+    ]
+
+
+def document(view: CertificateView | ProofView, headline: str | None = None, reveal: bool = False) -> None:
+    """A certificate edition or a proof: JSON, or a headline and a card."""
     d = view.to_dict(reveal=reveal)
     if json_mode():
         print(json.dumps(d, ensure_ascii=False))
         return
     if headline:
         _console().print(headline, markup=False)
-    a = d["authority"]
-    rows: list[tuple[str, Any]] = [
-        ("证明编号 number", d["number"]), ("kind", d["proof_kind"]), ("reason", d["reason"]),
-        ("status", d["status"] + (f" (superseded by {d['superseded']['by_number']})" if d["superseded"] else "")
-         + (f" (revoked: {d['revoked']['reason']})" if d["revoked"] else "")),
-        ("certificate", f"{d['certificate_number']} edition {d['certificate_edition']}"),
-        *_data_rows(d["data"]),
-        ("发证机构 authority", f"{a['code']} {a['office']} ({a['phone']})"),
-        ("catalog", d["catalog_version"]), ("request", d["request_number"]),
-        ("handovers", d["handover_count"]), ("recorded", f"{d['issued_at']} by {d['issued_by']}"),
-    ]
-    _pairs(f"proof {d['number']}", rows)
+    rows = _certificate_rows(d) if d["kind"] == "certificate" else _proof_rows(d)
+    _pairs(f"{d['kind']} {d['number']}", rows)
 
 
 def history(events: Sequence[EventView]) -> None:

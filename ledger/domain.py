@@ -135,7 +135,7 @@ class Document(Aggregate):
 
     @property
     def issuing_authority(self) -> str:
-        raise NotImplementedError
+        return self.data.authority
 
     @property
     def label(self) -> str:
@@ -271,10 +271,6 @@ class Certificate(Document):
     @property
     def number(self) -> str:
         return self.data.number
-
-    @property
-    def issuing_authority(self) -> str:
-        return self.data.authority
 
     @property
     def label(self) -> str:
@@ -438,10 +434,6 @@ class Proof(Document):
         self.superseded: dict[str, Any] | None = None
         self.handovers: list[dict[str, Any]] = []
         self.revoked: dict[str, Any] | None = None
-
-    @property
-    def issuing_authority(self) -> str:
-        return self.data.authority
 
     @property
     def label(self) -> str:
