@@ -118,6 +118,7 @@ class Document(Aggregate):
         data: CertificateData
         issued_by: dict[str, Any]
         superseded: dict[str, Any] | None
+        signatures: list[dict[str, Any]]
 
     class HandedOver(Aggregate.Event):
         kind: str
@@ -144,6 +145,29 @@ class Document(Aggregate):
     def _require_current(self, rule: str) -> None:
         if self.status != Status.CURRENT:
             raise RuleViolation(rule, f"{self.label} is {self.status}; only a current document may be acted on")
+
+    class Signed(Aggregate.Event):
+        """A rendering of this document was signed; its file is known by its SHA-256."""
+
+        sha256: str
+        key_id: str
+        signed_at: datetime
+        token: str
+        operator: str
+        office: str
+
+    def record_signature(self, sha256: str, key_id: str, token: str, operator: str, office: str,
+                         at: datetime) -> None:
+        """Record a signed rendering (the signing time is the ledger's, `at`)."""
+        _require_office_of(self.issuing_authority, office, self.label)
+        self._require_current("sign-needs-current")
+        self._signed(sha256=sha256, key_id=key_id, signed_at=at, token=token, operator=operator, office=office)
+
+    @event(Signed)
+    def _signed(self, sha256: str, key_id: str, signed_at: datetime, token: str, operator: str,
+                office: str) -> None:
+        self.signatures.append({"sha256": sha256, "key_id": key_id, "signed_at": signed_at, "token": token,
+                                "operator": operator})
 
     def check_may_hand_over(self, office: str) -> None:
         _require_office_of(self.issuing_authority, office, self.label)
@@ -245,6 +269,7 @@ class Certificate(Document):
         self.superseded: dict[str, Any] | None = None
         self.handovers: list[dict[str, Any]] = []
         self.revoked: dict[str, Any] | None = None
+        self.signatures: list[dict[str, Any]] = []
 
     @classmethod
     def issue(cls, data: CertificateData, operator: str, office: str, at: datetime) -> Certificate:
@@ -434,6 +459,7 @@ class Proof(Document):
         self.superseded: dict[str, Any] | None = None
         self.handovers: list[dict[str, Any]] = []
         self.revoked: dict[str, Any] | None = None
+        self.signatures: list[dict[str, Any]] = []
 
     @property
     def label(self) -> str:
@@ -707,3 +733,137 @@ class Catalog(Aggregate):
             raise RuleViolation("catalog-missing", "no occupation catalog is loaded: certledger catalog load FILE")
         v = self.versions[self.current]
         return CatalogVersion(self.current, v["occupations"], v["sha256"])
+
+
+def signed_file_id(sha256: str) -> UUID:
+    return uuid5(NAMESPACE, f"file/{sha256}")
+
+
+def signing_key_id(kid: str) -> UUID:
+    return uuid5(NAMESPACE, f"key/{kid}")
+
+
+class SignedFile(Aggregate):
+    """Index from a signed file's SHA-256 to the document it renders (so a PDF finds its record)."""
+
+    class Recorded(Aggregate.Created):
+        sha256: str
+        document_number: str
+        document_id: UUID
+        key_id: str
+        signed_at: datetime
+
+    def __init__(self, sha256: str, document_number: str, document_id: UUID, key_id: str,
+                 signed_at: datetime) -> None:
+        self.sha256 = sha256
+        self.document_number = document_number
+        self.document_id = document_id
+        self.key_id = key_id
+        self.signed_at = signed_at
+
+    @classmethod
+    def record(cls, sha256: str, document_number: str, document_id: UUID, key_id: str,
+               at: datetime) -> SignedFile:
+        return cls._create(cls.Recorded, id=signed_file_id(sha256), sha256=sha256,
+                           document_number=document_number, document_id=document_id, key_id=key_id, signed_at=at)
+
+
+class SigningKey(Aggregate):
+    """An office's signing key: its validity window, retirement and compromise, on the record.
+
+    A document verifies only if the ledger's recorded signing time lies inside the key's
+    window and before any compromise time; the document's own claim of time is not trusted.
+    """
+
+    class Registered(Aggregate.Created):
+        kid: str
+        office: str
+        algorithm: str
+        public_key_pem: str
+        certificate_pem: str
+        not_before: datetime
+        not_after: datetime
+        operator: str
+        at: datetime
+
+    class Retired(Aggregate.Event):
+        reason: str
+        operator: str
+        office: str
+        at: datetime
+
+    class Revoked(Aggregate.Event):
+        compromised_at: datetime
+        reason: str
+        operator: str
+        office: str
+        at: datetime
+
+    def __init__(self, kid: str, office: str, algorithm: str, public_key_pem: str, certificate_pem: str,
+                 not_before: datetime, not_after: datetime, operator: str, at: datetime) -> None:
+        self.kid = kid
+        self.office = office
+        self.algorithm = algorithm
+        self.public_key_pem = public_key_pem
+        self.certificate_pem = certificate_pem
+        self.not_before = not_before
+        self.not_after = not_after
+        self.registered = {"operator": operator, "at": at}
+        self.retired: dict[str, Any] | None = None
+        self.revoked: dict[str, Any] | None = None
+
+    @classmethod
+    def register(cls, kid: str, office: str, algorithm: str, public_key_pem: str, certificate_pem: str,
+                 not_before: datetime, not_after: datetime, operator: str, at: datetime) -> SigningKey:
+        if not kid or len(kid) > 64:
+            raise InvalidInput("kid", "a key id of 1-64 characters")
+        if not_after <= not_before:
+            raise InvalidInput("not_after", "must be after not_before")
+        return cls._create(cls.Registered, id=signing_key_id(kid), kid=kid, office=office, algorithm=algorithm,
+                           public_key_pem=public_key_pem, certificate_pem=certificate_pem, not_before=not_before,
+                           not_after=not_after, operator=operator, at=at)
+
+    def _require_owner(self, office: str) -> None:
+        if office != self.office:
+            raise RuleViolation("key-owner-only", f"key {self.kid} belongs to office {self.office}")
+
+    def retire(self, reason: str, operator: str, office: str, at: datetime) -> None:
+        """End the signing window now (rotation); documents signed before stay valid."""
+        self._require_owner(office)
+        if self.revoked is not None or self.retired is not None:
+            state = "revoked" if self.revoked else "retired"
+            raise RuleViolation("key-not-active", f"key {self.kid} is already {state}")
+        self._retired(reason=reason, operator=operator, office=office, at=at)
+
+    @event(Retired)
+    def _retired(self, reason: str, operator: str, office: str, at: datetime) -> None:
+        self.retired = {"reason": reason, "operator": operator, "at": at}
+
+    def revoke(self, compromised_at: datetime, reason: str, operator: str, office: str, at: datetime) -> None:
+        """Documents signed (by the ledger's record) at or after `compromised_at` fail verification."""
+        self._require_owner(office)
+        if self.revoked is not None:
+            raise RuleViolation("key-already-revoked", f"key {self.kid} is already revoked")
+        if not reason.strip():
+            raise InvalidInput("reason", "required: say why the key is revoked")
+        if compromised_at > at:
+            raise InvalidInput("compromised_at", "cannot be in the future")
+        self._revoked(compromised_at=compromised_at, reason=reason.strip(), operator=operator, office=office, at=at)
+
+    @event(Revoked)
+    def _revoked(self, compromised_at: datetime, reason: str, operator: str, office: str, at: datetime) -> None:
+        self.revoked = {"compromised_at": compromised_at, "reason": reason, "operator": operator, "at": at}
+
+    def signing_window_end(self) -> datetime:
+        return min(self.not_after, self.retired["at"]) if self.retired else self.not_after
+
+    def may_sign_at(self, at: datetime) -> tuple[bool, str]:
+        """Whether a signature recorded at `at` is within this key's authority, and why not."""
+        if at < self.not_before:
+            return False, f"key {self.kid} is not valid before {self.not_before.isoformat()}"
+        if at >= self.signing_window_end():
+            return False, f"key {self.kid} stopped signing at {self.signing_window_end().isoformat()}"
+        if self.revoked is not None and at >= self.revoked["compromised_at"]:
+            return False, (f"key {self.kid} was compromised at {self.revoked['compromised_at'].isoformat()} "
+                           f"({self.revoked['reason']})")
+        return True, "ok"

@@ -43,11 +43,12 @@ class AuthorityView:
     address: str
     province: str
     area: str
+    lookup_urls: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, code: str) -> AuthorityView:
         a = authority(code)
-        return cls(a.code, a.office, a.phone, a.address, a.province, a.area)
+        return cls(a.code, a.office, a.phone, a.address, a.province, a.area, a.lookup_urls)
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ class CertificateView:
         return _jsonable({
             "kind": "certificate", "id": self.id, "number": self.number, "edition": self.edition,
             "editions": self.editions, "status": self.status, "data": data_dict(self.data, reveal),
-            "authority": self.authority.__dict__, "issued_at": self.issued_at, "issued_by": self.issued_by,
+            "authority": _jsonable(self.authority.__dict__), "issued_at": self.issued_at, "issued_by": self.issued_by,
             "remarks": list(self.remarks), "replacement": self.replacement,
             "replaces_edition": self.replaces_edition, "superseded": self.superseded,
             "revoked": self.revoked, "corrections": corrections, "catalog_version": self.catalog_version,
@@ -120,7 +121,7 @@ class ProofView:
             "kind": "proof", "id": self.id, "number": self.number, "proof_kind": self.kind_name,
             "reason": self.reason, "status": self.status, "certificate_number": self.certificate_number,
             "certificate_edition": self.certificate_edition, "data": data_dict(self.data, reveal),
-            "authority": self.authority.__dict__, "issued_at": self.issued_at, "issued_by": self.issued_by,
+            "authority": _jsonable(self.authority.__dict__), "issued_at": self.issued_at, "issued_by": self.issued_by,
             "catalog_version": self.catalog_version, "request_number": self.request_number,
             "superseded": self.superseded, "revoked": self.revoked, "handover_count": self.handover_count,
         })
@@ -214,3 +215,42 @@ class ImportReport:
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class SigningKeyView:
+    """A signing key as the ledger records it: what a trust list publishes."""
+
+    kid: str
+    office: str
+    algorithm: str
+    public_key_pem: str
+    certificate_pem: str
+    not_before: datetime
+    not_after: datetime
+    registered_at: datetime
+    retired_at: datetime | None
+    compromised_at: datetime | None
+    revocation_reason: str | None
+
+    @property
+    def status(self) -> str:
+        if self.compromised_at is not None:
+            return "revoked"
+        return "retired" if self.retired_at is not None else "active"
+
+    def to_dict(self) -> dict[str, Any]:
+        return _jsonable({**self.__dict__, "status": self.status})
+
+
+@dataclass(frozen=True)
+class SignedFileView:
+    """A signed file found by its SHA-256: which document it renders, which key, when (ledger time)."""
+
+    sha256: str
+    document_number: str  # a proof number, or certificate number#edition
+    key_id: str
+    signed_at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return _jsonable(self.__dict__)

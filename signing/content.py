@@ -1,0 +1,92 @@
+"""What a signed document shows: built from a ledger read view, never from an aggregate.
+
+ID numbers are masked as the seed template shows them (`370124XXXXXXXXXXXX`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from ledger.views import CertificateView, ProofView
+
+TITLES = {
+    "written": "职业资格证书证明",  # seed 000 附件1: 职业资格证书证明（参考模版）
+    "score-pass": "成绩合格证明",
+    "qualification": "职业资格证明",
+    "certificate": "职业资格证书",
+}
+
+# Seed 000 附件1, the fixed attestation of a written proof (书面证明).
+WRITTEN_ATTESTATION = (
+    "兹证明上述证书持有人{event}所持有职业资格证书，根据《人力资源社会保障部办公厅关于进一步做好技能人员职业资格证书"
+    "发放管理有关工作的通知》（人社厅发〔2018〕42号）规定，证书持有人遗失证书申请补发或因境外就业申请换发证书，"
+    "职业（工种）已移出《国家职业资格目录》的，不再补发或换发证书，改由原证书颁发机构出具书面证明。"
+    "上述职业资格证书信息证明与原证书信息完全一致，真实有效。如有疑问，可登录查询网址查询。"
+)
+SCORE_PASS_ATTESTATION = (
+    "兹证明上述人员参加{qualification}考试，成绩合格，取得相应职业资格。其证书补（换）发申请正在办理中，"
+    "本证明在证书补（换）发期间作为考试合格的证明使用（鲁人社函〔2020〕24号）。"
+)
+QUALIFICATION_ATTESTATION = (
+    "兹证明上述人员已取得{qualification}职业资格。该职业资格已由国家取消，人力资源社会保障部不再受理相应证书的"
+    "补换申请，特出具本证明（鲁人社函〔2020〕24号）。上述信息与证书数据库一致，真实有效。"
+)
+
+
+@dataclass(frozen=True)
+class DocumentContent:
+    """Every field a rendered proof or electronic certificate prints."""
+
+    kind: str  # written, score-pass, qualification, certificate
+    number: str  # the document number: a proof number, or the certificate number for an e-certificate
+    title: str
+    family: str  # skill or professional
+    holder_name: str
+    gender: str
+    id_masked: str
+    certificate_number: str
+    edition: int
+    occupation: str  # 职业（工种）, or the qualification of a professional certificate
+    level: str
+    specialty: str
+    theory_score: str
+    practical_score: str
+    review_score: str
+    result: str
+    issue_date: date  # 发证日期, or 批准日期
+    authority_office: str
+    authority_phone: str
+    authority_address: str
+    lookup_urls: tuple[str, ...]
+    remarks: tuple[str, ...]
+    attestation: str  # empty for an e-certificate
+    document_date: date  # the date printed above the seal
+
+    @classmethod
+    def of(cls, view: CertificateView | ProofView, document_date: date) -> DocumentContent:
+        data = view.data
+        kind = "certificate" if isinstance(view, CertificateView) else view.kind_name
+        if isinstance(view, ProofView):
+            event = "因境外就业换发" if view.reason == "overseas" else "遗失"
+            attestation = {"written": WRITTEN_ATTESTATION.format(event=event),
+                           "score-pass": SCORE_PASS_ATTESTATION.format(qualification=data.occupation),
+                           "qualification": QUALIFICATION_ATTESTATION.format(qualification=data.occupation)}[kind]
+            remarks: tuple[str, ...] = ()
+            edition = view.certificate_edition
+        else:
+            attestation, remarks, edition = "", view.remarks, view.edition
+
+        def score(value: int | None) -> str:
+            return "" if value is None else str(value)
+
+        return cls(
+            kind=kind, number=view.number, title=TITLES[kind], family=data.family, holder_name=data.holder_name,
+            gender=data.gender, id_masked=data.masked_id, certificate_number=data.number, edition=edition,
+            occupation=data.occupation, level=data.level, specialty=data.specialty,
+            theory_score=score(data.theory_score), practical_score=score(data.practical_score),
+            review_score=score(data.review_score), result=data.result, issue_date=data.issued_on,
+            authority_office=view.authority.office, authority_phone=view.authority.phone,
+            authority_address=view.authority.address, lookup_urls=view.authority.lookup_urls, remarks=remarks,
+            attestation=attestation, document_date=document_date,
+        )
