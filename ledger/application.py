@@ -39,9 +39,13 @@ from ledger.domain import (
     RequestKind,
     RequestStage,
     ServiceRequest,
+    SignedFile,
+    SigningKey,
     certificate_id,
     proof_id,
     request_id,
+    signed_file_id,
+    signing_key_id,
 )
 from ledger.errors import AlreadyExists, Conflict, InvalidInput, NotFound, RuleViolation
 from ledger.handover import parse_handover
@@ -54,6 +58,8 @@ from ledger.views import (
     EvidenceView,
     ProofView,
     RequestView,
+    SignedFileView,
+    SigningKeyView,
     Step,
     WhereView,
 )
@@ -71,6 +77,16 @@ class DateAsISO(Transcoding):
 
     def decode(self, data: str) -> date:
         return date.fromisoformat(data)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A document decided but not saved: its view to render, the aggregates to save with its signature."""
+
+    view: CertificateView | ProofView
+    aggregates: tuple[Aggregate, ...]
+    document: Document
+    at: datetime  # the signing time the ledger will record
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,23 +257,30 @@ class CertLedger(Application[UUID]):
     def prove(self, actor: Actor, number: str, kind: ProofKind, reason: str = "lost",
               request: str | None = None) -> ProofView:
         cert = self._current(number)
+        proof, extra = self._prove(actor, cert, kind, reason, request)
+        self._save(cert, proof, *extra)
+        return proof_view(proof)
+
+    def _prove(self, actor: Actor, cert: Certificate, kind: ProofKind, reason: str,
+               request: str | None) -> tuple[Proof, tuple[Aggregate, ...]]:
+        """The new proof, and what changes with it: older proofs it supersedes, the request it completes."""
         if kind is ProofKind.SCORE_PASS and request:
             pending = self._request(request)
             if pending.certificate_number != cert.number or pending.stage in (
                     RequestStage.REJECTED, RequestStage.COMPLETED, RequestStage.DELIVERED):
                 raise RuleViolation("score-pass-needs-pending-reissue",
                                     f"request {request} is not a pending request for {cert.number}")
-        proof = cert.prove(kind, reason, self.catalog(), actor.operator, actor.office, self.now(),
+        at = self.now()
+        proof = cert.prove(kind, reason, self.catalog(), actor.operator, actor.office, at,
                            request_number=request if kind is ProofKind.SCORE_PASS else None)
         older = [self._proof(p["number"]) for p in cert.proofs[:-1] if p["kind"] == kind.value]
         for previous in older:
-            previous.supersede(proof, actor.operator, actor.office, self.now())
+            previous.supersede(proof, actor.operator, actor.office, at)
         req = None
         if kind is not ProofKind.SCORE_PASS:
             req = self._complete_request(actor, request, cert.number, proof.number, (
                 RequestKind.PROOF, RequestKind.QUALIFICATION))
-        self._save(cert, proof, *older, req)
-        return proof_view(proof)
+        return proof, (*older, *((req,) if req else ()))
 
     # --------------------------------------------------------------- handover
     def hand_over(self, actor: Actor, numbers: Sequence[str], kind: HandoverKind, details: Mapping[str, Any],
@@ -358,6 +381,106 @@ class CertLedger(Application[UUID]):
                      actor.office, self.now())
         return req
 
+    # ------------------------------------------------------------ signing keys
+    def register_key(self, actor: Actor, kid: str, algorithm: str, public_key_pem: str, certificate_pem: str,
+                     not_before: datetime, not_after: datetime, retire: str | None = None) -> SigningKeyView:
+        """Record a new office key; with `retire`, the old key's window ends in the same save (rotation)."""
+        key = SigningKey.register(kid, actor.office, algorithm, public_key_pem, certificate_pem, not_before,
+                                  not_after, actor.operator, self.now())
+        old = None
+        if retire:
+            old = self._key(retire)
+            old.retire(f"rotated to {kid}", actor.operator, actor.office, self.now())
+        self._save(key, old, duplicate=f"key {kid} is already registered")
+        return key_view(key)
+
+    def retire_key(self, actor: Actor, kid: str, reason: str) -> SigningKeyView:
+        key = self._key(kid)
+        key.retire(parse_text(reason, "reason", max_len=200), actor.operator, actor.office, self.now())
+        self._save(key)
+        return key_view(key)
+
+    def revoke_key(self, actor: Actor, kid: str, compromised_at: datetime, reason: str) -> SigningKeyView:
+        key = self._key(kid)
+        key.revoke(compromised_at, reason, actor.operator, actor.office, self.now())
+        self._save(key)
+        return key_view(key)
+
+    def _key(self, kid: str) -> SigningKey:
+        return self._get(signing_key_id(kid), f"signing key {kid}")  # type: ignore[no-any-return]
+
+    def key(self, kid: str) -> SigningKeyView:
+        return key_view(self._key(kid))
+
+    def keys(self, office: str | None = None) -> list[SigningKeyView]:
+        views = [key_view(self.repository.get(i)) for i in self._ids_created_as(SigningKey.Registered)]
+        return [v for v in views if office is None or v.office == office]
+
+    def active_key(self, office: str) -> SigningKeyView:
+        """The office's key that may sign now (the newest, if several)."""
+        now = self.now()
+        usable = [v for v in self.keys(office) if self._key(v.kid).may_sign_at(now)[0]]
+        if not usable:
+            raise RuleViolation("no-active-key", f"office {office} has no signing key valid now: "
+                                                 "certledger keys init (or keys rotate)")
+        return max(usable, key=lambda v: v.not_before)
+
+    def _ids_created_as(self, event_class: type) -> list[UUID]:
+        topic = f"{event_class.__module__}:{event_class.__qualname__}"
+        ids: list[UUID] = []
+        start = None
+        while True:
+            page = self.recorder.select_notifications(start=start, limit=1000, topics=[topic])
+            ids.extend(UUID(str(n.originator_id)) for n in page)
+            if len(page) < 1000:
+                return ids
+            start = page[-1].id + 1
+
+    # -------------------------------------------------------- signed documents
+    def draft_proof(self, actor: Actor, number: str, kind: ProofKind, reason: str = "lost",
+                    request: str | None = None) -> Draft:
+        """Everything prove() decides, not yet saved: render and sign it, then commit_signed()."""
+        cert = self._current(number)
+        proof, extra = self._prove(actor, cert, kind, reason, request)
+        return Draft(proof_view(proof), (cert, proof, *extra), proof, proof.issued_by["at"])
+
+    def draft_certificate(self, actor: Actor, number: str) -> Draft:
+        """An electronic certificate of the current edition, to render and sign."""
+        editions = self._editions(number)
+        cert = editions[-1]
+        cert.check_may_hand_over(actor.office)
+        return Draft(certificate_view(cert, editions=len(editions)), (cert,), cert, self.now())
+
+    def commit_signed(self, actor: Actor, draft: Draft, sha256: str, key_id: str, token: str) -> SignedFileView:
+        """Record the signed file with the draft, in one atomic save; the signing time is the draft's."""
+        key = self._key(key_id)
+        if key.office != actor.office:
+            raise RuleViolation("key-owner-only", f"key {key_id} belongs to office {key.office}")
+        ok, why = key.may_sign_at(draft.at)
+        if not ok:
+            raise RuleViolation("key-not-valid", why)
+        doc = draft.document
+        doc.record_signature(sha256, key_id, token, actor.operator, actor.office, draft.at)
+        number = draft.view.number if isinstance(doc, Proof) else f"{draft.view.number}#{doc.edition}"  # type: ignore[attr-defined]
+        index = SignedFile.record(sha256, number, doc.id, key_id, draft.at)
+        self._save(*draft.aggregates, index, duplicate=None)
+        return SignedFileView(sha256, number, key_id, draft.at)
+
+    def signed_file(self, sha256: str) -> SignedFileView | None:
+        try:
+            f: SignedFile = self.repository.get(signed_file_id(sha256))
+        except AggregateNotFoundError:
+            return None
+        return SignedFileView(f.sha256, f.document_number, f.key_id, f.signed_at)
+
+    def document_by_reference(self, reference: str) -> CertificateView | ProofView:
+        """A proof number, or certificate number#edition as SignedFile records it."""
+        number, _, edition = reference.partition("#")
+        if edition:
+            editions = self._editions(number)
+            return certificate_view(editions[int(edition) - 1], editions=len(editions))
+        return proof_view(self._proof(number))
+
     # ------------------------------------------------------------------ queries
     def show(self, number: str) -> CertificateView | ProofView | RequestView:
         text = number.strip().upper()
@@ -418,19 +541,8 @@ class CertLedger(Application[UUID]):
 
     def requests(self, open_only: bool = False) -> list[RequestView]:
         today = self.today()
-        ids: list[UUID] = []
-        start = None
-        topic = f"{ServiceRequest.Applied.__module__}:{ServiceRequest.Applied.__qualname__}"
-        while True:
-            page = self.recorder.select_notifications(start=start, limit=1000, topics=[topic])
-            ids.extend(UUID(str(n.originator_id)) for n in page)
-            if len(page) < 1000:
-                break
-            start = page[-1].id + 1
-        views = [request_view(self.repository.get(i), today) for i in ids]
-        if open_only:
-            views = [v for v in views if v.due is not None]
-        return views
+        views = [request_view(self.repository.get(i), today) for i in self._ids_created_as(ServiceRequest.Applied)]
+        return [v for v in views if v.due is not None] if open_only else views
 
     def overdue(self) -> list[RequestView]:
         return [v for v in self.requests(open_only=True) if v.overdue]
@@ -460,6 +572,16 @@ def certificate_view(cert: Certificate, editions: int | None = None) -> Certific
         superseded=cert.superseded, revoked=cert.revoked, corrections=tuple(cert.corrections),
         catalog_version=cert.catalog_version, proofs=tuple(cert.proofs), handover_count=len(cert.handovers),
         editions=editions or cert.edition,
+    )
+
+
+def key_view(key: SigningKey) -> SigningKeyView:
+    return SigningKeyView(
+        kid=key.kid, office=key.office, algorithm=key.algorithm, public_key_pem=key.public_key_pem,
+        certificate_pem=key.certificate_pem, not_before=key.not_before, not_after=key.not_after,
+        registered_at=key.registered["at"], retired_at=key.retired["at"] if key.retired else None,
+        compromised_at=key.revoked["compromised_at"] if key.revoked else None,
+        revocation_reason=key.revoked["reason"] if key.revoked else None,
     )
 
 

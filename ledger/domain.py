@@ -808,7 +808,7 @@ class SigningKey(Aggregate):
         self.certificate_pem = certificate_pem
         self.not_before = not_before
         self.not_after = not_after
-        self.registered = {"operator": operator, "at": at}
+        self.registered: dict[str, Any] = {"operator": operator, "at": at}
         self.retired: dict[str, Any] | None = None
         self.revoked: dict[str, Any] | None = None
 
