@@ -14,8 +14,9 @@ from typing import Annotated, Any
 import typer
 
 from cli import output
+from cli.keys_commands import keys_app
 from cli.output import boundary, emit
-from cli.wiring import actor, open_ledger, settings
+from cli.wiring import actor, open_ledger, settings, signer_key, trust_list
 
 app = typer.Typer(name="certledger", no_args_is_help=True, add_completion=False,
                   help="Event-sourced ledger of vocational qualification certificates, proofs and handovers.")
@@ -26,6 +27,7 @@ handover_app = typer.Typer(no_args_is_help=True, help="Hand a certificate or pro
 app.add_typer(request_app, name="request")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(handover_app, name="handover")
+app.add_typer(keys_app, name="keys")
 
 Number = Annotated[str, typer.Argument(help="Certificate number (16 digits or 管理号) or proof number.")]
 RequestOpt = Annotated[str | None, typer.Option("--request", help="Service request this completes (SQ-…).")]
@@ -161,8 +163,9 @@ def prove(
                                            "qualification (职/执业资格证明).")] = "written",
     reason: Annotated[str, typer.Option(help="lost or overseas (written proofs).")] = "lost",
     request: RequestOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Render and sign the proof into this PDF.")] = None,
 ) -> None:
-    """Record a proof document for a certificate (signing comes with the signed-documents work)."""
+    """Record a proof document for a certificate; with --out, render and sign it too, in the same save."""
     from ledger.domain import ProofKind
     from ledger.errors import InvalidInput
 
@@ -170,8 +173,129 @@ def prove(
         proof_kind = ProofKind(kind)
     except ValueError:
         raise InvalidInput("--kind", "written, score-pass or qualification") from None
-    view = open_ledger().prove(actor(), number, proof_kind, reason, request)
-    output.document(view, headline=f"recorded {view.number}")
+    ledger, who = open_ledger(), actor()
+    if out is None:
+        view = ledger.prove(who, number, proof_kind, reason, request)
+        output.document(view, headline=f"recorded {view.number}")
+        return
+    _sign_and_write(ledger, who, ledger.draft_proof(who, number, proof_kind, reason, request), out)
+
+
+@app.command()
+@boundary
+def ecert(
+    number: Number,
+    out: Annotated[Path, typer.Option("--out", help="The signed electronic certificate PDF.")],
+) -> None:
+    """Render and sign the electronic certificate of a certificate's current edition."""
+    ledger, who = open_ledger(), actor()
+    _sign_and_write(ledger, who, ledger.draft_certificate(who, number), out)
+
+
+def _sign_and_write(ledger: Any, who: Any, draft: Any, out: Path) -> None:
+    from ledger.domain import china_date
+    from signing.pipeline import DocumentSigner
+
+    s = settings()
+    signer = DocumentSigner(signer_key(ledger, who), s.verify_base_url, timestamp_url=s.tsa_url)
+    signed = signer.produce(draft.view, china_date(draft.at))
+    record = ledger.commit_signed(who, draft, signed.sha256, signed.key_id, signed.token)
+    _write_atomically(out, signed.pdf)  # only after the ledger has it: no file without its record
+    emit({"document": record.document_number, "file": str(out), "sha256": signed.sha256, "key_id": signed.key_id,
+          "signed_at": record.signed_at.isoformat(), "url": signed.url},
+         f"signed {record.document_number} with key {signed.key_id} -> {out} (sha256 {signed.sha256[:16]}…)")
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+@app.command("prove-batch")
+@boundary
+def prove_batch(
+    file: Annotated[Path, typer.Argument(help="CSV: number[,kind][,reason][,request] with a header row.")],
+    out_dir: Annotated[Path, typer.Option("--out-dir", help="Where the signed PDFs go.")],
+    workers: Annotated[int, typer.Option(help="Processes rendering and signing (default: the CPU count).")] = 0,
+) -> None:
+    """Record, render and sign many proofs from one file: every row is checked before anything is signed."""
+    import csv
+    import os
+    import time
+
+    from ledger.domain import ProofKind, china_date
+    from ledger.errors import ImportRejected, InvalidInput, LedgerError
+    from signing.pipeline import BatchPool
+
+    try:
+        rows = list(csv.DictReader(file.read_text("utf-8-sig").splitlines()))
+    except (OSError, UnicodeDecodeError, csv.Error) as e:
+        raise InvalidInput("file", f"not a readable UTF-8 CSV file ({type(e).__name__})") from None
+    if not rows or "number" not in rows[0]:
+        raise InvalidInput("file", "needs a header with at least a number column, and rows")
+    ledger, who, s = open_ledger(), actor(), settings()
+    started = time.perf_counter()
+    drafts, problems, seen = [], [], set()
+    for line, row in enumerate(rows, start=2):
+        number = (row.get("number") or "").strip()
+        try:
+            if number in seen:
+                raise InvalidInput("number", "listed twice: one proof per certificate per batch")
+            seen.add(number)
+            kind = ProofKind((row.get("kind") or "written").strip())
+            drafts.append(ledger.draft_proof(who, number, kind, (row.get("reason") or "lost").strip(),
+                                             (row.get("request") or "").strip() or None))
+        except ValueError:
+            problems.append((line, "kind", "written, score-pass or qualification"))
+        except LedgerError as e:
+            problems.append((line, getattr(e, "field", "row"), e.message))
+    if problems:
+        raise ImportRejected(file.name, problems)
+    key = signer_key(ledger, who)
+    written = 0
+    with output.progress() as bar, BatchPool(key, s.verify_base_url, workers=workers or os.cpu_count() or 1,
+                                             timestamp_url=s.tsa_url) as pool:
+        task = bar.add_task("signing", total=len(drafts))
+        jobs = ((d.view, china_date(d.at)) for d in drafts)
+        for draft, signed in zip(drafts, pool.map(jobs), strict=True):
+            record = ledger.commit_signed(who, draft, signed.sha256, signed.key_id, signed.token)
+            _write_atomically(out_dir / f"{record.document_number}.pdf", signed.pdf)
+            written += 1
+            bar.advance(task)
+    seconds = time.perf_counter() - started
+    emit({"file": str(file), "documents": written, "seconds": round(seconds, 2), "out_dir": str(out_dir)},
+         f"{written} proofs recorded, signed and written to {out_dir} in {seconds:.1f} s "
+         f"({written / seconds:.1f}/s)")
+
+
+@app.command("verify-pdf")
+@boundary
+def verify_pdf(
+    file: Annotated[Path, typer.Argument(help="A signed proof or electronic certificate.")],
+    trust_list_file: Annotated[Path | None, typer.Option("--trust-list", help="Default: <home>/trust-list.jws")]
+    = None,
+    root: Annotated[Path | None, typer.Option("--root", help="The pinned root certificate (PEM). "
+                                               "Default: <keys>/root.cert.pem")] = None,
+) -> None:
+    """Check a signed PDF offline against the trust list and the ledger; exit 12 on any failed check."""
+    from ledger.errors import InvalidInput
+    from signing.verify import Verifier
+
+    try:
+        data = file.read_bytes()
+    except OSError as e:
+        raise InvalidInput("file", f"cannot read {file}: {e.strerror}") from None
+    result = Verifier(trust_list(trust_list_file, root), open_ledger()).verify_pdf(data)
+    if output.json_mode():
+        emit(result.to_dict(), "")
+    else:
+        for check in result.checks():
+            emit(None, f"{'PASS' if check.ok else 'FAIL'}  {check.name:<11} {check.detail}")
+        emit(None, result.summary())
+    if not result.ok:
+        raise SystemExit(output.EXIT_NOT_VALID)
 
 
 # -------------------------------------------------------------------- handovers

@@ -34,6 +34,8 @@ EXIT_CONFLICT = 7
 EXIT_IMPORT_REJECTED = 8
 EXIT_STORE = 9
 EXIT_ATTACHMENT = 10
+EXIT_KEYS = 11  # wrong passphrase, unsafe or missing key file, invalid trust list
+EXIT_NOT_VALID = 12  # verify-pdf: the document failed a check
 
 _state: dict[str, Any] = {"json": False, "overrides": {}, "settings": None}
 
@@ -86,7 +88,9 @@ def boundary(command: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from eventsourcing.persistence import PersistenceError
 
+        from keys.errors import KeysError
         from ledger.errors import ImportRejected, LedgerError
+        from signing.errors import SigningError
 
         try:
             return command(*args, **kwargs)
@@ -96,6 +100,10 @@ def boundary(command: F) -> F:
                   EXIT_IMPORT_REJECTED, detail if not json_mode() else ())
         except LedgerError as e:
             _fail(e.to_dict(), e.message, _exit_code(e))
+        except KeysError as e:
+            _fail({"error": "keys", "kind": type(e).__name__, "message": str(e)}, str(e), EXIT_KEYS)
+        except SigningError as e:
+            _fail({"error": "document", "kind": type(e).__name__, "message": str(e)}, str(e), EXIT_INVALID)
         except PersistenceError as e:
             _fail({"error": "store_unavailable", "message": str(e)},
                   f"the event store is unavailable ({type(e).__name__}: {e}); is the database reachable, "

@@ -33,10 +33,26 @@ class Settings(BaseSettings):
     office: str | None = None
     operator: str | None = None
     lock_timeout: int = 10  # seconds a SQLite writer waits for another
+    keys_dir: Path | None = None  # default: <home>/keys (private keys encrypted, mode 0600)
+    key_passphrase: SecretStr | None = None  # the office key's; prompted for when unset at a terminal
+    root_passphrase: SecretStr | None = None  # the deployment root's
+    key_years: int = 2  # an office key's signing window
+    root_name: str = "certledger deployment root"
+    verify_base_url: str = "https://verify.certledger.example"  # what QR codes point to
+    tsa_url: str | None = None  # an RFC 3161 timestamp authority: PAdES B-T instead of B-B
+    trust_list: Path | None = None  # default: <home>/trust-list.jws
 
     @property
     def config_file(self) -> Path:
         return self.home / "config.json"
+
+    @property
+    def keys_path(self) -> Path:
+        return self.keys_dir or self.home / "keys"
+
+    @property
+    def trust_list_path(self) -> Path:
+        return self.trust_list or self.home / "trust-list.jws"
 
     def with_file(self) -> Settings:
         """Fill what the environment left unset from <home>/config.json."""

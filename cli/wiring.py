@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cli import output
 from cli.settings import Settings
 
 if TYPE_CHECKING:
+    from keys.store import KeyStore
+    from keys.trustlist import TrustList
     from ledger.application import Actor, CertLedger
+    from signing.pipeline import SignerKey
 
 
 def settings() -> Settings:
@@ -41,3 +45,70 @@ def open_ledger(create: bool = False) -> CertLedger:
             raise NotFound(f"no ledger at {s.home}: run certledger init --office CODE --operator NAME")
     env = {**s.eventsourcing_env(), "CREATE_TABLE": "y" if create else "n"}
     return CertLedger(env=env, blobs=BlobStore(s.blobs_dir or s.home / "blobs"))
+
+
+def key_store() -> KeyStore:
+    from keys.store import KeyStore
+
+    return KeyStore(settings().keys_path)
+
+
+def passphrase(which: str) -> str:
+    """The office key's or the root's passphrase: from the environment, else asked for at a terminal."""
+    import sys
+
+    from ledger.errors import InvalidInput
+
+    s = settings()
+    secret = s.key_passphrase if which == "key" else s.root_passphrase
+    if secret is not None and secret.get_secret_value():
+        return secret.get_secret_value()
+    variable = "CERTLEDGER_KEY_PASSPHRASE" if which == "key" else "CERTLEDGER_ROOT_PASSPHRASE"
+    if not sys.stdin.isatty():
+        raise InvalidInput(variable, f"required: the {which} passphrase (set it, or run at a terminal to be asked)")
+    import typer
+
+    return str(typer.prompt(f"{which} passphrase", hide_input=True))
+
+
+def signer_key(ledger: CertLedger, who: Actor) -> SignerKey:
+    """The office's active key, decrypted once, in the form a (worker) signer needs."""
+    from cryptography.hazmat.primitives import serialization
+
+    from ledger.reference import authority
+    from signing.pipeline import SignerKey
+
+    kid = ledger.active_key(who.office).kid
+    loaded = key_store().load_signer(kid, passphrase("key"))
+    pem = loaded.private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption())
+    root = loaded.root_certificate.public_bytes(serialization.Encoding.PEM)
+    return SignerKey(kid, pem, loaded.certificate_pem.encode(), (root,), authority(who.office).office)
+
+
+def publish_trust_list(ledger: CertLedger) -> Path:
+    """Sign the ledger's keys of every office into the trust list verifiers load."""
+    from keys.trustlist import build_trust_list
+
+    s = settings()
+    root = key_store().load_root(passphrase("root"))
+    data = build_trust_list(ledger.keys(), root, issuer=s.root_name, issued_at=ledger.now())
+    target = s.trust_list_path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(target)
+    return target
+
+
+def trust_list(path: Path | None = None, root: Path | None = None) -> TrustList:
+    from keys.trustlist import load_trust_list
+    from ledger.errors import NotFound
+
+    s = settings()
+    list_path = path or s.trust_list_path
+    root_path = root or s.keys_path / "root.cert.pem"
+    for p, what in ((list_path, "trust list"), (root_path, "root certificate")):
+        if not p.is_file():
+            raise NotFound(f"no {what} at {p}: run certledger keys init (or pass it)")
+    return load_trust_list(list_path.read_bytes(), root_path.read_bytes())

@@ -571,7 +571,7 @@ def certificate_view(cert: Certificate, editions: int | None = None) -> Certific
         replaces_edition=cert.edition - 1 if cert.replaces is not None else None,
         superseded=cert.superseded, revoked=cert.revoked, corrections=tuple(cert.corrections),
         catalog_version=cert.catalog_version, proofs=tuple(cert.proofs), handover_count=len(cert.handovers),
-        editions=editions or cert.edition,
+        editions=editions or cert.edition, signatures=tuple(cert.signatures),
     )
 
 
@@ -593,6 +593,7 @@ def proof_view(proof: Proof) -> ProofView:
         issued_by=f"{proof.issued_by['operator']} @ {proof.issued_by['office']}",
         catalog_version=proof.catalog_version, request_number=proof.request_number,
         superseded=proof.superseded, revoked=proof.revoked, handover_count=len(proof.handovers),
+        signatures=tuple(proof.signatures),
     )
 
 

@@ -71,6 +71,7 @@ class CertificateView:
     proofs: tuple[dict[str, Any], ...]
     handover_count: int
     editions: int = 1
+    signatures: tuple[dict[str, Any], ...] = ()
 
     @property
     def kind(self) -> str:
@@ -90,6 +91,7 @@ class CertificateView:
             "replaces_edition": self.replaces_edition, "superseded": self.superseded,
             "revoked": self.revoked, "corrections": corrections, "catalog_version": self.catalog_version,
             "proofs": list(self.proofs), "handover_count": self.handover_count,
+            "signatures": [{k: v for k, v in sig.items() if k != "token"} for sig in self.signatures],
         })
 
 
@@ -111,6 +113,7 @@ class ProofView:
     superseded: dict[str, Any] | None
     revoked: dict[str, Any] | None
     handover_count: int
+    signatures: tuple[dict[str, Any], ...] = ()
 
     @property
     def kind(self) -> str:
@@ -124,6 +127,7 @@ class ProofView:
             "authority": _jsonable(self.authority.__dict__), "issued_at": self.issued_at, "issued_by": self.issued_by,
             "catalog_version": self.catalog_version, "request_number": self.request_number,
             "superseded": self.superseded, "revoked": self.revoked, "handover_count": self.handover_count,
+            "signatures": [{k: v for k, v in sig.items() if k != "token"} for sig in self.signatures],
         })
 
 

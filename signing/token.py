@@ -1,0 +1,166 @@
+"""The QR token: a COSE_Sign1 (RFC 9052) envelope, as the EU Digital COVID Certificate uses.
+
+The payload is a small CBOR map (document number, certificate number, kind, date, and a
+digest binding the holder's name and ID number without showing them), signed ES256 by the
+office key whose id is in the protected header. It travels base32-encoded (RFC 4648, no
+padding) in an upper-case URL, so the QR code uses the alphanumeric mode and a 280-character
+URL fits QR version 10 at error correction level M.
+
+The token verifies offline against the trust list (signature, key) and online against the
+ledger (the document's current status).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import cbor2
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey, EllipticCurvePublicKey
+from cwt import COSE, COSEKey
+from cwt.cose_key_interface import COSEKeyInterface
+
+from signing.errors import SigningError
+
+KINDS = {"written": 1, "score-pass": 2, "qualification": 3, "certificate": 4}
+KIND_NAMES = {v: k for k, v in KINDS.items()}
+_COSE_SIGN1_TAG = 18
+_KID_HEADER = 4
+_PATH = "/V/"
+_DIGEST_CONTEXT = b"certledger-holder-v1"
+
+
+class MalformedToken(SigningError):
+    """The text is not a certledger token at all (structure, encoding)."""
+
+
+class TokenInvalid(SigningError):
+    """A well-formed token whose signature does not verify."""
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    document_number: str
+    certificate_number: str
+    kind: str
+    issued_on: date
+    holder_digest: bytes
+
+    def to_cbor(self) -> bytes:
+        return cbor2.dumps({1: self.document_number, 2: self.certificate_number, 3: KINDS[self.kind],
+                            4: int(self.issued_on.strftime("%Y%m%d")), 5: self.holder_digest})
+
+    @classmethod
+    def from_cbor(cls, data: bytes) -> TokenClaims:
+        try:
+            m = cbor2.loads(data)
+            day = int(m[4])
+            claims = cls(str(m[1]), str(m[2]), KIND_NAMES[int(m[3])], date(day // 10000, day // 100 % 100, day % 100),
+                         bytes(m[5]))
+        except (cbor2.CBORDecodeError, KeyError, TypeError, ValueError, IndexError) as e:
+            raise MalformedToken(f"token payload is not a certledger claim set ({type(e).__name__})") from None
+        return claims
+
+
+@dataclass(frozen=True)
+class SignedToken:
+    """A parsed (not yet verified) token."""
+
+    kid: str
+    claims: TokenClaims
+    raw: bytes
+
+    @property
+    def text(self) -> str:
+        return base64.b32encode(self.raw).decode("ascii").rstrip("=")
+
+
+def holder_digest(document_number: str, holder_name: str, id_number: str) -> bytes:
+    """16 bytes binding the holder to the document; a verifier with the ID card in hand can recompute it."""
+    h = hashlib.sha256(_DIGEST_CONTEXT)
+    for part in (document_number, holder_name, id_number.upper()):
+        h.update(b"\x00" + part.encode("utf-8"))
+    return h.digest()[:16]
+
+
+def _cose_key(key: EllipticCurvePrivateKey | EllipticCurvePublicKey, kid: str) -> COSEKeyInterface:
+    if isinstance(key, EllipticCurvePrivateKey):
+        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    else:
+        pem = key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return COSEKey.from_pem(pem, alg="ES256", kid=bytes.fromhex(kid))
+
+
+class TokenSigner:
+    """Signs tokens with one loaded office key (kept loaded for a batch)."""
+
+    def __init__(self, private_key: EllipticCurvePrivateKey, kid: str) -> None:
+        self.kid = kid
+        self._key = _cose_key(private_key, kid)
+        self._cose = COSE.new(alg_auto_inclusion=True, kid_auto_inclusion=True)
+
+    def sign(self, claims: TokenClaims) -> SignedToken:
+        raw = self._cose.encode_and_sign(claims.to_cbor(), self._key)
+        return SignedToken(self.kid, claims, raw)
+
+
+class TokenVerifier:
+    """Verifies tokens; caches the COSE key of each public key it has seen."""
+
+    def __init__(self) -> None:
+        self._cose = COSE.new()
+        self._keys: dict[str, COSEKeyInterface] = {}
+
+    def verify(self, token: SignedToken, public_key: EllipticCurvePublicKey) -> TokenClaims:
+        key = self._keys.get(token.kid)
+        if key is None:
+            key = self._keys[token.kid] = _cose_key(public_key, token.kid)
+        try:
+            payload = self._cose.decode(token.raw, key)
+        except Exception as e:  # cwt raises its own VerifyError and DecodeError kinds
+            raise TokenInvalid(f"token signature does not verify with key {token.kid} ({type(e).__name__})") from None
+        if payload != token.claims.to_cbor() and TokenClaims.from_cbor(payload) != token.claims:
+            raise TokenInvalid("token payload differs from its signed content")
+        return token.claims
+
+
+def token_url(base_url: str, token: SignedToken) -> str:
+    """The URL the QR code carries: upper case, so the QR code can use the alphanumeric mode."""
+    return base_url.rstrip("/").upper() + _PATH + token.text
+
+
+def parse_token(text: str) -> SignedToken:
+    """A token from a scanned URL or its base32 text; checks structure, not the signature."""
+    candidate = text.strip()
+    if _PATH in candidate.upper():
+        candidate = candidate[candidate.upper().rindex(_PATH) + len(_PATH):]
+    candidate = candidate.split("?", 1)[0].upper()
+    if not candidate or len(candidate) > 1024:
+        raise MalformedToken("token is empty or too long")
+    try:
+        raw = base64.b32decode(candidate + "=" * (-len(candidate) % 8))
+    except (binascii.Error, ValueError):
+        raise MalformedToken("token is not base32 text") from None
+    try:
+        obj: Any = cbor2.loads(raw)
+    except (cbor2.CBORDecodeError, ValueError):
+        raise MalformedToken("token is not CBOR") from None
+    value = obj.value if isinstance(obj, cbor2.CBORTag) and obj.tag == _COSE_SIGN1_TAG else obj
+    if not (isinstance(value, list) and len(value) == 4 and isinstance(value[0], bytes)
+            and isinstance(value[2], bytes) and isinstance(value[3], bytes)):
+        raise MalformedToken("token is not a COSE_Sign1 structure")
+    try:
+        protected = cbor2.loads(value[0]) if value[0] else {}
+    except (cbor2.CBORDecodeError, ValueError):
+        raise MalformedToken("token's protected header is not CBOR") from None
+    headers = {**(value[1] if isinstance(value[1], dict) else {}), **(protected if isinstance(protected, dict) else {})}
+    kid = headers.get(_KID_HEADER)
+    if not isinstance(kid, bytes) or not kid:
+        raise MalformedToken("token names no key id")
+    return SignedToken(kid.hex(), TokenClaims.from_cbor(value[2]), raw)
