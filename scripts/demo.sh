@@ -3,6 +3,7 @@
 # embedded default (a SQLite ledger in a fresh directory), telling one office's story.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/setup-system.sh runtime  # the CJK font the documents embed
 if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
 .venv/bin/pip install -q --disable-pip-version-check -e . >/dev/null
 export PATH="$PWD/.venv/bin:$PATH"

@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests need, only those missing.
+# Installs the Debian packages certledger needs, only those missing.
+#   setup-system.sh           everything the tests need
+#   setup-system.sh runtime   only what running certledger needs (the demo)
 # A no-op (no apt-get at all) when everything is present; safe to run again.
+#   fonts-wqy-microhei  the CJK font embedded (subsetted) in every rendered document
 #   postgresql          the server the postgres-backed tests run against
-#   poppler-utils       pdftotext/pdfinfo, to read back rendered documents
-#   fonts-wqy-microhei  a CJK font, so rendered Chinese text is real glyphs
+#   poppler-utils       pdfsig (an independent signature validator), pdftoppm, pdftotext
+#   libnss3-tools       certutil, to make the NSS database in which pdfsig trusts the test root
 #   python3-venv        only when `python3 -m venv` would not work
 set -euo pipefail
 
-wanted=(postgresql poppler-utils fonts-wqy-microhei)
+if [ "${1:-}" = "runtime" ]; then
+    wanted=(fonts-wqy-microhei)
+else
+    wanted=(fonts-wqy-microhei postgresql poppler-utils libnss3-tools)
+fi
 
 installed() {
     [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" = "installed" ]

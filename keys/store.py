@@ -1,0 +1,471 @@
+"""A directory of keys: the deployment's root CA and the offices' signing keys.
+
+Layout (the directory is 0700):
+
+    root.key.pem        the root's private key, PKCS#8 PEM encrypted with its passphrase, 0600
+    root.cert.pem       the self-signed root certificate
+    <kid>.key.pem       an office key, encrypted with its own passphrase, 0600
+    <kid>.cert.pem      its end-entity certificate, issued by the root
+
+Nothing is ever overwritten, and nothing here logs or prints key material. The ledger
+records which key may sign when (ledger.domain.SigningKey); this module only makes and
+keeps the keys.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import os
+import re
+import stat
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import get_args
+
+from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes, PublicKeyTypes
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
+
+from keys.algorithms import ES256, algorithm_of, key_id
+from keys.algorithms import algorithm as lookup_algorithm
+from keys.errors import (
+    InvalidKeyInput,
+    KeyExists,
+    KeyFileDamaged,
+    KeyFileUnsafe,
+    KeyNotFound,
+    WrongPassphrase,
+)
+
+ORGANIZATION = "certledger deployment"
+COUNTRY = "CN"
+ROOT_KEY_FILE = "root.key.pem"
+ROOT_CERT_FILE = "root.cert.pem"
+# RFC 9336 id-kp-documentSigning. Poppler verifies through NSS as an e-mail signer, which
+# refuses a certificate whose EKU lacks emailProtection, so both are asserted.
+DOCUMENT_SIGNING = ObjectIdentifier("1.3.6.1.5.5.7.3.36")
+_KID = re.compile(r"[0-9a-f]{16}")
+_PRIVATE_MODE = 0o600
+_DIRECTORY_MODE = 0o700
+_ENCRYPTED_PEM = b"-----BEGIN ENCRYPTED PRIVATE KEY-----"
+_ISSUER_KEY_TYPES = get_args(CertificateIssuerPrivateKeyTypes)
+
+
+@dataclass(frozen=True)
+class RootInfo:
+    """The deployment's root certificate, as verifiers pin it."""
+
+    subject: str
+    fingerprint_sha256: str  # of the certificate DER, lowercase hex
+    certificate_pem: str
+    not_before: datetime
+    not_after: datetime
+
+
+@dataclass(frozen=True)
+class LoadedRoot:
+    """The root's decrypted private key and certificate: what issues office certificates and trust lists."""
+
+    private_key: CertificateIssuerPrivateKeyTypes = field(repr=False)
+    certificate: x509.Certificate
+
+    @property
+    def certificate_pem(self) -> str:
+        return self.certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
+
+
+@dataclass(frozen=True)
+class OfficeKey:
+    """A new office key's public half: exactly what the ledger's SigningKey.register records."""
+
+    kid: str
+    office: str
+    algorithm: str
+    public_key_pem: str
+    certificate_pem: str
+    not_before: datetime
+    not_after: datetime
+
+
+@dataclass(frozen=True)
+class LoadedKey:
+    """An office key decrypted once and kept in memory, so a batch signs without re-reading files."""
+
+    kid: str
+    office: str
+    algorithm: str
+    private_key: CertificateIssuerPrivateKeyTypes = field(repr=False)
+    certificate: x509.Certificate
+    root_certificate: x509.Certificate
+
+    def sign(self, data: bytes) -> bytes:
+        """Sign `data` with this key's algorithm (raw signature, as JWS/COSE carry it)."""
+        return lookup_algorithm(self.algorithm).sign(self.private_key, data)
+
+    @property
+    def public_key(self) -> PublicKeyTypes:
+        return self.private_key.public_key()
+
+    @property
+    def certificate_pem(self) -> str:
+        return self.certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
+
+    @property
+    def certificate_der(self) -> bytes:
+        return self.certificate.public_bytes(serialization.Encoding.DER)
+
+    @property
+    def root_certificate_der(self) -> bytes:
+        return self.root_certificate.public_bytes(serialization.Encoding.DER)
+
+
+class KeyStore:
+    """The key directory: create the root, generate office keys, load them for signing."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+
+    # -- the root -------------------------------------------------------------------------
+
+    def init_root(self, passphrase: str, name: str, *, now: datetime, years: int = 20) -> RootInfo:
+        """Create the self-signed root CA (P-256); refuses if the store already has a root."""
+        _require_passphrase("root passphrase", passphrase)
+        name = _name_part("name", name)
+        if years < 1:
+            raise InvalidKeyInput("years: the root must be valid for at least one year")
+        not_before = _utc_seconds("now", now)
+        not_after = _add_years(not_before, years)
+        self._ensure_directory()
+        for file in (ROOT_KEY_FILE, ROOT_CERT_FILE):
+            if (self.directory / file).exists():
+                raise KeyExists(f"{self.directory} already has a root ({file}); a root is never replaced")
+
+        private_key = ES256.generate()
+        public_key = private_key.public_key()
+        subject = _subject(name)
+        certificate = (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(subject)
+            .public_key(public_key)
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(not_before)
+            .not_valid_after(not_after)
+            # Path length 0: the root issues end-entity certificates only.
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            # digitalSignature as well: the root key also signs the published trust list.
+            .add_extension(_key_usage(key_cert_sign=True, crl_sign=True, digital_signature=True), critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+            .sign(private_key, ES256.x509_hash)
+        )
+        self._write_private(ROOT_KEY_FILE, private_key, passphrase)
+        try:
+            self._write_new(ROOT_CERT_FILE, _pem(certificate).encode("ascii"), 0o644)
+        except BaseException:
+            (self.directory / ROOT_KEY_FILE).unlink(missing_ok=True)
+            raise
+        return _root_info(certificate)
+
+    def load_root(self, passphrase: str) -> LoadedRoot:
+        """Decrypt the root key (checks the file mode and that it matches the root certificate)."""
+        _require_passphrase("root passphrase", passphrase)
+        certificate = self._root_certificate()
+        private_key = self._read_private(ROOT_KEY_FILE, passphrase, "the root key")
+        _require_pair(private_key, certificate, "the root key")
+        return LoadedRoot(private_key=private_key, certificate=certificate)
+
+    def root_certificate_pem(self) -> str:
+        """The root certificate, PEM: what verifiers pin."""
+        return _pem(self._root_certificate())
+
+    def root_info(self) -> RootInfo:
+        """Subject, fingerprint and validity of the root certificate."""
+        return _root_info(self._root_certificate())
+
+    # -- office keys ----------------------------------------------------------------------
+
+    def generate_office_key(self, office: str, office_name: str, root_passphrase: str, key_passphrase: str, *,
+                            not_before: datetime, not_after: datetime, algorithm: str = "ES256") -> OfficeKey:
+        """A new office key pair and its certificate from the root, valid exactly for [not_before, not_after)."""
+        _require_passphrase("key passphrase", key_passphrase)
+        office = _name_part("office", office)
+        office_name = _name_part("office_name", office_name)
+        scheme = lookup_algorithm(algorithm)
+        start = _utc_seconds("not_before", not_before)
+        end = _utc_seconds("not_after", not_after)
+        if end <= start:
+            raise InvalidKeyInput("not_after: must be after not_before")
+        root = self.load_root(root_passphrase)
+        root_start, root_end = root.certificate.not_valid_before_utc, root.certificate.not_valid_after_utc
+        # A certificate outside its issuer's validity would fail path validation in PDF readers.
+        if start < root_start or end > root_end:
+            raise InvalidKeyInput(f"the key window {start.isoformat()} - {end.isoformat()} must lie within the root's "
+                                  f"validity {root_start.isoformat()} - {root_end.isoformat()}")
+
+        self._ensure_directory()
+        private_key = scheme.generate()
+        public_key = private_key.public_key()
+        kid = key_id(public_key)
+        root_ski = root.certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+        certificate = (
+            x509.CertificateBuilder()
+            .subject_name(_subject(office_name, office=office))
+            .issuer_name(root.certificate.subject)
+            .public_key(public_key)
+            .serial_number(x509.random_serial_number())
+            # X.509's notAfter is inclusive, the ledger's window half-open: they differ only at the
+            # very second `end`, and the ledger's window is the one verifiers enforce.
+            .not_valid_before(start)
+            .not_valid_after(end)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            # pyHanko's default signer policy requires nonRepudiation; NSS (poppler) digitalSignature or it.
+            .add_extension(_key_usage(digital_signature=True, content_commitment=True), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION, DOCUMENT_SIGNING]),
+                           critical=False)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(root_ski), critical=False)
+            .sign(root.private_key, scheme.x509_hash)
+        )
+        self._write_private(f"{kid}.key.pem", private_key, key_passphrase)
+        try:
+            self._write_new(f"{kid}.cert.pem", _pem(certificate).encode("ascii"), 0o644)
+        except BaseException:
+            (self.directory / f"{kid}.key.pem").unlink(missing_ok=True)
+            raise
+        return _office_key(kid, certificate)
+
+    def load_signer(self, kid: str, passphrase: str) -> LoadedKey:
+        """Decrypt an office key for signing, with its certificate and the root certificate."""
+        _require_passphrase("key passphrase", passphrase)
+        certificate = self._certificate(kid)
+        root = self._root_certificate()
+        private_key = self._read_private(f"{kid}.key.pem", passphrase, f"signing key {kid}")
+        _require_pair(private_key, certificate, f"signing key {kid}")
+        if key_id(private_key.public_key()) != kid:
+            raise KeyFileDamaged(f"signing key {kid}: the key file holds a different key (kid mismatch)")
+        try:
+            certificate.verify_directly_issued_by(root)
+        except Exception:  # ValueError, TypeError or InvalidSignature: all mean "not from this root"
+            raise KeyFileDamaged(f"signing key {kid}: its certificate was not issued by this store's root") from None
+        office = _office_of(certificate)
+        return LoadedKey(kid=kid, office=office, algorithm=algorithm_of(private_key.public_key()).name,
+                         private_key=private_key, certificate=certificate, root_certificate=root)
+
+    def office_key(self, kid: str) -> OfficeKey:
+        """The public half of a stored office key (to register it again), read without a passphrase."""
+        return _office_key(kid, self._certificate(kid))
+
+    def certificate_pem(self, kid: str) -> str:
+        """The office key's certificate, PEM."""
+        return _pem(self._certificate(kid))
+
+    def list_kids(self) -> list[str]:
+        """The kids of the office keys in the store, sorted."""
+        if not self.directory.is_dir():
+            return []
+        names = (p.name.removesuffix(".key.pem") for p in self.directory.glob("*.key.pem"))
+        return sorted(n for n in names if _KID.fullmatch(n))
+
+    # -- files ----------------------------------------------------------------------------
+
+    def _ensure_directory(self) -> None:
+        with contextlib.suppress(FileExistsError):
+            self.directory.mkdir(mode=_DIRECTORY_MODE, parents=True)
+        mode = self.directory.stat().st_mode
+        if not stat.S_ISDIR(mode):
+            raise KeyFileUnsafe(f"{self.directory} is not a directory")
+        if mode & 0o077:
+            raise KeyFileUnsafe(f"key directory {self.directory} is open to group or others "
+                                f"(mode {stat.S_IMODE(mode):04o}); chmod 700 it")
+
+    def _write_new(self, name: str, data: bytes, mode: int) -> None:
+        # O_EXCL: never replace a file, and never follow a planted symlink; the mode applies
+        # at creation, so a private key is never readable by others, not even for an instant.
+        path = self.directory / name
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, mode)
+        except FileExistsError:
+            raise KeyExists(f"{path} already exists; key files are never overwritten") from None
+        try:
+            os.fchmod(fd, mode)  # the umask may only have narrowed it; make it exact
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        except BaseException:
+            os.close(fd)
+            path.unlink(missing_ok=True)
+            raise
+        os.close(fd)
+        _fsync_directory(self.directory)
+
+    def _write_private(self, name: str, private_key: CertificateIssuerPrivateKeyTypes, passphrase: str) -> None:
+        pem = private_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(passphrase.encode("utf-8")),
+        )
+        self._write_new(name, pem, _PRIVATE_MODE)
+
+    def _read_private(self, name: str, passphrase: str, what: str) -> CertificateIssuerPrivateKeyTypes:
+        path = self.directory / name
+        try:
+            # O_NOFOLLOW and fstat on the open descriptor: the mode checked is the file read.
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        except FileNotFoundError:
+            raise KeyNotFound(f"{what}: no key file {path}") from None
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise KeyFileUnsafe(f"{what}: {path} is a symbolic link; refusing to read it") from None
+            raise
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise KeyFileUnsafe(f"{what}: {path} is not a regular file")
+            if info.st_mode & 0o077:
+                raise KeyFileUnsafe(f"{what}: {path} is readable by group or others "
+                                    f"(mode {stat.S_IMODE(info.st_mode):04o}); chmod 600 it")
+            with os.fdopen(fd, "rb", closefd=False) as handle:
+                data = handle.read()
+        finally:
+            os.close(fd)
+        if _ENCRYPTED_PEM not in data:
+            raise KeyFileDamaged(f"{what}: {path} is not an encrypted PKCS#8 private key")
+        try:
+            private_key = serialization.load_pem_private_key(data, password=passphrase.encode("utf-8"))
+        except (ValueError, TypeError):
+            # cryptography reports a failed decryption as ValueError ("Bad decrypt").
+            raise WrongPassphrase(f"wrong passphrase for {what}") from None
+        except UnsupportedAlgorithm:
+            raise KeyFileDamaged(f"{what}: {path} uses an unsupported key algorithm") from None
+        try:
+            algorithm_of(private_key.public_key())
+        except InvalidKeyInput:
+            raise KeyFileDamaged(f"{what}: {path} holds a key of no registered algorithm") from None
+        if not isinstance(private_key, _ISSUER_KEY_TYPES):  # every registered algorithm's key is one
+            raise KeyFileDamaged(f"{what}: {path} holds a key that cannot sign certificates")
+        return private_key
+
+    def _read_certificate(self, name: str, what: str) -> x509.Certificate:
+        path = self.directory / name
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise KeyNotFound(f"{what}: no certificate {path}") from None
+        try:
+            return x509.load_pem_x509_certificate(data)
+        except ValueError:
+            raise KeyFileDamaged(f"{what}: {path} is not a PEM certificate") from None
+
+    def _root_certificate(self) -> x509.Certificate:
+        if not (self.directory / ROOT_CERT_FILE).exists():
+            raise KeyNotFound(f"the key store {self.directory} has no root yet")
+        return self._read_certificate(ROOT_CERT_FILE, "the root")
+
+    def _certificate(self, kid: str) -> x509.Certificate:
+        # The kid becomes a file name: only the 16-hex-digit form can, so no path escapes the store.
+        if not isinstance(kid, str) or not _KID.fullmatch(kid):
+            raise KeyNotFound(f"no signing key {kid!r}: a kid is 16 lowercase hex digits")
+        if not (self.directory / f"{kid}.key.pem").exists():
+            raise KeyNotFound(f"no signing key {kid} in {self.directory}")
+        return self._read_certificate(f"{kid}.cert.pem", f"signing key {kid}")
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+def _require_passphrase(what: str, passphrase: str) -> None:
+    if not isinstance(passphrase, str) or not passphrase:
+        raise InvalidKeyInput(f"{what}: required; an empty passphrase is refused")
+
+
+def _name_part(what: str, value: str) -> str:
+    value = value.strip() if isinstance(value, str) else ""
+    if not 1 <= len(value) <= 64:  # X.520 upper bound for CN and OU
+        raise InvalidKeyInput(f"{what}: 1-64 characters")
+    return value
+
+
+def _utc_seconds(what: str, value: datetime) -> datetime:
+    # X.509 times have whole seconds; truncating here keeps the ledger's window and the
+    # certificate's validity identical.
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidKeyInput(f"{what}: a timezone-aware datetime is required")
+    return value.astimezone(UTC).replace(microsecond=0)
+
+
+def _add_years(value: datetime, years: int) -> datetime:
+    try:
+        return value.replace(year=value.year + years)
+    except ValueError:  # 29 February into a common year
+        return value.replace(year=value.year + years, day=28)
+
+
+def _subject(common_name: str, office: str | None = None) -> x509.Name:
+    attributes = [x509.NameAttribute(NameOID.COUNTRY_NAME, COUNTRY),
+                  x509.NameAttribute(NameOID.ORGANIZATION_NAME, ORGANIZATION)]
+    if office is not None:
+        attributes.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, office))
+    attributes.append(x509.NameAttribute(NameOID.COMMON_NAME, common_name))
+    return x509.Name(attributes)
+
+
+def _key_usage(*, digital_signature: bool = False, content_commitment: bool = False, key_cert_sign: bool = False,
+               crl_sign: bool = False) -> x509.KeyUsage:
+    return x509.KeyUsage(digital_signature=digital_signature, content_commitment=content_commitment,
+                         key_encipherment=False, data_encipherment=False, key_agreement=False,
+                         key_cert_sign=key_cert_sign, crl_sign=crl_sign, encipher_only=False, decipher_only=False)
+
+
+def _pem(certificate: x509.Certificate) -> str:
+    return certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
+
+
+def _public_pem(public_key: PublicKeyTypes) -> str:
+    return public_key.public_bytes(serialization.Encoding.PEM,
+                                   serialization.PublicFormat.SubjectPublicKeyInfo).decode("ascii")
+
+
+def _spki(public_key: PublicKeyTypes) -> bytes:
+    return public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def _require_pair(private_key: CertificateIssuerPrivateKeyTypes, certificate: x509.Certificate, what: str) -> None:
+    if _spki(private_key.public_key()) != _spki(certificate.public_key()):
+        raise KeyFileDamaged(f"{what}: the key file and its certificate hold different keys")
+
+
+def _office_of(certificate: x509.Certificate) -> str:
+    units = certificate.subject.get_attributes_for_oid(NameOID.ORGANIZATIONAL_UNIT_NAME)
+    if not units:
+        raise KeyFileDamaged("an office certificate without an OU (office code)")
+    value = units[0].value
+    return value if isinstance(value, str) else value.decode("utf-8")
+
+
+def _office_key(kid: str, certificate: x509.Certificate) -> OfficeKey:
+    public_key = certificate.public_key()
+    return OfficeKey(kid=kid, office=_office_of(certificate), algorithm=algorithm_of(public_key).name,
+                     public_key_pem=_public_pem(public_key), certificate_pem=_pem(certificate),
+                     not_before=certificate.not_valid_before_utc, not_after=certificate.not_valid_after_utc)
+
+
+def _root_info(certificate: x509.Certificate) -> RootInfo:
+    der = certificate.public_bytes(serialization.Encoding.DER)
+    return RootInfo(subject=certificate.subject.rfc4514_string(), fingerprint_sha256=hashlib.sha256(der).hexdigest(),
+                    certificate_pem=_pem(certificate), not_before=certificate.not_valid_before_utc,
+                    not_after=certificate.not_valid_after_utc)
+
+
+def _fsync_directory(directory: Path) -> None:
+    # So a freshly written key survives a crash together with its directory entry.
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

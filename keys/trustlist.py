@@ -1,0 +1,309 @@
+"""The signed trust list an office publishes and verifiers load.
+
+A compact JWS (ES256, signed by the deployment root) over a JSON payload listing every
+signing key with its window, retirement and compromise as the ledger records them.
+A verifier pins the root certificate out of band and trusts nothing the list says about
+its own signer: the signature is checked against the pinned key, and the root the
+payload carries must be the pinned one.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import jwt
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
+
+from keys.algorithms import ALGORITHMS, algorithm_of, key_id
+from keys.errors import InvalidKeyInput, TrustListMalformed, TrustListUnverified
+from keys.store import LoadedRoot
+
+if TYPE_CHECKING:  # a verifier loading a list needs nothing from the ledger at run time
+    from ledger.views import SigningKeyView
+
+TRUST_LIST_TYPE = "certledger-trust-list+jws"
+VERSION = 1
+
+
+@dataclass(frozen=True)
+class TrustedKey:
+    """A signing key as a verified trust list publishes it."""
+
+    kid: str
+    office: str
+    algorithm: str
+    public_key: PublicKeyTypes
+    certificate_pem: str
+    not_before: datetime
+    not_after: datetime
+    retired_at: datetime | None
+    compromised_at: datetime | None
+    revocation_reason: str | None
+
+    @property
+    def status(self) -> str:
+        if self.compromised_at is not None:
+            return "revoked"
+        return "retired" if self.retired_at is not None else "active"
+
+    def signing_window_end(self) -> datetime:
+        """The end of the window: not_after, or the retirement if earlier."""
+        return min(self.not_after, self.retired_at) if self.retired_at is not None else self.not_after
+
+    def may_sign_at(self, at: datetime) -> tuple[bool, str]:
+        """Whether a signature recorded at `at` is within this key's authority, and why not.
+
+        The same rule, and the same words, as ledger.domain.SigningKey.may_sign_at.
+        """
+        if at < self.not_before:
+            return False, f"key {self.kid} is not valid before {self.not_before.isoformat()}"
+        if at >= self.signing_window_end():
+            return False, f"key {self.kid} stopped signing at {self.signing_window_end().isoformat()}"
+        if self.compromised_at is not None and at >= self.compromised_at:
+            return False, (f"key {self.kid} was compromised at {self.compromised_at.isoformat()} "
+                           f"({self.revocation_reason})")
+        return True, "ok"
+
+    def verify(self, data: bytes, signature: bytes) -> bool:
+        """Whether `signature` is this key's signature over `data` (the window is a separate check)."""
+        return ALGORITHMS[self.algorithm].verify(self.public_key, data, signature)
+
+
+@dataclass(frozen=True)
+class TrustList:
+    """A trust list whose signature verified against the pinned root."""
+
+    issuer: str
+    issued_at: datetime
+    root_certificate_pem: str
+    keys: dict[str, TrustedKey]
+
+
+def build_trust_list(keys: Sequence[SigningKeyView], root: LoadedRoot, *, issuer: str,
+                     issued_at: datetime) -> bytes:
+    """The compact JWS of a trust list of `keys` (ledger SigningKeyViews), signed by the root."""
+    issuer = issuer.strip() if isinstance(issuer, str) else ""
+    if not issuer:
+        raise InvalidKeyInput("issuer: required")
+    root_public = root.certificate.public_key()
+    if _spki(root.private_key.public_key()) != _spki(root_public):
+        raise InvalidKeyInput("root: the private key does not belong to the root certificate")
+    if not isinstance(root.private_key, ec.EllipticCurvePrivateKey):  # what JWS ES256 signs with
+        raise InvalidKeyInput("root: a trust list is signed by an ES256 (P-256) root only")
+    root_pem = root.certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
+    entries: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for view in sorted(keys, key=lambda k: k.kid):
+        if view.kid in seen:
+            raise InvalidKeyInput(f"key {view.kid}: listed twice")
+        seen.add(view.kid)
+        try:
+            entry = {
+                "kid": view.kid,
+                "office": view.office,
+                "algorithm": view.algorithm,
+                "public_key": view.public_key_pem,
+                "certificate": view.certificate_pem,
+                "not_before": _iso(view.not_before),
+                "not_after": _iso(view.not_after),
+                "retired_at": _iso(view.retired_at),
+                "compromised_at": _iso(view.compromised_at),
+                "revocation_reason": view.revocation_reason,
+            }
+            # Each entry is parsed as a verifier will parse it, so nothing a verifier rejects is
+            # published. The status is stated for human readers; verifiers check it against the dates.
+            entry["status"] = _trusted_key(entry, root.certificate).status
+        except _BadEntry as exc:
+            raise InvalidKeyInput(f"key {view.kid}: {exc}") from None
+        entries.append(entry)
+    if not isinstance(issued_at, datetime) or issued_at.tzinfo is None:
+        raise InvalidKeyInput("issued_at: a timezone-aware datetime is required")
+    payload = {
+        "version": VERSION,
+        "issuer": issuer,
+        "issued_at": _iso(issued_at),
+        "root_certificate": root_pem,
+        "keys": entries,
+    }
+    body = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    root_der = root.certificate.public_bytes(serialization.Encoding.DER)
+    token = jwt.api_jws.PyJWS().encode(
+        body,
+        root.private_key,
+        algorithm=algorithm_of(root_public).name,
+        headers={"typ": TRUST_LIST_TYPE, "x5c": [base64.b64encode(root_der).decode("ascii")]},
+    )
+    return token.encode("ascii")
+
+
+def load_trust_list(data: bytes | str, pinned_root_pem: bytes | str) -> TrustList:
+    """Verify a trust list against the pinned root certificate and parse it."""
+    pinned = _pinned_root(pinned_root_pem)
+    pinned_public = pinned.public_key()
+    if not isinstance(pinned_public, ec.EllipticCurvePublicKey):
+        raise InvalidKeyInput("pinned root: not an ES256 (P-256) certificate")
+    alg = algorithm_of(pinned_public).name
+    try:
+        token = (data.encode("ascii") if isinstance(data, str) else bytes(data)).strip()
+        decoded = jwt.api_jws.PyJWS().decode_complete(token, pinned_public, algorithms=[alg])
+    except UnicodeEncodeError:
+        raise TrustListMalformed("trust list is not a compact JWS (non-ASCII characters)") from None
+    except jwt.InvalidSignatureError:
+        raise TrustListUnverified("trust list signature does not verify against the pinned root") from None
+    except (jwt.InvalidAlgorithmError, jwt.InvalidKeyError):
+        raise TrustListUnverified(f"trust list is not signed with {alg} by the pinned root") from None
+    except jwt.PyJWTError as exc:
+        raise TrustListMalformed(f"trust list is not a compact JWS: {_one_line(exc)}") from None
+    header: dict[str, Any] = decoded["header"]
+    # From here on the bytes are the pinned root's own: what is wrong is a malformed list
+    # (or, checked in _parse_payload, a payload that names another root).
+    if header.get("typ") != TRUST_LIST_TYPE:
+        raise TrustListMalformed(f"not a certledger trust list (typ {header.get('typ')!r})")
+    pinned_der = pinned.public_bytes(serialization.Encoding.DER)
+    if "x5c" in header and header["x5c"] != [base64.b64encode(pinned_der).decode("ascii")]:
+        raise TrustListMalformed("trust list header x5c is not the pinned root certificate")
+    try:
+        payload = json.loads(decoded["payload"])
+    except (ValueError, UnicodeDecodeError):
+        raise TrustListMalformed("trust list payload is not JSON") from None
+    try:
+        return _parse_payload(payload, pinned, pinned_der)
+    except _BadEntry as exc:
+        raise TrustListMalformed(f"trust list: {exc}") from None
+
+
+# -- parsing ------------------------------------------------------------------------------
+
+
+class _BadEntry(Exception):
+    """A field of the payload is missing or wrong; the message names it."""
+
+
+def _parse_payload(payload: Any, pinned: x509.Certificate, pinned_der: bytes) -> TrustList:
+    if not isinstance(payload, dict):
+        raise _BadEntry("payload is not a JSON object")
+    if payload.get("version") != VERSION:
+        raise _BadEntry(f"unsupported version {payload.get('version')!r} (expected {VERSION})")
+    issuer = _text(payload, "issuer")
+    issued_at = _time(payload, "issued_at")
+    root_pem = _text(payload, "root_certificate")
+    try:
+        listed_root = x509.load_pem_x509_certificate(root_pem.encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        raise _BadEntry("root_certificate is not a PEM certificate") from None
+    if listed_root.public_bytes(serialization.Encoding.DER) != pinned_der:
+        raise TrustListUnverified("trust list names a different root than the pinned one")
+    entries = payload.get("keys")
+    if not isinstance(entries, list):
+        raise _BadEntry("keys is not a list")
+    keys: dict[str, TrustedKey] = {}
+    for index, entry in enumerate(entries):
+        try:
+            key = _trusted_key(entry, pinned)
+        except _BadEntry as exc:
+            name = entry.get("kid") if isinstance(entry, dict) and isinstance(entry.get("kid"), str) else f"#{index}"
+            raise _BadEntry(f"key {name}: {exc}") from None
+        if key.kid in keys:
+            raise _BadEntry(f"key {key.kid}: listed twice")
+        keys[key.kid] = key
+    return TrustList(issuer=issuer, issued_at=issued_at, root_certificate_pem=root_pem, keys=keys)
+
+
+def _trusted_key(entry: Any, root: x509.Certificate) -> TrustedKey:
+    """One payload entry, checked for internal consistency: kid, key, certificate and root agree."""
+    if not isinstance(entry, dict):
+        raise _BadEntry("entry is not a JSON object")
+    kid = _text(entry, "kid")
+    name = _text(entry, "algorithm")
+    scheme = ALGORITHMS.get(name)
+    if scheme is None:
+        raise _BadEntry(f"unknown algorithm {name!r}")
+    try:
+        public_key = serialization.load_pem_public_key(_text(entry, "public_key").encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        raise _BadEntry("public_key is not a PEM public key") from None
+    if not scheme.matches(public_key):
+        raise _BadEntry(f"public_key is not an {name} key")
+    if key_id(public_key) != kid:
+        raise _BadEntry("kid is not the hash of its public key")
+    certificate_pem = _text(entry, "certificate")
+    try:
+        certificate = x509.load_pem_x509_certificate(certificate_pem.encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        raise _BadEntry("certificate is not a PEM certificate") from None
+    if _spki(certificate.public_key()) != _spki(public_key):
+        raise _BadEntry("certificate is for another key")
+    try:
+        certificate.verify_directly_issued_by(root)
+    except Exception:  # ValueError, TypeError or InvalidSignature: all mean "not from this root"
+        raise _BadEntry("certificate is not issued by the root") from None
+    not_before, not_after = _time(entry, "not_before"), _time(entry, "not_after")
+    if not_after <= not_before:
+        raise _BadEntry("not_after is not after not_before")
+    compromised_at = _optional_time(entry, "compromised_at")
+    reason = entry.get("revocation_reason")
+    if reason is not None and not isinstance(reason, str):
+        raise _BadEntry("revocation_reason is not a string")
+    if compromised_at is not None and not reason:
+        raise _BadEntry("a compromised key needs a revocation_reason")
+    key = TrustedKey(kid=kid, office=_text(entry, "office"), algorithm=name, public_key=public_key,
+                     certificate_pem=certificate_pem, not_before=not_before, not_after=not_after,
+                     retired_at=_optional_time(entry, "retired_at"), compromised_at=compromised_at,
+                     revocation_reason=reason)
+    if "status" in entry and entry["status"] != key.status:
+        raise _BadEntry(f"status {entry['status']!r} contradicts the dates ({key.status})")
+    return key
+
+
+def _text(entry: Mapping[str, Any], name: str) -> str:
+    value = entry.get(name)
+    if not isinstance(value, str) or not value:
+        raise _BadEntry(f"{name} is missing or not a string")
+    return value
+
+
+def _optional_time(entry: Mapping[str, Any], name: str) -> datetime | None:
+    return None if entry.get(name) is None else _time(entry, name)
+
+
+def _time(entry: Mapping[str, Any], name: str) -> datetime:
+    value = entry.get(name)
+    try:
+        parsed = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        parsed = None
+    # Naive times would make every comparison with an aware signing time raise.
+    if parsed is None or parsed.tzinfo is None:
+        raise _BadEntry(f"{name} is not an ISO 8601 time with a UTC offset")
+    return parsed
+
+
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise _BadEntry("a time is not timezone-aware")
+    return value.astimezone(UTC).isoformat()
+
+
+def _spki(public_key: PublicKeyTypes) -> bytes:
+    return public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def _pinned_root(pem: bytes | str) -> x509.Certificate:
+    try:
+        return x509.load_pem_x509_certificate(pem.encode("ascii") if isinstance(pem, str) else pem)
+    except (ValueError, UnicodeEncodeError):
+        raise InvalidKeyInput("pinned root: not a PEM X.509 certificate") from None
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__

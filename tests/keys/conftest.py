@@ -1,0 +1,30 @@
+"""Key store fixtures: a root made at a fixed time and one office key inside its validity."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from keys.store import KeyStore, OfficeKey
+
+ROOT_PASSPHRASE = "root correct horse"
+KEY_PASSPHRASE = "office battery staple"
+ROOT_CREATED = datetime(2024, 1, 1, tzinfo=UTC)
+NOT_BEFORE = datetime(2024, 3, 1, tzinfo=UTC)
+NOT_AFTER = datetime(2026, 3, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> KeyStore:
+    """A key store (a fresh subdirectory, so the store creates it 0700) with its root."""
+    keystore = KeyStore(tmp_path / "keys")
+    keystore.init_root(ROOT_PASSPHRASE, "certledger test root", now=ROOT_CREATED)
+    return keystore
+
+
+@pytest.fixture
+def office_key(store: KeyStore) -> OfficeKey:
+    return store.generate_office_key("1501", "济南市职业技能鉴定指导中心", ROOT_PASSPHRASE, KEY_PASSPHRASE,
+                                     not_before=NOT_BEFORE, not_after=NOT_AFTER)

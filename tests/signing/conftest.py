@@ -1,0 +1,106 @@
+"""A signing office in a box: a ledger, a key store with a root and an office key, a trust list."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+
+from keys.store import KeyStore
+from keys.trustlist import TrustList, build_trust_list, load_trust_list
+from ledger.application import Actor, CertLedger
+from ledger.domain import ProofKind, china_date
+from signing.pipeline import DocumentSigner, SignedDocument, SignerKey
+from signing.verify import Verifier
+from tests.conftest import resident_id
+
+JINAN = Actor("王芳", "1501")
+BASE_URL = "https://verify.certledger.example"
+ROOT_PASS, KEY_PASS = "root-pass", "key-pass"
+START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+
+
+class SteppingClock:
+    """Ledger time under the test's control: ticks a second per reading, jumps on request."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@dataclass
+class Office:
+    app: CertLedger
+    store: KeyStore
+    clock: SteppingClock
+    tmp: Path
+    kids: list[str] = field(default_factory=list)
+
+    def new_key(self, *, retire: str | None = None, days: int = 365) -> str:
+        now = self.app.now()
+        key = self.store.generate_office_key("1501", "济南市人才服务中心", ROOT_PASS, KEY_PASS, not_before=now,
+                                             not_after=now + timedelta(days=days))
+        self.app.register_key(JINAN, key.kid, key.algorithm, key.public_key_pem, key.certificate_pem,
+                              key.not_before, key.not_after, retire=retire)
+        self.kids.append(key.kid)
+        return key.kid
+
+    def signer(self, kid: str | None = None) -> DocumentSigner:
+        kid = kid or self.app.active_key("1501").kid
+        loaded = self.store.load_signer(kid, KEY_PASS)
+        pem = loaded.private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                               serialization.NoEncryption())
+        root = loaded.root_certificate.public_bytes(serialization.Encoding.PEM)
+        return DocumentSigner(SignerKey(kid, pem, loaded.certificate_pem.encode(), (root,), "济南市人才服务中心"),
+                              BASE_URL)
+
+    def issue(self, number: str, occupation: str = "电工") -> None:
+        self.app.issue(JINAN, {"number": number, "holder_name": "刘建国", "gender": "男",
+                               "id_number": resident_id(), "occupation": occupation, "level": "三级",
+                               "theory_score": "81", "practical_score": "77", "issue_date": "2019-06-28"})
+
+    def prove_signed(self, number: str) -> SignedDocument:
+        """Record, render, sign and commit a written proof, as `certledger prove --out` does."""
+        draft = self.app.draft_proof(JINAN, number, ProofKind.WRITTEN, "lost")
+        signed = self.signer().produce(draft.view, china_date(draft.at))
+        self.app.commit_signed(JINAN, draft, signed.sha256, signed.key_id, signed.token)
+        return signed
+
+    def trust_list(self) -> TrustList:
+        data = build_trust_list(self.app.keys(), self.store.load_root(ROOT_PASS), issuer="test root",
+                                issued_at=self.app.now())
+        return load_trust_list(data, self.store.root_certificate_pem().encode())
+
+    def verifier(self) -> Verifier:
+        return Verifier(self.trust_list(), self.app)
+
+
+@pytest.fixture
+def office(tmp_path: Path) -> Office:
+    clock = SteppingClock(START)
+    app = CertLedger(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, clock=clock)
+    app.ensure_default_catalog(JINAN)
+    store = KeyStore(tmp_path / "keys")
+    store.init_root(ROOT_PASS, "test root", now=START - timedelta(days=1))
+    o = Office(app, store, clock, tmp_path)
+    o.new_key()
+    return o
+
+
+@pytest.fixture
+def signed_proof(office: Office) -> Callable[[str], SignedDocument]:
+    def make(number: str = "1915010000000731") -> SignedDocument:
+        office.issue(number)
+        return office.prove_signed(number)
+
+    return make

@@ -1,0 +1,175 @@
+"""Verification of signed PDFs: the genuine one passes every check; each forgery fails the check it should."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import timedelta
+from io import BytesIO
+
+import pytest
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pypdf import PdfReader, PdfWriter
+
+from keys.trustlist import build_trust_list, load_trust_list
+from ledger.domain import ProofKind, china_date
+from ledger.errors import RuleViolation
+from signing.errors import MalformedDocument
+from signing.pdfsign import PdfSigner
+from signing.pipeline import SignedDocument
+from signing.render import Renderer
+from signing.verify import Verifier
+from tests.signing.conftest import JINAN, KEY_PASS, ROOT_PASS, Office
+
+Make = Callable[..., SignedDocument]
+
+
+def failed(result) -> list[str]:  # type: ignore[no-untyped-def]
+    return [c.name for c in result.checks() if not c.ok]
+
+
+def test_a_freshly_signed_proof_passes_every_check(office: Office, signed_proof: Make) -> None:
+    signed = signed_proof()
+    result = office.verifier().verify_pdf(signed.pdf)
+    assert result.ok, result.summary()
+    assert [c.name for c in result.checks()] == ["format", "signature", "chain", "key_window", "recorded",
+                                                 "qr_token", "status"]
+    assert result.summary().startswith("genuine and current")
+
+
+def test_a_flipped_byte_fails_the_signature_check(office: Office, signed_proof: Make) -> None:
+    pdf = bytearray(signed_proof().pdf)
+    spot = pdf.index(b"stream\n", 200) + 30  # inside a signed (compressed) stream: the PDF still parses
+    pdf[spot] ^= 0x01
+    result = office.verifier().verify_pdf(bytes(pdf))
+    assert not result.ok
+    assert result.first_failure is not None and result.first_failure.name == "signature"
+    assert "recorded" in failed(result)
+
+
+def test_content_appended_by_an_incremental_update_is_caught(office: Office, signed_proof: Make) -> None:
+    writer = IncrementalPdfFileWriter(BytesIO(signed_proof().pdf))
+    info = writer.trailer["/Info"].get_object() if "/Info" in writer.trailer else None
+    if info is None:
+        writer.trailer["/Info"] = writer.add_object(generic.DictionaryObject())
+        info = writer.trailer["/Info"].get_object()
+    info[generic.NameObject("/Title")] = generic.TextStringObject("已补发 (forged note)")
+    writer.update_container(info)
+    out = BytesIO()
+    writer.write(out)
+    result = office.verifier().verify_pdf(out.getvalue())
+    assert result.first_failure is not None and result.first_failure.name == "signature"
+    assert "added after signing" in result.signature.detail
+
+
+def test_a_replaced_page_is_caught(office: Office, signed_proof: Make) -> None:
+    genuine = signed_proof("1915010000000731")
+    other = signed_proof("1915010000000732")
+    writer = PdfWriter(clone_from=PdfReader(BytesIO(genuine.pdf)))
+    writer.pages[0].replace_contents(PdfReader(BytesIO(other.pdf)).pages[0].get_contents())  # type: ignore[arg-type]
+    out = BytesIO()
+    writer.write(out)
+    result = office.verifier().verify_pdf(out.getvalue())
+    assert result.first_failure is not None and result.first_failure.name == "signature"
+    assert "recorded" in failed(result)
+
+
+def test_a_signature_by_a_key_outside_the_trust_list_is_refused(office: Office) -> None:
+    office.issue("1915010000000731")
+    draft = office.app.draft_proof(JINAN, "1915010000000731", ProofKind.WRITTEN, "lost")
+    # A key certified by the same root but never registered: the ledger will not record its signature...
+    rogue = office.store.generate_office_key("1501", "济南市人才服务中心", ROOT_PASS, KEY_PASS,
+                                             not_before=office.app.now(), not_after=office.app.now() + timedelta(days=9))
+    with pytest.raises(Exception) as refused:
+        office.app.commit_signed(JINAN, draft, "0" * 64, rogue.kid, "")
+    assert "signing key" in str(refused.value)
+    # ...and a file it signed, shown to a verifier, fails on the key.
+    signed = office.signer(rogue.kid).produce(draft.view, china_date(draft.at))
+    result = office.verifier().verify_pdf(signed.pdf)
+    assert "key_window" in failed(result) and "not in the trust list" in result.key_window.detail
+    assert "recorded" in failed(result)
+
+
+def test_the_ledger_refuses_a_signature_by_a_key_outside_its_window(office: Office) -> None:
+    office.issue("1915010000000731")
+    office.clock.advance(days=400)  # the office key's window was one year
+    draft = office.app.draft_proof(JINAN, "1915010000000731", ProofKind.WRITTEN, "lost")
+    with pytest.raises(RuleViolation) as refused:
+        office.app.commit_signed(JINAN, draft, "0" * 64, office.kids[0], "")
+    assert refused.value.rule == "key-not-valid"
+
+
+def test_a_trust_list_that_ends_the_window_before_the_recorded_signing_fails_the_key_window(
+        office: Office, signed_proof: Make) -> None:
+    signed = signed_proof()
+    recorded = office.app.signed_file(signed.sha256)
+    assert recorded is not None
+    # The published list (signed by the real root) says the key stopped signing before that time.
+    views = [replace(v, not_after=recorded.signed_at - timedelta(seconds=1)) for v in office.app.keys()]
+    data = build_trust_list(views, office.store.load_root(ROOT_PASS), issuer="test", issued_at=office.app.now())
+    trust = load_trust_list(data, office.store.root_certificate_pem().encode())
+    result = Verifier(trust, office.app).verify_pdf(signed.pdf)
+    assert failed(result) == ["key_window"] and "stopped signing" in result.key_window.detail
+
+
+def test_after_a_compromise_later_documents_fail_and_earlier_ones_stay_valid(office: Office,
+                                                                             signed_proof: Make) -> None:
+    before = signed_proof("1915010000000731")
+    office.clock.advance(hours=2)
+    compromised_at = office.app.now()
+    office.clock.advance(hours=1)
+    after = signed_proof("1915010000000732")
+    office.app.revoke_key(JINAN, office.kids[0], compromised_at, "laptop stolen")
+    verifier = office.verifier()
+    assert verifier.verify_pdf(before.pdf).ok
+    late = verifier.verify_pdf(after.pdf)
+    assert failed(late) == ["key_window"] and "compromised" in late.key_window.detail
+
+
+def test_documents_signed_before_a_rotation_still_verify(office: Office, signed_proof: Make) -> None:
+    old = signed_proof("1915010000000731")
+    office.new_key(retire=office.kids[0])
+    new = signed_proof("1915010000000732")
+    assert old.key_id != new.key_id
+    verifier = office.verifier()
+    assert verifier.verify_pdf(old.pdf).ok and verifier.verify_pdf(new.pdf).ok
+
+
+def test_a_qr_token_moved_onto_another_document_is_caught(office: Office, signed_proof: Make) -> None:
+    donor = signed_proof("1915010000000731")
+    office.issue("1915010000000732")
+    draft = office.app.draft_proof(JINAN, "1915010000000732", ProofKind.WRITTEN, "lost")
+    # An insider renders document B with A's QR code and signs it with the genuine office key.
+    from signing.content import DocumentContent
+
+    key = office.store.load_signer(office.kids[0], KEY_PASS)
+    from cryptography.hazmat.primitives import serialization
+
+    pdf = PdfSigner(key.private_key, key.certificate_pem.encode(),  # type: ignore[arg-type]
+                    [key.root_certificate.public_bytes(serialization.Encoding.PEM)], office_name="x").sign(
+        Renderer().render(DocumentContent.of(draft.view, china_date(draft.at)), donor.url))
+    import hashlib
+
+    office.app.commit_signed(JINAN, draft, hashlib.sha256(pdf).hexdigest(), office.kids[0], donor.token)
+    result = office.verifier().verify_pdf(pdf)
+    assert failed(result) == ["qr_token"] and "belongs to SM-1915010000000731-01" in result.qr_token.detail
+
+
+def test_a_superseded_proof_verifies_as_genuine_but_not_current(office: Office, signed_proof: Make) -> None:
+    first = signed_proof("1915010000000731")
+    office.prove_signed("1915010000000731")  # a second written proof replaces the first
+    result = office.verifier().verify_pdf(first.pdf)
+    assert failed(result) == ["status"] and "superseded by SM-1915010000000731-02" in result.status.detail
+
+
+def test_a_revoked_proof_says_why(office: Office, signed_proof: Make) -> None:
+    signed = signed_proof()
+    office.app.revoke(JINAN, "SM-1915010000000731-01", "issued to the wrong person")
+    result = office.verifier().verify_pdf(signed.pdf)
+    assert failed(result) == ["status"] and "wrong person" in result.status.detail
+
+
+def test_something_that_is_not_a_pdf_raises_instead_of_returning_a_verdict(office: Office) -> None:
+    with pytest.raises(MalformedDocument):
+        office.verifier().verify_pdf(b"GIF89a not a pdf")
