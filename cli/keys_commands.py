@@ -41,7 +41,7 @@ def keys_init() -> None:
     from ledger.errors import RuleViolation
 
     ledger, who = open_ledger(), actor()
-    active = [k for k in ledger.keys(who.office) if k.status == "active"]
+    active = [k for k in ledger.signing_keys(who.office) if k.status == "active"]
     if active:
         raise RuleViolation("key-exists", f"office {who.office} already has key {active[0].kid}: use keys rotate")
     _new_office_key(retire=None)
@@ -82,7 +82,7 @@ def keys_revoke(
 @boundary
 def keys_list() -> None:
     """Every office's keys as the ledger records them."""
-    views = open_ledger().keys()
+    views = open_ledger().signing_keys()
     if output.json_mode():
         emit([v.to_dict() for v in views], "")
         return

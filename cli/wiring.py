@@ -92,7 +92,7 @@ def publish_trust_list(ledger: CertLedger) -> Path:
 
     s = settings()
     root = key_store().load_root(passphrase("root"))
-    data = build_trust_list(ledger.keys(), root, issuer=s.root_name, issued_at=ledger.now())
+    data = build_trust_list(ledger.signing_keys(), root, issuer=s.root_name, issued_at=ledger.now())
     target = s.trust_list_path
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(".tmp")

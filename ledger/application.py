@@ -412,14 +412,14 @@ class CertLedger(Application[UUID]):
     def key(self, kid: str) -> SigningKeyView:
         return key_view(self._key(kid))
 
-    def keys(self, office: str | None = None) -> list[SigningKeyView]:
+    def signing_keys(self, office: str | None = None) -> list[SigningKeyView]:
         views = [key_view(self.repository.get(i)) for i in self._ids_created_as(SigningKey.Registered)]
         return [v for v in views if office is None or v.office == office]
 
     def active_key(self, office: str) -> SigningKeyView:
         """The office's key that may sign now (the newest, if several)."""
         now = self.now()
-        usable = [v for v in self.keys(office) if self._key(v.kid).may_sign_at(now)[0]]
+        usable = [v for v in self.signing_keys(office) if self._key(v.kid).may_sign_at(now)[0]]
         if not usable:
             raise RuleViolation("no-active-key", f"office {office} has no signing key valid now: "
                                                  "certledger keys init (or keys rotate)")

@@ -77,7 +77,7 @@ class Office:
         return signed
 
     def trust_list(self) -> TrustList:
-        data = build_trust_list(self.app.keys(), self.store.load_root(ROOT_PASS), issuer="test root",
+        data = build_trust_list(self.app.signing_keys(), self.store.load_root(ROOT_PASS), issuer="test root",
                                 issued_at=self.app.now())
         return load_trust_list(data, self.store.root_certificate_pem().encode())
 

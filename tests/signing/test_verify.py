@@ -14,7 +14,7 @@ from pypdf import PdfReader, PdfWriter
 
 from keys.trustlist import build_trust_list, load_trust_list
 from ledger.domain import ProofKind, china_date
-from ledger.errors import RuleViolation
+from ledger.errors import NotFound, RuleViolation
 from signing.errors import MalformedDocument
 from signing.pdfsign import PdfSigner
 from signing.pipeline import SignedDocument
@@ -79,9 +79,10 @@ def test_a_signature_by_a_key_outside_the_trust_list_is_refused(office: Office) 
     office.issue("1915010000000731")
     draft = office.app.draft_proof(JINAN, "1915010000000731", ProofKind.WRITTEN, "lost")
     # A key certified by the same root but never registered: the ledger will not record its signature...
+    now = office.app.now()
     rogue = office.store.generate_office_key("1501", "济南市人才服务中心", ROOT_PASS, KEY_PASS,
-                                             not_before=office.app.now(), not_after=office.app.now() + timedelta(days=9))
-    with pytest.raises(Exception) as refused:
+                                             not_before=now, not_after=now + timedelta(days=9))
+    with pytest.raises(NotFound) as refused:
         office.app.commit_signed(JINAN, draft, "0" * 64, rogue.kid, "")
     assert "signing key" in str(refused.value)
     # ...and a file it signed, shown to a verifier, fails on the key.
@@ -106,7 +107,7 @@ def test_a_trust_list_that_ends_the_window_before_the_recorded_signing_fails_the
     recorded = office.app.signed_file(signed.sha256)
     assert recorded is not None
     # The published list (signed by the real root) says the key stopped signing before that time.
-    views = [replace(v, not_after=recorded.signed_at - timedelta(seconds=1)) for v in office.app.keys()]
+    views = [replace(v, not_after=recorded.signed_at - timedelta(seconds=1)) for v in office.app.signing_keys()]
     data = build_trust_list(views, office.store.load_root(ROOT_PASS), issuer="test", issued_at=office.app.now())
     trust = load_trust_list(data, office.store.root_certificate_pem().encode())
     result = Verifier(trust, office.app).verify_pdf(signed.pdf)
