@@ -1,0 +1,149 @@
+"""Signed-document benchmarks: batch proofs rendered, signed and recorded, beside pyHanko alone.
+
+    .venv/bin/python -m bench.bench_signing            # 400 documents
+    .venv/bin/python -m bench.bench_signing --n 100
+
+Runs in a temporary directory with fresh development keys. Measures, in one run:
+pyHanko signing alone (one process, key kept loaded), rendering alone, QR generation with
+a fixed and an automatic mask, the `certledger prove-batch` rate (process start, ledger
+recording and file writing included), token verifications and full PDF verifications.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import segno
+from cryptography.hazmat.primitives import serialization
+
+from bench.bench_ledger import machine
+from bench.gen_certificates import write
+from keys.store import KeyStore
+from ledger.application import Actor, CertLedger
+from ledger.domain import ProofKind, china_date
+from signing.content import DocumentContent
+from signing.pdfsign import PdfSigner
+from signing.pipeline import DocumentSigner, SignerKey
+from signing.render import Renderer
+from signing.token import TokenVerifier, parse_token
+from signing.verify import Verifier
+
+CERTLEDGER = Path(sys.executable).parent / "certledger"
+PASS = {"CERTLEDGER_KEY_PASSPHRASE": "bench-office-key", "CERTLEDGER_ROOT_PASSPHRASE": "bench-root-key"}
+
+
+def rate(n: int, fn) -> float:  # type: ignore[no-untyped-def]
+    started = time.perf_counter()
+    for _ in range(n):
+        fn()
+    return n / (time.perf_counter() - started)
+
+
+def run(env: dict[str, str], *args: str) -> float:
+    started = time.perf_counter()
+    proc = subprocess.run([str(CERTLEDGER), *args], env=env, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"certledger {' '.join(args)} failed: {proc.stderr}")
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=400, help="documents in the batch")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+    figures: dict[str, object] = {"machine": machine(), "n": args.n, "workers": args.workers}
+    print("machine:", json.dumps(figures["machine"], ensure_ascii=False))
+
+    with tempfile.TemporaryDirectory(prefix="certledger-sign-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        home = tmp / "home"
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("CERTLEDGER_")},
+               "CERTLEDGER_HOME": str(home), **PASS}
+        run(env, "init", "--office", "1500", "--operator", "bench")
+        run(env, "keys", "init")
+        # Written proofs are for electricians (left the catalog) of the proving office (1500): in the
+        # generated data, row i is city i % 18 and occupation i % 5, so every 90th row is one.
+        data = write(tmp / "certs.csv", args.n * 90)
+        run(env, "import", str(data))
+        numbers = [f"191500{i:010d}" for i in range(0, args.n * 90, 90)]
+        batch = tmp / "batch.csv"
+        batch.write_text("number,kind,reason\n" + "".join(f"{n},written,lost\n" for n in numbers))
+
+        # The parts, in this process, with the same key.
+        app = CertLedger(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                              "SQLITE_DBNAME": str(home / "ledger.sqlite"), "CREATE_TABLE": "n"})
+        who = Actor("bench", "1500")
+        kid = app.active_key("1500").kid
+        loaded = KeyStore(home / "keys").load_signer(kid, PASS["CERTLEDGER_KEY_PASSPHRASE"])
+        cert_pem = loaded.certificate_pem.encode()
+        root_pem = loaded.root_certificate.public_bytes(serialization.Encoding.PEM)
+        draft = app.draft_proof(who, numbers[0], ProofKind.WRITTEN, "lost")
+        content = DocumentContent.of(draft.view, china_date(draft.at))
+        key = SignerKey(kid, loaded.private_key.private_bytes(  # type: ignore[union-attr]
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()),
+            cert_pem, (root_pem,), "bench office")
+        signer = DocumentSigner(key, "https://verify.certledger.example")
+        sample = signer.produce(draft.view, china_date(draft.at))
+        renderer = Renderer()
+        rendered = renderer.render(content, sample.url)
+        pdf_signer = PdfSigner(loaded.private_key, cert_pem, [root_pem], office_name="bench")  # type: ignore[arg-type]
+        k = max(20, args.n // 10)
+        sign_alone = rate(k, lambda: pdf_signer.sign(rendered))
+        render_alone = rate(k, lambda: renderer.render(content, sample.url))
+        qr_fixed = rate(k, lambda: segno.make(sample.url, error="m", micro=False, mask=0))
+        qr_auto = rate(max(10, k // 4), lambda: segno.make(sample.url, error="m", micro=False))
+        produce_one = rate(k, lambda: signer.produce(draft.view, china_date(draft.at)))
+        figures["parts_per_s"] = {"pyhanko_sign_alone": round(sign_alone, 1), "render": round(render_alone, 1),
+                                  "qr_fixed_mask": round(qr_fixed), "qr_auto_mask": round(qr_auto),
+                                  "token+render+sign_one_process": round(produce_one, 1)}
+        print(f"pyHanko signing alone ({len(rendered) // 1024} KB PDF, key kept loaded): {sign_alone:.1f}/s; "
+              f"rendering alone {render_alone:.1f}/s; QR {qr_fixed:,.0f}/s with a fixed mask, {qr_auto:,.0f}/s "
+              f"with segno choosing it; token+render+sign in one process {produce_one:.1f}/s")
+
+        # 2. The batch through the installed command.
+        seconds = run(env, "prove-batch", str(batch), "--out-dir", str(tmp / "out"), "--workers", str(args.workers))
+        batch_rate = len(numbers) / seconds
+        figures["batch"] = {"documents": len(numbers), "seconds": round(seconds, 2), "per_s": round(batch_rate, 1),
+                            "ratio_to_pyhanko_alone": round(batch_rate / sign_alone, 2)}
+        print(f"prove-batch: {len(numbers)} proofs recorded, rendered, signed and written in {seconds:.1f} s = "
+              f"{batch_rate:.1f}/s with {args.workers} workers, process start included "
+              f"({batch_rate / sign_alone:.2f} of pyHanko signing alone)")
+
+        # 3. Verification.
+        from cli.settings import Settings
+        from keys.trustlist import load_trust_list
+
+        s = Settings(home=home)
+        trust = load_trust_list(s.trust_list_path.read_bytes(), (home / "keys" / "root.cert.pem").read_bytes())
+        verifier = TokenVerifier()
+        public = trust.keys[kid].public_key
+        tokens = rate(5000, lambda: verifier.verify(parse_token(sample.url), public))
+        full = Verifier(trust, app)
+        pdfs = sorted((tmp / "out").glob("*.pdf"))[:20]
+        started = time.perf_counter()
+        assert all(full.verify_pdf(p.read_bytes()).ok for p in pdfs)
+        pdf_rate = len(pdfs) / (time.perf_counter() - started)
+        token_pages = rate(200, lambda: full.verify_token(sample.url))
+        figures["verify_per_s"] = {"token_signature": round(tokens), "token_with_ledger_status": round(token_pages),
+                                   "full_pdf": round(pdf_rate, 1)}
+        print(f"verification: {tokens:,.0f} token signatures/s; {token_pages:,.0f} tokens/s with the ledger "
+              f"lookup; {pdf_rate:.1f} PDFs/s in full (pyHanko, QR decoded from the rendered page)")
+
+    out = Path(__file__).parent / "out"
+    out.mkdir(exist_ok=True)
+    target = out / f"signing-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
+    target.write_text(json.dumps(figures, ensure_ascii=False, indent=2) + "\n")
+    print(f"figures written to {target}")
+
+
+if __name__ == "__main__":
+    main()
