@@ -24,6 +24,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
+from ledger.audit import AuditReport, VerifySignature, audit, events_from_recorder
 from ledger.blobs import BlobState, BlobStore
 from ledger.domain import (
     CATALOG_ID,
@@ -50,6 +51,7 @@ from ledger.domain import (
 from ledger.errors import AlreadyExists, Conflict, InvalidInput, NotFound, RuleViolation
 from ledger.handover import parse_handover
 from ledger.reference import authority, default_catalog, policy
+from ledger.translog import Checkpoint, TransparencyLog, store_for
 from ledger.values import CertificateData, Family, parse_text
 from ledger.views import (
     AuthorityView,
@@ -106,10 +108,13 @@ class CertLedger(Application[UUID]):
     log_section_size = 1000
 
     def __init__(self, env: Mapping[str, str] | None = None, *, blobs: BlobStore | None = None,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None, transparency_log: bool = False) -> None:
         super().__init__(env)
         self.blobs = blobs
         self._clock = clock or (lambda: datetime.now(UTC))
+        # The log follows the store: appended after each save, in its own transaction. A crash in
+        # between leaves it behind, and the next save (or `audit checkpoint`) catches it up.
+        self.translog = TransparencyLog(store_for(self.env)) if transparency_log else None
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -130,6 +135,11 @@ class CertLedger(Application[UUID]):
                 raise AlreadyExists(duplicate) from None
             raise Conflict("another writer changed the same record first; nothing was written, "
                            "look again and retry") from None
+        self._log_new_events()
+
+    def _log_new_events(self) -> None:
+        if self.translog is not None:
+            self.translog.catch_up(self.recorder)
 
     def _get(self, aggregate_id: UUID, what: str) -> Any:
         try:
@@ -220,6 +230,7 @@ class CertLedger(Application[UUID]):
             taken = [d.number for d in datas if self._exists(certificate_id(d.number, 1))]
             shown = ", ".join(taken[:5]) + (f" (+{len(taken) - 5} more)" if len(taken) > 5 else "")
             raise AlreadyExists(f"already issued, nothing imported: {shown or 'a concurrent writer'}") from None
+        self._log_new_events()
         return len(events)
 
     def _exists(self, aggregate_id: UUID) -> bool:
@@ -480,6 +491,39 @@ class CertLedger(Application[UUID]):
             editions = self._editions(number)
             return certificate_view(editions[int(edition) - 1], editions=len(editions))
         return proof_view(self._proof(number))
+
+    # ------------------------------------------------------- transparency log
+    def _translog(self) -> TransparencyLog:
+        if self.translog is None:
+            raise RuleViolation("log-disabled", "the transparency log is not enabled for this ledger")
+        return self.translog
+
+    def take_checkpoint(self, sign: Callable[[bytes], tuple[str, bytes]]) -> Checkpoint:
+        """Catch the log up and sign its head (`sign(body) -> (key id, signature)`)."""
+        log = self._translog()
+        log.catch_up(self.recorder)
+        return log.checkpoint(sign, self.now())
+
+    def audit(self, verify_signature: VerifySignature,
+              progress: Callable[[int], None] | None = None) -> AuditReport:
+        """Replay every stored event against the log and the signed checkpoints; changes nothing."""
+        log = self._translog()
+        return audit(events_from_recorder(self.recorder), log.store.leaves, log.size(), log.checkpoints(),
+                     verify_signature, progress)
+
+    def inclusion(self, reference: str, size: int | None = None) -> dict[str, Any]:
+        """A document's latest event in the log (its signature, usually), with the inclusion proof."""
+        log = self._translog()
+        number, _, edition = reference.partition("#")
+        aggregate_id = certificate_id(number, int(edition)) if edition else proof_id(number)
+        latest = self.recorder.select_events(aggregate_id, desc=True, limit=1)
+        position = log.position_of(aggregate_id, latest[0].originator_version) if latest else None
+        if position is None:
+            raise NotFound(f"{reference} is not in the log")
+        tree = log.size() if size is None else size
+        return {"document": reference, "position": position, "tree_size": tree,
+                "leaf_hash": log.store.leaves(position, position + 1)[0][1].hex(),
+                "proof": [h.hex() for h in log.inclusion_proof(position, tree)], "root": log.root(tree).hex()}
 
     # ------------------------------------------------------------------ queries
     def show(self, number: str) -> CertificateView | ProofView | RequestView:

@@ -1,0 +1,148 @@
+"""The auditor's replay: recompute every leaf from the stored events, compare with the log,
+recompute the tree at every signed checkpoint, and name the first divergence.
+
+It trusts nothing in the database: not the events, not the log's stored hashes, not the
+checkpoints, only the keys that verify checkpoint signatures (from the trust list).
+Checkpoints are mutually consistent when each one's root is recomputed from the same leaf
+sequence: that proves every earlier tree is a prefix of every later one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ledger.merkle import Frontier, leaf_hash
+from ledger.translog import Checkpoint, record_bytes
+
+VerifySignature = Callable[[str, bytes, bytes], bool]  # (key id, body, signature) -> valid
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """One row as the event store holds it, in notification order."""
+
+    notification_id: int
+    originator_id: Any
+    version: int
+    topic: str
+    state: bytes
+
+
+@dataclass(frozen=True)
+class Divergence:
+    position: int | None
+    notification_id: int | None
+    aggregate: str | None
+    event_type: str | None
+    problem: str
+
+    def describe(self) -> str:
+        where = f"position {self.position}" if self.position is not None else "the log"
+        if self.notification_id is not None:
+            where += f" (notification {self.notification_id})"
+        what = f", {self.event_type} of {self.aggregate}" if self.aggregate else ""
+        return f"{where}{what}: {self.problem}"
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    events: int
+    leaves: int
+    checkpoints: int
+    divergences: tuple[Divergence, ...] = field(default_factory=tuple)
+
+    @property
+    def ok(self) -> bool:
+        return not self.divergences
+
+    @property
+    def first(self) -> Divergence | None:
+        return self.divergences[0] if self.divergences else None
+
+    def summary(self) -> str:
+        if self.ok:
+            return (f"intact: {self.events} events, {self.leaves} log leaves, {self.checkpoints} signed "
+                    "checkpoints verified and mutually consistent")
+        first = self.first
+        assert first is not None
+        return f"DIVERGENCE at {first.describe()} ({len(self.divergences)} problem(s) in all)"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "events": self.events, "leaves": self.leaves, "checkpoints": self.checkpoints,
+                "summary": self.summary(), "divergences": [d.__dict__ | {"description": d.describe()}
+                                                          for d in self.divergences]}
+
+
+def _short(topic: str) -> str:
+    return topic.rsplit(":", 1)[-1]
+
+
+def audit(events: Iterable[StoredEvent], logged: Callable[[int, int], Sequence[tuple[int, bytes]]],
+          log_size: int, checkpoints: Sequence[Checkpoint], verify_signature: VerifySignature,
+          progress: Callable[[int], None] | None = None, max_problems: int = 100) -> AuditReport:
+    """Replay `events`; `logged(start, end)` gives the log's stored (notification id, leaf hash) rows."""
+    problems: list[Divergence] = []
+
+    def note(d: Divergence) -> None:
+        if len(problems) < max_problems:
+            problems.append(d)
+
+    by_size: dict[int, Checkpoint] = {}
+    for cp in checkpoints:
+        if not verify_signature(cp.key_id, cp.body, cp.signature):
+            note(Divergence(None, None, None, None,
+                            f"checkpoint at size {cp.size} ({cp.at.isoformat()}): signature by key {cp.key_id} "
+                            "does not verify (forged or altered checkpoint)"))
+        else:
+            by_size[cp.size] = cp
+    frontier = Frontier()
+    window: Sequence[tuple[int, bytes]] = ()
+    window_start = 0
+    count = 0
+    for e in events:
+        position = frontier.size
+        if position >= window_start + len(window):
+            window_start, window = position, logged(position, position + 5000)
+        h = leaf_hash(record_bytes(e.originator_id, e.version, e.topic, e.state))
+        if position - window_start < len(window):
+            nid, stored = window[position - window_start]
+            if nid != e.notification_id:
+                note(Divergence(position, e.notification_id, str(e.originator_id), _short(e.topic),
+                                f"the log has notification {nid} here: an event was deleted or inserted"))
+            elif stored != h:
+                note(Divergence(position, e.notification_id, str(e.originator_id), _short(e.topic),
+                                "the stored event differs from the one the log recorded"))
+        else:
+            note(Divergence(position, e.notification_id, str(e.originator_id), _short(e.topic),
+                            "the event is not in the log (inserted after the fact, or never logged)"))
+        frontier.append(h)
+        count += 1
+        pinned = by_size.get(frontier.size)
+        if pinned is not None and frontier.root() != pinned.root:
+            note(Divergence(position, e.notification_id, str(e.originator_id), _short(e.topic),
+                            f"the tree of the first {pinned.size} events does not match the checkpoint signed at "
+                            f"{pinned.at.isoformat()}: history up to here was rewritten"))
+        if progress is not None and count % 10000 == 0:
+            progress(10000)
+    if log_size > count:
+        note(Divergence(count, None, None, None,
+                        f"the log has {log_size} leaves but the store only {count} events: events from position "
+                        f"{count} on were deleted or truncated"))
+    for size in sorted(s for s in by_size if s > count):
+        note(Divergence(count, None, None, None,
+                        f"a checkpoint covers {size} events but the store has only {count}"))
+    return AuditReport(count, log_size, len(by_size), tuple(problems))
+
+
+def events_from_recorder(recorder: Any, page: int = 5000) -> Iterator[StoredEvent]:
+    """Every stored event through the library, in notification order."""
+    start = 1
+    while True:
+        batch = recorder.select_notifications(start=start, limit=page)
+        for n in batch:
+            yield StoredEvent(n.id, n.originator_id, n.originator_version, n.topic, n.state)
+        if len(batch) < page:
+            return
+        start = batch[-1].id + 1

@@ -1,0 +1,358 @@
+"""A transparency log over the ledger's event sequence (RFC 6962 / RFC 9162, as Certificate
+Transparency and Sigstore Rekor keep theirs).
+
+Every stored event, in notification order, is a leaf: the hash of its exact stored record
+(aggregate id, version, topic and the stored state bytes: encrypted and compressed when a
+cipher is configured). The log follows the store: after each save the writer appends the
+new events, O(log n) per event, keeping every completed perfect subtree so proofs need no
+rebuild. Signed checkpoints (size, root, time, key) pin the tree; an auditor who holds a
+checkpoint can prove that nobody rewrote history since, even with write access to the
+database, because any change to a logged event changes the root at that size.
+
+The log lives in tables beside the events (same database), written by `catch_up`.
+"""
+
+from __future__ import annotations
+
+import base64
+import sqlite3
+import struct
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+from uuid import UUID
+
+from ledger.errors import LedgerError, NotFound
+from ledger.merkle import EMPTY_ROOT, Frontier, consistency_path, inclusion_path, leaf_hash, node_hash, split
+
+PAGE = 2000
+CHECKPOINT_ORIGIN = "certledger-log/1"
+
+
+def record_bytes(originator_id: UUID | str, version: int, topic: str, state: bytes) -> bytes:
+    """The exact stored event record, length-prefixed so no two records share an encoding."""
+    oid = originator_id if isinstance(originator_id, UUID) else UUID(str(originator_id))
+    t = topic.encode("utf-8")
+    return oid.bytes + struct.pack(">QI", version, len(t)) + t + bytes(state)
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    size: int
+    root: bytes
+    at: datetime
+    key_id: str
+    signature: bytes
+
+    @property
+    def body(self) -> bytes:
+        """The signed text, in the spirit of C2SP signed notes: origin, size, root, time."""
+        root = base64.b64encode(self.root).decode()
+        return f"{CHECKPOINT_ORIGIN}\n{self.size}\n{root}\n{self.at.isoformat()}\n".encode()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"size": self.size, "root": self.root.hex(), "at": self.at.isoformat(), "key_id": self.key_id,
+                "signature": base64.b64encode(self.signature).decode(), "body": self.body.decode()}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Checkpoint:
+        return cls(int(d["size"]), bytes.fromhex(d["root"]), datetime.fromisoformat(d["at"]), str(d["key_id"]),
+                   base64.b64decode(d["signature"]))
+
+
+Leaf = tuple[int, int, str, int, bytes]  # position, notification id, aggregate id, version, leaf hash
+
+
+class LogStore(Protocol):
+    def size(self) -> int: ...
+    def last_notification_id(self) -> int: ...
+    def leaves(self, start: int, end: int) -> list[tuple[int, bytes]]: ...  # (notification id, hash)
+    def node(self, level: int, index: int) -> bytes: ...
+    def append(self, leaves: Sequence[Leaf], nodes: Sequence[tuple[int, int, bytes]]) -> None: ...
+    def position_of(self, originator_id: str, version: int) -> int | None: ...
+    def checkpoints(self) -> list[Checkpoint]: ...
+    def add_checkpoint(self, checkpoint: Checkpoint) -> None: ...
+    def write_lock(self) -> Any: ...
+
+
+class MemoryLogStore:
+    """For the in-memory event store (tests, demos)."""
+
+    def __init__(self) -> None:
+        self._leaves: list[tuple[int, bytes]] = []
+        self._positions: dict[tuple[str, int], int] = {}
+        self._nodes: dict[tuple[int, int], bytes] = {}
+        self._checkpoints: dict[int, Checkpoint] = {}
+
+    def size(self) -> int:
+        return len(self._leaves)
+
+    def last_notification_id(self) -> int:
+        return self._leaves[-1][0] if self._leaves else 0
+
+    def leaves(self, start: int, end: int) -> list[tuple[int, bytes]]:
+        return self._leaves[start:end]
+
+    def node(self, level: int, index: int) -> bytes:
+        return self._leaves[index][1] if level == 0 else self._nodes[(level, index)]
+
+    def append(self, leaves: Sequence[Leaf], nodes: Sequence[tuple[int, int, bytes]]) -> None:
+        self._leaves.extend((nid, h) for _, nid, _, _, h in leaves)
+        self._positions.update({(oid, v): p for p, _, oid, v, _ in leaves})
+        self._nodes.update({(lv, i): h for lv, i, h in nodes})
+
+    def position_of(self, originator_id: str, version: int) -> int | None:
+        return self._positions.get((originator_id, version))
+
+    def checkpoints(self) -> list[Checkpoint]:
+        return sorted(self._checkpoints.values(), key=lambda c: c.size)
+
+    def add_checkpoint(self, checkpoint: Checkpoint) -> None:
+        self._checkpoints[checkpoint.size] = checkpoint
+
+    @contextmanager
+    def write_lock(self) -> Iterator[None]:
+        yield
+
+
+class SqlLogStore:
+    """The log's tables in the ledger's own SQLite or PostgreSQL database."""
+
+    def __init__(self, connect: Callable[[], Any], placeholder: str, blob: str, lock_sql: str | None,
+                 create: bool = True) -> None:
+        self._connect = connect
+        self._create = create
+        self._conn: Any = None
+        self._locked = False  # inside write_lock: one transaction, committed when the lock ends
+        self._p = placeholder
+        self._lock_sql = lock_sql
+        self._blob = blob
+
+    @property
+    def conn(self) -> Any:
+        if self._conn is None:
+            self._conn = self._connect()
+            if not self._create:  # tables exist since `init`: concurrent CREATEs race on PostgreSQL
+                return self._conn
+            with self._tx() as c:
+                c.execute(f"CREATE TABLE IF NOT EXISTS log_leaves (position BIGINT PRIMARY KEY, "
+                          f"notification_id BIGINT NOT NULL, originator_id TEXT NOT NULL, "
+                          f"originator_version BIGINT NOT NULL, hash {self._blob} NOT NULL)")
+                c.execute("CREATE INDEX IF NOT EXISTS log_leaves_event ON log_leaves (originator_id, "
+                          "originator_version)")
+                c.execute(f"CREATE TABLE IF NOT EXISTS log_nodes (level INTEGER NOT NULL, idx BIGINT NOT NULL, "
+                          f"hash {self._blob} NOT NULL, PRIMARY KEY (level, idx))")
+                c.execute(f"CREATE TABLE IF NOT EXISTS log_checkpoints (size BIGINT PRIMARY KEY, root {self._blob} "
+                          f"NOT NULL, at TEXT NOT NULL, key_id TEXT NOT NULL, signature {self._blob} NOT NULL)")
+        return self._conn
+
+    @contextmanager
+    def _tx(self) -> Iterator[Any]:
+        conn = self._conn
+        cur = conn.cursor()
+        try:
+            yield cur
+            if not self._locked:
+                conn.commit()
+        except BaseException:
+            if not self._locked:
+                conn.rollback()
+            raise
+        finally:
+            cur.close()
+
+    def _one(self, sql: str, *args: Any) -> Any:
+        cur = self.conn.cursor()
+        try:
+            cur.execute(sql.replace("?", self._p), args)
+            return cur.fetchone()
+        finally:
+            cur.close()
+            self._end_read()
+
+    def _all(self, sql: str, *args: Any) -> list[Any]:
+        cur = self.conn.cursor()
+        try:
+            cur.execute(sql.replace("?", self._p), args)
+            return list(cur.fetchall())
+        finally:
+            cur.close()
+            self._end_read()
+
+    def _end_read(self) -> None:
+        if not self._locked:
+            self.conn.commit()  # end the read transaction: PostgreSQL would hold its snapshot
+
+    def size(self) -> int:
+        return int(self._one("SELECT COALESCE(MAX(position) + 1, 0) FROM log_leaves")[0])
+
+    def last_notification_id(self) -> int:
+        return int(self._one("SELECT COALESCE(MAX(notification_id), 0) FROM log_leaves")[0])
+
+    def leaves(self, start: int, end: int) -> list[tuple[int, bytes]]:
+        rows = self._all("SELECT notification_id, hash FROM log_leaves WHERE position >= ? AND position < ? "
+                         "ORDER BY position", start, end)
+        return [(int(n), bytes(h)) for n, h in rows]
+
+    def node(self, level: int, index: int) -> bytes:
+        row = (self._one("SELECT hash FROM log_leaves WHERE position = ?", index) if level == 0
+               else self._one("SELECT hash FROM log_nodes WHERE level = ? AND idx = ?", level, index))
+        if row is None:
+            raise LogCorrupt(f"the log has no subtree hash at level {level}, index {index}")
+        return bytes(row[0])
+
+    def append(self, leaves: Sequence[Leaf], nodes: Sequence[tuple[int, int, bytes]]) -> None:
+        p = self._p
+        with self._tx() as c:
+            c.executemany(f"INSERT INTO log_leaves (position, notification_id, originator_id, originator_version, "
+                          f"hash) VALUES ({p}, {p}, {p}, {p}, {p})", list(leaves))
+            c.executemany(f"INSERT INTO log_nodes (level, idx, hash) VALUES ({p}, {p}, {p})", list(nodes))
+
+    def position_of(self, originator_id: str, version: int) -> int | None:
+        row = self._one("SELECT position FROM log_leaves WHERE originator_id = ? AND originator_version = ?",
+                        originator_id, version)
+        return None if row is None else int(row[0])
+
+    def checkpoints(self) -> list[Checkpoint]:
+        rows = self._all("SELECT size, root, at, key_id, signature FROM log_checkpoints ORDER BY size")
+        return [Checkpoint(int(s), bytes(r), datetime.fromisoformat(a), k, bytes(sig)) for s, r, a, k, sig in rows]
+
+    def add_checkpoint(self, checkpoint: Checkpoint) -> None:
+        p = self._p
+        with self._tx() as c:
+            c.execute(f"INSERT INTO log_checkpoints (size, root, at, key_id, signature) VALUES ({p}, {p}, {p}, {p}, "
+                      f"{p})", (checkpoint.size, checkpoint.root, checkpoint.at.isoformat(), checkpoint.key_id,
+                                checkpoint.signature))
+
+    @contextmanager
+    def write_lock(self) -> Iterator[None]:
+        """Serialise appenders: two writers catching up at once must not both append position p."""
+        conn = self.conn
+        cur = conn.cursor()
+        if self._lock_sql:
+            cur.execute(self._lock_sql)
+        cur.close()
+        self._locked = True
+        try:
+            yield
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
+        finally:
+            self._locked = False
+
+
+def store_for(env: Mapping[str, str]) -> LogStore:
+    """The log store beside the configured event store (the same database)."""
+    module = env.get("PERSISTENCE_MODULE", "")
+    create = env.get("CREATE_TABLE", "y").lower() not in ("n", "no", "false", "0", "off")
+    if module == "eventsourcing.sqlite":
+        path = env["SQLITE_DBNAME"]
+        timeout = float(env.get("SQLITE_LOCK_TIMEOUT", "10"))
+
+        def connect_sqlite() -> sqlite3.Connection:
+            conn = sqlite3.connect(path, timeout=timeout, isolation_level="DEFERRED")
+            return conn
+
+        return SqlLogStore(connect_sqlite, "?", "BLOB", "BEGIN IMMEDIATE", create)
+    if module == "eventsourcing.postgres":
+        import psycopg
+
+        def connect_postgres() -> Any:
+            conn = psycopg.connect(host=env.get("POSTGRES_HOST", "127.0.0.1"),
+                                   port=int(env.get("POSTGRES_PORT", "5432")), dbname=env["POSTGRES_DBNAME"],
+                                   user=env["POSTGRES_USER"], password=env.get("POSTGRES_PASSWORD", ""))
+            schema = env.get("POSTGRES_SCHEMA")
+            if schema:
+                conn.execute(psycopg.sql.SQL("SET search_path TO {}").format(psycopg.sql.Identifier(schema)))
+                conn.commit()
+            return conn
+
+        return SqlLogStore(connect_postgres, "%s", "BYTEA", "SELECT pg_advisory_xact_lock(6962)", create)
+    return MemoryLogStore()
+
+
+class LogCorrupt(LedgerError):
+    code = "log_corrupt"
+
+
+class TransparencyLog:
+    def __init__(self, store: LogStore) -> None:
+        self.store = store
+
+    # ---------------------------------------------------------------- append
+    def catch_up(self, recorder: Any) -> int:
+        """Append every stored event the log has not seen yet; returns how many."""
+        with self.store.write_lock():
+            size = self.store.size()
+            frontier = Frontier.from_nodes(size, self.store.node)
+            start = self.store.last_notification_id() + 1
+            added = 0
+            while True:
+                page = recorder.select_notifications(start=start, limit=PAGE)
+                if not page:
+                    break
+                leaves, nodes = [], []
+                for n in page:
+                    h = leaf_hash(record_bytes(n.originator_id, n.originator_version, n.topic, n.state))
+                    leaves.append((frontier.size, n.id, str(n.originator_id), n.originator_version, h))
+                    nodes.extend(frontier.append(h))
+                self.store.append(leaves, nodes)
+                added += len(page)
+                start = page[-1].id + 1
+                if len(page) < PAGE:
+                    break
+            return added
+
+    # ---------------------------------------------------------------- read
+    def size(self) -> int:
+        return self.store.size()
+
+    def hash_range(self, start: int, end: int) -> bytes:
+        """MTH(D[start:end]) from stored perfect subtrees: O(log n) lookups."""
+        n = end - start
+        if n <= 0:
+            return EMPTY_ROOT
+        if n & (n - 1) == 0 and start % n == 0:
+            return self.store.node(n.bit_length() - 1, start // n)
+        k = split(n)
+        return node_hash(self.hash_range(start, start + k), self.hash_range(start + k, end))
+
+    def root(self, size: int | None = None) -> bytes:
+        return self.hash_range(0, self.size() if size is None else size)
+
+    def inclusion_proof(self, position: int, size: int) -> list[bytes]:
+        if not 0 <= position < size <= self.size():
+            raise NotFound(f"no leaf {position} in a tree of size {size} (the log has {self.size()})")
+        return inclusion_path(position, 0, size, self.hash_range)
+
+    def consistency_proof(self, old: int, new: int) -> list[bytes]:
+        if not 0 < old <= new <= self.size():
+            raise NotFound(f"no consistency proof from {old} to {new} (the log has {self.size()})")
+        return consistency_path(old, new, self.hash_range)
+
+    def position_of(self, originator_id: UUID | str, version: int) -> int | None:
+        return self.store.position_of(str(originator_id), version)
+
+    # ----------------------------------------------------------- checkpoints
+    def checkpoints(self) -> list[Checkpoint]:
+        return self.store.checkpoints()
+
+    def latest_checkpoint(self) -> Checkpoint | None:
+        found = self.store.checkpoints()
+        return found[-1] if found else None
+
+    def checkpoint(self, sign: Callable[[bytes], tuple[str, bytes]], at: datetime) -> Checkpoint:
+        """Sign the current tree head (size, root, time); returns the existing one if nothing changed."""
+        size = self.size()
+        latest = self.latest_checkpoint()
+        if latest is not None and latest.size == size:
+            return latest
+        unsigned = Checkpoint(size, self.root(size), at, "", b"")
+        kid, signature = sign(unsigned.body)
+        signed = Checkpoint(size, unsigned.root, at, kid, signature)
+        self.store.add_checkpoint(signed)
+        return signed

@@ -1,0 +1,192 @@
+"""Someone with write access to the database edits it directly: the audit catches every edit
+and names the place; the untouched store passes. Run on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from keys.algorithms import ES256
+from ledger.application import Actor, CertLedger
+from ledger.audit import AuditReport
+from ledger.translog import Checkpoint
+from tests.conftest import Backend, on_backends, resident_id
+
+JINAN = Actor("王芳", "1501")
+KID = "auditor-test-key"
+_KEY = ES256.generate()
+
+
+def sign(body: bytes) -> tuple[str, bytes]:
+    return KID, ES256.sign(_KEY, body)
+
+
+def verify(kid: str, body: bytes, signature: bytes) -> bool:
+    return kid == KID and ES256.verify(_KEY.public_key(), body, signature)
+
+
+@dataclass
+class Db:
+    """Raw access to the ledger's tables, bypassing everything, as an insider would."""
+
+    backend: Backend
+
+    @property
+    def id_column(self) -> str:
+        return "rowid" if self.backend.name == "sqlite" else "notification_id"
+
+    @property
+    def table(self) -> str:  # the library names the PostgreSQL table after the application
+        return "stored_events" if self.backend.name == "sqlite" else "certledger_events"
+
+    def run(self, query: str, *args: Any) -> list[tuple[Any, ...]]:
+        query = query.replace("stored_events", self.table)
+        if self.backend.name == "sqlite":
+            with sqlite3.connect(self.backend.env["SQLITE_DBNAME"]) as conn:
+                return conn.execute(query, args).fetchall()
+        env = self.backend.env
+        with psycopg.connect(host=env["POSTGRES_HOST"], port=int(env["POSTGRES_PORT"]), user=env["POSTGRES_USER"],
+                             password=env["POSTGRES_PASSWORD"], dbname=env["POSTGRES_DBNAME"], autocommit=True) as c:
+            c.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(env["POSTGRES_SCHEMA"])))
+            cur = c.execute(query.replace("?", "%s"), args)  # type: ignore[arg-type]
+            return cur.fetchall() if cur.description else []
+
+    def events(self) -> list[tuple[Any, ...]]:
+        return self.run(f"SELECT {self.id_column}, originator_id, originator_version, topic, state "
+                        f"FROM stored_events ORDER BY {self.id_column}")
+
+    def set_row(self, row_id: int, originator_id: Any, version: int, topic: str, state: bytes) -> None:
+        self.run(f"UPDATE stored_events SET originator_id = ?, originator_version = ?, topic = ?, state = ? "
+                 f"WHERE {self.id_column} = ?", originator_id, version, topic, state, row_id)
+
+
+pytestmark = on_backends("sqlite", "postgres")
+
+
+@pytest.fixture
+def ledger(backend: Backend) -> Iterator[CertLedger]:
+    app = CertLedger(env=backend.env, transparency_log=True)
+    app.ensure_default_catalog(JINAN)
+    for i in range(12):
+        app.issue(JINAN, {"number": f"19150100000002{i:02d}", "holder_name": "刘建国", "gender": "男",
+                          "id_number": resident_id(serial=i), "occupation": "电工", "level": "三级",
+                          "issue_date": "2019-06-28"})
+    app.take_checkpoint(sign)  # size 14: the catalog's 2 events and 12 issuances
+    for i in range(12, 20):
+        app.issue(JINAN, {"number": f"19150100000002{i:02d}", "holder_name": "刘建国", "gender": "男",
+                          "id_number": resident_id(serial=i), "occupation": "电工", "level": "三级",
+                          "issue_date": "2019-06-28"})
+    app.take_checkpoint(sign)  # size 22
+    yield app
+    app.close()
+
+
+def audited(app: CertLedger) -> AuditReport:
+    return app.audit(verify)
+
+
+def test_the_untouched_store_passes(ledger: CertLedger) -> None:
+    report = audited(ledger)
+    assert report.ok, report.summary()
+    assert (report.events, report.leaves, report.checkpoints) == (22, 22, 2)
+
+
+def test_one_changed_byte_of_one_event_is_found_at_its_position(ledger: CertLedger, backend: Backend) -> None:
+    db = Db(backend)
+    row = db.events()[5]
+    state = bytearray(row[4])
+    state[len(state) // 2] ^= 0x01
+    db.set_row(row[0], row[1], row[2], row[3], bytes(state))
+    first = audited(ledger).first
+    assert first is not None and first.position == 5 and "differs" in first.problem
+    assert first.event_type == "Certificate.Issued" and uuid.UUID(first.aggregate) == uuid.UUID(str(row[1]))
+
+
+def test_a_deleted_row_is_found(ledger: CertLedger, backend: Backend) -> None:
+    db = Db(backend)
+    victim = db.events()[7]
+    db.run(f"DELETE FROM stored_events WHERE {db.id_column} = ?", victim[0])
+    report = audited(ledger)
+    assert report.first is not None and report.first.position == 7 and "deleted or inserted" in report.first.problem
+
+
+def test_a_forged_row_inserted_at_the_end_is_found(ledger: CertLedger, backend: Backend) -> None:
+    db = Db(backend)
+    model = db.events()[3]
+    db.run("INSERT INTO stored_events (originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?)",
+           model[1], 99, model[3], model[4])
+    report = audited(ledger)
+    assert report.first is not None and report.first.position == 22 and "not in the log" in report.first.problem
+
+
+def test_two_swapped_rows_are_found_at_the_first_of_them(ledger: CertLedger, backend: Backend) -> None:
+    db = Db(backend)
+    rows = db.events()
+    a, b = rows[4], rows[9]
+    placeholder = uuid.uuid4() if backend.name == "postgres" else uuid.uuid4().hex
+    db.set_row(a[0], placeholder, 1, a[3], a[4])  # the key is unique: move one out of the way first
+    db.set_row(b[0], a[1], a[2], a[3], a[4])
+    db.set_row(a[0], b[1], b[2], b[3], b[4])
+    report = audited(ledger)
+    assert report.first is not None and report.first.position == 4
+    assert {d.position for d in report.divergences} >= {4, 9}
+
+
+def test_a_truncated_tail_is_found(ledger: CertLedger, backend: Backend) -> None:
+    db = Db(backend)
+    cut = db.events()[17][0]
+    db.run(f"DELETE FROM stored_events WHERE {db.id_column} >= ?", cut)
+    report = audited(ledger)
+    assert not report.ok
+    assert any(d.position == 17 and "truncated" in d.problem for d in report.divergences)
+    assert any("checkpoint covers 22 events" in d.problem for d in report.divergences)
+
+
+def test_a_forged_checkpoint_is_found(ledger: CertLedger, backend: Backend) -> None:
+    db = Db(backend)
+    db.run("UPDATE log_checkpoints SET root = ? WHERE size = ?", b"\x00" * 32, 14)
+    report = audited(ledger)
+    assert report.first is not None and "checkpoint at size 14" in report.first.problem
+    assert "does not verify" in report.first.problem
+
+
+def test_a_checkpoint_signed_by_an_unknown_key_is_found(ledger: CertLedger, backend: Backend) -> None:
+    rogue = ES256.generate()
+    cp = ledger.translog.latest_checkpoint()  # type: ignore[union-attr]
+    assert cp is not None
+    Db(backend).run("UPDATE log_checkpoints SET signature = ? WHERE size = ?", ES256.sign(rogue, cp.body), cp.size)
+    report = audited(ledger)
+    assert report.first is not None and "checkpoint at size 22" in report.first.problem
+
+
+def test_rewriting_an_event_and_the_log_together_is_caught_by_the_signed_checkpoint(
+        ledger: CertLedger, backend: Backend) -> None:
+    """The insider also recomputes the log's leaves and nodes: only the signed root still knows."""
+    db = Db(backend)
+    row = db.events()[2]
+    state = bytearray(row[4])
+    state[10] ^= 0x01
+    db.set_row(row[0], row[1], row[2], row[3], bytes(state))
+    # Rebuild the whole log from the edited events, as a careful forger would.
+    db.run("DELETE FROM log_leaves")
+    db.run("DELETE FROM log_nodes")
+    ledger.translog.catch_up(ledger.recorder)  # type: ignore[union-attr]
+    report = audited(ledger)
+    assert not report.ok
+    first = report.first
+    assert first is not None and "does not match the checkpoint" in first.problem and first.position == 13
+
+
+def test_a_checkpoint_body_states_origin_size_root_and_time(ledger: CertLedger) -> None:
+    cp: Checkpoint = ledger.translog.checkpoints()[0]  # type: ignore[union-attr]
+    lines = cp.body.decode().splitlines()
+    assert lines[0] == "certledger-log/1" and lines[1] == "14" and len(lines) == 4
+    assert verify(cp.key_id, cp.body, cp.signature)
+
