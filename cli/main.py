@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from cli import output
+from cli.audit_commands import audit_app
 from cli.keys_commands import keys_app
 from cli.output import boundary, emit
 from cli.wiring import actor, open_ledger, settings, signer_key, trust_list
@@ -28,6 +29,7 @@ app.add_typer(request_app, name="request")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(handover_app, name="handover")
 app.add_typer(keys_app, name="keys")
+app.add_typer(audit_app, name="audit")
 
 Number = Annotated[str, typer.Argument(help="Certificate number (16 digits or 管理号) or proof number.")]
 RequestOpt = Annotated[str | None, typer.Option("--request", help="Service request this completes (SQ-…).")]
@@ -419,9 +421,38 @@ def show(
 
 @app.command()
 @boundary
-def history(number: Annotated[str, typer.Argument(help="Certificate, proof or request number.")]) -> None:
+def history(
+    number: Annotated[str, typer.Argument(help="Certificate, proof or request number.")],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Only what was recorded up to this date or "
+                                              "date-time (China time when no zone is given); and show the "
+                                              "document as it stood then.")] = None,
+) -> None:
     """Every event of a certificate (all editions and its proofs), a proof or a request: who, when, what."""
-    output.history(open_ledger().history(number))
+    ledger = open_ledger()
+    if as_of is None:
+        output.history(ledger.history(number))
+        return
+    when = _moment(as_of)
+    if not output.json_mode():
+        output.document(ledger.as_of(number, when), headline=f"as of {when.isoformat()}:")
+    output.history(ledger.history(number, as_of=when))
+
+
+def _moment(text: str) -> Any:
+    """A date (end of that day) or a date-time; China time unless a zone is given."""
+    from datetime import datetime, time, timedelta
+
+    from ledger.domain import CHINA
+    from ledger.errors import InvalidInput
+
+    try:
+        if len(text.strip()) == 10:
+            day = datetime.combine(datetime.fromisoformat(text.strip()).date(), time(), tzinfo=CHINA)
+            return day + timedelta(days=1) - timedelta(microseconds=1)
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput("--as-of", "a date YYYY-MM-DD or an ISO 8601 date-time") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=CHINA)
 
 
 @app.command()

@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     verify_base_url: str = "https://verify.certledger.example"  # what QR codes point to
     tsa_url: str | None = None  # an RFC 3161 timestamp authority: PAdES B-T instead of B-B
     trust_list: Path | None = None  # default: <home>/trust-list.jws
+    transparency_log: bool = True  # keep the RFC 6962 log of every event (audit verify, checkpoints)
 
     @property
     def config_file(self) -> Path:

@@ -44,7 +44,7 @@ def open_ledger(create: bool = False) -> CertLedger:
         if not db.parent.is_dir():
             raise NotFound(f"no ledger at {s.home}: run certledger init --office CODE --operator NAME")
     env = {**s.eventsourcing_env(), "CREATE_TABLE": "y" if create else "n"}
-    return CertLedger(env=env, blobs=BlobStore(s.blobs_dir or s.home / "blobs"))
+    return CertLedger(env=env, blobs=BlobStore(s.blobs_dir or s.home / "blobs"), transparency_log=s.transparency_log)
 
 
 def key_store() -> KeyStore:

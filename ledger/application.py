@@ -539,7 +539,25 @@ class CertLedger(Application[UUID]):
         cert = self._get(certificate_id(number.strip().upper(), edition), f"edition {edition} of {number}")
         return certificate_view(cert)
 
-    def history(self, number: str) -> list[EventView]:
+    def as_of(self, number: str, when: datetime) -> CertificateView | ProofView:
+        """A certificate or proof as the ledger knew it at `when` (events recorded up to then)."""
+        text = number.strip().upper()
+
+        def at_time(aggregate_id: UUID, what: str) -> Any:
+            times = [_event_time(e) for e in self.events.get(aggregate_id)]
+            version = sum(1 for t in times if t <= when)
+            if version == 0:
+                raise NotFound(f"{what} did not exist yet at {when.isoformat()}")
+            return self.repository.get(aggregate_id, version=version)
+
+        if text.startswith(PROOF_PREFIXES):
+            return proof_view(at_time(proof_id(text), f"proof {text}"))
+        cert: Certificate = at_time(certificate_id(text, 1), f"certificate {text}")
+        while cert.superseded is not None:
+            cert = at_time(cert.superseded["by"], f"the next edition of {text}")
+        return certificate_view(cert)
+
+    def history(self, number: str, as_of: datetime | None = None) -> list[EventView]:
         """Every event of a certificate (all editions and its proofs) or of a proof, oldest first."""
         text = number.strip().upper()
         if text.startswith(PROOF_PREFIXES):
@@ -550,7 +568,8 @@ class CertLedger(Application[UUID]):
             editions = self._editions(text)
             streams = [(f"{text}#{c.edition}", c.id) for c in editions]
             streams += [(p["number"], p["id"]) for c in editions for p in c.proofs]
-        out = [_event_view(label, e) for label, aggregate_id in streams for e in self.events.get(aggregate_id)]
+        out = [_event_view(label, e) for label, aggregate_id in streams for e in self.events.get(aggregate_id)
+               if as_of is None or _event_time(e) <= as_of]
         return sorted(out, key=lambda v: (v.at, v.version > 1))  # a new edition before the old one's supersession
 
     def where(self, number: str) -> WhereView:
@@ -699,7 +718,12 @@ def _summary(event: Any) -> str:
     return name
 
 
+def _event_time(event: Any) -> datetime:
+    """When the ledger recorded it: the command's time where the event carries one."""
+    return event.__dict__.get("at") or event.timestamp  # type: ignore[no-any-return]
+
+
 def _event_view(label: str, event: Any) -> EventView:
-    at = event.__dict__.get("at") or event.timestamp
+    at = _event_time(event)
     return EventView(label, event.originator_version, type(event).__qualname__, at,
                      event.__dict__.get("operator", ""), event.__dict__.get("office", ""), _summary(event))
