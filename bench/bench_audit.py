@@ -1,0 +1,116 @@
+"""Transparency-log benchmarks: `audit verify` over a large SQLite store, beside a plain read
+of the same events through the library, and the cost of keeping the log while recording.
+
+    .venv/bin/python -m bench.bench_audit               # 1,000,000 events
+    .venv/bin/python -m bench.bench_audit --n 200000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.bench_ledger import _rows, machine
+from bench.gen_certificates import write
+from ledger.application import Actor, CertLedger
+
+CERTLEDGER = Path(sys.executable).parent / "certledger"
+PASS = {"CERTLEDGER_KEY_PASSPHRASE": "bench-office-key", "CERTLEDGER_ROOT_PASSPHRASE": "bench-root-key"}
+
+
+def run(env: dict[str, str], *args: str) -> float:
+    started = time.perf_counter()
+    proc = subprocess.run([str(CERTLEDGER), *args], env=env, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"certledger {' '.join(args)} failed ({proc.returncode}): {proc.stderr}{proc.stdout}")
+    return time.perf_counter() - started
+
+
+def appends(db: Path, log: bool, n: int) -> float:
+    """Single-command issues per second (one save, one fsync each), with or without the log."""
+    app = CertLedger(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(db)},
+                     transparency_log=log)
+    app.ensure_default_catalog(Actor("bench", "1500"))
+    rows = list(_rows(n, start=10_000_000))
+    started = time.perf_counter()
+    for row in rows:
+        app.issue(Actor("bench", row["number"][2:6]), row)
+    return n / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=1_000_000, help="events in the audited store")
+    parser.add_argument("--appends", type=int, default=1000)
+    args = parser.parse_args()
+    figures: dict[str, object] = {"machine": machine(), "n": args.n}
+    print("machine:", json.dumps(figures["machine"], ensure_ascii=False))
+    with tempfile.TemporaryDirectory(prefix="certledger-audit-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        # 1. Recording with and without the log.
+        with_log = appends(tmp / "a.sqlite", True, args.appends)
+        without = appends(tmp / "b.sqlite", False, args.appends)
+        env_base = {**{k: v for k, v in os.environ.items() if not k.startswith("CERTLEDGER_")}, **PASS}
+        n_import = min(args.n, 200_000)
+        data = write(tmp / "import.csv", n_import)
+        import_rate = {}
+        for log in (True, False):
+            env = {**env_base, "CERTLEDGER_HOME": str(tmp / f"imp-{log}"),
+                   "CERTLEDGER_TRANSPARENCY_LOG": "true" if log else "false"}
+            run(env, "init", "--office", "1500", "--operator", "bench")
+            import_rate[log] = n_import / run(env, "import", str(data))
+        figures["recording_per_s"] = {"issue_with_log": round(with_log), "issue_without_log": round(without),
+                                      "import_with_log": round(import_rate[True]),
+                                      "import_without_log": round(import_rate[False])}
+        print(f"keeping the log: single issues {with_log:,.0f}/s with it, {without:,.0f}/s without; "
+              f"import of {n_import:,} {import_rate[True]:,.0f}/s with it, {import_rate[False]:,.0f}/s without")
+
+        # 2. A large store with checkpoints, audited.
+        home = tmp / "big"
+        env = {**env_base, "CERTLEDGER_HOME": str(home)}
+        run(env, "init", "--office", "1500", "--operator", "bench")
+        run(env, "keys", "init")
+        per = 250_000
+        made = 3  # init's catalog and the key
+        part = 0
+        while made < args.n:
+            take = min(per, args.n - made)
+            f = write(tmp / f"part{part}.csv", take, start=part * per)
+            run(env, "import", str(f))
+            run(env, "audit", "checkpoint")
+            made += take
+            part += 1
+            f.unlink()
+        app = CertLedger(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                              "SQLITE_DBNAME": str(home / "ledger.sqlite"), "CREATE_TABLE": "n"})
+        started = time.perf_counter()
+        count, start = 0, 1
+        while True:
+            page = app.recorder.select_notifications(start=start, limit=5000)
+            count += len(page)
+            if len(page) < 5000:
+                break
+            start = page[-1].id + 1
+        plain = time.perf_counter() - started
+        audit_seconds = run(env, "audit", "verify")
+        figures["audit"] = {"events": count, "audit_verify_seconds": round(audit_seconds, 1),
+                            "plain_library_read_seconds": round(plain, 1),
+                            "store_mib": round((home / "ledger.sqlite").stat().st_size / 2**20)}
+        print(f"audit verify over {count:,} events and {part} checkpoints: {audit_seconds:.1f} s wall (process "
+              f"start included); a plain read of the same events through the library: {plain:.1f} s")
+    out = Path(__file__).parent / "out"
+    out.mkdir(exist_ok=True)
+    target = out / f"audit-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
+    target.write_text(json.dumps(figures, ensure_ascii=False, indent=2) + "\n")
+    print(f"figures written to {target}")
+
+
+if __name__ == "__main__":
+    main()
