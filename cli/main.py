@@ -433,9 +433,12 @@ def history(
         output.history(ledger.history(number))
         return
     when = _moment(as_of)
-    if not output.json_mode():
-        output.document(ledger.as_of(number, when), headline=f"as of {when.isoformat()}:")
-    output.history(ledger.history(number, as_of=when))
+    then, events = ledger.as_of(number, when), ledger.history(number, as_of=when)
+    if output.json_mode():
+        emit({"as_of": when.isoformat(), "document": then.to_dict(), "events": [e.to_dict() for e in events]}, "")
+        return
+    output.document(then, headline=f"as of {when.isoformat()}:")
+    output.history(events)
 
 
 def _moment(text: str) -> Any:

@@ -1,0 +1,82 @@
+"""The auditor's commands: checkpoints, replay, export, an offline bundle, history as of a date."""
+
+from __future__ import annotations
+
+import gzip
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import resident_id
+from tests.e2e.conftest import Cli
+from tests.e2e.test_cli_signing import PASSPHRASES
+from tests.e2e.test_cli_story import issue_args
+
+
+@pytest.fixture
+def office(tmp_path: Path) -> Cli:
+    cli = Cli(home=tmp_path / "home", cwd=tmp_path, extra_env=dict(PASSPHRASES))
+    assert cli("init", "--office", "1501", "--operator", "张三").code == 0
+    assert cli("keys", "init").code == 0
+    for i in range(3):
+        args = issue_args(f"19150100000003{i:02d}", "王五", "男", resident_id(serial=i), "焊工", "三级", "2019-06-01")
+        assert cli(*args).code == 0
+    assert cli("audit", "checkpoint").code == 0
+    assert cli("reissue", "1915010000000301").code == 0
+    assert cli("audit", "checkpoint").code == 0
+    return cli
+
+
+def test_an_untouched_ledger_audits_clean_and_so_does_its_exported_bundle(office: Cli, tmp_path: Path) -> None:
+    r = office("--json", "audit", "verify")
+    assert r.code == 0 and r.json()["ok"] and r.json()["checkpoints"] == 2
+    bundle = tmp_path / "bundle.jsonl.gz"
+    assert office("audit", "export", "--out", str(bundle)).code == 0
+    assert gzip.open(bundle).readline().startswith(b'{"header"')
+    offline = Cli(home=tmp_path / "elsewhere", cwd=tmp_path)  # no database at all
+    r = offline("--json", "audit", "verify", "--bundle", str(bundle), "--root",
+                str(office.home / "keys" / "root.cert.pem"))
+    assert r.code == 0 and r.json()["events"] == office.event_count()
+
+
+def test_an_edited_event_is_named_and_exits_13(office: Cli) -> None:
+    with sqlite3.connect(office.db) as conn:
+        rowid, state = conn.execute("SELECT rowid, state FROM stored_events ORDER BY rowid LIMIT 1 OFFSET 4").fetchone()
+        edited = bytearray(state)
+        edited[8] ^= 0x01
+        conn.execute("UPDATE stored_events SET state = ? WHERE rowid = ?", (bytes(edited), rowid))
+    r = office("audit", "verify")
+    assert r.code == 13
+    assert "DIVERGENCE at position 4" in r.out and "Certificate.Issued" in r.out
+
+
+def test_a_bundle_with_an_edited_event_fails_offline(office: Cli, tmp_path: Path) -> None:
+    bundle = tmp_path / "bundle.jsonl.gz"
+    assert office("audit", "export", "--out", str(bundle)).code == 0
+    lines = gzip.open(bundle, "rt", encoding="utf-8").read().splitlines()
+    victim = next(i for i, line in enumerate(lines) if line.startswith('{"event"'))
+    lines[victim] = lines[victim].replace('"topic', '"topix') if '"topic' in lines[victim] else \
+        lines[victim][:-6] + ("A" if lines[victim][-6] != "A" else "B") + lines[victim][-5:]
+    forged = tmp_path / "forged.jsonl.gz"
+    with gzip.open(forged, "wt", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+    r = Cli(home=tmp_path / "x", cwd=tmp_path)("audit", "verify", "--bundle", str(forged), "--root",
+                                             str(office.home / "keys" / "root.cert.pem"))
+    assert r.code == 13 and "position 0" in r.out
+
+
+def test_history_as_of_a_past_moment_shows_the_document_as_it_stood(office: Cli) -> None:
+    reissued_at = office("--json", "show", "1915010000000301").json()["issued_at"]
+    before = office("--json", "history", "1915010000000301", "--as-of", "2000-01-01")
+    assert before.code == 5  # it did not exist yet
+    moment = reissued_at.replace("+00:00", "Z").replace("Z", "+00:00")
+    from datetime import datetime, timedelta
+
+    just_before = (datetime.fromisoformat(moment) - timedelta(microseconds=1)).isoformat()
+    then = office("--json", "history", "1915010000000301", "--as-of", just_before).json()
+    assert (then["document"]["edition"], then["document"]["status"]) == (1, "current")
+    assert "Certificate.Reissued" not in [e["type"] for e in then["events"]]
+    now = office("--json", "history", "1915010000000301", "--as-of", "2099-01-01").json()
+    assert now["document"]["edition"] == 2 and "Certificate.Reissued" in [e["type"] for e in now["events"]]
+    assert "as of" in office("history", "1915010000000301", "--as-of", "2099-01-01").out
