@@ -33,7 +33,8 @@ def test_an_untouched_ledger_audits_clean_and_so_does_its_exported_bundle(office
     assert r.code == 0 and r.json()["ok"] and r.json()["checkpoints"] == 2
     bundle = tmp_path / "bundle.jsonl.gz"
     assert office("audit", "export", "--out", str(bundle)).code == 0
-    assert gzip.open(bundle).readline().startswith(b'{"header"')
+    with gzip.open(bundle) as f:
+        assert f.readline().startswith(b'{"header"')
     offline = Cli(home=tmp_path / "elsewhere", cwd=tmp_path)  # no database at all
     r = offline("--json", "audit", "verify", "--bundle", str(bundle), "--root",
                 str(office.home / "keys" / "root.cert.pem"))
@@ -54,10 +55,11 @@ def test_an_edited_event_is_named_and_exits_13(office: Cli) -> None:
 def test_a_bundle_with_an_edited_event_fails_offline(office: Cli, tmp_path: Path) -> None:
     bundle = tmp_path / "bundle.jsonl.gz"
     assert office("audit", "export", "--out", str(bundle)).code == 0
-    lines = gzip.open(bundle, "rt", encoding="utf-8").read().splitlines()
+    with gzip.open(bundle, "rt", encoding="utf-8") as f:
+        lines = f.read().splitlines()
     victim = next(i for i, line in enumerate(lines) if line.startswith('{"event"'))
-    lines[victim] = lines[victim].replace('"topic', '"topix') if '"topic' in lines[victim] else \
-        lines[victim][:-6] + ("A" if lines[victim][-6] != "A" else "B") + lines[victim][-5:]
+    # Change one base64 character of the first event's stored state.
+    lines[victim] = lines[victim][:-6] + ("A" if lines[victim][-6] != "A" else "B") + lines[victim][-5:]
     forged = tmp_path / "forged.jsonl.gz"
     with gzip.open(forged, "wt", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
