@@ -165,3 +165,30 @@ def _read_bundle(path: Path) -> tuple[dict[str, Any], Iterator[Any], list[tuple[
     if header is None or header.get("format") != BUNDLE_FORMAT:
         raise InvalidInput("bundle", f"not a {BUNDLE_FORMAT} file")
     return header, iter(events), leaves, checkpoints
+
+
+@audit_app.command("inclusion")
+@boundary
+def inclusion(
+    reference: Annotated[str, typer.Argument(help="A proof number, or certificate number#edition.")],
+    size: Annotated[int | None, typer.Option(help="Tree size (default: the latest checkpoint's).")] = None,
+) -> None:
+    """The inclusion proof of a document's latest event against a checkpoint (RFC 6962 audit path)."""
+    ledger = open_ledger()
+    latest = ledger._translog().latest_checkpoint()
+    proof = ledger.inclusion(reference, size if size is not None else (latest.size if latest else None))
+    emit(proof, f"{reference}: leaf {proof['position']} of {proof['tree_size']}, root {proof['root'][:16]}…, "
+                f"{len(proof['proof'])} hashes: " + " ".join(h[:12] for h in proof["proof"]))
+
+
+@audit_app.command("consistency")
+@boundary
+def consistency(
+    old: Annotated[int, typer.Argument(help="The earlier tree size.")],
+    new: Annotated[int, typer.Argument(help="The later tree size.")],
+) -> None:
+    """The consistency proof between two tree sizes (RFC 6962): the older is a prefix of the newer."""
+    log = open_ledger()._translog()
+    proof = [h.hex() for h in log.consistency_proof(old, new)]
+    emit({"old_size": old, "new_size": new, "old_root": log.root(old).hex(), "new_root": log.root(new).hex(),
+          "proof": proof}, f"{old} -> {new}: {len(proof)} hashes: " + " ".join(h[:12] for h in proof))

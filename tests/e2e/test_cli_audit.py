@@ -82,3 +82,17 @@ def test_history_as_of_a_past_moment_shows_the_document_as_it_stood(office: Cli)
     now = office("--json", "history", "1915010000000301", "--as-of", "2099-01-01").json()
     assert now["document"]["edition"] == 2 and "Certificate.Reissued" in [e["type"] for e in now["events"]]
     assert "as of" in office("history", "1915010000000301", "--as-of", "2099-01-01").out
+
+
+def test_inclusion_and_consistency_proofs_from_the_command_verify_independently(office: Cli) -> None:
+    from tests.audit.rfc6962 import verify_consistency, verify_inclusion
+
+    checkpoint = office("--json", "audit", "checkpoint").json()
+    proof = office("--json", "audit", "inclusion", "1915010000000301#2").json()
+    assert proof["tree_size"] == checkpoint["size"] and proof["root"] == checkpoint["root"]
+    assert verify_inclusion(bytes.fromhex(proof["leaf_hash"]), proof["position"], proof["tree_size"],
+                            [bytes.fromhex(h) for h in proof["proof"]], bytes.fromhex(proof["root"]))
+    c = office("--json", "audit", "consistency", "3", str(checkpoint["size"])).json()
+    assert verify_consistency(3, checkpoint["size"], bytes.fromhex(c["old_root"]), bytes.fromhex(c["new_root"]),
+                              [bytes.fromhex(h) for h in c["proof"]])
+    assert c["new_root"] == checkpoint["root"]
