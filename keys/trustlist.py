@@ -59,18 +59,11 @@ class TrustedKey:
         return min(self.not_after, self.retired_at) if self.retired_at is not None else self.not_after
 
     def may_sign_at(self, at: datetime) -> tuple[bool, str]:
-        """Whether a signature recorded at `at` is within this key's authority, and why not.
+        """Whether a signature recorded at `at` is within this key's authority: the ledger's own rule."""
+        from ledger.views import key_may_sign_at
 
-        The same rule, and the same words, as ledger.domain.SigningKey.may_sign_at.
-        """
-        if at < self.not_before:
-            return False, f"key {self.kid} is not valid before {self.not_before.isoformat()}"
-        if at >= self.signing_window_end():
-            return False, f"key {self.kid} stopped signing at {self.signing_window_end().isoformat()}"
-        if self.compromised_at is not None and at >= self.compromised_at:
-            return False, (f"key {self.kid} was compromised at {self.compromised_at.isoformat()} "
-                           f"({self.revocation_reason})")
-        return True, "ok"
+        return key_may_sign_at(self.kid, self.not_before, self.not_after, self.retired_at, self.compromised_at,
+                               self.revocation_reason, at)
 
     def verify(self, data: bytes, signature: bytes) -> bool:
         """Whether `signature` is this key's signature over `data` (the window is a separate check)."""

@@ -26,6 +26,7 @@ from eventsourcing.domain import Aggregate, event
 from ledger.errors import InvalidInput, RuleViolation
 from ledger.reference import abolished_qualifications, authority, policy
 from ledger.values import CertificateData, Family, normalise_occupation
+from ledger.views import key_may_sign_at
 
 NAMESPACE = UUID("3f1b6c0e-7d1a-5c43-9a55-6c6564676572")
 CHINA = ZoneInfo("Asia/Shanghai")  # offices work on China's calendar, events carry UTC instants
@@ -854,16 +855,9 @@ class SigningKey(Aggregate):
     def _revoked(self, compromised_at: datetime, reason: str, operator: str, office: str, at: datetime) -> None:
         self.revoked = {"compromised_at": compromised_at, "reason": reason, "operator": operator, "at": at}
 
-    def signing_window_end(self) -> datetime:
-        return min(self.not_after, self.retired["at"]) if self.retired else self.not_after
-
     def may_sign_at(self, at: datetime) -> tuple[bool, str]:
         """Whether a signature recorded at `at` is within this key's authority, and why not."""
-        if at < self.not_before:
-            return False, f"key {self.kid} is not valid before {self.not_before.isoformat()}"
-        if at >= self.signing_window_end():
-            return False, f"key {self.kid} stopped signing at {self.signing_window_end().isoformat()}"
-        if self.revoked is not None and at >= self.revoked["compromised_at"]:
-            return False, (f"key {self.kid} was compromised at {self.revoked['compromised_at'].isoformat()} "
-                           f"({self.revoked['reason']})")
-        return True, "ok"
+        return key_may_sign_at(self.kid, self.not_before, self.not_after,
+                               self.retired["at"] if self.retired else None,
+                               self.revoked["compromised_at"] if self.revoked else None,
+                               self.revoked["reason"] if self.revoked else None, at)

@@ -221,6 +221,21 @@ class ImportReport:
         return dict(self.__dict__)
 
 
+def key_may_sign_at(kid: str, not_before: datetime, not_after: datetime, retired_at: datetime | None,
+                    compromised_at: datetime | None, revocation_reason: str | None,
+                    at: datetime) -> tuple[bool, str]:
+    """The one rule, for the ledger and for offline verifiers alike: a signature recorded at `at`
+    counts if `at` lies in [not_before, min(not_after, retired_at)) and before any compromise."""
+    end = min(not_after, retired_at) if retired_at is not None else not_after
+    if at < not_before:
+        return False, f"key {kid} is not valid before {not_before.isoformat()}"
+    if at >= end:
+        return False, f"key {kid} stopped signing at {end.isoformat()}"
+    if compromised_at is not None and at >= compromised_at:
+        return False, f"key {kid} was compromised at {compromised_at.isoformat()} ({revocation_reason})"
+    return True, "ok"
+
+
 @dataclass(frozen=True)
 class SigningKeyView:
     """A signing key as the ledger records it: what a trust list publishes."""
