@@ -17,6 +17,7 @@ from cli import output
 from cli.audit_commands import audit_app
 from cli.keys_commands import keys_app
 from cli.output import boundary, emit
+from cli.serve_command import serve, verifications
 from cli.wiring import actor, open_ledger, settings, signer_key, trust_list
 
 app = typer.Typer(name="certledger", no_args_is_help=True, add_completion=False,
@@ -29,6 +30,8 @@ app.add_typer(request_app, name="request")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(handover_app, name="handover")
 app.add_typer(keys_app, name="keys")
+app.command()(serve)
+app.command()(verifications)
 app.add_typer(audit_app, name="audit")
 
 Number = Annotated[str, typer.Argument(help="Certificate number (16 digits or 管理号) or proof number.")]

@@ -2,18 +2,22 @@
 # Installs the Debian packages certledger needs, only those missing.
 #   setup-system.sh           everything the tests need
 #   setup-system.sh runtime   only what running certledger needs (the demo)
+#   setup-system.sh bench     what the benchmarks need besides (wrk, the HTTP load generator)
 # A no-op (no apt-get at all) when everything is present; safe to run again.
 #   fonts-wqy-microhei  the CJK font embedded (subsetted) in every rendered document
 #   postgresql          the server the postgres-backed tests run against
 #   poppler-utils       pdfsig (an independent signature validator), pdftoppm, pdftotext
 #   libnss3-tools       certutil, to make the NSS database in which pdfsig trusts the test root
+#   chromium            headless, renders the verification page for the tests and the README's screenshots
 #   python3-venv        only when `python3 -m venv` would not work
 set -euo pipefail
 
 if [ "${1:-}" = "runtime" ]; then
     wanted=(fonts-wqy-microhei)
+elif [ "${1:-}" = "bench" ]; then
+    wanted=(fonts-wqy-microhei wrk)
 else
-    wanted=(fonts-wqy-microhei postgresql poppler-utils libnss3-tools)
+    wanted=(fonts-wqy-microhei postgresql poppler-utils libnss3-tools chromium)
 fi
 
 installed() {

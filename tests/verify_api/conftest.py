@@ -1,0 +1,95 @@
+"""A signing office whose ledger, keys and trust list sit in a home directory, as the command leaves them,
+and the verification service opened on that home."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from keys.store import KeyStore
+from keys.trustlist import build_trust_list
+from ledger.application import CertLedger
+from ledger.domain import china_date
+from signing.pipeline import SignedDocument
+from tests.conftest import resident_id
+from tests.e2e.conftest import Cli
+from tests.signing.conftest import JINAN, ROOT_PASS, START, Office, SteppingClock
+from tests.verify_api.served import PASSPHRASES, Documents, Server, free_port, make_documents
+from verify_api.app import create_app
+from verify_api.settings import ServiceSettings
+
+ID_NUMBER = resident_id()  # every holder here has it: no response may ever contain it whole
+MASKED = ID_NUMBER[:6] + "X" * 12
+
+
+@dataclass
+class Home:
+    """The ledger (SQLite), key store and published trust list of one office, in `path`."""
+
+    path: Path
+    office: Office
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def publish(self) -> None:
+        data = build_trust_list(self.office.app.signing_keys(), self.office.store.load_root(ROOT_PASS),
+                                issuer="test root", issued_at=self.office.app.now())
+        target = self.path / "trust-list.jws"
+        tmp = target.with_suffix(".tmp")
+        tmp.write_bytes(data)
+        tmp.replace(target)
+
+    def settings(self, **overrides: Any) -> ServiceSettings:
+        values: dict[str, Any] = {"home": self.path, "store": "sqlite", "access_log": False, **overrides}
+        return ServiceSettings(**values)
+
+    def proof(self, number: str, occupation: str = "电工") -> SignedDocument:
+        """Issue a certificate and record, sign and commit a written proof of it."""
+        self.office.issue(number, occupation)
+        return self.office.prove_signed(number)
+
+    def ecert(self, number: str) -> SignedDocument:
+        """Sign the electronic certificate of the current edition."""
+        draft = self.office.app.draft_certificate(JINAN, number)
+        signed = self.office.signer().produce(draft.view, china_date(draft.at))
+        self.office.app.commit_signed(JINAN, draft, signed.sha256, signed.key_id, signed.token)
+        return signed
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Home:
+    path = tmp_path / "home"
+    path.mkdir()
+    clock = SteppingClock(START)
+    app = CertLedger(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path / "ledger.sqlite")},
+                     clock=clock)
+    app.ensure_default_catalog(JINAN)
+    store = KeyStore(path / "keys")
+    store.init_root(ROOT_PASS, "test root", now=START - timedelta(days=1))
+    office = Office(app, store, clock, tmp_path)
+    office.new_key()
+    h = Home(path, office)
+    h.publish()
+    return h
+
+
+@pytest.fixture
+def client(home: Home) -> Iterator[TestClient]:
+    with TestClient(create_app(home.settings())) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Documents]]:
+    """One `certledger serve` with two workers on a ledger the command made, shared by the end-to-end tests."""
+    tmp = tmp_path_factory.mktemp("served")
+    cli = Cli(home=tmp / "home", cwd=tmp, extra_env=dict(PASSPHRASES))
+    documents = make_documents(cli, tmp)
+    server = Server(cli, free_port()).start("--workers", "2")
+    yield server, documents
+    server.stop()

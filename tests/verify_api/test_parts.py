@@ -1,0 +1,107 @@
+"""The service's parts on their own: rate buckets, the record writer, the document cache, the page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import pytest
+
+from ledger.errors import NotFound
+from signing.verify import Check
+from tests.signing.conftest import JINAN
+from tests.verify_api.conftest import Home
+from verify_api.page import message_page, verdict_page
+from verify_api.ratelimit import TokenBuckets, retry_after
+from verify_api.records import Row, SqliteSink, VerificationRecorder, minute_of
+from verify_api.verdict import NOT_GENUINE, Verdict
+from verify_api.views import CachedViews, SqliteChanges
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_bucket_allows_a_burst_then_refills_at_the_rate() -> None:
+    clock = Clock()
+    buckets = TokenBuckets(10, clock=clock)
+    assert [buckets.take("203.0.113.7") for _ in range(10)] == [0.0] * 10
+    wait = buckets.take("203.0.113.7")
+    assert 5.9 < wait <= 6.0 and retry_after(wait) == "6"  # 10 a minute: one every six seconds
+    assert buckets.take("198.51.100.1") == 0.0  # another client has its own bucket
+    clock.now += 6
+    assert buckets.take("203.0.113.7") == 0.0
+
+
+def test_buckets_keep_salted_hashes_of_addresses_never_the_addresses() -> None:
+    one, two = TokenBuckets(10), TokenBuckets(10)
+    one.take("203.0.113.7")
+    assert all(b"203.0.113.7" not in key and len(key) == 16 for key in one._buckets)
+    assert one.key("203.0.113.7") != two.key("203.0.113.7")  # a salt per process: keys mean nothing elsewhere
+
+
+def test_a_flood_of_clients_is_forgotten_oldest_first() -> None:
+    clock = Clock()
+    buckets = TokenBuckets(10, max_clients=100, clock=clock)
+    for i in range(150):
+        clock.now += 0.001
+        buckets.take(f"client-{i}")
+    assert len(buckets._buckets) <= 100 and buckets.key("client-149") in buckets._buckets
+
+
+class FailingSink:
+    def __init__(self) -> None:
+        self.fail = True
+        self.written: list[tuple[Row, int]] = []
+
+    def write(self, counts: Iterable[tuple[Row, int]]) -> None:
+        if self.fail:
+            raise OSError("disk full")
+        self.written.extend(counts)
+
+    def close(self) -> None:
+        pass
+
+
+def test_counts_survive_a_failed_write_and_go_out_with_the_next() -> None:
+    sink = FailingSink()
+    recorder = VerificationRecorder(sink)
+    recorder.record("SM-1915010000000731-01", "current", "token")
+    recorder.flush()
+    recorder.record("SM-1915010000000731-01", "current", "token")
+    sink.fail = False
+    recorder.flush()
+    assert [(row[0], n) for row, n in sink.written] == [("SM-1915010000000731-01", 2)]
+
+
+def test_counts_are_added_up_per_minute_in_sqlite(tmp_path: Path) -> None:
+    sink = SqliteSink(tmp_path / "v.sqlite")
+    row = ("1915010000000731#1", minute_of(1_700_000_000), "current", "token")
+    sink.write([(row, 2)])
+    sink.write([(row, 3)])
+    assert sink._connection().execute("SELECT count FROM verification_counts").fetchall() == [(5,)]
+    assert minute_of(1_699_999_980) == minute_of(1_700_000_039) == "2023-11-14T22:13Z"
+    sink.close()
+
+
+def test_the_document_cache_empties_when_anything_is_committed(home: Home) -> None:
+    home.proof("1915010000000731")
+    views = CachedViews(home.office.app, SqliteChanges(home.path / "ledger.sqlite"))
+    first = views.document_by_reference("SM-1915010000000731-01")
+    assert views.document_by_reference("SM-1915010000000731-01") is first  # from memory
+    home.office.app.revoke(JINAN, "SM-1915010000000731-01", "test")
+    assert views.document_by_reference("SM-1915010000000731-01").status == "revoked"
+    with pytest.raises(NotFound):
+        views.document_by_reference("SM-1915010000009999-01")
+    views.close()
+
+
+def test_the_page_escapes_what_it_shows() -> None:
+    v = Verdict(NOT_GENUINE, (Check("signature", False, '<script>alert("x")</script>'),))
+    page = verdict_page(v)
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert "<script" not in message_page("<b>", "x", "y", "z")

@@ -1,0 +1,418 @@
+"""The verification service through FastAPI's TestClient: verdicts, pages, uploads, lookups, limits."""
+
+from __future__ import annotations
+
+import base64
+import json
+import sqlite3
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from keys.trustlist import load_trust_list
+from ledger.domain import ProofKind
+from tests.signing.conftest import JINAN
+from tests.verify_api.conftest import ID_NUMBER, MASKED, Home
+from tests.verify_api.served import forge
+from verify_api.app import create_app
+
+SECURITY_HEADERS = {"x-content-type-options": "nosniff", "referrer-policy": "no-referrer", "x-frame-options": "DENY"}
+
+
+def verdict(client: TestClient, token: str) -> dict:  # type: ignore[type-arg]
+    r = client.get(f"/api/v1/verify/{token}")
+    assert r.status_code == 200, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+# ----------------------------------------------------------------------------- tokens
+def test_a_current_proof_is_genuine_and_current_with_its_fields_masked(home: Home, client: TestClient) -> None:
+    token = home.proof("1915010000000731").token
+    v = verdict(client, token)
+    assert v["outcome"] == "current" and v["genuine"] and v["current"] and v["failed_check"] is None
+    assert [c["check"] for c in v["checks"]] == ["token", "signature", "key_window", "recorded", "status"]
+    assert all(c["ok"] for c in v["checks"])
+    doc = v["document"]
+    assert doc["reference"] == "SM-1915010000000731-01" and doc["kind"] == "written"
+    assert doc["holder_name"] == "刘建国" and doc["id_number_masked"] == MASKED
+    assert doc["authority"]["office"] == "济南市人才服务中心" and doc["authority"]["phone"]
+    page = client.get(f"/V/{token}")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "真实有效" in page.text and "Genuine and current" in page.text and MASKED in page.text
+    assert doc["authority"]["phone"] in page.text
+
+
+def test_the_printed_upper_case_url_and_a_typed_lower_case_one_show_the_same_page(home: Home,
+                                                                                  client: TestClient) -> None:
+    signed = home.proof("1915010000000731")
+    printed = signed.url.split("://", 1)[1].split("/", 1)[1]  # V/<TOKEN>, as the QR code carries it
+    assert printed.startswith("V/")
+    upper, lower = client.get("/" + printed), client.get(f"/v/{signed.token.lower()}")
+    assert upper.status_code == lower.status_code == 200
+    assert "真实有效" in upper.text and "真实有效" in lower.text
+
+
+def test_a_certificate_reissued_after_loss_shows_its_successor_and_a_link_to_its_status(home: Home,
+                                                                                       client: TestClient) -> None:
+    number = "1915010000000732"
+    home.office.issue(number, "焊工")  # still in the catalog: reissued under the same number
+    old = home.ecert(number)
+    home.office.app.reissue(JINAN, number)
+    new = home.ecert(number)
+
+    v = verdict(client, old.token)
+    assert v["outcome"] == "superseded" and v["genuine"] and not v["current"]
+    assert v["superseded"]["by"] == f"{number}#2" and v["superseded"]["reason"] == "lost"
+    assert v["superseded"]["reason_label"] == "遗失补发" and v["superseded"]["at"]
+    assert v["superseded"]["successor"] == {"reference": f"{number}#2", "state": "current", "url": f"/v/{new.token}"}
+    page = client.get(f"/v/{old.token}").text
+    assert "已被替换" in page and "遗失补发" in page and f"{number}（第 2 版）" in page
+    assert f'href="/v/{new.token}"' in page
+    assert verdict(client, new.token)["outcome"] == "current"
+
+
+@pytest.mark.parametrize(("how", "label"), [("exchange", "境外就业换发"), ("correct", "错误信息修改换发")])
+def test_an_exchange_names_its_reason(home: Home, client: TestClient, how: str, label: str) -> None:
+    number = "1915010000000733"
+    home.office.issue(number, "焊工")
+    old = home.ecert(number)
+    if how == "exchange":
+        home.office.app.exchange(JINAN, number)
+    else:
+        home.office.app.correct(JINAN, number, {"level": "二级"})
+    v = verdict(client, old.token)
+    assert v["outcome"] == "superseded" and v["superseded"]["reason_label"] == label
+    successor = v["superseded"]["successor"]
+    assert successor["state"] == "current" and successor["url"] is None  # the new edition is not signed yet
+    assert label in client.get(f"/v/{old.token}").text
+
+
+def test_a_proof_replaced_by_a_newer_proof_points_at_it(home: Home, client: TestClient) -> None:
+    first = home.proof("1915010000000734")
+    second = home.office.prove_signed("1915010000000734")
+    v = verdict(client, first.token)
+    assert v["outcome"] == "superseded" and v["superseded"]["by"] == "SM-1915010000000734-02"
+    assert v["superseded"]["reason"] is None and v["superseded"]["reason_label"] == "新证明替代"
+    assert v["superseded"]["successor"]["url"] == f"/v/{second.token}"
+
+
+def test_a_revoked_proof_shows_when_and_why(home: Home, client: TestClient) -> None:
+    signed = home.proof("1915010000000735")
+    home.office.app.revoke(JINAN, "SM-1915010000000735-01", "issued on a forged application")
+    v = verdict(client, signed.token)
+    assert v["outcome"] == "revoked" and v["genuine"] and not v["current"]
+    assert v["revoked"]["reason"] == "issued on a forged application" and v["revoked"]["at"]
+    page = client.get(f"/v/{signed.token}").text
+    assert "已撤销" in page and "issued on a forged application" in page
+
+
+def test_a_forged_token_names_the_failed_check_and_shows_nothing_of_the_ledger(home: Home,
+                                                                                client: TestClient) -> None:
+    bad = forge(home.proof("1915010000000736").token)
+    v = verdict(client, bad)
+    assert v["outcome"] == "not-genuine" and not v["genuine"]
+    assert v["failed_check"]["check"] == "signature" and "does not verify" in v["failed_check"]["detail"]
+    assert v["document"] is None
+    page = client.get(f"/v/{bad}")
+    assert page.status_code == 200
+    assert "验证未通过" in page.text and "电子签名" in page.text and "signature" in page.text
+    assert "刘建国" not in page.text and "370102" not in page.text
+
+
+def test_a_genuine_token_the_ledger_never_recorded_is_not_genuine(home: Home, client: TestClient) -> None:
+    home.office.issue("1915010000000737")
+    draft = home.office.app.draft_proof(JINAN, "1915010000000737", ProofKind.WRITTEN, "lost")
+    from ledger.domain import china_date
+
+    unrecorded = home.office.signer().produce(draft.view, china_date(draft.at))  # signed, never committed
+    v = verdict(client, unrecorded.token)
+    recorded = next(c for c in v["checks"] if c["check"] == "recorded")
+    assert v["outcome"] == "not-genuine" and not recorded["ok"] and "not in the ledger" in recorded["detail"]
+
+
+@pytest.mark.parametrize("text", ["ABC", "not-a-token", "ＡＢＣ", "2KCEHIIBE2QQ", "A" * 1025, "7" * 80])
+def test_a_malformed_token_is_a_400_in_json_and_a_not_a_code_page(client: TestClient, text: str) -> None:
+    r = client.get(f"/api/v1/verify/{text}")
+    assert r.status_code == 400 and r.json()["error"] == "malformed_token"
+    page = client.get(f"/v/{text}")
+    assert page.status_code == 400 and "不是证书核验码" in page.text and "Not a certledger code" in page.text
+
+
+def test_a_revocation_written_after_a_verification_shows_on_the_next_one(home: Home, client: TestClient) -> None:
+    signed = home.proof("1915010000000738")
+    assert verdict(client, signed.token)["outcome"] == "current"  # now cached by the worker
+    home.office.app.revoke(JINAN, "SM-1915010000000738-01", "wrong holder")
+    assert verdict(client, signed.token)["outcome"] == "revoked"
+
+
+def test_a_new_trust_list_is_picked_up_without_a_restart_and_a_bad_one_is_refused(home: Home) -> None:
+    signed = home.proof("1915010000000739")
+    with TestClient(create_app(home.settings(trust_reload_seconds=0))) as client:
+        assert verdict(client, signed.token)["outcome"] == "current"
+        kid = home.office.kids[0]
+        signed_at = home.office.app.document_by_reference("SM-1915010000000739-01").signatures[0]["signed_at"]
+        home.office.app.revoke_key(JINAN, kid, signed_at - timedelta(minutes=1), "key stolen")
+        home.publish()
+        v = verdict(client, signed.token)
+        assert v["outcome"] == "not-genuine" and v["failed_check"]["check"] == "key_window"
+
+        (home.path / "trust-list.jws").write_bytes(b"tampered")  # the list in force stays
+        assert verdict(client, signed.token)["failed_check"]["check"] == "key_window"
+
+
+# ------------------------------------------------------------------------------- PDFs
+def upload(client: TestClient, data: bytes, name: str = "proof.pdf") -> tuple[int, dict]:  # type: ignore[type-arg]
+    r = client.post("/api/v1/verify/pdf", files={"file": (name, data, "application/pdf")})
+    return r.status_code, r.json()
+
+
+def test_an_uploaded_signed_pdf_passes_every_check(home: Home, client: TestClient) -> None:
+    status, v = upload(client, home.proof("1915010000000740").pdf)
+    assert status == 200 and v["outcome"] == "current"
+    assert [c["check"] for c in v["checks"]] == ["format", "signature", "chain", "key_window", "recorded",
+                                                 "qr_token", "status"]
+    assert all(c["ok"] for c in v["checks"]) and v["document"]["id_number_masked"] == MASKED
+
+
+def test_a_tampered_pdf_names_the_failed_step(home: Home, client: TestClient) -> None:
+    data = bytearray(home.proof("1915010000000741").pdf)
+    data[data.index(b"stream\n", 200) + 30] ^= 0x01
+    status, v = upload(client, bytes(data))
+    assert status == 200 and v["outcome"] == "not-genuine" and v["failed_check"]["check"] == "signature"
+    assert v["document"] is None
+
+
+def test_a_file_that_is_not_a_pdf_is_refused_with_415(client: TestClient) -> None:
+    status, body = upload(client, b"GIF89a not a pdf", "x.gif")
+    assert status == 415 and body["error"] == "not_a_pdf"
+
+
+def test_a_broken_pdf_is_a_422_with_a_json_body(client: TestClient) -> None:
+    for data in (b"%PDF-1.7\n", b"%PDF-1.4\n" + bytes(range(256)) * 20, b"%PDF-" + b"\x00" * 100):
+        status, body = upload(client, data)
+        assert status == 422 and body["error"] == "unreadable_pdf", body
+
+
+def test_a_file_over_the_limit_is_refused_with_413(home: Home) -> None:
+    with TestClient(create_app(home.settings(max_upload_bytes=10_000))) as client:
+        status, body = upload(client, b"%PDF-1.7\n" + b"0" * 20_000)
+        assert status == 413 and body["error"] == "too_large"
+        huge = client.post("/api/v1/verify/pdf", content=b"x" * 200_000,
+                           headers={"content-type": "multipart/form-data; boundary=x"})
+        assert huge.status_code == 413 and huge.json()["error"] == "too_large"
+        streamed = client.post("/api/v1/verify/pdf", content=iter([b"x" * 50_000] * 3),  # no length: chunked
+                               headers={"content-type": "multipart/form-data; boundary=x"})
+        assert streamed.status_code == 413 and streamed.json()["error"] == "too_large"
+
+
+def test_an_upload_without_a_file_is_a_422(client: TestClient) -> None:
+    r = client.post("/api/v1/verify/pdf", data={"other": "x"})
+    assert r.status_code == 422 and r.json()["error"] == "invalid_request"
+
+
+def test_uploads_are_rate_limited_per_client(home: Home) -> None:
+    with TestClient(create_app(home.settings(pdf_per_minute=2))) as client:
+        assert [upload(client, b"nope")[0] for _ in range(3)] == [415, 415, 429]
+
+
+# ----------------------------------------------------------------------------- lookup
+def test_a_lookup_by_number_and_name_gives_the_masked_record(home: Home, client: TestClient) -> None:
+    home.office.issue("1915010000000742")
+    r = client.get("/api/v1/certificates", params={"number": "1915010000000742", "name": "刘建国"})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["holder_name"] == "刘建国" and body["id_number_masked"] == MASKED and body["status"] == "current"
+    assert body["occupation"] == "电工" and body["level"] == "三级" and body["issue_date"] == "2019-06-28"
+    assert body["authority"]["office"] == "济南市人才服务中心" and body["status_label"] == "有效"
+    assert client.get("/api/v1/certificates", params={"number": "1915010000000742", "name": "刘 建国"}).status_code \
+        == 200  # a stray space is the same name
+
+
+def test_a_wrong_name_looks_exactly_like_an_unknown_number(home: Home, client: TestClient) -> None:
+    home.office.issue("1915010000000743")
+    wrong = client.get("/api/v1/certificates", params={"number": "1915010000000743", "name": "王五"})
+    unknown = client.get("/api/v1/certificates", params={"number": "1915010000009999", "name": "刘建国"})
+    request = client.get("/api/v1/certificates", params={"number": "SQ-1501-000001", "name": "刘建国"})
+    assert wrong.status_code == unknown.status_code == request.status_code == 404
+    assert wrong.content == unknown.content == request.content
+
+
+def test_lookups_are_rate_limited_per_client_with_retry_after(home: Home) -> None:
+    with TestClient(create_app(home.settings(lookup_per_minute=3))) as client:
+        codes = [client.get("/api/v1/certificates", params={"number": "1915010000000001", "name": "甲"}).status_code
+                 for _ in range(4)]
+        assert codes == [404, 404, 404, 429]
+        r = client.get("/api/v1/certificates", params={"number": "1915010000000001", "name": "甲"})
+        assert r.status_code == 429 and 1 <= int(r.headers["retry-after"]) <= 20
+        assert r.json()["error"] == "rate_limited"
+
+
+@pytest.mark.parametrize("params", [{"number": "1" * 41, "name": "甲"}, {"number": "19150100", "name": "甲" * 51},
+                                    {"number": "1915 0100", "name": "甲"}, {"number": "19150100"}])
+def test_lookup_inputs_over_their_limits_are_422_without_echoing_them(client: TestClient,
+                                                                      params: dict[str, str]) -> None:
+    r = client.get("/api/v1/certificates", params=params)
+    assert r.status_code == 422 and r.json()["error"] == "invalid_request"
+    assert "甲甲" not in r.text and "1915 0100" not in r.text
+
+
+# ------------------------------------------------------------------ the service's files
+def test_the_trust_list_is_served_byte_for_byte(home: Home, client: TestClient) -> None:
+    r = client.get("/.well-known/certledger/trust-list")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/jose"
+    assert r.content == (home.path / "trust-list.jws").read_bytes()
+    loaded = load_trust_list(r.content, (home.path / "keys" / "root.cert.pem").read_bytes())
+    assert list(loaded.keys) == home.office.kids
+
+
+def test_health_is_ok_with_a_trust_list_and_503_without_one(home: Home, client: TestClient) -> None:
+    assert client.get("/healthz").json()["status"] == "ok"
+    (home.path / "trust-list.jws").unlink()
+    with TestClient(create_app(home.settings())) as fresh:
+        r = fresh.get("/healthz")
+        assert r.status_code == 503 and r.json()["error"] == "unavailable"
+        assert fresh.get("/v/ABCDEFGH").status_code in (400, 503)
+
+
+def test_the_openapi_document_lists_every_endpoint(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/v/{token}", "/api/v1/verify/{token}", "/api/v1/verify/pdf", "/api/v1/certificates",
+            "/.well-known/certledger/trust-list", "/healthz"} <= set(paths)
+    assert client.get("/docs").status_code == 404  # no documentation UI: it would load external assets
+
+
+# ----------------------------------------------------------------------- privacy and safety
+def test_no_page_or_json_ever_contains_a_whole_id_number(home: Home, client: TestClient) -> None:
+    current = home.proof("1915010000000744")
+    home.office.issue("1915010000000745", "焊工")
+    old = home.ecert("1915010000000745")
+    home.office.app.reissue(JINAN, "1915010000000745")
+    revoked = home.proof("1915010000000746")
+    home.office.app.revoke(JINAN, "SM-1915010000000746-01", "test")
+    bodies: list[bytes] = []
+    for token in (current.token, old.token, revoked.token, forge(current.token)):
+        bodies += [client.get(f"/api/v1/verify/{token}").content, client.get(f"/v/{token}").content,
+                   client.get(f"/V/{token}").content]
+    bodies.append(client.post("/api/v1/verify/pdf", files={"file": ("p.pdf", current.pdf)}).content)
+    for number in ("1915010000000744", "1915010000000745", "SM-1915010000000744-01"):
+        bodies.append(client.get("/api/v1/certificates", params={"number": number, "name": "刘建国"}).content)
+    assert all(MASKED.encode() in b for b in bodies[:3])
+    for body in bodies:
+        assert ID_NUMBER.encode() not in body and ID_NUMBER[6:14].encode() not in body  # nor the birth date
+
+
+def test_every_response_carries_the_security_headers(home: Home, client: TestClient) -> None:
+    token = home.proof("1915010000000747").token
+    for r in (client.get(f"/v/{token}"), client.get(f"/api/v1/verify/{token}"), client.get("/v/x"),
+              client.get("/nowhere"), client.get("/healthz"), client.get("/openapi.json")):
+        for name, value in SECURITY_HEADERS.items():
+            assert r.headers[name] == value
+        assert r.headers["content-security-policy"].startswith("default-src 'none'; style-src 'unsafe-inline'")
+        assert "strict-transport-security" not in r.headers
+    assert client.get(f"/api/v1/verify/{token}").headers["cache-control"] == "no-store"
+    with TestClient(create_app(home.settings(hsts=True))) as https:
+        assert https.get("/healthz").headers["strict-transport-security"].startswith("max-age=")
+
+
+def test_an_internal_error_is_a_json_500_without_details_and_logs_no_data(
+        home: Home, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    app = create_app(home.settings())
+
+    def explode(text: str) -> None:
+        raise RuntimeError(f"secret {ID_NUMBER}")
+
+    monkeypatch.setattr(app.state.service, "verify_token", explode)
+    with TestClient(app, raise_server_exceptions=False) as client, caplog.at_level("ERROR", "verify_api"):
+        r = client.get("/api/v1/verify/ANYTHINGATALL")
+    assert r.status_code == 500 and r.json() == {"error": "internal", "message": "internal error; nothing was changed"}
+    assert "RuntimeError" in caplog.text and ID_NUMBER not in caplog.text and "secret" not in caplog.text
+    assert r.headers["x-content-type-options"] == "nosniff"
+
+
+def test_the_access_log_cuts_paths_short_and_never_shows_query_strings(home: Home,
+                                                                     caplog: pytest.LogCaptureFixture) -> None:
+    token = home.proof("1915010000000748").token
+    with TestClient(create_app(home.settings(access_log=True))) as client, \
+            caplog.at_level("INFO", "verify_api.access"):
+        client.get(f"/v/{token}")
+        client.get("/api/v1/certificates", params={"number": "1915010000000748", "name": "刘建国"})
+    lines = [r.getMessage() for r in caplog.records if r.name == "verify_api.access"]
+    assert len(lines) == 2 and lines[0].startswith("GET /v/") and " 200 " in lines[0]
+    assert token not in caplog.text and token[:30] not in caplog.text
+    assert "刘建国" not in caplog.text and "number=" not in caplog.text
+
+
+# ---------------------------------------------------------------------------- records
+def counts(home: Home) -> list[tuple[str, str, str, str, int]]:
+    with sqlite3.connect(home.path / "verifications.sqlite") as conn:
+        return conn.execute("SELECT * FROM verification_counts ORDER BY reference, outcome, via").fetchall()
+
+
+@pytest.fixture
+def recording(home: Home) -> Iterator[tuple[Home, TestClient]]:
+    with TestClient(create_app(home.settings())) as client:
+        yield home, client
+
+
+def test_each_verification_is_counted_by_document_minute_and_outcome_and_nothing_personal(
+        recording: tuple[Home, TestClient]) -> None:
+    home, client = recording
+    signed = home.proof("1915010000000749")
+    for _ in range(3):
+        client.get(f"/v/{signed.token}")
+    client.get(f"/api/v1/verify/{forge(signed.token)}")
+    client.post("/api/v1/verify/pdf", files={"file": ("p.pdf", signed.pdf)})
+    client.get("/api/v1/certificates", params={"number": "1915010000000749", "name": "刘建国"})
+    client.app.state.service.recorder.flush()  # type: ignore[attr-defined]
+    rows = counts(home)
+    minute = rows[0][1]
+    assert len(minute) == len("2026-11-22T04:17Z") and minute.endswith("Z")
+    assert [(r[0], r[2], r[3], r[4]) for r in rows] == [
+        ("1915010000000749#1", "current", "lookup", 1),
+        ("SM-1915010000000749-01", "current", "pdf", 1),
+        ("SM-1915010000000749-01", "current", "token", 3),
+        ("SM-1915010000000749-01", "not-genuine", "token", 1),
+    ]
+    raw = (home.path / "verifications.sqlite").read_bytes()
+    assert "刘建国".encode() not in raw and ID_NUMBER.encode() not in raw and b"testclient" not in raw
+
+
+def test_a_forged_code_naming_no_real_document_is_counted_under_a_dash(recording: tuple[Home, TestClient]) -> None:
+    home, client = recording
+    other = home.proof("1915010000000750").token
+    raw = bytearray(base64.b32decode(other + "=" * (-len(other) % 8)))
+    raw[raw.index(b"SM-1915010000000750-01")] = ord("X")  # the claim changed: the signature no longer holds
+    client.get("/api/v1/verify/" + base64.b32encode(bytes(raw)).decode().rstrip("="))
+    client.app.state.service.recorder.flush()  # type: ignore[attr-defined]
+    assert [(r[0], r[2]) for r in counts(home)] == [("-", "not-genuine")]
+
+
+def test_records_can_be_switched_off(home: Home) -> None:
+    token = home.proof("1915010000000751").token
+    with TestClient(create_app(home.settings(verify_records=False))) as client:
+        assert verdict(client, token)["outcome"] == "current"
+        assert client.app.state.service.recorder is None  # type: ignore[attr-defined]
+    assert not (home.path / "verifications.sqlite").exists()
+
+
+def test_the_json_bodies_match_the_documented_schemas(home: Home, client: TestClient) -> None:
+    from verify_api.schemas.lookup import LookupOut
+    from verify_api.schemas.verification import VerificationOut
+
+    signed = home.proof("1915010000000752")
+    for token in (signed.token, forge(signed.token)):
+        VerificationOut.model_validate(verdict(client, token))
+    LookupOut.model_validate(client.get("/api/v1/certificates",
+                                        params={"number": "1915010000000752", "name": "刘建国"}).json())
+    assert json.loads(client.get("/healthz").content)["keys"] == 1
+
+
+def test_the_service_refuses_to_start_without_a_ledger(tmp_path: Path) -> None:
+    from verify_api.service import LedgerUnavailable
+    from verify_api.settings import ServiceSettings
+
+    with pytest.raises(LedgerUnavailable, match="certledger init"):
+        create_app(ServiceSettings(home=tmp_path / "nothing", store="sqlite"))

@@ -1,0 +1,27 @@
+"""The service's own files: the signed trust list verifiers load, and the health check."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from verify_api.deps import Service, ledger_read
+from verify_api.errors import json_response, responses
+from verify_api.schemas.common import Health
+
+router = APIRouter(tags=["service"])
+
+
+@router.get("/.well-known/certledger/trust-list", response_class=Response, responses={
+    200: {"content": {"application/jose": {"schema": {"type": "string"}}},
+          "description": "The compact JWS signed by the deployment root"}, **responses(503)})
+async def trust_list(service: Service) -> Response:
+    """The signed trust list, byte for byte: verify it against the pinned root certificate."""
+    loaded = service.trust.current()
+    return Response(loaded.data, media_type="application/jose", headers={"Cache-Control": "public, max-age=300"})
+
+
+@router.get("/healthz", response_model=Health, responses=responses(503))
+async def healthz(service: Service) -> Response:
+    """200 when this worker has a trust list and can read the ledger."""
+    return json_response(await ledger_read(service, service.health))

@@ -1,0 +1,186 @@
+"""The verification service without HTTP: a token, a PDF or a number + name in, a verdict out.
+
+One per worker process. It holds the ledger (read-only), the trust list (reloaded when its
+file changes) with the Verifier built on it, and the recorder of verification counts.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import unicodedata
+from typing import Any
+
+from ledger.application import CertLedger
+from ledger.errors import LedgerError
+from ledger.views import CertificateView, ProofView
+from signing.token import MalformedToken, parse_token
+from signing.verify import Check, DocumentStatus, Verifier, document_status
+from verify_api.records import PostgresSink, SqliteSink, VerificationRecorder
+from verify_api.settings import ServiceSettings
+from verify_api.trust import LoadedTrust, TrustSource
+from verify_api.verdict import NOT_GENUINE, SUPERSEDED, DocumentFacts, Successor, Verdict, judge
+from verify_api.views import CachedViews, SqliteChanges
+
+log = logging.getLogger("verify_api")
+
+
+class LedgerUnavailable(Exception):
+    """The configured ledger cannot be opened (missing, or the store is down)."""
+
+
+def open_ledger(settings: ServiceSettings) -> CertLedger:
+    """The configured store, read-only: never creates tables (`certledger init` does)."""
+    if settings.store == "memory":
+        raise LedgerUnavailable("the memory store lives in one process: serve a sqlite or postgres ledger")
+    if settings.store == "sqlite" and not settings.sqlite_file.is_file():
+        raise LedgerUnavailable(f"no ledger at {settings.sqlite_file}: run certledger init")
+    return CertLedger(env=settings.eventsourcing_env())
+
+
+def _normal_name(name: str) -> bytes:
+    # Full-width and half-width forms, and stray spaces, are the same name to a person.
+    return "".join(unicodedata.normalize("NFKC", name).split()).encode("utf-8")
+
+
+class VerificationService:
+    def __init__(self, settings: ServiceSettings, ledger: CertLedger, trust: TrustSource,
+                 recorder: VerificationRecorder | None = None) -> None:
+        self.settings = settings
+        self.ledger = ledger
+        self.trust = trust
+        self.recorder = recorder
+        changes = SqliteChanges(settings.sqlite_file) if settings.store == "sqlite" else None
+        self.views = CachedViews(ledger, changes, settings.cache_size)
+        self._verifier: Verifier | None = None
+        self._verifier_trust: LoadedTrust | None = None
+        self._facts: dict[str, tuple[CertificateView | ProofView, DocumentFacts]] = {}
+
+    @classmethod
+    def from_settings(cls, settings: ServiceSettings) -> VerificationService:
+        """Open the ledger and the trust list as configured; start the recorder if records are on."""
+        ledger = open_ledger(settings)
+        trust = TrustSource(settings.trust_list_path, settings.root_certificate_path, settings.trust_reload_seconds)
+        recorder = None
+        if settings.verify_records:
+            sink: SqliteSink | PostgresSink
+            if settings.store == "postgres":
+                sink = PostgresSink({"host": settings.postgres_host, "port": settings.postgres_port,
+                                     "dbname": settings.postgres_dbname, "user": settings.postgres_user,
+                                     "password": settings.postgres_password.get_secret_value()},
+                                    settings.postgres_schema)
+            else:
+                sink = SqliteSink(settings.records_path)
+            recorder = VerificationRecorder(sink).start()
+        return cls(settings, ledger, trust, recorder)
+
+    def close(self) -> None:
+        if self.recorder is not None:
+            self.recorder.close()
+        self.views.close()
+        self.ledger.close()
+
+    def verifier(self) -> Verifier:
+        """The Verifier on the trust list in force (a new one when the list was reloaded)."""
+        loaded = self.trust.current()
+        if loaded is not self._verifier_trust or self._verifier is None:
+            self._verifier = Verifier(loaded.trust, self.views)
+            self._verifier_trust = loaded
+        return self._verifier
+
+    # ------------------------------------------------------------------ tokens
+    def verify_token(self, text: str) -> Verdict:
+        """A scanned token or URL; raises MalformedToken when it is not a certledger code at all."""
+        result = self.verifier().verify_token(text)
+        checks = result.checks()
+        verdict = self._verdict(judge(checks, result.document, result.view), checks, result.view, result.document)
+        self._record(verdict, "token", result.document.number if result.document else _claimed(text))
+        return verdict
+
+    # -------------------------------------------------------------------- PDFs
+    def verify_pdf(self, data: bytes) -> Verdict:
+        """Every check of an uploaded PDF; raises signing's MalformedDocument for a file that is no PDF."""
+        result = self.verifier().verify_pdf(data)
+        status = result.document
+        view = self.views.document_by_reference(status.number) if status is not None else None
+        checks = result.checks()
+        verdict = self._verdict(judge(checks, status, view), checks, view, status)
+        self._record(verdict, "pdf", status.number if status else None)
+        return verdict
+
+    # ------------------------------------------------------------------ lookup
+    def lookup(self, number: str, name: str) -> Verdict | None:
+        """The current edition of a certificate (or a proof) when number and holder name both match, else None."""
+        text = number.strip().upper()
+        if not text or text.startswith("SQ-"):
+            return None
+        try:
+            view = self.ledger.show(text)
+        except LedgerError:
+            return None
+        if not isinstance(view, CertificateView | ProofView):
+            return None
+        if not hmac.compare_digest(_normal_name(view.data.holder_name), _normal_name(name)):
+            return None
+        status = document_status(view)
+        verdict = self._verdict(status.state, (), view, status)
+        self._record(verdict, "lookup", status.number)
+        return verdict
+
+    # ----------------------------------------------------------------- helpers
+    def _verdict(self, outcome: str, checks: tuple[Check, ...], view: CertificateView | ProofView | None,
+                 status: DocumentStatus | None) -> Verdict:
+        if outcome == NOT_GENUINE or view is None or status is None:
+            # Nothing of the ledger is shown for a code or file that did not verify.
+            return Verdict(NOT_GENUINE, checks)
+        successor = self._successor(status.superseded_by) if outcome == SUPERSEDED else None
+        return Verdict(outcome, checks, self._facts_of(status.number, view), status, successor)
+
+    def _facts_of(self, reference: str, view: CertificateView | ProofView) -> DocumentFacts:
+        # The cached views are the same objects until the ledger changes: derive their facts once.
+        known = self._facts.get(reference)
+        if known is not None and known[0] is view:
+            return known[1]
+        if len(self._facts) >= max(self.settings.cache_size, 1):
+            self._facts.clear()
+        facts = DocumentFacts.of(view)
+        self._facts[reference] = (view, facts)
+        return facts
+
+    def _view(self, reference: str) -> CertificateView | ProofView | None:
+        try:
+            return self.views.document_by_reference(reference)
+        except (LedgerError, IndexError, ValueError):  # unknown number, or an edition that does not exist
+            return None
+
+    def _successor(self, reference: str | None) -> Successor | None:
+        if not reference:
+            return None
+        view = self._view(reference)
+        if view is None:
+            return Successor(reference, "unknown", None)
+        tokens = [s["token"] for s in view.signatures if s.get("token")]
+        return Successor(reference, view.status, f"/v/{tokens[-1]}" if tokens else None)
+
+    def _record(self, verdict: Verdict, via: str, reference: str | None) -> None:
+        if self.recorder is None or not reference:
+            return
+        if not verdict.genuine and self._view(reference) is None:
+            # A forged code can name anything: count it against a document only if the ledger has one.
+            reference = "-"
+        self.recorder.record(reference, verdict.outcome, via)
+
+    def health(self) -> dict[str, Any]:
+        """Whether this worker can verify: a trust list loaded and the ledger readable."""
+        loaded = self.trust.current()
+        self.ledger.recorder.max_notification_id()
+        return {"status": "ok", "trust_list_issued_at": loaded.trust.issued_at.isoformat(),
+                "keys": len(loaded.trust.keys)}
+
+
+def _claimed(text: str) -> str | None:
+    """The document a token names, signature unchecked (for the count of forged codes)."""
+    try:
+        return parse_token(text).claims.document_number
+    except MalformedToken:
+        return None

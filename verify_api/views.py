@@ -1,0 +1,77 @@
+"""Document views for the Verifier, kept in memory until the ledger changes.
+
+A verification reads one view (`document_by_reference`). On SQLite the service keeps the
+views it has read and asks the database, per request, whether anything was committed since
+(`PRAGMA data_version`, a few microseconds, no table read): any commit by the command or
+another process empties the cache, so a revocation shows on the very next request. On
+PostgreSQL there is no such cheap question; there the library's aggregate cache (fast-
+forwarded on each read) serves instead.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections import OrderedDict
+from pathlib import Path
+
+from ledger.application import CertLedger
+from ledger.views import CertificateView, ProofView, SignedFileView
+
+
+class SqliteChanges:
+    """Tells whether any connection committed to a SQLite file since the last question."""
+
+    def __init__(self, path: Path) -> None:
+        # Read-only, its own connection: data_version counts the commits of every *other* connection.
+        self._conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
+        self._version = self._read()
+
+    def _read(self) -> int:
+        return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+
+    def changed(self) -> bool:
+        version = self._read()
+        if version == self._version:
+            return False
+        self._version = version
+        return True
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+class CachedViews:
+    """The Verifier's LedgerReader: `document_by_reference` from memory while the store is unchanged."""
+
+    def __init__(self, ledger: CertLedger, changes: SqliteChanges | None, maxsize: int = 4096) -> None:
+        self.ledger = ledger
+        self.changes = changes
+        self.maxsize = maxsize
+        self._views: OrderedDict[str, CertificateView | ProofView] = OrderedDict()
+        self._lock = threading.Lock()  # PDF checks read from worker threads
+
+    def document_by_reference(self, reference: str) -> CertificateView | ProofView:
+        """The view the ledger would give now (NotFound and friends propagate unchanged)."""
+        if self.changes is None or self.maxsize <= 0:
+            return self.ledger.document_by_reference(reference)
+        with self._lock:
+            if self.changes.changed():
+                self._views.clear()
+            view = self._views.get(reference)
+            if view is not None:
+                self._views.move_to_end(reference)
+                return view
+        view = self.ledger.document_by_reference(reference)
+        with self._lock:
+            self._views[reference] = view
+            if len(self._views) > self.maxsize:
+                self._views.popitem(last=False)
+        return view
+
+    def signed_file(self, sha256: str) -> SignedFileView | None:
+        return self.ledger.signed_file(sha256)
+
+    def close(self) -> None:
+        if self.changes is not None:
+            self.changes.close()
