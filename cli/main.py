@@ -15,6 +15,7 @@ import typer
 
 from cli import output
 from cli.audit_commands import audit_app
+from cli.batch_commands import batch_app
 from cli.keys_commands import keys_app
 from cli.output import boundary, emit
 from cli.serve_command import serve, verifications
@@ -33,6 +34,7 @@ app.add_typer(keys_app, name="keys")
 app.command()(serve)
 app.command()(verifications)
 app.add_typer(audit_app, name="audit")
+app.add_typer(batch_app, name="batch")
 
 Number = Annotated[str, typer.Argument(help="Certificate number (16 digits or 管理号) or proof number.")]
 RequestOpt = Annotated[str | None, typer.Option("--request", help="Service request this completes (SQ-…).")]
