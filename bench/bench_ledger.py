@@ -24,6 +24,7 @@ import time
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
+from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
@@ -50,7 +51,7 @@ class Trivial(Aggregate):
         pass
 
 
-class TrivialApp(Application[object]):
+class TrivialApp(Application[UUID]):
     pass
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import segno
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from bench.bench_ledger import machine
 from bench.gen_certificates import write
@@ -126,6 +127,7 @@ def main() -> None:
         trust = load_trust_list(s.trust_list_path.read_bytes(), (home / "keys" / "root.cert.pem").read_bytes())
         verifier = TokenVerifier()
         public = trust.keys[kid].public_key
+        assert isinstance(public, ec.EllipticCurvePublicKey), "the office key is ECDSA P-256"
         tokens = rate(5000, lambda: verifier.verify(parse_token(sample.url), public))
         full = Verifier(trust, app)
         pdfs = sorted((tmp / "out").glob("*.pdf"))[:20]

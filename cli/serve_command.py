@@ -38,7 +38,7 @@ def serve(
     s = settings()
     if s.store == "memory":
         raise InvalidInput("store", "the memory store lives in one process: serve a sqlite or postgres ledger")
-    if s.store == "sqlite" and not (s.sqlite_path or s.home / "ledger.sqlite").is_file():
+    if s.store == "sqlite" and not s.sqlite_file.is_file():
         raise NotFound(f"no ledger at {s.home}: run certledger init --office CODE --operator NAME")
     trust_list()  # refuse to start without a trust list that verifies against the pinned root
     if workers < 1:
@@ -65,9 +65,8 @@ def _postgres_rows(params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
     s = settings()
     table = sql.Identifier(s.postgres_schema, RECORDS_TABLE) if s.postgres_schema else sql.Identifier(RECORDS_TABLE)
     try:
-        with psycopg.connect(host=s.postgres_host, port=s.postgres_port, dbname=s.postgres_dbname,
-                             user=s.postgres_user, password=s.postgres_password.get_secret_value(),
-                             connect_timeout=5) as conn:
+        conninfo = {k: v for k, v in s.postgres().items() if k != "schema"}
+        with psycopg.connect(**conninfo, connect_timeout=5) as conn:  # type: ignore[arg-type]
             return conn.execute(sql.SQL(_QUERY.format(table="{}", p="%s")).format(table), params).fetchall()
     except psycopg.errors.UndefinedTable:  # the service has written nothing yet
         return []

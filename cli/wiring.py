@@ -39,12 +39,10 @@ def open_ledger(create: bool = False) -> CertLedger:
     from ledger.errors import NotFound
 
     s = settings()
-    if s.store == "sqlite":
-        db = s.sqlite_path or s.home / "ledger.sqlite"
-        if not db.parent.is_dir():
-            raise NotFound(f"no ledger at {s.home}: run certledger init --office CODE --operator NAME")
-    env = {**s.eventsourcing_env(), "CREATE_TABLE": "y" if create else "n"}
-    return CertLedger(env=env, blobs=BlobStore(s.blobs_dir or s.home / "blobs"), transparency_log=s.transparency_log)
+    if s.store == "sqlite" and not s.sqlite_file.parent.is_dir():
+        raise NotFound(f"no ledger at {s.home}: run certledger init --office CODE --operator NAME")
+    return CertLedger(env=s.eventsourcing_env(create), blobs=BlobStore(s.blobs_dir or s.home / "blobs"),
+                      transparency_log=s.transparency_log)
 
 
 def key_store() -> KeyStore:

@@ -17,7 +17,7 @@ import sqlite3
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -75,9 +75,10 @@ class SqliteSink:
 class PostgresSink:
     """A table in the ledger's PostgreSQL database (and schema), created on first write."""
 
-    def __init__(self, conninfo: dict[str, Any], schema: str = "") -> None:
-        self.conninfo = conninfo
-        self.schema = schema
+    def __init__(self, postgres: Mapping[str, Any]) -> None:
+        """`postgres`: host, port, dbname, user, password and schema, as the settings give them."""
+        self.conninfo = {k: v for k, v in postgres.items() if k != "schema"}
+        self.schema = str(postgres.get("schema") or "")
         self._conn: Any = None
 
     def _table(self) -> Any:

@@ -65,10 +65,7 @@ class VerificationService:
         if settings.verify_records:
             sink: SqliteSink | PostgresSink
             if settings.store == "postgres":
-                sink = PostgresSink({"host": settings.postgres_host, "port": settings.postgres_port,
-                                     "dbname": settings.postgres_dbname, "user": settings.postgres_user,
-                                     "password": settings.postgres_password.get_secret_value()},
-                                    settings.postgres_schema)
+                sink = PostgresSink(settings.postgres())
             else:
                 sink = SqliteSink(settings.records_path)
             recorder = VerificationRecorder(sink).start()

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Literal
 
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ledger.storage import Store, eventsourcing_env
 
 
 class ServiceSettings(BaseSettings):
@@ -20,7 +21,7 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CERTLEDGER_", extra="ignore")
 
     home: Path = Path(".certledger")
-    store: Literal["sqlite", "postgres", "memory"] = "sqlite"
+    store: Store = "sqlite"
     sqlite_path: Path | None = None  # default: <home>/ledger.sqlite
     postgres_host: str = "127.0.0.1"
     postgres_port: int = 5432
@@ -76,29 +77,16 @@ class ServiceSettings(BaseSettings):
         unset = {k: v for k, v in saved.items() if k in type(self).model_fields and k not in self.model_fields_set}
         return self.model_copy(update=type(self)(**unset).model_dump(include=set(unset))) if unset else self
 
+    def postgres(self) -> dict[str, str | int]:
+        return {"host": self.postgres_host, "port": self.postgres_port, "dbname": self.postgres_dbname,
+                "user": self.postgres_user, "password": self.postgres_password.get_secret_value(),
+                "schema": self.postgres_schema}
+
     def eventsourcing_env(self) -> dict[str, str]:
         """The library's settings for a reader: no table creation, an aggregate cache that fast-forwards."""
-        env: dict[str, str] = {"CREATE_TABLE": "n"}
-        if self.store == "memory":
-            env["PERSISTENCE_MODULE"] = "eventsourcing.popo"
-        elif self.store == "sqlite":
-            env["PERSISTENCE_MODULE"] = "eventsourcing.sqlite"
-            env["SQLITE_DBNAME"] = str(self.sqlite_file)
-            env["SQLITE_LOCK_TIMEOUT"] = str(self.lock_timeout)
-        else:
-            env.update({
-                "PERSISTENCE_MODULE": "eventsourcing.postgres",
-                "POSTGRES_HOST": self.postgres_host, "POSTGRES_PORT": str(self.postgres_port),
-                "POSTGRES_DBNAME": self.postgres_dbname, "POSTGRES_USER": self.postgres_user,
-                "POSTGRES_PASSWORD": self.postgres_password.get_secret_value(),
-                "POSTGRES_LOCK_TIMEOUT": str(self.lock_timeout),
-            })
-            if self.postgres_schema:
-                env["POSTGRES_SCHEMA"] = self.postgres_schema
-        if self.cipher_key is not None and self.cipher_key.get_secret_value():
-            env["CIPHER_TOPIC"] = "eventsourcing.cryptography:AESCipher"
-            env["CIPHER_KEY"] = self.cipher_key.get_secret_value()
-            env["COMPRESSOR_TOPIC"] = "eventsourcing.compressor:ZlibCompressor"
+        env = eventsourcing_env(self.store, sqlite_file=self.sqlite_file, postgres=self.postgres(),
+                                cipher_key=self.cipher_key.get_secret_value() if self.cipher_key else None,
+                                lock_timeout=self.lock_timeout, create=False)
         if self.cache_size > 0:
             # A cached document is fast-forwarded with the events stored since (one small query), so a
             # revocation written by the command or another worker shows on the next read. The service
