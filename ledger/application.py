@@ -490,6 +490,8 @@ class CertLedger(Application[UUID]):
         number, _, edition = reference.partition("#")
         if edition:
             editions = self._editions(number)
+            if not (edition.isascii() and edition.isdigit() and 1 <= int(edition) <= len(editions)):
+                raise NotFound(f"no edition {edition} of {number}")
             return certificate_view(editions[int(edition) - 1], editions=len(editions))
         return proof_view(self._proof(number))
 

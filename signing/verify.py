@@ -11,6 +11,7 @@ signature-checked trust list.
 from __future__ import annotations
 
 import hashlib
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -20,6 +21,7 @@ from typing import Any, Protocol
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from ledger.errors import LedgerError
 from ledger.views import CertificateView, ProofView, SignedFileView
 from signing.errors import MalformedDocument, SigningError
 from signing.token import SignedToken, TokenInvalid, TokenVerifier, holder_digest, parse_token
@@ -197,7 +199,7 @@ class Verifier:
                                      _failed("recorded", "not checked"), _failed("status", "not checked"))
         try:
             view = self.ledger.document_by_reference(token.claims.document_number)
-        except Exception:  # NotFound from the ledger: a validly signed token the ledger never recorded
+        except LedgerError:  # NotFound: a validly signed token the ledger never recorded
             return TokenVerification(parsed, signature, _failed("key_window", "no recorded signing time"),
                                      _failed("recorded", f"{token.claims.document_number} is not in the ledger"),
                                      _failed("status", "unknown document"))
@@ -223,7 +225,8 @@ class Verifier:
         try:
             reader = PdfFileReader(BytesIO(data), strict=False)
             signatures = reader.embedded_signatures
-        except (PdfReadError, ValueError, KeyError, TypeError) as e:
+        except (PdfReadError, ValueError, LookupError, TypeError, AttributeError,
+                ArithmeticError, zlib.error, RecursionError) as e:  # what a broken file makes the parser raise
             raise MalformedDocument(f"unreadable PDF ({type(e).__name__})") from None
         if len(signatures) != 1:
             nothing = _failed("format", f"expected one signature, found {len(signatures)}")

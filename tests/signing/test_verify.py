@@ -174,3 +174,27 @@ def test_a_revoked_proof_says_why(office: Office, signed_proof: Make) -> None:
 def test_something_that_is_not_a_pdf_raises_instead_of_returning_a_verdict(office: Office) -> None:
     with pytest.raises(MalformedDocument):
         office.verifier().verify_pdf(b"GIF89a not a pdf")
+
+
+@pytest.mark.parametrize("cut", [0.1, 0.5, 0.9, 0.999])
+def test_a_truncated_pdf_is_malformed_or_fails_a_check_never_an_unexpected_error(
+        office: Office, signed_proof: Make, cut: float) -> None:
+    pdf = signed_proof().pdf
+    try:
+        result = office.verifier().verify_pdf(pdf[: int(len(pdf) * cut)])
+    except MalformedDocument:
+        return
+    assert not result.ok and failed(result)
+
+
+def test_an_edition_that_does_not_exist_is_not_found(office: Office) -> None:
+    office.issue("1915010000000731")
+    assert office.app.document_by_reference("1915010000000731#1").edition == 1
+    with pytest.raises(NotFound):  # "#0" once read as the last edition (a Python negative index)
+        office.app.document_by_reference("1915010000000731#0")
+    with pytest.raises(NotFound):
+        office.app.document_by_reference("1915010000000731#2")
+    with pytest.raises(NotFound):
+        office.app.document_by_reference("1915010000000731#0")
+    with pytest.raises(NotFound):
+        office.app.document_by_reference("1915010000000731#²")
