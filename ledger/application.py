@@ -894,6 +894,10 @@ def _summary(event: Any) -> str:
         return f"{HandoverKind(kind).label}: {label}; evidence {len(get('evidence'))} file(s)"
     if name == "Document.Revoked":
         return f"revoked: {get('reason')}"
+    if name == "Forwarded":  # ledger.batch: a request sent on in a monthly batch
+        return f"forwarded in batch {get('batch')}: {get('file_name')}, row {get('row')}"
+    if name == "PhotoAttached":
+        return f"photo attached (sha256 {str(get('sha256'))[:12]}…)"
     if name.startswith("ServiceRequest."):
         stage = name.split(".", 1)[1].lower()
         if stage == "reviewed":

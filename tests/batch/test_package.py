@@ -75,6 +75,8 @@ def test_an_exported_package_checks_clean_and_imports_linking_each_row_to_its_re
     for person in persons:
         shown = app.show(person.requests[0])
         assert [s["stage"] for s in shown.steps][-1] == "forwarded"  # type: ignore[union-attr]
+        last = app.history(person.requests[0])[-1]
+        assert last.summary.startswith("forwarded in batch 202405-0") and last.office == "1500"
     builders: ReissueBatch = app.repository.get(batch_id("1501", MONTH, "034"))
     assert [(r["row"], r["zsglh"], r["request"]) for r in builders.rows] == [
         (2, "ZS2015000001", persons[1].requests[0]), (3, "ZS2018000002", persons[0].requests[0])]
@@ -179,6 +181,7 @@ def test_a_photo_attached_to_the_request_is_sent_instead_of_the_certificates(app
     request = approve(app, wang)
     new_photo = id_photo(9)
     app.attach_request_photo(JINAN, request, new_photo)
+    assert app.history(request)[-1].summary.startswith("photo attached (sha256 ")
     content = packages.entries(export(app, tmp_path).package)
     assert content[f"{BUILDER_SHEET.replace('2人', '1人')}/{wang.photo_name}"] == new_photo
 
