@@ -12,7 +12,6 @@ import pytest
 import xlrd  # type: ignore[import-untyped]
 from pypdf import PdfReader
 
-from cli.batch_commands import render_paper
 from ledger.application import CertLedger
 from ledger.batch import (
     FIELDS,
@@ -30,6 +29,7 @@ from ledger.domain import RequestKind
 from ledger.errors import AlreadyExists, InvalidInput, RuleViolation
 from ledger.reference import authority
 from ledger.values import parse_certificate
+from signing.batch_forms import render_paper
 from tests.batch import packages
 from tests.batch.conftest import BUILDER, CENTER, JINAN, QINGDAO, Person, approve, issue, jinan, people
 from tests.batch.photos import id_photo
