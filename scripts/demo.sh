@@ -13,8 +13,9 @@ export CERTLEDGER_KEY_PASSPHRASE="${CERTLEDGER_KEY_PASSPHRASE:-$(.venv/bin/pytho
 export CERTLEDGER_ROOT_PASSPHRASE="${CERTLEDGER_ROOT_PASSPHRASE:-$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(18))')}"
 OUT="$(dirname "$CERTLEDGER_HOME")/documents"
 id() { .venv/bin/python -c "from ledger.identity import gb11643_check_char as c; print('$1' + c('$1'))"; }
-say() { printf '\n\033[1m$ certledger %s\033[0m\n' "$*"; certledger "$@"; }
-sayfail() { printf '\n\033[1m$ certledger %s\033[0m   (expected to be refused)\n' "$*"; certledger "$@" || echo "exit code $?"; }
+masked() { sed -E 's/\b([0-9]{6})[0-9]{11}[0-9X]\b/\1XXXXXXXXXXXX/g' <<<"$*"; }  # ID numbers, even in the echo
+say() { printf '\n\033[1m$ certledger %s\033[0m\n' "$(masked "$@")"; certledger "$@"; }
+sayfail() { printf '\n\033[1m$ certledger %s\033[0m   (expected to be refused)\n' "$(masked "$@")"; certledger "$@" || echo "exit code $?"; }
 
 echo "ledger home: $CERTLEDGER_HOME"
 say init --office 1501 --operator 张三
@@ -43,6 +44,59 @@ say "${LN[@]}" request deliver "$REQ" --how "本人现场领取"
 say history 1807000000103353
 say where 1807000000103353
 say where SM-1915010000123456-01
+# A training school collects a class's certificates with a contact letter and signs a receipt.
+say issue --number 1915010000123457 --name 孙七 --gender 男 --id-number "$(id 37010219950303301)" \
+    --occupation 焊工 --level 四级 --theory 70 --practical 82 --date 2019-06-01
+say handover institution 1915010000123457 --institution 济南市技师学院 --batch 2019-JN-0601 --occupation 焊工 \
+    --level 四级 --head-count 1 --agent-name 周八 --agent-id-number "$(id 37010219800808402)" \
+    --signer 周八 --signer-phone 0531-88880000 --receipt-date 2019-07-02 --received 1
+say where 1915010000123457
+
+# The monthly batch (seed 004): Jinan sends this month's approved exchange of a professional
+# certificate to the provincial center (1500), which checks and imports the package.
+say issue --family professional --number ZS2018000002 --name 李红 --gender 女 \
+    --id-number "$(id 37010219900709202)" --occupation 一级建造师 --exam-code 034 --level 一级 \
+    --specialty 市政公用工程 --date 2018-09-15
+BREQ=$(certledger --json request apply ZS2018000002 --kind exchange --applicant 李红 \
+    | .venv/bin/python -c "import json,sys; print(json.load(sys.stdin)[0]['number'])")
+say request accept "$BREQ"
+say request review "$BREQ" --approve
+MONTH=$(TZ=Asia/Shanghai date +%Y%m)
+PACKAGE=$(certledger --json batch export --month "$MONTH" --out "$OUT/batch" \
+    | .venv/bin/python -c "import json,sys; print(json.load(sys.stdin)['package'])")
+echo "batch package: $PACKAGE"; .venv/bin/python -m zipfile -l "$PACKAGE"
+CENTER=(--office 1500 --operator 王九)
+say "${CENTER[@]}" batch check "$PACKAGE"
+say "${CENTER[@]}" batch import "$PACKAGE"
+say history "$BREQ"
+
+# Auditors: sign a checkpoint of the transparency log, then replay the whole history against it.
+say audit checkpoint
+say audit verify
+
+# Employers: the verification service on this ledger, asked what the QR code of the school
+# graduate's electronic certificate says.
+PORT=$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export CERTLEDGER_VERIFY_BASE_URL="http://127.0.0.1:$PORT"
+URL=$(certledger --json ecert 1915010000123457 --out "$OUT/1915010000123457-e1.pdf" \
+    | .venv/bin/python -c "import json,sys; print(json.load(sys.stdin)['url'])")
+certledger serve --port "$PORT" >"$OUT/serve.log" 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true' EXIT
+for _ in $(seq 50); do .venv/bin/python -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$PORT/healthz')" 2>/dev/null && break; sleep 0.2; done
+printf '\n\033[1m$ curl %s\033[0m   (the JSON beside the page a phone opens)\n' "${URL/\/V\//\/api\/v1\/verify\/}"
+.venv/bin/python - "${URL/\/V\//\/api\/v1\/verify\/}" <<'PY'
+import json, sys, urllib.request
+answer = json.load(urllib.request.urlopen(sys.argv[1]))
+doc = answer["document"]
+print(f"{answer['outcome']}: {answer['headline']['zh']} / {answer['headline']['en']}")
+print(f"{doc['number']} #{doc['edition']}  {doc['holder_name']}  {doc['id_number_masked']}  {doc['occupation']} {doc['level']}")
+print(f"issued by {doc['authority']['office']} ({doc['authority']['phone']})")
+for check in answer["checks"]:
+    print(f"  {'ok  ' if check['ok'] else 'FAIL'} {check['label']} {check['check']}: {check['detail']}")
+PY
+kill $SERVER; wait $SERVER 2>/dev/null || true
 echo
-echo "Done. The ledger is in $CERTLEDGER_HOME, the signed PDFs in $OUT."
+echo "Done. The ledger is in $CERTLEDGER_HOME, the signed PDFs and the batch package in $OUT."
 echo "Try: CERTLEDGER_HOME=$CERTLEDGER_HOME .venv/bin/certledger show 1807000000103353"
+echo "     CERTLEDGER_HOME=$CERTLEDGER_HOME .venv/bin/certledger serve --port $PORT   # then open $URL"
