@@ -7,8 +7,9 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 
@@ -17,8 +18,11 @@ from cli.output import boundary, emit
 from cli.wiring import actor, open_ledger
 
 if TYPE_CHECKING:
-
+    from ledger.application import Actor, CertLedger
     from ledger.batch import BatchRejected
+    from ledger.batch import Package as BatchPackage
+
+T = TypeVar("T")
 
 batch_app = typer.Typer(no_args_is_help=True, help="The monthly reissue batch: a city's package of reissue and "
                                                     "exchange requests for the provincial center (seed 004).")
@@ -87,16 +91,8 @@ def check(file: Package) -> None:
 
     Exit 0 when it would import; 8 with every problem listed (file, row, field) when not.
     """
-    from ledger.batch import read_package
-
-    ledger, who = open_ledger(), actor()
     started = time.perf_counter()
-    with output.progress() as bar:
-        reading = bar.add_task("reading rows and photos", total=None)
-        package = read_package(file, progress=lambda n: bar.advance(reading, n))
-        bar.update(reading, total=package.rows, completed=package.rows)
-        examining = bar.add_task("comparing with the ledger", total=package.rows)
-        report = ledger.check_batch(who, package, progress=lambda n: bar.advance(examining, n))
+    report = _examine(file, lambda ledger, who, package, progress: ledger.check_batch(who, package, progress=progress))
     seconds = time.perf_counter() - started
     if output.json_mode():
         emit({**report.to_dict(), "seconds": round(seconds, 3)}, "")
@@ -112,22 +108,30 @@ def check(file: Package) -> None:
 @boundary
 def import_(file: Package) -> None:
     """Import a clean package (the provincial center): every row linked to its request, all or nothing."""
-    from ledger.batch import BatchRejected, read_package
+    from ledger.batch import BatchRejected
+
+    started = time.perf_counter()
+    try:
+        report = _examine(file, lambda ledger, who, package, progress: ledger.import_batch(who, package,
+                                                                                           progress=progress))
+    except BatchRejected as e:
+        _rejected(e)
+    seconds = time.perf_counter() - started
+    emit({**report.to_dict(), "seconds": round(seconds, 3)},
+         f"{report.summary()} in {seconds:.1f} s: " + ", ".join(report.batches))
+
+
+def _examine(file: Path, examine: Callable[[CertLedger, Actor, BatchPackage, Callable[[int], None]], T]) -> T:
+    """Read a package, then compare it with the ledger (check or import), behind two progress bars."""
+    from ledger.batch import read_package
 
     ledger, who = open_ledger(), actor()
-    started = time.perf_counter()
     with output.progress() as bar:
         reading = bar.add_task("reading rows and photos", total=None)
         package = read_package(file, progress=lambda n: bar.advance(reading, n))
         bar.update(reading, total=package.rows, completed=package.rows)
         examining = bar.add_task("comparing with the ledger", total=package.rows)
-        try:
-            report = ledger.import_batch(who, package, progress=lambda n: bar.advance(examining, n))
-        except BatchRejected as e:
-            _rejected(e)
-    seconds = time.perf_counter() - started
-    emit({**report.to_dict(), "seconds": round(seconds, 3)},
-         f"{report.summary()} in {seconds:.1f} s: " + ", ".join(report.batches))
+        return examine(ledger, who, package, lambda n: bar.advance(examining, n))
 
 
 @batch_app.command("photo")

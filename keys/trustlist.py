@@ -50,9 +50,9 @@ class TrustedKey:
 
     @property
     def status(self) -> str:
-        if self.compromised_at is not None:
-            return "revoked"
-        return "retired" if self.retired_at is not None else "active"
+        from ledger.views import key_status
+
+        return key_status(self.retired_at, self.compromised_at)
 
     def signing_window_end(self) -> datetime:
         """The end of the window: not_after, or the retirement if earlier."""

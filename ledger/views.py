@@ -236,6 +236,13 @@ def key_may_sign_at(kid: str, not_before: datetime, not_after: datetime, retired
     return True, "ok"
 
 
+def key_status(retired_at: datetime | None, compromised_at: datetime | None) -> str:
+    """active, retired (stopped signing; its documents stay valid) or revoked (compromised)."""
+    if compromised_at is not None:
+        return "revoked"
+    return "retired" if retired_at is not None else "active"
+
+
 @dataclass(frozen=True)
 class SigningKeyView:
     """A signing key as the ledger records it: what a trust list publishes."""
@@ -254,9 +261,7 @@ class SigningKeyView:
 
     @property
     def status(self) -> str:
-        if self.compromised_at is not None:
-            return "revoked"
-        return "retired" if self.retired_at is not None else "active"
+        return key_status(self.retired_at, self.compromised_at)
 
     def to_dict(self) -> dict[str, Any]:
         return _jsonable({**self.__dict__, "status": self.status})
