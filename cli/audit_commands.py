@@ -173,11 +173,18 @@ def inclusion(
     reference: Annotated[str, typer.Argument(help="A proof number, or certificate number#edition.")],
     size: Annotated[int | None, typer.Option(help="Tree size (default: the latest checkpoint's).")] = None,
 ) -> None:
-    """The inclusion proof of a document's latest event against a checkpoint (RFC 6962 audit path)."""
+    """The inclusion proof of a document's latest event against a checkpoint (RFC 6962 audit path).
+
+    A bare certificate number means its current edition. "pending" when the event came after the tree.
+    """
     ledger = open_ledger()
     latest = ledger._translog().latest_checkpoint()
     proof = ledger.inclusion(reference, size if size is not None else (latest.size if latest else None))
-    emit(proof, f"{reference}: leaf {proof['position']} of {proof['tree_size']}, root {proof['root'][:16]}…, "
+    document, tree = proof["document"], proof["tree_size"]
+    if proof["state"] == "pending":
+        emit(proof, f"{document}: pending: its latest event is not in the tree of {tree} (take a checkpoint)")
+        return
+    emit(proof, f"{document}: leaf {proof['position']} of {tree}, root {proof['root'][:16]}…, "
                 f"{len(proof['proof'])} hashes: " + " ".join(h[:12] for h in proof["proof"]))
 
 

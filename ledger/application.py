@@ -515,18 +515,35 @@ class CertLedger(Application[UUID]):
                      verify_signature, progress)
 
     def inclusion(self, reference: str, size: int | None = None) -> dict[str, Any]:
-        """A document's latest event in the log (its signature, usually), with the inclusion proof."""
+        """A document's latest event in the log (its signature, usually) with its RFC 6962 inclusion proof in
+        the tree of `size` leaves (default: the whole log). A bare certificate number means its current
+        edition. The state is "pending" when that event is not yet covered by the tree (nor, then, by any
+        checkpoint of that size): the proof is empty until a later checkpoint covers it."""
         log = self._translog()
-        number, _, edition = reference.partition("#")
-        aggregate_id = certificate_id(number, int(edition)) if edition else proof_id(number)
-        latest = self.recorder.select_events(aggregate_id, desc=True, limit=1)
-        position = log.position_of(aggregate_id, latest[0].originator_version) if latest else None
-        if position is None:
-            raise NotFound(f"{reference} is not in the log")
-        tree = log.size() if size is None else size
-        return {"document": reference, "position": position, "tree_size": tree,
+        reference, document = self._logged_document(reference)
+        available = log.size()
+        tree = available if size is None else size
+        if not 0 < tree <= available:
+            raise InvalidInput("size", f"a tree size from 1 to {available} (the log's size), not {tree}")
+        position = log.position_of(document.id, document.version)
+        if position is None or position >= tree:
+            return {"document": reference, "state": "pending", "tree_size": tree, "position": position,
+                    "leaf_hash": None, "proof": [], "root": log.root(tree).hex()}
+        return {"document": reference, "state": "included", "tree_size": tree, "position": position,
                 "leaf_hash": log.store.leaves(position, position + 1)[0][1].hex(),
                 "proof": [h.hex() for h in log.inclusion_proof(position, tree)], "root": log.root(tree).hex()}
+
+    def _logged_document(self, reference: str) -> tuple[str, Certificate | Proof]:
+        """(proof number or number#edition, aggregate) for a reference; a bare number is the current edition."""
+        number, hash_sign, edition = reference.strip().upper().partition("#")
+        if not hash_sign and number.startswith(PROOF_PREFIXES):
+            return number, self._proof(number)
+        editions = self._editions(number)
+        if not hash_sign:
+            edition = str(len(editions))
+        elif not (edition.isascii() and edition.isdigit() and 1 <= int(edition) <= len(editions)):
+            raise NotFound(f"no edition {edition} of {number}")
+        return f"{number}#{int(edition)}", editions[int(edition) - 1]
 
     # ------------------------------------------------------------------ queries
     def show(self, number: str) -> CertificateView | ProofView | RequestView:

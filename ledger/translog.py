@@ -73,8 +73,22 @@ class LogStore(Protocol):
     def append(self, leaves: Sequence[Leaf], nodes: Sequence[tuple[int, int, bytes]]) -> None: ...
     def position_of(self, originator_id: str, version: int) -> int | None: ...
     def checkpoints(self) -> list[Checkpoint]: ...
+    def latest_checkpoint(self) -> Checkpoint | None: ...
     def add_checkpoint(self, checkpoint: Checkpoint) -> None: ...
     def write_lock(self) -> Any: ...
+
+
+class LogCorrupt(LedgerError):
+    code = "log_corrupt"
+
+
+class LogUnavailable(LedgerError):
+    code = "log_unavailable"
+
+
+def _checkpoint(row: Sequence[Any]) -> Checkpoint:
+    size, root, at, key_id, signature = row
+    return Checkpoint(int(size), bytes(root), datetime.fromisoformat(at), key_id, bytes(signature))
 
 
 class MemoryLogStore:
@@ -109,6 +123,9 @@ class MemoryLogStore:
     def checkpoints(self) -> list[Checkpoint]:
         return sorted(self._checkpoints.values(), key=lambda c: c.size)
 
+    def latest_checkpoint(self) -> Checkpoint | None:
+        return self._checkpoints[max(self._checkpoints)] if self._checkpoints else None
+
     def add_checkpoint(self, checkpoint: Checkpoint) -> None:
         self._checkpoints[checkpoint.size] = checkpoint
 
@@ -121,8 +138,9 @@ class SqlLogStore:
     """The log's tables in the ledger's own SQLite or PostgreSQL database."""
 
     def __init__(self, connect: Callable[[], Any], placeholder: str, blob: str, lock_sql: str | None,
-                 create: bool = True) -> None:
+                 create: bool = True, errors: tuple[type[Exception], ...] = (sqlite3.Error,)) -> None:
         self._connect = connect
+        self._errors = errors  # the driver's errors: a read that raises one means the log is unavailable
         self._create = create
         self._conn: Any = None
         self._locked = False  # inside write_lock: one transaction, committed when the lock ends
@@ -164,26 +182,31 @@ class SqlLogStore:
             cur.close()
 
     def _one(self, sql: str, *args: Any) -> Any:
-        cur = self.conn.cursor()
-        try:
-            cur.execute(sql.replace("?", self._p), args)
+        with self._read(sql, args) as cur:
             return cur.fetchone()
-        finally:
-            cur.close()
-            self._end_read()
 
     def _all(self, sql: str, *args: Any) -> list[Any]:
-        cur = self.conn.cursor()
-        try:
-            cur.execute(sql.replace("?", self._p), args)
+        with self._read(sql, args) as cur:
             return list(cur.fetchall())
+
+    @contextmanager
+    def _read(self, sql: str, args: tuple[Any, ...]) -> Iterator[Any]:
+        conn = self.conn
+        cur = conn.cursor()
+        try:
+            try:
+                cur.execute(sql.replace("?", self._p), args)
+            except self._errors as e:
+                if self._locked:
+                    raise
+                conn.rollback()
+                raise LogUnavailable(f"the transparency log's tables cannot be read ({type(e).__name__}): "
+                                     "was the ledger made with the log switched off?") from None
+            yield cur
         finally:
             cur.close()
-            self._end_read()
-
-    def _end_read(self) -> None:
-        if not self._locked:
-            self.conn.commit()  # end the read transaction: PostgreSQL would hold its snapshot
+            if not self._locked:
+                conn.commit()  # end the read transaction: PostgreSQL would hold its snapshot
 
     def size(self) -> int:
         return int(self._one("SELECT COALESCE(MAX(position) + 1, 0) FROM log_leaves")[0])
@@ -217,7 +240,11 @@ class SqlLogStore:
 
     def checkpoints(self) -> list[Checkpoint]:
         rows = self._all("SELECT size, root, at, key_id, signature FROM log_checkpoints ORDER BY size")
-        return [Checkpoint(int(s), bytes(r), datetime.fromisoformat(a), k, bytes(sig)) for s, r, a, k, sig in rows]
+        return [_checkpoint(row) for row in rows]
+
+    def latest_checkpoint(self) -> Checkpoint | None:
+        row = self._one("SELECT size, root, at, key_id, signature FROM log_checkpoints ORDER BY size DESC LIMIT 1")
+        return None if row is None else _checkpoint(row)
 
     def add_checkpoint(self, checkpoint: Checkpoint) -> None:
         p = self._p
@@ -254,7 +281,8 @@ def store_for(env: Mapping[str, str]) -> LogStore:
         timeout = float(env.get("SQLITE_LOCK_TIMEOUT", "10"))
 
         def connect_sqlite() -> sqlite3.Connection:
-            conn = sqlite3.connect(path, timeout=timeout, isolation_level="DEFERRED")
+            # Not bound to one thread: a reader (the verification service) serialises its use with a lock.
+            conn = sqlite3.connect(path, timeout=timeout, isolation_level="DEFERRED", check_same_thread=False)
             # The log is derived from the events: after a crash, catch_up rebuilds what a lost commit
             # held. So its commits need not wait for fsync (WAL + NORMAL stays consistent on crash).
             conn.execute("PRAGMA synchronous=NORMAL")
@@ -274,12 +302,9 @@ def store_for(env: Mapping[str, str]) -> LogStore:
                 conn.commit()
             return conn
 
-        return SqlLogStore(connect_postgres, "%s", "BYTEA", "SELECT pg_advisory_xact_lock(6962)", create)
+        return SqlLogStore(connect_postgres, "%s", "BYTEA", "SELECT pg_advisory_xact_lock(6962)", create,
+                           (psycopg.Error,))
     return MemoryLogStore()
-
-
-class LogCorrupt(LedgerError):
-    code = "log_corrupt"
 
 
 class TransparencyLog:
@@ -345,8 +370,7 @@ class TransparencyLog:
         return self.store.checkpoints()
 
     def latest_checkpoint(self) -> Checkpoint | None:
-        found = self.store.checkpoints()
-        return found[-1] if found else None
+        return self.store.latest_checkpoint()
 
     def checkpoint(self, sign: Callable[[bytes], tuple[str, bytes]], at: datetime) -> Checkpoint:
         """Sign the current tree head (size, root, time); returns the existing one if nothing changed."""

@@ -18,12 +18,13 @@ from fastapi import FastAPI
 from verify_api import errors
 from verify_api.deps import Limits
 from verify_api.middleware import ServiceMiddleware
-from verify_api.routers import lookup, meta, pages, upload, verify
+from verify_api.routers import log, lookup, meta, pages, upload, verify
 from verify_api.service import VerificationService
 from verify_api.settings import ServiceSettings
 
 DESCRIPTION = """Verifies certledger documents: the page behind a proof's QR code, the same verdict as JSON,
-a full check of an uploaded signed PDF, a number + name lookup, and the signed trust list.
+a full check of an uploaded signed PDF, a number + name lookup, the signed trust list, and the
+transparency log's signed checkpoints with RFC 6962 inclusion and consistency proofs.
 ID numbers are only ever shown masked (`370124XXXXXXXXXXXX`)."""
 
 
@@ -60,7 +61,7 @@ def create_app(settings: ServiceSettings | None = None, *, service: Verification
     app.state.service = svc
     app.state.limits = Limits.of(settings)
     errors.install(app)
-    for module in (verify, pages, lookup, meta):  # the busiest first: routes are matched in order
+    for module in (verify, pages, lookup, log, meta):  # the busiest first: routes are matched in order
         app.include_router(module.router)
     # Room for the multipart envelope around a file of max_upload_bytes. Only the upload router reads a body,
     # so only it pays for the streaming limit; the middleware refuses a declared length over it at once.

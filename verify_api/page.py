@@ -61,6 +61,7 @@ ol li:first-child{border-top:0}
  font-size:13px}
 .pass .mark{background:#137333}.fail .mark{background:#b3261e}.skip .mark{background:#9aa0a6}
 li small{display:block;color:#5f6368;font-size:13px;word-break:break-word}
+.log{margin:0;font-size:14px}.log .en{color:#5f6368}
 footer{text-align:center;color:#5f6368;font-size:12px;padding:4px 16px 24px}
 """
 
@@ -186,6 +187,24 @@ def _checks(v: Verdict) -> str:
     return f'<section class="card"><h2>核验步骤 Checks</h2><ol>{items}</ol></section>'
 
 
+def _log_line(v: Verdict) -> str:
+    """One line on the document's place in the transparency log, when the service publishes one."""
+    inclusion = v.log
+    if not inclusion:
+        return ""
+    if inclusion["state"] == "included":
+        checkpoint = inclusion.get("checkpoint") or {}
+        signed = china_time(datetime.fromisoformat(checkpoint["at"])) if checkpoint.get("at") else ""
+        n, size = inclusion["position"] + 1, inclusion["tree_size"]
+        zh = f"已记入透明日志：第 {n:,} 条，共 {size:,} 条（检查点签署于 {signed}）。"
+        en = f"In the transparency log: entry {n:,} of {size:,} (checkpoint signed {signed})."
+    else:
+        zh = "最近的变更尚待记入下一个透明日志检查点。"
+        en = "Its latest change came after the last checkpoint: pending the next one."
+    return (f'<section class="card"><h2>透明日志 Transparency log</h2><p class="log">{escape(zh)}<br>'
+            f'<span class="en">{escape(en)}</span></p></section>')
+
+
 def verdict_page(v: Verdict) -> str:
     """The whole page for one verdict."""
     zh, en = v.headline
@@ -196,7 +215,7 @@ def verdict_page(v: Verdict) -> str:
     body = _banner(v.outcome, zh, en, who) + "<main>" + _note(v)
     if v.document is not None:
         body += _document(v.document)
-    body += _checks(v) + "</main>"
+    body += _checks(v) + _log_line(v) + "</main>"
     return _page(f"v-{v.outcome}", f"{zh} {en} · 证书核验", body)
 
 

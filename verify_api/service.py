@@ -18,6 +18,7 @@ from signing.token import MalformedToken, parse_token
 from signing.verify import Check, DocumentStatus, Verifier, document_status
 from verify_api.records import PostgresSink, SqliteSink, VerificationRecorder
 from verify_api.settings import ServiceSettings
+from verify_api.transparency import PublishedLog
 from verify_api.trust import LoadedTrust, TrustSource
 from verify_api.verdict import NOT_GENUINE, SUPERSEDED, DocumentFacts, Successor, Verdict, judge
 from verify_api.views import CachedViews, SqliteChanges
@@ -35,7 +36,7 @@ def open_ledger(settings: ServiceSettings) -> CertLedger:
         raise LedgerUnavailable("the memory store lives in one process: serve a sqlite or postgres ledger")
     if settings.store == "sqlite" and not settings.sqlite_file.is_file():
         raise LedgerUnavailable(f"no ledger at {settings.sqlite_file}: run certledger init")
-    return CertLedger(env=settings.eventsourcing_env())
+    return CertLedger(env=settings.eventsourcing_env(), transparency_log=settings.transparency_log)
 
 
 def _normal_name(name: str) -> bytes:
@@ -52,6 +53,7 @@ class VerificationService:
         self.recorder = recorder
         changes = SqliteChanges(settings.sqlite_file) if settings.store == "sqlite" else None
         self.views = CachedViews(ledger, changes, settings.cache_size)
+        self.log = PublishedLog(ledger, settings.log_reload_seconds, settings.cache_size)
         self._verifier: Verifier | None = None
         self._verifier_trust: LoadedTrust | None = None
         self._facts: dict[str, tuple[CertificateView | ProofView, DocumentFacts]] = {}
@@ -120,18 +122,19 @@ class VerificationService:
         if not hmac.compare_digest(_normal_name(view.data.holder_name), _normal_name(name)):
             return None
         status = document_status(view)
-        verdict = self._verdict(status.state, (), view, status)
+        verdict = self._verdict(status.state, (), view, status, with_log=False)  # the lookup answer omits it
         self._record(verdict, "lookup", status.number)
         return verdict
 
     # ----------------------------------------------------------------- helpers
     def _verdict(self, outcome: str, checks: tuple[Check, ...], view: CertificateView | ProofView | None,
-                 status: DocumentStatus | None) -> Verdict:
+                 status: DocumentStatus | None, *, with_log: bool = True) -> Verdict:
         if outcome == NOT_GENUINE or view is None or status is None:
             # Nothing of the ledger is shown for a code or file that did not verify.
             return Verdict(NOT_GENUINE, checks)
         successor = self._successor(status.superseded_by) if outcome == SUPERSEDED else None
-        return Verdict(outcome, checks, self._facts_of(status.number, view), status, successor)
+        inclusion = self.log.for_document(status.number, view) if with_log else None
+        return Verdict(outcome, checks, self._facts_of(status.number, view), status, successor, inclusion)
 
     def _facts_of(self, reference: str, view: CertificateView | ProofView) -> DocumentFacts:
         # The cached views are the same objects until the ledger changes: derive their facts once.

@@ -45,6 +45,8 @@ class ServiceSettings(BaseSettings):
     access_log: bool = False  # "on": a line per request (method, path cut short, status, time; no query string)
     debug: bool = False  # log tracebacks of internal errors (their messages may hold request data)
     cache_size: int = 4096  # documents kept in memory (0: none), never served stale: see verify_api/views.py
+    transparency_log: bool = True  # publish the log's checkpoints and proofs, and add inclusion to each answer
+    log_reload_seconds: float = 1.0  # how often a worker looks for a newer signed checkpoint
 
     @property
     def config_file(self) -> Path:

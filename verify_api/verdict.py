@@ -142,6 +142,7 @@ class Verdict:
     document: DocumentFacts | None = None
     status: DocumentStatus | None = None
     successor: Successor | None = None
+    log: dict[str, Any] | None = None  # the document's inclusion against the latest signed checkpoint
 
     @property
     def genuine(self) -> bool:
@@ -194,6 +195,7 @@ class Verdict:
             "document": self.document.to_dict() if self.document else None,
             "superseded": superseded, "revoked": revoked,
             "checks": [check_dict(c) for c in self.checks],
+            "log": self.log,
         }
 
 

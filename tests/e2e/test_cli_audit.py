@@ -96,3 +96,16 @@ def test_inclusion_and_consistency_proofs_from_the_command_verify_independently(
     assert verify_consistency(3, checkpoint["size"], bytes.fromhex(c["old_root"]), bytes.fromhex(c["new_root"]),
                               [bytes.fromhex(h) for h in c["proof"]])
     assert c["new_root"] == checkpoint["root"]
+
+
+def test_inclusion_takes_a_bare_number_and_says_pending_for_a_change_after_the_checkpoint(office: Cli) -> None:
+    bare = office("--json", "audit", "inclusion", "1915010000000301").json()
+    assert bare["document"] == "1915010000000301#2" and bare["state"] == "included"
+    assert office("revoke", "1915010000000300", "--reason", "wrong data").code == 0
+    pending = office("--json", "audit", "inclusion", "1915010000000300")
+    assert pending.code == 0 and pending.json()["state"] == "pending" and pending.json()["proof"] == []
+    assert "pending" in office("audit", "inclusion", "1915010000000300").out
+    assert office("audit", "checkpoint").code == 0
+    assert office("--json", "audit", "inclusion", "1915010000000300").json()["state"] == "included"
+    too_big = office("audit", "inclusion", "1915010000000300", "--size", "100000")
+    assert too_big.code != 0 and "size" in too_big.err

@@ -16,10 +16,11 @@ from keys.store import KeyStore
 from keys.trustlist import build_trust_list
 from ledger.application import CertLedger
 from ledger.domain import china_date
+from ledger.translog import Checkpoint
 from signing.pipeline import SignedDocument
 from tests.conftest import resident_id
 from tests.e2e.conftest import Cli
-from tests.signing.conftest import JINAN, ROOT_PASS, START, Office, SteppingClock
+from tests.signing.conftest import JINAN, KEY_PASS, ROOT_PASS, START, Office, SteppingClock
 from tests.verify_api.served import PASSPHRASES, Documents, Server, free_port, make_documents
 from verify_api.app import create_app
 from verify_api.settings import ServiceSettings
@@ -53,6 +54,21 @@ class Home:
         self.office.issue(number, occupation)
         return self.office.prove_signed(number)
 
+    def checkpoint(self) -> Checkpoint:
+        """Catch the transparency log up with every event so far and sign its head with the office's key,
+        as `certledger audit checkpoint` does."""
+        ledger = CertLedger(env=self.env, clock=self.office.clock, transparency_log=True)
+        try:
+            kid = ledger.active_key("1501").kid
+            key = self.office.store.load_signer(kid, KEY_PASS)
+            return ledger.take_checkpoint(lambda body: (kid, key.sign(body)))
+        finally:
+            ledger.close()
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(self.path / "ledger.sqlite")}
+
     def ecert(self, number: str) -> SignedDocument:
         """Sign the electronic certificate of the current edition."""
         draft = self.office.app.draft_certificate(JINAN, number)
@@ -67,7 +83,7 @@ def home(tmp_path: Path) -> Home:
     path.mkdir()
     clock = SteppingClock(START)
     app = CertLedger(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path / "ledger.sqlite")},
-                     clock=clock)
+                     clock=clock)  # keeps no log: Home.checkpoint catches one up, as a later writer would
     app.ensure_default_catalog(JINAN)
     store = KeyStore(path / "keys")
     store.init_root(ROOT_PASS, "test root", now=START - timedelta(days=1))

@@ -151,6 +151,7 @@ def make_documents(cli: Cli, tmp: Path) -> Documents:
     ok("revoke", f"SM-{numbers['revoked'][0]}-01", "--reason", "证书信息有误 data entered wrongly")
     spare = ok("--json", "prove", numbers["spare"][0], "--out", str(tmp / "spare.pdf"))
     counted = ok("--json", "prove", numbers["counted"][0], "--out", str(tmp / "counted.pdf"))
+    ok("audit", "checkpoint")  # the service publishes the log's latest signed checkpoint
     return Documents(current=token_of(current), superseded=token_of(superseded), successor=token_of(successor),
                      revoked=token_of(revoked), forged=forge(token_of(current)), spare=token_of(spare),
                      counted=token_of(counted), current_pdf=tmp / "current.pdf")

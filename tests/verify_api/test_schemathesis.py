@@ -35,6 +35,7 @@ schema = schemathesis.openapi.from_dict(_document())
 @pytest.fixture
 def app(home: Home) -> Iterator[FastAPI]:
     home.proof("1915010000000731")  # a real document behind some of the generated numbers
+    home.checkpoint()  # and a signed log, so the log endpoints answer with proofs, not only 404s
     # Limits high enough that generated lookups and uploads reach the code behind the rate limiter.
     application = create_app(home.settings(lookup_per_minute=100_000, pdf_per_minute=100_000,
                                             max_upload_bytes=200_000))

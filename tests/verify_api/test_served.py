@@ -26,6 +26,9 @@ def test_the_served_json_gives_each_documents_verdict(served: Served) -> None:
     assert outcomes["superseded"]["superseded"]["successor"]["url"] == f"/v/{docs.successor}"
     assert outcomes["revoked"]["revoked"]["reason"] == "证书信息有误 data entered wrongly"
     assert outcomes["forged"]["failed_check"]["check"] == "signature"
+    checkpoint = server.get("/api/v1/log/checkpoint").json()
+    assert outcomes["current"]["log"]["state"] == "included" and outcomes["forged"]["log"] is None
+    assert outcomes["current"]["log"]["checkpoint"] == checkpoint
 
 
 def test_the_printed_qr_url_opens_the_page(served: Served) -> None:
@@ -120,7 +123,15 @@ def test_the_service_reads_a_postgres_ledger_and_counts_there(backend: Backend, 
     try:
         assert server.get(f"/api/v1/verify/{token}").json()["outcome"] == "current"
         assert cli("revoke", "SM-1915010000000301-01", "--reason", "test").code == 0
-        assert server.get(f"/api/v1/verify/{token}").json()["outcome"] == "revoked"
+        revoked = server.get(f"/api/v1/verify/{token}").json()
+        assert revoked["outcome"] == "revoked" and revoked["log"] is None  # no checkpoint signed yet
+        assert cli("audit", "checkpoint").code == 0  # the log in PostgreSQL, published by the service
+        time.sleep(1.1)  # a worker looks for a newer checkpoint once a second
+        log = server.get(f"/api/v1/verify/{token}").json()["log"]
+        assert log["state"] == "included" and log["checkpoint"] == server.get("/api/v1/log/checkpoint").json()
+        inclusion = server.get("/api/v1/log/inclusion?document=SM-1915010000000301-01").json()
+        assert {k: inclusion[k] for k in ("position", "tree_size", "proof", "root")} == \
+            {k: log[k] for k in ("position", "tree_size", "proof", "root")}
         deadline, rows = time.monotonic() + 10, []
         while time.monotonic() < deadline and sum(r["count"] for r in rows) < 2:
             rows = cli("--json", "verifications", "SM-1915010000000301-01").json()

@@ -70,6 +70,44 @@ class Headline(BaseModel):
     en: str
 
 
+class CheckpointOut(BaseModel):
+    """A signed tree head. `body` is the exact signed text; verify `signature` (ECDSA P-256, raw r||s) over it
+    with the trust list's key `key_id`."""
+
+    size: int
+    root: str = Field(description="RFC 6962 Merkle tree hash, hex")
+    at: str
+    key_id: str
+    signature: str = Field(description="base64")
+    body: str = Field(examples=["certledger-log/1\n1234\n<root base64>\n2026-11-30T08:00:00+00:00\n"])
+
+
+class InclusionOut(BaseModel):
+    """A document's latest event in the log, with its RFC 6962 audit path in the tree of `tree_size` leaves."""
+
+    document: str = Field(description="A proof number, or certificate number#edition.")
+    state: Literal["included", "pending"] = Field(
+        description="pending: the document's latest event came after this tree (wait for the next checkpoint)")
+    tree_size: int
+    position: int | None = Field(description="The leaf index (0-based), null when not yet logged.")
+    leaf_hash: str | None = Field(description="RFC 6962 leaf hash of the stored event record, hex")
+    proof: list[str] = Field(description="The audit path, hex, leaf to root")
+    root: str
+    checkpoint: CheckpointOut | None = Field(description="The signed checkpoint of this tree size, when it is the "
+                                                         "latest one")
+
+
+class ConsistencyOut(BaseModel):
+    """RFC 6962 consistency proof: the tree of `old_size` leaves is a prefix of the tree of `new_size`."""
+
+    old_size: int
+    new_size: int
+    old_root: str
+    new_root: str
+    proof: list[str]
+    checkpoint: CheckpointOut | None
+
+
 class VerificationOut(BaseModel):
     """Genuine and current, superseded, revoked, or not genuine (with the first failed check)."""
 
@@ -83,3 +121,6 @@ class VerificationOut(BaseModel):
     superseded: SupersededOut | None
     revoked: RevokedOut | None
     checks: list[CheckOut]
+    log: InclusionOut | None = Field(description="The document's inclusion in the transparency log against the "
+                                                 "latest signed checkpoint; null when the log is not published or "
+                                                 "the document is not genuine")

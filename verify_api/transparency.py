@@ -1,0 +1,131 @@
+"""The transparency log as the service publishes it: the latest signed checkpoint, inclusion and consistency
+proofs, and the inclusion that rides on each verification answer.
+
+The service only reads the log (the command's writers append to it and `certledger audit checkpoint`
+signs its head). Everything is stated against the latest *signed* checkpoint: a proof against a tree
+nobody signed would prove nothing to an employer or an auditor. A document whose latest event came
+after that checkpoint is "pending" until the next one.
+
+The latest checkpoint is read again at most every `log_reload_seconds`; a document's inclusion is
+computed once per checkpoint and per state of the document (the cached views are new objects when it
+changes), so the token endpoint pays a dictionary lookup, not O(log n) queries, per request.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from ledger.application import CertLedger
+from ledger.errors import InvalidInput, LedgerError
+from ledger.translog import Checkpoint, LogUnavailable, TransparencyLog
+
+log = logging.getLogger("verify_api")
+T = TypeVar("T")
+
+
+class LogNotPublished(Exception):
+    """The log is switched off, its tables are missing, or no checkpoint has been signed yet."""
+
+
+class PublishedLog:
+    def __init__(self, ledger: CertLedger, reload_seconds: float = 1.0, cache_size: int = 4096) -> None:
+        self.ledger = ledger
+        self.reload_seconds = reload_seconds
+        self.cache_size = max(cache_size, 1)
+        self._lock = threading.Lock()  # one log connection per worker: its readers take turns
+        self._latest: Checkpoint | None = None
+        self._latest_dict: dict[str, Any] | None = None
+        self._expires = 0.0
+        self._warned = False
+        self._inclusions: dict[str, tuple[object, int, dict[str, Any]]] = {}
+
+    @property
+    def enabled(self) -> bool:
+        return self.ledger.translog is not None
+
+    def _read(self, fn: Callable[[TransparencyLog], T]) -> T:
+        translog = self.ledger.translog
+        if translog is None:
+            raise LogNotPublished("the transparency log is switched off for this service")
+        with self._lock:
+            return fn(translog)
+
+    # ------------------------------------------------------------ checkpoint
+    def latest(self) -> Checkpoint | None:
+        """The latest signed checkpoint (re-read at most every reload_seconds); None without one or a log."""
+        now = time.monotonic()
+        if now < self._expires:
+            return self._latest
+        try:
+            latest = self._read(lambda t: t.latest_checkpoint()) if self.enabled else None
+        except LogUnavailable as e:
+            if not self._warned:  # once per worker: the operator's log, not each request
+                log.warning("transparency log unavailable: %s", e)
+                self._warned = True
+            latest = None
+        if latest != self._latest:
+            self._latest, self._latest_dict = latest, latest.to_dict() if latest else None
+        self._expires = now + self.reload_seconds
+        return self._latest
+
+    def _published(self) -> Checkpoint:
+        latest = self.latest()
+        if latest is None:
+            raise LogNotPublished("no signed checkpoint has been published yet" if self.enabled
+                                  else "the transparency log is switched off for this service")
+        return latest
+
+    def checkpoint(self) -> dict[str, Any]:
+        """The latest signed checkpoint as JSON (its body is the signed text); LogNotPublished without one."""
+        latest = self._published()
+        return self._latest_dict if self._latest_dict is not None else latest.to_dict()
+
+    def _signed_size(self, size: int | None, field: str) -> tuple[int, Checkpoint]:
+        latest = self._published()
+        tree = latest.size if size is None else size
+        if not 1 <= tree <= latest.size:
+            raise InvalidInput(field, f"a tree size from 1 to {latest.size} (the latest signed checkpoint's size)")
+        return tree, latest
+
+    # ---------------------------------------------------------------- proofs
+    def inclusion(self, reference: str, size: int | None = None) -> dict[str, Any]:
+        """A document's latest event against a signed tree size (default: the latest checkpoint's)."""
+        tree, latest = self._signed_size(size, "size")
+        answer = self._read(lambda _: self.ledger.inclusion(reference, tree))
+        return {**answer, "checkpoint": self._latest_dict if tree == latest.size else None}
+
+    def consistency(self, old: int, new: int | None = None) -> dict[str, Any]:
+        """RFC 6962 consistency between two tree sizes, the newer at most the latest checkpoint's."""
+        second, latest = self._signed_size(new, "new")
+        if not 1 <= old <= second:
+            raise InvalidInput("old", f"a tree size from 1 to {second} (new)")
+
+        def prove(t: TransparencyLog) -> dict[str, Any]:
+            return {"old_size": old, "new_size": second, "old_root": t.root(old).hex(),
+                    "new_root": t.root(second).hex(), "proof": [h.hex() for h in t.consistency_proof(old, second)]}
+
+        return {**self._read(prove), "checkpoint": self._latest_dict if second == latest.size else None}
+
+    def for_document(self, reference: str, state: object) -> dict[str, Any] | None:
+        """The inclusion a verification answer carries: against the latest checkpoint, or None without one.
+
+        `state` is the document's cached view: a new object whenever the document changed.
+        """
+        latest = self.latest()
+        if latest is None:
+            return None
+        known = self._inclusions.get(reference)
+        if known is not None and known[0] is state and known[1] == latest.size:
+            return known[2]
+        try:
+            answer = self.inclusion(reference, latest.size)
+        except (LogNotPublished, LedgerError):  # the verdict stands without it; the log endpoints say why
+            return None
+        if len(self._inclusions) >= self.cache_size:
+            self._inclusions.clear()
+        self._inclusions[reference] = (state, latest.size, answer)
+        return answer
