@@ -70,16 +70,18 @@ say "${CENTER[@]}" batch check "$PACKAGE"
 say "${CENTER[@]}" batch import "$PACKAGE"
 say history "$BREQ"
 
-# Auditors: sign a checkpoint of the transparency log, then replay the whole history against it.
-say audit checkpoint
-say audit verify
-
-# Employers: the verification service on this ledger, asked what the QR code of the school
-# graduate's electronic certificate says.
+# The school graduate's electronic certificate, its QR code pointing at the service started below.
 PORT=$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export CERTLEDGER_VERIFY_BASE_URL="http://127.0.0.1:$PORT"
 URL=$(certledger --json ecert 1915010000123457 --out "$OUT/1915010000123457-e1.pdf" \
     | .venv/bin/python -c "import json,sys; print(json.load(sys.stdin)['url'])")
+
+# Auditors: sign a checkpoint of the transparency log, then replay the whole history against it.
+say audit checkpoint
+say audit verify
+say audit inclusion 1915010000123457
+
+# Employers: the verification service on this ledger, asked what that QR code says.
 certledger serve --port "$PORT" >"$OUT/serve.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
@@ -94,6 +96,12 @@ print(f"{doc['number']} #{doc['edition']}  {doc['holder_name']}  {doc['id_number
 print(f"issued by {doc['authority']['office']} ({doc['authority']['phone']})")
 for check in answer["checks"]:
     print(f"  {'ok  ' if check['ok'] else 'FAIL'} {check['label']} {check['check']}: {check['detail']}")
+log = answer["log"]
+if log and log["state"] == "included":
+    print(f"transparency log: entry {log['position'] + 1} of {log['tree_size']}, "
+          f"checkpoint signed {log['checkpoint']['at']} by key {log['checkpoint']['key_id'][:12]}…")
+elif log:
+    print(f"transparency log: pending the next checkpoint (latest covers {log['tree_size']} events)")
 PY
 kill $SERVER; wait $SERVER 2>/dev/null || true
 echo

@@ -33,6 +33,7 @@ def test_the_demo_tells_the_whole_story_on_a_fresh_sqlite_ledger(tmp_path: Path)
     # The auditor's replay and the employer's verdict.
     assert re.search(r"intact: (\d+) events, \1 log leaves, 1 signed checkpoints", out)
     assert "current: 真实有效 / Genuine and current" in out and "FAIL" not in out
+    assert re.search(r"transparency log: entry \d+ of \d+, checkpoint signed", out)
     # The ledger holds the story; no whole ID number was printed.
     with sqlite3.connect(tmp_path / "ledger" / "ledger.sqlite") as conn:
         assert conn.execute("SELECT count(*) FROM stored_events").fetchone()[0] > 25
