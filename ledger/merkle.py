@@ -74,16 +74,20 @@ class Frontier:
 
     def append(self, leaf: bytes) -> list[tuple[int, int, bytes]]:
         """Add a leaf hash; returns the (level, index, hash) of each subtree of level >= 1 it completed."""
+        stack = self._stack
+        position = self.size
+        self.size = position + 1
+        if not position & 1:  # an even position completes nothing: half of all appends
+            stack.append((0, leaf))
+            return []
         completed = []
         level, h = 0, leaf
-        position = self.size
-        while self._stack and self._stack[-1][0] == level:
-            _, left = self._stack.pop()
+        while stack and stack[-1][0] == level:
+            _, left = stack.pop()
             h = node_hash(left, h)
             level += 1
             completed.append((level, position >> level, h))
-        self._stack.append((level, h))
-        self.size += 1
+        stack.append((level, h))
         return completed
 
     def root(self) -> bytes:

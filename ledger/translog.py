@@ -33,9 +33,17 @@ CHECKPOINT_ORIGIN = "certledger-log/1"
 
 def record_bytes(originator_id: UUID | str, version: int, topic: str, state: bytes) -> bytes:
     """The exact stored event record, length-prefixed so no two records share an encoding."""
-    oid = originator_id if isinstance(originator_id, UUID) else UUID(str(originator_id))
     t = topic.encode("utf-8")
-    return oid.bytes + struct.pack(">QI", version, len(t)) + t + bytes(state)
+    return _uuid_bytes(originator_id) + struct.pack(">QI", version, len(t)) + t + bytes(state)
+
+
+def _uuid_bytes(originator_id: UUID | str) -> bytes:
+    if isinstance(originator_id, UUID):
+        return originator_id.bytes
+    text = str(originator_id).replace("-", "")
+    if len(text) == 32:  # the text SQLite holds: read as UUID() reads it, without building one
+        return bytes.fromhex(text)
+    return UUID(str(originator_id)).bytes  # braces, urn: (or a ValueError)
 
 
 @dataclass(frozen=True)
