@@ -184,7 +184,7 @@ def inclusion(
     if proof["state"] == "pending":
         emit(proof, f"{document}: pending: its latest event is not in the tree of {tree} (take a checkpoint)")
         return
-    emit(proof, f"{document}: leaf {proof['position']} of {tree}, root {proof['root'][:16]}…, "
+    emit(proof, f"{document}: leaf index {proof['position']} (0-based) of {tree}, root {proof['root'][:16]}…, "
                 f"{len(proof['proof'])} hashes: " + " ".join(h[:12] for h in proof["proof"]))
 
 

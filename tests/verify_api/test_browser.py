@@ -25,7 +25,7 @@ PHONE = (412, 915)
 
 EXPECTED = {
     "current": ["真实有效", "Genuine and current", "书面证明", "王小明", HOLDER_ID[:6] + "X" * 12,
-                "济南市人才服务中心"],
+                "济南市人才服务中心", "已记入透明日志", "In the transparency log"],
     "superseded": ["已被替换", "Genuine, but superseded", "遗失补发", "reissued after loss",
                    "1915010000000202（第 2 版）", "查看新文件状态"],
     "revoked": ["已撤销", "Genuine, but revoked", "证书信息有误 data entered wrongly"],
