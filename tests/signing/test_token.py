@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import date
 
 import pytest
 import segno
 from cryptography.hazmat.primitives.asymmetric import ec
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from signing.token import (
     MalformedToken,
@@ -14,6 +17,7 @@ from signing.token import (
     TokenInvalid,
     TokenSigner,
     TokenVerifier,
+    _base32_bytes,
     holder_digest,
     parse_token,
     token_url,
@@ -69,3 +73,34 @@ def test_the_holder_digest_binds_name_and_id_without_containing_them() -> None:
     assert digest == holder_digest("SM-1", "王五", "37012419900101123x")  # the X is case-insensitive
     assert digest != holder_digest("SM-1", "王五", "370124199001011234")
     assert digest != holder_digest("SM-2", "王五", "37012419900101123X")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=300))
+def test_the_base32_reader_gives_the_standard_librarys_bytes(data: bytes) -> None:
+    text = base64.b32encode(data).decode("ascii").rstrip("=")
+    if text:
+        assert _base32_bytes(text) == data
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", min_size=1, max_size=40))
+def test_base32_text_the_reader_accepts_is_canonical_and_means_what_the_standard_library_reads(text: str) -> None:
+    try:
+        ours = _base32_bytes(text)
+    except MalformedToken:
+        # Refused: a length no byte string encodes to, or set bits past the last byte.
+        canonical = base64.b32encode(base64.b32decode(text + "=" * (-len(text) % 8))).decode() \
+            if len(text) % 8 in (0, 2, 4, 5, 7) else None
+        assert canonical is None or canonical.rstrip("=") != text
+        return
+    assert ours == base64.b32decode(text + "=" * (-len(text) % 8))
+    assert base64.b32encode(ours).decode().rstrip("=") == text
+
+
+def test_a_token_with_its_last_unused_bits_set_is_malformed(key: ec.EllipticCurvePrivateKey) -> None:
+    text = TokenSigner(key, KID).sign(CLAIMS).text
+    assert len(text) * 5 % 8, "the test needs a token whose length leaves unused bits"
+    last = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".index(text[-1])
+    with pytest.raises(MalformedToken, match="canonical"):
+        parse_token(text[:-1] + "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"[last | 1])
