@@ -280,7 +280,8 @@ def test_health_is_ok_with_a_trust_list_and_503_without_one(home: Home, client: 
 def test_the_openapi_document_lists_every_endpoint(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/v/{token}", "/api/v1/verify/{token}", "/api/v1/verify/pdf", "/api/v1/certificates",
-            "/.well-known/certledger/trust-list", "/healthz"} <= set(paths)
+            "/.well-known/certledger/trust-list", "/healthz", "/api/v1/log/checkpoint", "/api/v1/log/inclusion",
+            "/api/v1/log/consistency"} <= set(paths)
     assert client.get("/docs").status_code == 404  # no documentation UI: it would load external assets
 
 
