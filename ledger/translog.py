@@ -15,6 +15,7 @@ The log lives in tables beside the events (same database), written by `catch_up`
 from __future__ import annotations
 
 import base64
+import contextlib
 import sqlite3
 import struct
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -199,22 +200,38 @@ class SqlLogStore:
 
     @contextmanager
     def _read(self, sql: str, args: tuple[Any, ...]) -> Iterator[Any]:
-        conn = self.conn
-        cur = conn.cursor()
-        try:
+        """A read; outside a write, a database error is LogUnavailable (missing tables, a server gone)."""
+        if self._locked:
+            cur = self.conn.cursor()
             try:
                 cur.execute(sql.replace("?", self._p), args)
-            except self._errors as e:
-                if self._locked:
-                    raise
-                conn.rollback()
-                raise LogUnavailable(f"the transparency log's tables cannot be read ({type(e).__name__}): "
-                                     "was the ledger made with the log switched off?") from None
+                yield cur
+            finally:
+                cur.close()
+            return
+        try:
+            conn = self.conn
+            cur = conn.cursor()
+            cur.execute(sql.replace("?", self._p), args)
+        except self._errors as e:
+            self._drop_connection()
+            raise LogUnavailable(f"the transparency log cannot be read ({type(e).__name__}): its tables are missing "
+                                 "(a ledger made with the log off) or the database is unavailable") from None
+        try:
             yield cur
         finally:
             cur.close()
-            if not self._locked:
+            try:
                 conn.commit()  # end the read transaction: PostgreSQL would hold its snapshot
+            except self._errors:
+                self._drop_connection()
+
+    def _drop_connection(self) -> None:
+        """Forget a connection that failed (its transaction aborted, or the server gone): the next use reconnects."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(*self._errors):
+                conn.close()
 
     def size(self) -> int:
         return int(self._one("SELECT COALESCE(MAX(position) + 1, 0) FROM log_leaves")[0])

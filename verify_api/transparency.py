@@ -40,7 +40,7 @@ class PublishedLog:
         self._latest: Checkpoint | None = None
         self._latest_dict: dict[str, Any] | None = None
         self._expires = 0.0
-        self._warned = False
+        self._unavailable: str | None = None  # why the last read failed, until one succeeds
         self._inclusions: dict[str, tuple[object, int, dict[str, Any]]] = {}
 
     @property
@@ -62,11 +62,11 @@ class PublishedLog:
             return self._latest
         try:
             latest = self._read(lambda t: t.latest_checkpoint()) if self.enabled else None
+            self._unavailable = None
         except LogUnavailable as e:
-            if not self._warned:  # once per worker: the operator's log, not each request
+            if self._unavailable is None:  # once per outage: the operator's log, not each request
                 log.warning("transparency log unavailable: %s", e)
-                self._warned = True
-            latest = None
+            self._unavailable, latest = str(e), None
         if latest != self._latest:
             self._latest, self._latest_dict = latest, latest.to_dict() if latest else None
         self._expires = now + self.reload_seconds
@@ -75,8 +75,8 @@ class PublishedLog:
     def _published(self) -> Checkpoint:
         latest = self.latest()
         if latest is None:
-            raise LogNotPublished("no signed checkpoint has been published yet" if self.enabled
-                                  else "the transparency log is switched off for this service")
+            raise LogNotPublished(self._unavailable or ("no signed checkpoint has been published yet" if self.enabled
+                                                        else "the transparency log is switched off for this service"))
         return latest
 
     def checkpoint(self) -> dict[str, Any]:

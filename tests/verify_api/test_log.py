@@ -235,3 +235,13 @@ def test_an_unknown_document_is_404(logged: Home, document: str) -> None:
     with log_client(logged) as client:
         r = client.get("/api/v1/log/inclusion", params={"document": document})
     assert r.status_code == 404 and r.json()["error"] == "not_found"
+
+
+def test_a_lost_log_connection_is_a_404_once_then_the_worker_reconnects(logged: Home) -> None:
+    with log_client(logged) as client:
+        assert client.get("/api/v1/log/checkpoint").status_code == 200
+        store = client.app.state.service.ledger.translog.store  # type: ignore[attr-defined]
+        store.conn.close()  # as a database restart leaves it
+        lost = client.get("/api/v1/log/checkpoint")
+        assert lost.status_code == 404 and "unavailable" in lost.json()["message"]
+        assert client.get("/api/v1/log/checkpoint").status_code == 200
