@@ -52,7 +52,9 @@ DOCUMENT_SIGNING = ObjectIdentifier("1.3.6.1.5.5.7.3.36")
 _KID = re.compile(r"[0-9a-f]{16}")
 _PRIVATE_MODE = 0o600
 _DIRECTORY_MODE = 0o700
-_ENCRYPTED_PEM = b"-----BEGIN ENCRYPTED PRIVATE KEY-----"
+# A PEM block's label (RFC 7468): an encrypted PKCS#8 key is labelled "ENCRYPTED PRIVATE KEY".
+_PEM_LABEL = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----")
+_ENCRYPTED_PKCS8 = b"ENCRYPTED PRIVATE KEY"
 _ISSUER_KEY_TYPES = get_args(CertificateIssuerPrivateKeyTypes)
 
 
@@ -334,7 +336,7 @@ class KeyStore:
                 data = handle.read()
         finally:
             os.close(fd)
-        if _ENCRYPTED_PEM not in data:
+        if _ENCRYPTED_PKCS8 not in _PEM_LABEL.findall(data):
             raise KeyFileDamaged(f"{what}: {path} is not an encrypted PKCS#8 private key")
         try:
             private_key = serialization.load_pem_private_key(data, password=passphrase.encode("utf-8"))

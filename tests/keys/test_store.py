@@ -64,6 +64,16 @@ def test_private_key_files_are_encrypted_pkcs8(store: KeyStore, office_key: Offi
             serialization.load_pem_private_key(data, password=None)
 
 
+def test_a_key_file_stored_unencrypted_is_refused_before_any_decryption(store: KeyStore,
+                                                                        office_key: OfficeKey) -> None:
+    path = store.directory / f"{office_key.kid}.key.pem"
+    key = store.load_signer(office_key.kid, KEY_PASSPHRASE).private_key
+    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                       serialization.NoEncryption()))
+    with pytest.raises(KeysError, match="is not an encrypted PKCS#8 private key"):
+        store.load_signer(office_key.kid, KEY_PASSPHRASE)
+
+
 def test_loading_a_key_without_its_passphrase_is_refused(store: KeyStore, office_key: OfficeKey) -> None:
     with pytest.raises(InvalidKeyInput, match="empty passphrase"):
         store.load_signer(office_key.kid, "")
