@@ -104,6 +104,13 @@ class Actor:
         authority(self.office, field="office")
 
 
+def _edition(editions: Sequence[Certificate], number: str, edition: str) -> Certificate:
+    """Edition `edition` (the text after '#') of a certificate, or NotFound."""
+    if not (edition.isascii() and edition.isdigit() and 1 <= int(edition) <= len(editions)):
+        raise NotFound(f"no edition {edition} of {number}")
+    return editions[int(edition) - 1]
+
+
 class CertLedger(Application[UUID]):
     name = "certledger"
     log_section_size = 1000
@@ -490,9 +497,7 @@ class CertLedger(Application[UUID]):
         number, _, edition = reference.partition("#")
         if edition:
             editions = self._editions(number)
-            if not (edition.isascii() and edition.isdigit() and 1 <= int(edition) <= len(editions)):
-                raise NotFound(f"no edition {edition} of {number}")
-            return certificate_view(editions[int(edition) - 1], editions=len(editions))
+            return certificate_view(_edition(editions, number, edition), editions=len(editions))
         return proof_view(self._proof(number))
 
     # ------------------------------------------------------- transparency log
@@ -539,11 +544,8 @@ class CertLedger(Application[UUID]):
         if not hash_sign and number.startswith(PROOF_PREFIXES):
             return number, self._proof(number)
         editions = self._editions(number)
-        if not hash_sign:
-            edition = str(len(editions))
-        elif not (edition.isascii() and edition.isdigit() and 1 <= int(edition) <= len(editions)):
-            raise NotFound(f"no edition {edition} of {number}")
-        return f"{number}#{int(edition)}", editions[int(edition) - 1]
+        cert = _edition(editions, number, edition) if hash_sign else editions[-1]
+        return f"{number}#{cert.edition}", cert
 
     # ------------------------------------------------------------------ queries
     def show(self, number: str) -> CertificateView | ProofView | RequestView:

@@ -37,8 +37,7 @@ class PublishedLog:
         self.reload_seconds = reload_seconds
         self.cache_size = max(cache_size, 1)
         self._lock = threading.Lock()  # one log connection per worker: its readers take turns
-        self._latest: Checkpoint | None = None
-        self._latest_dict: dict[str, Any] | None = None
+        self._head: tuple[Checkpoint, dict[str, Any]] | None = None  # the latest checkpoint, and as JSON
         self._expires = 0.0
         self._unavailable: str | None = None  # why the last read failed, until one succeeds
         self._inclusions: dict[str, tuple[object, int, dict[str, Any]]] = {}
@@ -57,9 +56,13 @@ class PublishedLog:
     # ------------------------------------------------------------ checkpoint
     def latest(self) -> Checkpoint | None:
         """The latest signed checkpoint (re-read at most every reload_seconds); None without one or a log."""
+        head = self._current()
+        return head[0] if head else None
+
+    def _current(self) -> tuple[Checkpoint, dict[str, Any]] | None:
         now = time.monotonic()
         if now < self._expires:
-            return self._latest
+            return self._head
         try:
             latest = self._read(lambda t: t.latest_checkpoint()) if self.enabled else None
             self._unavailable = None
@@ -67,40 +70,41 @@ class PublishedLog:
             if self._unavailable is None:  # once per outage: the operator's log, not each request
                 log.warning("transparency log unavailable: %s", e)
             self._unavailable, latest = str(e), None
-        if latest != self._latest:
-            self._latest, self._latest_dict = latest, latest.to_dict() if latest else None
-        self._expires = now + self.reload_seconds
-        return self._latest
-
-    def _published(self) -> Checkpoint:
-        latest = self.latest()
         if latest is None:
+            self._head = None
+        elif self._head is None or self._head[0] != latest:
+            self._head = (latest, latest.to_dict())
+        self._expires = now + self.reload_seconds
+        return self._head
+
+    def _published(self) -> tuple[Checkpoint, dict[str, Any]]:
+        head = self._current()
+        if head is None:
             raise LogNotPublished(self._unavailable or ("no signed checkpoint has been published yet" if self.enabled
                                                         else "the transparency log is switched off for this service"))
-        return latest
+        return head
 
     def checkpoint(self) -> dict[str, Any]:
         """The latest signed checkpoint as JSON (its body is the signed text); LogNotPublished without one."""
-        latest = self._published()
-        return self._latest_dict if self._latest_dict is not None else latest.to_dict()
+        return self._published()[1]
 
-    def _signed_size(self, size: int | None, field: str) -> tuple[int, Checkpoint]:
-        latest = self._published()
+    def _signed_size(self, size: int | None, field: str) -> tuple[int, dict[str, Any] | None]:
+        """A tree size the latest checkpoint covers, and that checkpoint's JSON when it is of that size."""
+        latest, as_json = self._published()
         tree = latest.size if size is None else size
         if not 1 <= tree <= latest.size:
             raise InvalidInput(field, f"a tree size from 1 to {latest.size} (the latest signed checkpoint's size)")
-        return tree, latest
+        return tree, as_json if tree == latest.size else None
 
     # ---------------------------------------------------------------- proofs
     def inclusion(self, reference: str, size: int | None = None) -> dict[str, Any]:
         """A document's latest event against a signed tree size (default: the latest checkpoint's)."""
-        tree, latest = self._signed_size(size, "size")
-        answer = self._read(lambda _: self.ledger.inclusion(reference, tree))
-        return {**answer, "checkpoint": self._latest_dict if tree == latest.size else None}
+        tree, signed = self._signed_size(size, "size")
+        return {**self._read(lambda _: self.ledger.inclusion(reference, tree)), "checkpoint": signed}
 
     def consistency(self, old: int, new: int | None = None) -> dict[str, Any]:
         """RFC 6962 consistency between two tree sizes, the newer at most the latest checkpoint's."""
-        second, latest = self._signed_size(new, "new")
+        second, signed = self._signed_size(new, "new")
         if not 1 <= old <= second:
             raise InvalidInput("old", f"a tree size from 1 to {second} (new)")
 
@@ -108,7 +112,7 @@ class PublishedLog:
             return {"old_size": old, "new_size": second, "old_root": t.root(old).hex(),
                     "new_root": t.root(second).hex(), "proof": [h.hex() for h in t.consistency_proof(old, second)]}
 
-        return {**self._read(prove), "checkpoint": self._latest_dict if second == latest.size else None}
+        return {**self._read(prove), "checkpoint": signed}
 
     def for_document(self, reference: str, state: object) -> dict[str, Any] | None:
         """The inclusion a verification answer carries: against the latest checkpoint, or None without one.
