@@ -6,7 +6,10 @@ errors into one line on stderr and a documented exit code.
 
 from __future__ import annotations
 
+import errno
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -206,18 +209,36 @@ def _sign_and_write(ledger: Any, who: Any, draft: Any, out: Path) -> None:
     s = settings()
     signer = DocumentSigner(signer_key(ledger, who), s.verify_base_url, timestamp_url=s.tsa_url)
     signed = signer.produce(draft.view, china_date(draft.at))
-    record = ledger.commit_signed(who, draft, signed.sha256, signed.key_id, signed.token)
-    _write_atomically(out, signed.pdf)  # only after the ledger has it: no file without its record
+    with _staged(out, signed.pdf, "--out") as publish:
+        record = ledger.commit_signed(who, draft, signed.sha256, signed.key_id, signed.token)
+        publish()
     emit({"document": record.document_number, "file": str(out), "sha256": signed.sha256, "key_id": signed.key_id,
           "signed_at": record.signed_at.isoformat(), "url": signed.url},
          f"signed {record.document_number} with key {signed.key_id} -> {out} (sha256 {signed.sha256[:16]}…)")
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+@contextmanager
+def _staged(path: Path, data: bytes, option: str) -> Iterator[Callable[[], Path]]:
+    """A signed file written beside its place before the ledger records it, and moved there after.
+
+    A record without its file would be a signed document nobody holds (the signature cannot be made
+    again byte for byte), and a file without its record would not verify: so an unwritable place is
+    refused before the record, and a failed record removes the staged file.
+    """
+    from ledger.errors import InvalidInput
+
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+    try:
+        if path.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "is a directory")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(data)
+    except OSError as e:
+        raise InvalidInput(option, f"cannot write {path} ({e.strerror or type(e).__name__})") from None
+    try:
+        yield lambda: tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 @app.command("prove-batch")
@@ -267,8 +288,9 @@ def prove_batch(
         task = bar.add_task("signing", total=len(drafts))
         jobs = ((d.view, china_date(d.at)) for d in drafts)
         for draft, signed in zip(drafts, pool.map(jobs), strict=True):
-            record = ledger.commit_signed(who, draft, signed.sha256, signed.key_id, signed.token)
-            _write_atomically(out_dir / f"{record.document_number}.pdf", signed.pdf)
+            with _staged(out_dir / f"{draft.view.number}.pdf", signed.pdf, "--out-dir") as publish:
+                ledger.commit_signed(who, draft, signed.sha256, signed.key_id, signed.token)
+                publish()
             written += 1
             bar.advance(task)
     seconds = time.perf_counter() - started

@@ -108,6 +108,10 @@ def boundary(command: F) -> F:
             _fail({"error": "store_unavailable", "message": str(e)},
                   f"the event store is unavailable ({type(e).__name__}: {e}); is the database reachable, "
                   "and was `certledger init` run for it?", EXIT_STORE)
+        except OSError as e:  # a path the user named that cannot be read or written: theirs to mend, not a bug
+            where = f"{e.filename}: " if e.filename else ""
+            _fail({"error": "file", "file": str(e.filename) if e.filename else None, "message": e.strerror or str(e)},
+                  f"cannot use {where}{e.strerror or e}", EXIT_INVALID)
         except KeyboardInterrupt:
             _fail({"error": "interrupted"}, "interrupted; nothing was written by the unfinished command", 130)
         except SystemExit:

@@ -41,6 +41,14 @@ def test_an_untouched_ledger_audits_clean_and_so_does_its_exported_bundle(office
     assert r.code == 0 and r.json()["events"] == office.event_count()
 
 
+def test_a_bundle_path_that_cannot_be_written_is_one_line_naming_it(office: Cli, tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("x")
+    r = office("--json", "audit", "export", "--out", str(tmp_path / "a-file" / "bundle.gz"))
+    assert r.code == 3 and "Traceback" not in r.err and "internal" not in r.err, r.err
+    assert r.err.startswith(f"error: cannot use {tmp_path / 'a-file'}") and "Not a directory" in r.err
+    assert r.json()["error"] == "file"
+
+
 def test_an_edited_event_is_named_and_exits_13(office: Cli) -> None:
     with sqlite3.connect(office.db) as conn:
         rowid, state = conn.execute("SELECT rowid, state FROM stored_events ORDER BY rowid LIMIT 1 OFFSET 4").fetchone()

@@ -104,6 +104,31 @@ def test_a_batch_signs_every_row_or_none(office: Cli, tmp_path: Path) -> None:
     assert office.rows() == before and not (tmp_path / "out2").exists()
 
 
+@pytest.mark.parametrize("command", ["prove", "prove-batch"])
+def test_a_place_where_no_file_can_be_written_is_refused_before_anything_is_recorded(
+        office: Cli, tmp_path: Path, command: str) -> None:
+    blocker = tmp_path / "a-file"  # a file where a directory should be: nothing can be written under it
+    blocker.write_text("x")
+    batch = tmp_path / "batch.csv"
+    batch.write_text("number\n1915010000000100\n", encoding="utf-8")
+    if command == "prove":
+        args, option = ("prove", "1915010000000100", "--out", str(blocker / "proof.pdf")), "--out"
+    else:
+        args, option = ("prove-batch", str(batch), "--out-dir", str(blocker)), "--out-dir"
+    before = office.rows()
+    r = office(*args)
+    assert r.code == 3 and r.err.startswith(f"error: {option}: cannot write") and "Traceback" not in r.err, r.err
+    assert office.rows() == before  # no signed document without its file
+    # A directory where the file should go is refused the same way.
+    (tmp_path / "SM-1915010000000100-01.pdf").mkdir()
+    args = (("prove", "1915010000000100", "--out", str(tmp_path / "SM-1915010000000100-01.pdf"))
+            if command == "prove" else ("prove-batch", str(batch), "--out-dir", str(tmp_path)))
+    r = office(*args)
+    assert r.code == 3 and f"error: {option}: cannot write" in r.err and office.rows() == before, r.err
+    assert office("prove-batch", str(batch), "--out-dir", str(tmp_path / "out")).code == 0  # and a good place works
+    assert not list((tmp_path / "out").glob(".*.tmp"))
+
+
 def test_rotation_keeps_old_documents_valid_and_revocation_fails_later_ones(office: Cli, tmp_path: Path) -> None:
     first, second = tmp_path / "a.pdf", tmp_path / "b.pdf"
     assert office("prove", "1915010000000100", "--out", str(first)).code == 0
