@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cwt import COSE, COSEKey
 
 from keys.store import KeyStore
 from keys.trustlist import TrustList, build_trust_list, load_trust_list
@@ -104,3 +106,13 @@ def signed_proof(office: Office) -> Callable[[str], SignedDocument]:
         return office.prove_signed(number)
 
     return make
+
+
+def cwt_payload(raw: bytes, public: ec.EllipticCurvePublicKey, kid: str) -> bytes | None:
+    """What cwt (the library that signs tokens) makes of one checked with the key its key id names:
+    the payload, or None when it refuses. The tests hold signing.token's own check to its answers."""
+    pem = public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    try:
+        return bytes(COSE.new().decode(raw, COSEKey.from_pem(pem, alg="ES256", kid=bytes.fromhex(kid))))
+    except Exception:  # cwt's VerifyError and DecodeError kinds
+        return None

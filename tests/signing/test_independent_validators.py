@@ -12,7 +12,7 @@ from PIL import Image
 
 from signing.pipeline import SignedDocument
 from signing.token import TokenVerifier, parse_token
-from tests.signing.conftest import BASE_URL, Office
+from tests.signing.conftest import BASE_URL, Office, cwt_payload
 
 
 def pdfsig(pdf: Path, nssdir: Path | None = None) -> str:
@@ -64,5 +64,6 @@ def test_the_qr_code_on_the_rendered_page_decodes_to_the_url_and_its_token_verif
     token = parse_token(found[0].text)
     trusted = office.trust_list().keys[token.kid]
     claims = TokenVerifier().verify(token, trusted.public_key)
+    assert cwt_payload(token.raw, trusted.public_key, token.kid) == claims.to_cbor()  # and so does cwt's check
     assert claims.document_number == "SM-1915010000000731-01" and claims.kind == "written"
     assert len(signed.url) <= 300  # fits QR version 10 at level M in alphanumeric mode

@@ -5,14 +5,18 @@ from __future__ import annotations
 import base64
 from datetime import date
 
+import cbor2
 import pytest
 import segno
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from signing.token import (
     MalformedToken,
+    SignedToken,
     TokenClaims,
     TokenInvalid,
     TokenSigner,
@@ -22,6 +26,7 @@ from signing.token import (
     parse_token,
     token_url,
 )
+from tests.signing.conftest import cwt_payload
 
 KID = "00112233aabbccdd"
 CLAIMS = TokenClaims("SM-1915010000123456-01", "1915010000123456", "written", date(2026, 11, 22),
@@ -104,3 +109,62 @@ def test_a_token_with_its_last_unused_bits_set_is_malformed(key: ec.EllipticCurv
     last = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".index(text[-1])
     with pytest.raises(MalformedToken, match="canonical"):
         parse_token(text[:-1] + "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"[last | 1])
+
+
+# ---------------------------------------------------------------- against cwt, the library that signs them
+def _ours(token: SignedToken, public: ec.EllipticCurvePublicKey) -> bool:
+    try:
+        return TokenVerifier().verify(token, public) == token.claims
+    except TokenInvalid:
+        return False
+
+
+_KINDS = st.sampled_from(["written", "score-pass", "qualification", "certificate"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.from_regex(r"SM-19\d{14}-0[1-9]", fullmatch=True), _KINDS, st.dates(date(1990, 1, 1), date(2099, 12, 31)),
+       st.binary(min_size=16, max_size=16))
+def test_every_token_cwt_signs_our_check_accepts_and_cwt_reads_the_same_payload(
+        key: ec.EllipticCurvePrivateKey, number: str, kind: str, day: date, digest: bytes) -> None:
+    claims = TokenClaims(number, number[3:19], kind, day, digest)
+    token = parse_token(TokenSigner(key, KID).sign(claims).text)
+    assert TokenVerifier().verify(token, key.public_key()) == claims
+    assert cwt_payload(token.raw, key.public_key(), token.kid) == token.payload == claims.to_cbor()
+
+
+def test_our_check_and_cwts_agree_on_every_one_bit_alteration_of_a_token(key: ec.EllipticCurvePrivateKey) -> None:
+    raw = TokenSigner(key, KID).sign(CLAIMS).raw
+    public, accepted, refused = key.public_key(), 0, 0
+    for i in range(len(raw)):
+        for bit in range(8):
+            altered = bytearray(raw)
+            altered[i] ^= 1 << bit
+            try:
+                token = parse_token(base64.b32encode(altered).decode().rstrip("="))
+            except MalformedToken as e:
+                # Only a token without a key id is ours to refuse and cwt's to read (given the key directly).
+                assert cwt_payload(bytes(altered), public, KID) is None or "names no key id" in str(e), (i, bit)
+                continue
+            ours, theirs = _ours(token, public), cwt_payload(token.raw, public, token.kid)
+            assert ours == (theirs is not None), (i, bit, ours)
+            accepted, refused = accepted + ours, refused + (not ours)
+    # The unprotected key id may change (it only picks the key); nothing that is signed may.
+    assert accepted == 8 * len(KID) // 2 and refused > 900
+
+
+def test_a_token_that_names_another_algorithm_is_refused_though_its_signature_holds(
+        key: ec.EllipticCurvePrivateKey) -> None:
+    payload = CLAIMS.to_cbor()
+
+    def token_with(alg: int) -> SignedToken:  # signed by hand with SHA-256, whatever the header says
+        protected = cbor2.dumps({1: alg})
+        r, s = decode_dss_signature(key.sign(cbor2.dumps(["Signature1", protected, b"", payload]),
+                                             ec.ECDSA(hashes.SHA256())))
+        raw = cbor2.dumps(cbor2.CBORTag(18, [protected, {4: bytes.fromhex(KID)}, payload,
+                                             r.to_bytes(32, "big") + s.to_bytes(32, "big")]))
+        return parse_token(base64.b32encode(raw).decode().rstrip("="))
+
+    assert TokenVerifier().verify(token_with(-7), key.public_key()) == CLAIMS
+    with pytest.raises(TokenInvalid, match="not ES256"):
+        TokenVerifier().verify(token_with(-35), key.public_key())  # ES384
