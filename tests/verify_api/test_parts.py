@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ledger.errors import NotFound
 from signing.verify import Check
 from tests.signing.conftest import JINAN
 from tests.verify_api.conftest import Home
+from verify_api.errors import json_body
 from verify_api.page import message_page, verdict_page
 from verify_api.ratelimit import TokenBuckets, retry_after
 from verify_api.records import Row, SqliteSink, VerificationRecorder, minute_of
@@ -105,3 +109,18 @@ def test_the_page_escapes_what_it_shows() -> None:
     page = verdict_page(v)
     assert "<script>" not in page and "&lt;script&gt;" in page
     assert "<script" not in message_page("<b>", "x", "y", "z")
+
+
+_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+                     | st.text(), lambda inner: st.lists(inner, max_size=4)
+                     | st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_JSON)
+def test_an_answer_body_reads_back_as_what_was_encoded(value: object) -> None:
+    assert json.loads(json_body(value)) == value  # integers past 64 bits too: the standard library writes those
+
+
+def test_chinese_text_is_written_as_utf8_not_escaped() -> None:
+    assert json_body({"headline": "真实有效", "size": 2**70}) == f'{{"headline":"真实有效","size":{2**70}}}'.encode()
