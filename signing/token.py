@@ -11,7 +11,7 @@ ledger (the document's current status). It is signed with `cwt`; it is checked h
 cryptography (RFC 9052 section 4.4: the ECDSA signature over the Sig_structure), because cwt's check
 decodes the token a second time and reads the signature's integers in Python: 115 of its 200 us
 were not the signature check itself, on the one path every scan takes. The tests hold the two to
-the same answers, on good tokens and on every one-byte alteration of them.
+the same answers, on good tokens and on every one-bit alteration of them.
 """
 
 from __future__ import annotations

@@ -149,7 +149,7 @@ class VerificationRecorder:
     def flush(self) -> None:
         """Write what is queued (called by the thread; tests call it directly)."""
         counts, pending = self._unwritten, self._pending
-        # Counted as queued (in C), each minute written out once: not a date format per verification.
+        # Each minute is formatted once per write, not once per verification.
         queued = Counter(pending.popleft() for _ in range(len(pending)))
         minutes: dict[int, str] = {}
         for (reference, minute, outcome, via), n in queued.items():
