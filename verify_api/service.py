@@ -52,7 +52,7 @@ class VerificationService:
         self.trust = trust
         self.recorder = recorder
         changes = SqliteChanges(settings.sqlite_file) if settings.store == "sqlite" else None
-        self.views = CachedViews(ledger, changes, settings.cache_size)
+        self.views = CachedViews(ledger, changes, settings.cache_size, settings.cache_check_seconds)
         self.log = PublishedLog(ledger, settings.log_reload_seconds, settings.cache_size)
         self._verifier: Verifier | None = None
         self._verifier_trust: LoadedTrust | None = None

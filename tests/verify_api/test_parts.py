@@ -92,6 +92,19 @@ def test_counts_are_added_up_per_minute_in_sqlite(tmp_path: Path) -> None:
     sink.close()
 
 
+def test_the_document_cache_asks_at_most_once_per_interval(home: Home) -> None:
+    home.proof("1915010000000731")
+    clock = Clock()
+    views = CachedViews(home.office.app, SqliteChanges(home.path / "ledger.sqlite"), check_every=0.01, clock=clock)
+    first = views.document_by_reference("SM-1915010000000731-01")
+    home.office.app.revoke(JINAN, "SM-1915010000000731-01", "test")
+    clock.now += 0.009
+    assert views.document_by_reference("SM-1915010000000731-01") is first  # not asked yet: the bound
+    clock.now += 0.002
+    assert views.document_by_reference("SM-1915010000000731-01").status == "revoked"
+    views.close()
+
+
 def test_the_document_cache_empties_when_anything_is_committed(home: Home) -> None:
     home.proof("1915010000000731")
     views = CachedViews(home.office.app, SqliteChanges(home.path / "ledger.sqlite"))

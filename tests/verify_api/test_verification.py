@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import sqlite3
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -18,6 +19,7 @@ from tests.signing.conftest import JINAN
 from tests.verify_api.conftest import ID_NUMBER, MASKED, Home
 from tests.verify_api.served import forge
 from verify_api.app import create_app
+from verify_api.settings import ServiceSettings
 
 SECURITY_HEADERS = {"x-content-type-options": "nosniff", "referrer-policy": "no-referrer", "x-frame-options": "DENY"}
 
@@ -141,11 +143,15 @@ def test_a_malformed_token_is_a_400_in_json_and_a_not_a_code_page(client: TestCl
     assert page.status_code == 400 and "不是证书核验码" in page.text and "Not a certledger code" in page.text
 
 
-def test_a_revocation_written_after_a_verification_shows_on_the_next_one(home: Home, client: TestClient) -> None:
+@pytest.mark.parametrize("check_seconds", [0.0, ServiceSettings.model_fields["cache_check_seconds"].default])
+def test_a_revocation_written_after_a_verification_shows_once_the_cache_has_asked(home: Home,
+                                                                                 check_seconds: float) -> None:
     signed = home.proof("1915010000000738")
-    assert verdict(client, signed.token)["outcome"] == "current"  # now cached by the worker
-    home.office.app.revoke(JINAN, "SM-1915010000000738-01", "wrong holder")
-    assert verdict(client, signed.token)["outcome"] == "revoked"
+    with TestClient(create_app(home.settings(cache_check_seconds=check_seconds))) as client:
+        assert verdict(client, signed.token)["outcome"] == "current"  # now cached by the worker
+        home.office.app.revoke(JINAN, "SM-1915010000000738-01", "wrong holder")
+        time.sleep(check_seconds)  # the default: 10 ms
+        assert verdict(client, signed.token)["outcome"] == "revoked"
 
 
 def test_a_new_trust_list_is_picked_up_without_a_restart_and_a_bad_one_is_refused(home: Home) -> None:
