@@ -174,11 +174,15 @@ def kid_of_certificate(certificate: x509.Certificate) -> str:
 class Verifier:
     """Verifies PDFs and tokens against one trust list and one ledger."""
 
-    def __init__(self, trust: TrustListLike, ledger: LedgerReader, *, dpi: int = 150) -> None:
+    def __init__(self, trust: TrustListLike, ledger: LedgerReader, *, dpi: int = 150, remember: int = 0) -> None:
+        """`remember`: how many tokens whose signature held to keep, so a token scanned again is not
+        checked again (its exact bytes and the key it names; a trust list reloaded is a new Verifier)."""
         self.trust = trust
         self.ledger = ledger
         self.dpi = dpi
+        self.remember = remember
         self._tokens = TokenVerifier()
+        self._held: dict[bytes, Any] = {}  # token bytes -> the trusted key its signature held with
         self._root_asn1: Any = None
 
     # -------------------------------------------------------------- tokens
@@ -192,7 +196,7 @@ class Verifier:
                                      _failed("key_window", "unknown key"), _failed("recorded", "not checked"),
                                      _failed("status", "not checked"))
         try:
-            self._tokens.verify(token, key.public_key)
+            self._check_signature(token, key)
             signature = Check("signature", True, f"signed by {key.office} key {key.kid}")
         except TokenInvalid as e:
             return TokenVerification(parsed, _failed("signature", str(e)), _failed("key_window", "not checked"),
@@ -209,6 +213,17 @@ class Verifier:
         window = (self._window(key, entry["signed_at"]) if entry else _failed("key_window", "no recorded time"))
         status = document_status(view)
         return TokenVerification(parsed, signature, window, recorded, _status_check(status), status, view)
+
+    def _check_signature(self, token: SignedToken, key: TrustedKeyLike) -> None:
+        """Raises TokenInvalid unless the token's signature holds with `key`; a signature that held is
+        remembered (up to `remember` tokens), one that failed never is."""
+        if self._held.get(token.raw) is key:
+            return
+        self._tokens.verify(token, key.public_key)
+        if self.remember > 0:
+            if len(self._held) >= self.remember:
+                self._held.clear()  # plain dict operations: safe from the service's worker threads
+            self._held[token.raw] = key
 
     def _window(self, key: TrustedKeyLike, signed_at: datetime) -> Check:
         ok, why = key.may_sign_at(signed_at)
@@ -301,7 +316,7 @@ class Verifier:
         if key is None:
             return _failed("qr_token", f"token key {token.kid} is not in the trust list")
         try:
-            self._tokens.verify(token, key.public_key)
+            self._check_signature(token, key)
         except TokenInvalid as e:
             return _failed("qr_token", str(e))
         if signer_kid is not None and token.kid != signer_kid:

@@ -83,7 +83,7 @@ class VerificationService:
         """The Verifier on the trust list in force (a new one when the list was reloaded)."""
         loaded = self.trust.current()
         if loaded is not self._verifier_trust or self._verifier is None:
-            self._verifier = Verifier(loaded.trust, self.views)
+            self._verifier = Verifier(loaded.trust, self.views, remember=self.settings.cache_size)
             self._verifier_trust = loaded
         return self._verifier
 

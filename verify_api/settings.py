@@ -44,7 +44,7 @@ class ServiceSettings(BaseSettings):
     hsts: bool = False  # send Strict-Transport-Security: only behind https
     access_log: bool = False  # "on": a line per request (method, path cut short, status, time; no query string)
     debug: bool = False  # log tracebacks of internal errors (their messages may hold request data)
-    cache_size: int = 4096  # documents kept in memory (0: none): see verify_api/views.py
+    cache_size: int = 4096  # documents, and tokens whose signature held, kept in memory (0: none): verify_api/views.py
     cache_check_seconds: float = 0.01  # at most this long between asking SQLite whether anything was committed
     transparency_log: bool = True  # publish the log's checkpoints and proofs, and add inclusion to each answer
     log_reload_seconds: float = 1.0  # how often a worker looks for a newer signed checkpoint

@@ -19,6 +19,7 @@ from signing.errors import MalformedDocument
 from signing.pdfsign import PdfSigner
 from signing.pipeline import SignedDocument
 from signing.render import Renderer
+from signing.token import TokenVerifier
 from signing.verify import Verifier
 from tests.signing.conftest import JINAN, KEY_PASS, ROOT_PASS, Office
 
@@ -198,3 +199,40 @@ def test_an_edition_that_does_not_exist_is_not_found(office: Office) -> None:
         office.app.document_by_reference("1915010000000731#0")
     with pytest.raises(NotFound):
         office.app.document_by_reference("1915010000000731#²")
+
+
+class CountingTokenVerifier(TokenVerifier):
+    """The real signature check, counted."""
+
+    def __init__(self) -> None:
+        self.checked = 0
+
+    def verify(self, token, public_key):  # type: ignore[no-untyped-def]
+        self.checked += 1
+        return super().verify(token, public_key)
+
+
+def test_a_token_whose_signature_held_is_not_checked_again_and_one_that_failed_always_is(
+        office: Office, signed_proof: Make) -> None:
+    token = signed_proof("1915010000000731").token
+    verifier = Verifier(office.trust_list(), office.app, remember=10)
+    verifier._tokens = counting = CountingTokenVerifier()
+    assert verifier.verify_token(token).ok and verifier.verify_token(token).ok
+    assert counting.checked == 1
+    forged = token[:-3] + ("A" if token[-3] != "A" else "B") + token[-2:]  # one character of the signature
+    for _ in range(2):
+        assert failed(verifier.verify_token(forged)) == ["signature", "key_window", "recorded", "status"]
+    assert counting.checked == 3
+    office.app.revoke(JINAN, "SM-1915010000000731-01", "test")  # the ledger is read every time all the same
+    assert failed(verifier.verify_token(token)) == ["status"] and counting.checked == 3
+    assert Verifier(office.trust_list(), office.app).verify_token(token).signature.ok  # remember=0: checked
+
+
+def test_a_remembered_signature_does_not_outlive_the_trust_list_it_held_with(office: Office,
+                                                                            signed_proof: Make) -> None:
+    signed = signed_proof("1915010000000731")
+    first = Verifier(office.trust_list(), office.app, remember=10)
+    assert first.verify_token(signed.token).ok
+    office.app.revoke_key(JINAN, office.kids[0], office.app.now() - timedelta(hours=1), "laptop stolen")
+    reloaded = Verifier(office.trust_list(), office.app, remember=10)  # what the service builds on a reload
+    assert failed(reloaded.verify_token(signed.token)) == ["key_window"]
