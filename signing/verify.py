@@ -182,7 +182,7 @@ class Verifier:
         self.dpi = dpi
         self.remember = remember
         self._tokens = TokenVerifier()
-        self._held: dict[bytes, Any] = {}  # token bytes -> the trusted key its signature held with
+        self._held: dict[bytes, TrustedKeyLike] = {}  # token bytes -> the trusted key its signature held with
         self._root_asn1: Any = None
 
     # -------------------------------------------------------------- tokens
