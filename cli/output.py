@@ -108,22 +108,28 @@ def boundary(command: F) -> F:
             _fail({"error": "store_unavailable", "message": str(e)},
                   f"the event store is unavailable ({type(e).__name__}: {e}); is the database reachable, "
                   "and was `certledger init` run for it?", EXIT_STORE)
-        except OSError as e:  # a path the user named that cannot be read or written: theirs to mend, not a bug
-            where = f"{e.filename}: " if e.filename else ""
-            _fail({"error": "file", "file": str(e.filename) if e.filename else None, "message": e.strerror or str(e)},
-                  f"cannot use {where}{e.strerror or e}", EXIT_INVALID)
+        except OSError as e:
+            if not e.filename:  # no path of the user's (a socket, say): not theirs to mend
+                _internal(e)
+            # A path the user named that cannot be read or written.
+            _fail({"error": "file", "file": str(e.filename), "message": e.strerror or str(e)},
+                  f"cannot use {e.filename}: {e.strerror or e}", EXIT_INVALID)
         except KeyboardInterrupt:
             _fail({"error": "interrupted"}, "interrupted; nothing was written by the unfinished command", 130)
         except SystemExit:
             raise
         except Exception as e:  # the last line of defence: one line, not a traceback
-            if os.environ.get("CERTLEDGER_DEBUG"):
-                raise
-            _fail({"error": "internal", "message": f"{type(e).__name__}: {e}"},
-                  f"internal error ({type(e).__name__}: {e}); rerun with CERTLEDGER_DEBUG=1 for details",
-                  EXIT_INTERNAL)
+            _internal(e)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _internal(e: Exception) -> None:
+    """An error nobody meant to raise: one line, unless CERTLEDGER_DEBUG asks for the traceback."""
+    if os.environ.get("CERTLEDGER_DEBUG"):
+        raise e
+    _fail({"error": "internal", "message": f"{type(e).__name__}: {e}"},
+          f"internal error ({type(e).__name__}: {e}); rerun with CERTLEDGER_DEBUG=1 for details", EXIT_INTERNAL)
 
 
 def _console():  # type: ignore[no-untyped-def]
