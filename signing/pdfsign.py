@@ -42,6 +42,7 @@ class PdfSigner:
             field_name=FIELD_NAME, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES,
             reason="发证机构电子签章 / Signed by the issuing authority", location=office_name,
         )
+        self._timestamp_url = timestamp_url
         self._timestamper = timestamps.HTTPTimeStamper(timestamp_url) if timestamp_url else None
         self._field = fields.SigFieldSpec(FIELD_NAME)  # invisible: the seal is drawn on the page
 
@@ -58,4 +59,7 @@ class PdfSigner:
             signer.sign_pdf(writer, bytes_reserved=_RESERVED * (2 if self._timestamper else 1), output=out)
         except (PdfError, ValueError) as e:
             raise SigningError(f"signing failed: {e}") from None
+        except timestamps.TimestampRequestError as e:
+            raise SigningError(f"the timestamp authority {self._timestamp_url} gave no timestamp ({e}); "
+                               "nothing was signed") from None
         return out.getvalue()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 from pathlib import Path
 
@@ -127,6 +128,18 @@ def test_a_place_where_no_file_can_be_written_is_refused_before_anything_is_reco
     assert r.code == 3 and f"error: {option}: cannot write" in r.err and office.rows() == before, r.err
     assert office("prove-batch", str(batch), "--out-dir", str(tmp_path / "out")).code == 0  # and a good place works
     assert not list((tmp_path / "out").glob(".*.tmp"))
+
+
+def test_an_unreachable_timestamp_authority_is_one_line_naming_it_and_records_nothing(office: Cli,
+                                                                                        tmp_path: Path) -> None:
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{s.getsockname()[1]}/"
+    tsa = Cli(office.home, office.cwd, extra_env={**PASSPHRASES, "CERTLEDGER_TSA_URL": url})
+    before, out = office.rows(), tmp_path / "never.pdf"
+    r = tsa("prove", "1915010000000100", "--out", str(out))
+    assert r.code == 3 and r.err.startswith(f"error: the timestamp authority {url} gave no timestamp"), r.err
+    assert r.err.count("\n") == 1 and office.rows() == before and not out.exists()
 
 
 def test_rotation_keeps_old_documents_valid_and_revocation_fails_later_ones(office: Cli, tmp_path: Path) -> None:
