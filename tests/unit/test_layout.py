@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PROJECT = ("ledger", "signing", "keys", "cli", "verify_api")
+PROJECT = ("ledger", "signing", "keys", "formats", "config", "cli", "verify_api")
 
 
 def imports(package: str) -> list[tuple[str, str]]:
@@ -30,8 +30,10 @@ def imports(package: str) -> list[tuple[str, str]]:
     ("ledger", ("ledger",)),
     ("keys", ("keys", "ledger")),
     ("signing", ("signing", "keys", "ledger")),
-    ("cli", ("cli", "ledger", "signing", "keys")),
-    ("verify_api", ("verify_api", "ledger", "signing", "keys")),
+    ("formats", ("formats", "ledger")),
+    ("config", ("config",)),
+    ("cli", ("cli", "ledger", "signing", "keys", "formats", "config")),
+    ("verify_api", ("verify_api", "ledger", "signing", "keys", "formats", "config")),
 ])
 def test_each_package_imports_only_what_the_layout_allows(package: str, allowed: tuple[str, ...]) -> None:
     wrong = [(f, m) for f, m in imports(package) if m.split(".")[0] not in allowed]
