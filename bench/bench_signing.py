@@ -89,9 +89,7 @@ def main() -> None:
         root_pem = loaded.root_certificate.public_bytes(serialization.Encoding.PEM)
         draft = app.draft_proof(who, numbers[0], ProofKind.WRITTEN, "lost")
         content = DocumentContent.of(draft.view, china_date(draft.at))
-        key = SignerKey(kid, loaded.private_key.private_bytes(  # type: ignore[union-attr]
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()),
-            cert_pem, (root_pem,), "bench office")
+        key = SignerKey.of(loaded, "bench office")
         signer = DocumentSigner(key, "https://verify.certledger.example")
         sample = signer.produce(draft.view, china_date(draft.at))
         renderer = Renderer()

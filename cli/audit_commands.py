@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from cli import output
-from cli.output import boundary, emit
+from cli.output import emit
 from cli.wiring import actor, key_store, open_ledger, passphrase, settings, trust_list
 
 audit_app = typer.Typer(no_args_is_help=True, help="Transparency log: checkpoints, replay audit, offline bundles.")
@@ -47,7 +47,6 @@ def _verifier(trust: Any) -> Any:
 
 
 @audit_app.command("checkpoint")
-@boundary
 def checkpoint(
     every: Annotated[int, typer.Option(help="Keep taking one every this many seconds (0: once).")] = 0,
     count: Annotated[int, typer.Option(help="With --every: stop after this many (0: run until stopped).")] = 0,
@@ -68,7 +67,6 @@ def checkpoint(
 
 
 @audit_app.command("verify")
-@boundary
 def verify(
     bundle: Annotated[Path | None, typer.Option(help="Check an exported bundle, with no database.")] = None,
     root: Annotated[Path | None, typer.Option(help="The root certificate you pin (default: the key store's).")]
@@ -108,7 +106,6 @@ def _default_root(header: dict[str, Any]) -> bytes:
 
 
 @audit_app.command("export")
-@boundary
 def export(out: Annotated[Path, typer.Option("--out", help="The bundle to write (gzip JSON lines).")]) -> None:
     """Events, log leaves, checkpoints and the trust list in one file, for `audit verify --bundle`."""
     from ledger.audit import events_from_recorder
@@ -168,7 +165,6 @@ def _read_bundle(path: Path) -> tuple[dict[str, Any], Iterator[Any], list[tuple[
 
 
 @audit_app.command("inclusion")
-@boundary
 def inclusion(
     reference: Annotated[str, typer.Argument(help="A proof number, or certificate number#edition.")],
     size: Annotated[int | None, typer.Option(help="Tree size (default: the latest checkpoint's).")] = None,
@@ -189,7 +185,6 @@ def inclusion(
 
 
 @audit_app.command("consistency")
-@boundary
 def consistency(
     old: Annotated[int, typer.Argument(help="The earlier tree size.")],
     new: Annotated[int, typer.Argument(help="The later tree size.")],

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 import typer
 
 from cli import output
-from cli.output import boundary, emit
+from cli.output import emit
 from cli.wiring import actor, open_ledger
 
 if TYPE_CHECKING:
@@ -31,7 +31,6 @@ Package = Annotated[Path, typer.Argument(help="The zip package, as a city export
 
 
 @batch_app.command("export")
-@boundary
 def export(
     month: Annotated[str, typer.Option("--month", help="申报年月: the month the requests were approved, YYYYMM.")],
     out: Annotated[Path, typer.Option("--out", help="Directory the zip package is written to.")],
@@ -85,7 +84,6 @@ def export(
 
 
 @batch_app.command("check")
-@boundary
 def check(file: Package) -> None:
     """Check a package against the rule, the certificate database and the approved requests; writes nothing.
 
@@ -105,7 +103,6 @@ def check(file: Package) -> None:
 
 
 @batch_app.command("import")
-@boundary
 def import_(file: Package) -> None:
     """Import a clean package (the provincial center): every row linked to its request, all or nothing."""
     from ledger.batch import BatchRejected
@@ -135,7 +132,6 @@ def _examine(file: Path, examine: Callable[[CertLedger, Actor, BatchPackage, Cal
 
 
 @batch_app.command("photo")
-@boundary
 def photo(
     request: Annotated[str, typer.Argument(help="The reissue or exchange request (SQ-…).")],
     file: Annotated[Path, typer.Argument(help="The applicant's photo: JPG, 295×413 px, 10–30 KB, white ground.")],

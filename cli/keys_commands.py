@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from cli import output
-from cli.output import boundary, emit
+from cli.output import emit
 from cli.wiring import actor, key_store, open_ledger, passphrase, publish_trust_list, settings
 
 keys_app = typer.Typer(no_args_is_help=True, help="Office signing keys (ECDSA P-256, X.509) and the trust list.")
@@ -35,7 +35,6 @@ def _new_office_key(retire: str | None) -> None:
 
 
 @keys_app.command("init")
-@boundary
 def keys_init() -> None:
     """Create the deployment root if there is none, and this office's first signing key."""
     from ledger.errors import RuleViolation
@@ -48,7 +47,6 @@ def keys_init() -> None:
 
 
 @keys_app.command("rotate")
-@boundary
 def keys_rotate() -> None:
     """A new key for this office; the old one stops signing now (its documents stay valid)."""
     current = open_ledger().active_key(actor().office)
@@ -56,7 +54,6 @@ def keys_rotate() -> None:
 
 
 @keys_app.command("revoke")
-@boundary
 def keys_revoke(
     kid: Annotated[str, typer.Argument(help="Key id.")],
     compromised_at: Annotated[str, typer.Option(help="When the key was compromised (ISO 8601, with zone).")],
@@ -79,7 +76,6 @@ def keys_revoke(
 
 
 @keys_app.command("list")
-@boundary
 def keys_list() -> None:
     """Every office's keys as the ledger records them."""
     views = open_ledger().signing_keys()
@@ -93,7 +89,6 @@ def keys_list() -> None:
 
 
 @keys_app.command("trust-list")
-@boundary
 def keys_trust_list() -> None:
     """Sign and publish the trust list (every office's keys) for verifiers."""
     published = publish_trust_list(open_ledger())

@@ -1,4 +1,4 @@
-"""Output and the error boundary of every command.
+"""Output of every command, and the exit codes the error boundary (cli.boundary) uses.
 
 Human output goes through rich; `--json` prints one JSON document on stdout. Errors are
 one line on stderr (with --json also a JSON object on stdout) and a documented exit code.
@@ -6,14 +6,11 @@ one line on stderr (with --json also a JSON object on stdout) and a documented e
 
 from __future__ import annotations
 
-import functools
 import json
-import os
-import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from cli.settings import Settings
 
@@ -39,8 +36,6 @@ EXIT_NOT_VALID = 12  # verify-pdf: the document failed a check
 
 _state: dict[str, Any] = {"json": False, "overrides": {}, "settings": None}
 
-F = TypeVar("F", bound=Callable[..., Any])
-
 
 def configure(*, json_output: bool, home: Path | None, office: str | None, operator: str | None) -> None:
     _state["json"] = json_output
@@ -60,76 +55,6 @@ def reset_settings() -> None:
 
 def json_mode() -> bool:
     return bool(_state["json"])
-
-
-def _exit_code(error: Exception) -> int:
-    from ledger import errors
-
-    table = [(errors.InvalidInput, EXIT_INVALID), (errors.RuleViolation, EXIT_REFUSED),
-             (errors.NotFound, EXIT_NOT_FOUND), (errors.AlreadyExists, EXIT_EXISTS),
-             (errors.Conflict, EXIT_CONFLICT), (errors.ImportRejected, EXIT_IMPORT_REJECTED),
-             (errors.AttachmentError, EXIT_ATTACHMENT)]
-    return next((code for kind, code in table if isinstance(error, kind)), EXIT_INTERNAL)
-
-
-def _fail(payload: dict[str, Any], line: str, code: int, detail: Sequence[str] = ()) -> None:
-    if json_mode():
-        print(json.dumps(payload, ensure_ascii=False))
-    print(f"error: {line}", file=sys.stderr)
-    for extra in detail:
-        print(f"  {extra}", file=sys.stderr)
-    raise SystemExit(code)
-
-
-def boundary(command: F) -> F:
-    """One translation layer per command: ledger errors -> one line + exit code, never a traceback."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from eventsourcing.persistence import PersistenceError
-
-        from keys.errors import KeysError
-        from ledger.errors import ImportRejected, LedgerError
-        from signing.errors import SigningError
-
-        try:
-            return command(*args, **kwargs)
-        except ImportRejected as e:
-            detail = [f"row {r}: {f}: {m}" for r, f, m in e.problems]
-            _fail(e.to_dict(), f"{e.source}: {len(e.problems)} problem(s); nothing was imported",
-                  EXIT_IMPORT_REJECTED, detail if not json_mode() else ())
-        except LedgerError as e:
-            _fail(e.to_dict(), e.message, _exit_code(e))
-        except KeysError as e:
-            _fail({"error": "keys", "kind": type(e).__name__, "message": str(e)}, str(e), EXIT_KEYS)
-        except SigningError as e:
-            _fail({"error": "document", "kind": type(e).__name__, "message": str(e)}, str(e), EXIT_INVALID)
-        except PersistenceError as e:
-            _fail({"error": "store_unavailable", "message": str(e)},
-                  f"the event store is unavailable ({type(e).__name__}: {e}); is the database reachable, "
-                  "and was `certledger init` run for it?", EXIT_STORE)
-        except OSError as e:
-            if not e.filename:  # no path of the user's (a socket, say): not theirs to mend
-                _internal(e)
-            # A path the user named that cannot be read or written.
-            _fail({"error": "file", "file": str(e.filename), "message": e.strerror or str(e)},
-                  f"cannot use {e.filename}: {e.strerror or e}", EXIT_INVALID)
-        except KeyboardInterrupt:
-            _fail({"error": "interrupted"}, "interrupted; nothing was written by the unfinished command", 130)
-        except SystemExit:
-            raise
-        except Exception as e:  # the last line of defence: one line, not a traceback
-            _internal(e)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _internal(e: Exception) -> None:
-    """An error nobody meant to raise: one line, unless CERTLEDGER_DEBUG asks for the traceback."""
-    if os.environ.get("CERTLEDGER_DEBUG"):
-        raise e
-    _fail({"error": "internal", "message": f"{type(e).__name__}: {e}"},
-          f"internal error ({type(e).__name__}: {e}); rerun with CERTLEDGER_DEBUG=1 for details", EXIT_INTERNAL)
 
 
 def _console():  # type: ignore[no-untyped-def]

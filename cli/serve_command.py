@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from cli.output import boundary, emit, json_mode
+from cli.output import emit, json_mode
 from cli.wiring import settings, trust_list
 
 APP = "verify_api.app:create_app_from_env"
@@ -22,7 +22,6 @@ _QUERY = "SELECT reference, minute, outcome, via, count FROM {table} WHERE refer
          "OR substr(reference, 1, {p}) = {p}"
 
 
-@boundary
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
@@ -75,7 +74,7 @@ def _postgres_rows(params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
 def _sqlite_rows(params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
     import sqlite3
 
-    path = settings().home / "verifications.sqlite"
+    path = settings().records_path
     if not path.is_file():
         return []
     db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
@@ -87,7 +86,6 @@ def _sqlite_rows(params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         db.close()
 
 
-@boundary
 def verifications(
     number: Annotated[str, typer.Argument(help="Certificate number (every edition) or proof number.")],
 ) -> None:

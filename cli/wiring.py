@@ -41,7 +41,7 @@ def open_ledger(create: bool = False) -> CertLedger:
     s = settings()
     if s.store == "sqlite" and not s.sqlite_file.parent.is_dir():
         raise NotFound(f"no ledger at {s.home}: run certledger init --office CODE --operator NAME")
-    return CertLedger(env=s.eventsourcing_env(create), blobs=BlobStore(s.blobs_dir or s.home / "blobs"),
+    return CertLedger(env=s.eventsourcing_env(create), blobs=BlobStore(s.blobs_path),
                       transparency_log=s.transparency_log)
 
 
@@ -69,19 +69,12 @@ def passphrase(which: str) -> str:
     return str(typer.prompt(f"{which} passphrase", hide_input=True))
 
 
-def signer_key(ledger: CertLedger, who: Actor) -> SignerKey:
-    """The office's active key, decrypted once, in the form a (worker) signer needs."""
-    from cryptography.hazmat.primitives import serialization
-
+def signer_key(kid: str, office: str) -> SignerKey:
+    """The office's key `kid`, decrypted once into the object the token and PDF signers use."""
     from ledger.reference import authority
     from signing.pipeline import SignerKey
 
-    kid = ledger.active_key(who.office).kid
-    loaded = key_store().load_signer(kid, passphrase("key"))
-    pem = loaded.private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption())
-    root = loaded.root_certificate.public_bytes(serialization.Encoding.PEM)
-    return SignerKey(kid, pem, loaded.certificate_pem.encode(), (root,), authority(who.office).office)
+    return SignerKey.of(key_store().load_signer(kid, passphrase("key")), authority(office).office)
 
 
 def publish_trust_list(ledger: CertLedger) -> Path:

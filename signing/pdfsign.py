@@ -1,20 +1,22 @@
 """PAdES signatures (baseline B-B; B-T when a timestamp authority is configured) via pyHanko.
 
 The signer keeps its key, certificate chain and pyHanko objects loaded, and reserves a fixed
-signature size, so a batch does not pay for a sizing dry run per document.
+signature size, so a batch does not pay for a sizing dry run per document. The key is the
+object the caller loaded: pyHanko's SimpleSigner would take it as DER and parse it again for
+every signature.
 """
 
 from __future__ import annotations
 
 from io import BytesIO
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
-from pyhanko.keys import load_certs_from_pemder_data, load_private_key_from_pemder_data
+from cryptography.hazmat.primitives.asymmetric.ec import ECDSA, EllipticCurvePrivateKey
+from pyhanko.keys import load_certs_from_pemder_data
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.sign import fields, signers, timestamps
 from pyhanko_certvalidator.registry import SimpleCertificateStore
+from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from signing.errors import MalformedDocument, SigningError
 
@@ -26,18 +28,26 @@ def _one_cert(pem: bytes):  # type: ignore[no-untyped-def]
     return next(iter(load_certs_from_pemder_data(pem)))
 
 
+class _HeldKeySigner(signers.Signer):
+    """pyHanko's CMS signer over an ECDSA key object kept in memory."""
+
+    def __init__(self, private_key: EllipticCurvePrivateKey, certificate_pem: bytes, chain_pems: list[bytes]) -> None:
+        super().__init__(signing_cert=_one_cert(certificate_pem),
+                         cert_registry=SimpleCertificateStore.from_certs([_one_cert(p) for p in chain_pems]))
+        self._private_key = private_key
+
+    async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run: bool = False) -> bytes:
+        return self._private_key.sign(data, ECDSA(get_pyca_cryptography_hash(digest_algorithm)))
+
+
 class PdfSigner:
     """Signs PDFs with one office key and its X.509 chain (office certificate, then the root)."""
 
     def __init__(self, private_key: EllipticCurvePrivateKey, certificate_pem: bytes, chain_pems: list[bytes],
                  *, office_name: str, timestamp_url: str | None = None) -> None:
-        key_pem = private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                            serialization.NoEncryption())
-        self._signer = signers.SimpleSigner(
-            signing_cert=_one_cert(certificate_pem),
-            signing_key=load_private_key_from_pemder_data(key_pem, passphrase=None),
-            cert_registry=SimpleCertificateStore.from_certs([_one_cert(p) for p in chain_pems]),
-        )
+        if not isinstance(private_key, EllipticCurvePrivateKey):
+            raise SigningError(f"cannot sign PDFs with a {type(private_key).__name__}: an ECDSA key is needed")
+        self._signer = _HeldKeySigner(private_key, certificate_pem, chain_pems)
         self._meta = signers.PdfSignatureMetadata(
             field_name=FIELD_NAME, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES,
             reason="发证机构电子签章 / Signed by the issuing authority", location=office_name,

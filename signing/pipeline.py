@@ -10,13 +10,16 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
 
+from keys.store import LoadedKey
 from ledger.views import CertificateView, ProofView
 from signing.content import DocumentContent
+from signing.errors import SigningError
 from signing.pdfsign import PdfSigner
 from signing.token import TokenClaims, TokenSigner, holder_digest, token_url
 
@@ -37,29 +40,57 @@ def reference(view: CertificateView | ProofView) -> str:
 
 @dataclass(frozen=True)
 class SignerKey:
-    """What a signer needs of a key: everything picklable, so worker processes can rebuild a signer."""
+    """An office key loaded once, with its chain: the token signer and the PDF signer use this object."""
 
     kid: str
-    private_pem: bytes  # unencrypted PKCS#8, in memory only
+    private_key: EllipticCurvePrivateKey = field(repr=False)
     certificate_pem: bytes
     chain_pems: tuple[bytes, ...]
     office_name: str
+
+    @classmethod
+    def of(cls, loaded: LoadedKey, office_name: str) -> SignerKey:
+        """The key keys.store decrypted (office certificate, then the root)."""
+        if not isinstance(loaded.private_key, EllipticCurvePrivateKey):
+            raise SigningError(f"key {loaded.kid} is a {type(loaded.private_key).__name__}: documents are "
+                               "signed with ECDSA keys")
+        return cls(loaded.kid, loaded.private_key, loaded.certificate_pem.encode("ascii"),
+                   (loaded.root_certificate.public_bytes(serialization.Encoding.PEM),), office_name)
+
+    def portable(self) -> PortableKey:
+        """The key as bytes, to hand to worker processes (a key object does not pickle)."""
+        der = self.private_key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                                             serialization.NoEncryption())
+        return PortableKey(self.kid, der, self.certificate_pem, self.chain_pems, self.office_name)
+
+
+@dataclass(frozen=True)
+class PortableKey:
+    """A SignerKey in picklable form: unencrypted PKCS#8 DER, in memory only, parsed once per worker."""
+
+    kid: str
+    private_der: bytes = field(repr=False)
+    certificate_pem: bytes
+    chain_pems: tuple[bytes, ...]
+    office_name: str
+
+    def load(self) -> SignerKey:
+        private = serialization.load_der_private_key(self.private_der, password=None)
+        if not isinstance(private, EllipticCurvePrivateKey):
+            raise SigningError(f"key {self.kid}: documents are signed with ECDSA keys")
+        return SignerKey(self.kid, private, self.certificate_pem, self.chain_pems, self.office_name)
 
 
 class DocumentSigner:
     def __init__(self, key: SignerKey, base_url: str, *, timestamp_url: str | None = None,
                  font_path: str | None = None) -> None:
-        from cryptography.hazmat.primitives.serialization import load_pem_private_key
-
         from signing.render import Renderer
 
-        private = load_pem_private_key(key.private_pem, password=None)
-        assert isinstance(private, EllipticCurvePrivateKey)
         self.kid = key.kid
         self.base_url = base_url
-        self._tokens = TokenSigner(private, key.kid)
-        self._pdf = PdfSigner(private, key.certificate_pem, list(key.chain_pems), office_name=key.office_name,
-                              timestamp_url=timestamp_url)
+        self._tokens = TokenSigner(key.private_key, key.kid)
+        self._pdf = PdfSigner(key.private_key, key.certificate_pem, list(key.chain_pems),
+                              office_name=key.office_name, timestamp_url=timestamp_url)
         self._renderer = Renderer(font_path) if font_path else Renderer()
 
     def produce(self, view: CertificateView | ProofView, on: date) -> SignedDocument:
@@ -76,9 +107,9 @@ class DocumentSigner:
 _worker: DocumentSigner | None = None
 
 
-def _init_worker(key: SignerKey, base_url: str, timestamp_url: str | None) -> None:
+def _init_worker(key: PortableKey, base_url: str, timestamp_url: str | None) -> None:
     global _worker
-    _worker = DocumentSigner(key, base_url, timestamp_url=timestamp_url)
+    _worker = DocumentSigner(key.load(), base_url, timestamp_url=timestamp_url)
 
 
 def _produce(job: tuple[CertificateView | ProofView, date]) -> SignedDocument:
@@ -92,7 +123,7 @@ class BatchPool:
     def __init__(self, key: SignerKey, base_url: str, *, workers: int, timestamp_url: str | None = None) -> None:
         self._local = DocumentSigner(key, base_url, timestamp_url=timestamp_url) if workers <= 1 else None
         self._pool = None if workers <= 1 else ProcessPoolExecutor(
-            workers, initializer=_init_worker, initargs=(key, base_url, timestamp_url))
+            workers, initializer=_init_worker, initargs=(key.portable(), base_url, timestamp_url))
 
     def map(self, jobs: Iterable[tuple[CertificateView | ProofView, date]]) -> Iterator[SignedDocument]:
         local = self._local

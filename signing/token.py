@@ -2,15 +2,16 @@
 
 The payload is a small CBOR map (document number, certificate number, kind, date, and a
 digest binding the holder's name and ID number without showing them), signed ES256 by the
-office key whose id is in the protected header. It travels base32-encoded (RFC 4648, no
+office key whose id is in the (unprotected) header. It travels base32-encoded (RFC 4648, no
 padding) in an upper-case URL, so the QR code uses the alphanumeric mode and a 280-character
 URL fits QR version 10 at error correction level M.
 
 The token verifies offline against the trust list (signature, key) and online against the
-ledger (the document's current status). It is signed with `cwt`; it is checked here on cbor2 and
-cryptography (RFC 9052 section 4.4: the ECDSA signature over the Sig_structure), because cwt's check
-decodes the token a second time and reads the signature's integers in Python: 115 of its 200 us
-were not the signature check itself, on the one path every scan takes. The tests hold the two to
+ledger (the document's current status). It is signed and checked here on cbor2 and cryptography
+(RFC 9052 section 4.4: the ECDSA signature over the Sig_structure), with the key object the
+signer was given: cwt would take the key as PEM and parse it again, and its check decodes the
+token a second time and reads the signature's integers in Python (115 of its 200 us were not the
+signature check itself, on the one path every scan takes). The tests hold this module and cwt to
 the same answers, on good tokens and on every one-bit alteration of them.
 """
 
@@ -25,7 +26,7 @@ from typing import Any
 
 import cbor2
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.ec import (
     ECDSA,
     SECP256R1,
@@ -33,8 +34,8 @@ from cryptography.hazmat.primitives.asymmetric.ec import (
     EllipticCurvePublicKey,
 )
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
-from cwt import COSE, COSEKey
 
+from keys.algorithms import ES256
 from signing.errors import SigningError
 
 KINDS = {"written": 1, "score-pass": 2, "qualification": 3, "certificate": 4}
@@ -42,6 +43,7 @@ KIND_NAMES = {v: k for k, v in KINDS.items()}
 _COSE_SIGN1_TAG = 18
 _ALG_HEADER, _KID_HEADER = 1, 4
 _ES256 = -7
+_PROTECTED_ES256 = cbor2.dumps({_ALG_HEADER: _ES256})
 _ES256_CHECK = ECDSA(hashes.SHA256())
 _PATH = "/V/"
 _DIGEST_CONTEXT = b"certledger-holder-v1"
@@ -130,14 +132,19 @@ class TokenSigner:
     """Signs tokens with one loaded office key (kept loaded for a batch)."""
 
     def __init__(self, private_key: EllipticCurvePrivateKey, kid: str) -> None:
+        if not ES256.matches(private_key.public_key()):
+            raise SigningError(f"key {kid} cannot sign ES256 tokens: a P-256 key is needed")
         self.kid = kid
-        pem = private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                        serialization.NoEncryption())
-        self._key = COSEKey.from_pem(pem, alg="ES256", kid=bytes.fromhex(kid))
-        self._cose = COSE.new(alg_auto_inclusion=True, kid_auto_inclusion=True)
+        self._key = private_key  # the caller's object, used as it is: not serialised and parsed again
+        self._unprotected = {_KID_HEADER: bytes.fromhex(kid)}
 
     def sign(self, claims: TokenClaims) -> SignedToken:
-        return _read_sign1(self._cose.encode_and_sign(claims.to_cbor(), self._key))
+        """A COSE_Sign1 over the claims, laid out as cwt lays it out: alg protected, kid unprotected."""
+        payload = claims.to_cbor()
+        to_be_signed = cbor2.dumps(["Signature1", _PROTECTED_ES256, b"", payload])
+        signature = ES256.sign(self._key, to_be_signed)  # r||s, 64 bytes (RFC 9053 section 2.1)
+        raw = cbor2.dumps(cbor2.CBORTag(_COSE_SIGN1_TAG, [_PROTECTED_ES256, self._unprotected, payload, signature]))
+        return _read_sign1(raw)
 
 
 class TokenVerifier:

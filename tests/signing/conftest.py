@@ -59,12 +59,7 @@ class Office:
 
     def signer(self, kid: str | None = None) -> DocumentSigner:
         kid = kid or self.app.active_key("1501").kid
-        loaded = self.store.load_signer(kid, KEY_PASS)
-        pem = loaded.private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                               serialization.NoEncryption())
-        root = loaded.root_certificate.public_bytes(serialization.Encoding.PEM)
-        return DocumentSigner(SignerKey(kid, pem, loaded.certificate_pem.encode(), (root,), "济南市人才服务中心"),
-                              BASE_URL)
+        return DocumentSigner(SignerKey.of(self.store.load_signer(kid, KEY_PASS), "济南市人才服务中心"), BASE_URL)
 
     def issue(self, number: str, occupation: str = "电工") -> None:
         self.app.issue(JINAN, {"number": number, "holder_name": "刘建国", "gender": "男",

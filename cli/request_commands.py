@@ -1,0 +1,91 @@
+"""`certledger request …`: the service request workflow, apply → accept → review → complete → deliver."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import typer
+
+from cli import output
+from cli.wiring import actor, open_ledger
+
+request_app = typer.Typer(no_args_is_help=True, help="Service requests: apply → accept → review → complete → deliver.")
+
+
+def _day(value: str | None, field: str) -> date | None:
+    from ledger.values import parse_date
+
+    return parse_date(value, field) if value else None
+
+
+@request_app.command("apply")
+def request_apply(
+    number: Annotated[str, typer.Argument(help="Certificate number.")],
+    kind: Annotated[str, typer.Option(help="reissue, exchange, correct, proof, score-pass, qualification.")],
+    applicant: Annotated[str, typer.Option(help="Applicant's name.")],
+    channel: Annotated[str, typer.Option(help="window, online or mail.")] = "window",
+    on: Annotated[str | None, typer.Option(help="Application date (default today).")] = None,
+) -> None:
+    """Register an application (申请); the acceptance due date follows in working days."""
+    from ledger.domain import RequestKind
+    from ledger.errors import InvalidInput
+
+    try:
+        rk = RequestKind(kind)
+    except ValueError:
+        raise InvalidInput("--kind", ", ".join(k.value for k in RequestKind)) from None
+    output.requests([open_ledger().apply(actor(), rk, number, applicant, channel, _day(on, "--on"))])
+
+
+@request_app.command("accept")
+def request_accept(number: Annotated[str, typer.Argument()],
+                   on: Annotated[str | None, typer.Option(help="Acceptance date (default today).")] = None) -> None:
+    """Accept (受理); the completion due date follows in working days."""
+    output.requests([open_ledger().accept(actor(), number, _day(on, "--on"))])
+
+
+@request_app.command("review")
+def request_review(
+    number: Annotated[str, typer.Argument()],
+    approve: Annotated[bool, typer.Option("--approve/--reject")],
+    reason: Annotated[str, typer.Option(help="Required to reject.")] = "",
+    failed: Annotated[list[str] | None, typer.Option("--failed", help="A data check that did not match "
+                                                     "(name, id_number, certificate_number, level, specialty, "
+                                                     "approval_date, photo); repeatable.")] = None,
+) -> None:
+    """Review (审核): the data must match the certificate database; reject with a reason."""
+    from ledger.domain import ServiceRequest
+
+    checks = {c: c not in (failed or []) for c in ServiceRequest.REVIEW_CHECKS}
+    for f in failed or []:
+        checks.setdefault(f, False)
+    output.requests([open_ledger().review(actor(), number, approve, reason, checks)])
+
+
+@request_app.command("complete")
+def request_complete(number: Annotated[str, typer.Argument()],
+                     result: Annotated[str, typer.Option(help="The resulting certificate or proof number.")]
+                     ) -> None:
+    """Complete (办结) with the resulting document; the delivery due date follows."""
+    output.requests([open_ledger().complete(actor(), number, result)])
+
+
+@request_app.command("deliver")
+def request_deliver(number: Annotated[str, typer.Argument()],
+                    how: Annotated[str, typer.Option(help="How it was delivered, e.g. EMS EA123…CN.")]) -> None:
+    """Deliver (送达)."""
+    output.requests([open_ledger().deliver(actor(), number, how)])
+
+
+@request_app.command("list")
+def request_list(open_only: Annotated[bool, typer.Option("--open", help="Only requests still running.")] = False
+                 ) -> None:
+    """Every service request with its stage and due date."""
+    output.requests(open_ledger().requests(open_only=open_only))
+
+
+@request_app.command("overdue")
+def request_overdue() -> None:
+    """Requests past their due date (working days of the official calendar)."""
+    output.requests(open_ledger().overdue(), empty="no overdue requests")
