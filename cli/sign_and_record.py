@@ -18,7 +18,7 @@ from ledger.application import Actor, CertLedger, Draft
 from ledger.domain import china_date
 from ledger.errors import InvalidInput
 from ledger.views import SignedFileView
-from signing.pipeline import BatchPool
+from signing.pipeline import BatchPool, SigningJob, reference
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,8 @@ def sign_and_record(ledger: CertLedger, who: Actor, drafts: Sequence[Draft], pla
     key = signer_key(ledger.active_key(who.office).kid, who.office)
     recorded: list[Recorded] = []
     with BatchPool(key, s.verify_base_url, workers=workers, timestamp_url=s.tsa_url) as pool:
-        for draft, signed in zip(drafts, pool.map((d.view, china_date(d.at)) for d in drafts), strict=True):
+        jobs = (SigningJob(d.view, reference(d.view), china_date(d.at)) for d in drafts)
+        for draft, signed in zip(drafts, pool.map(jobs), strict=True):
             path = place(draft)
             with staged(path, signed.pdf, option) as publish:
                 record = ledger.commit_signed(who, draft, signed.sha256, signed.key_id, signed.token)

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
 
 from keys.store import LoadedKey
+from ledger.docref import DocumentReference
 from ledger.views import CertificateView, ProofView
 from signing.content import DocumentContent
 from signing.errors import SigningError
@@ -33,9 +34,20 @@ class SignedDocument:
     url: str
 
 
-def reference(view: CertificateView | ProofView) -> str:
+def reference(view: CertificateView | ProofView) -> DocumentReference:
     """How a token and the ledger name a document: a proof number, or certificate number#edition."""
-    return view.number if isinstance(view, ProofView) else f"{view.number}#{view.edition}"
+    if isinstance(view, ProofView):
+        return DocumentReference.proof(view.number)
+    return DocumentReference.certificate(view.number, view.edition)
+
+
+@dataclass(frozen=True)
+class SigningJob:
+    """One document to sign: its view, the reference its token and record carry, the office's date."""
+
+    view: CertificateView | ProofView
+    reference: DocumentReference
+    on: date
 
 
 @dataclass(frozen=True)
@@ -93,11 +105,14 @@ class DocumentSigner:
                               office_name=key.office_name, timestamp_url=timestamp_url)
         self._renderer = Renderer(font_path) if font_path else Renderer()
 
-    def produce(self, view: CertificateView | ProofView, on: date) -> SignedDocument:
-        """Token, rendering and signature for one document dated `on` (the office's date)."""
-        ref = reference(view)
-        claims = TokenClaims(ref, view.data.number, "certificate" if isinstance(view, CertificateView)
-                             else view.kind_name, on, holder_digest(ref, view.data.holder_name, view.data.id_number))
+    def produce(self, view: CertificateView | ProofView, on: date,
+                ref: DocumentReference | None = None) -> SignedDocument:
+        """Token, rendering and signature for one document dated `on` (the office's date), named `ref`
+        (the ledger's draft names it; by default, as the view does)."""
+        ref = ref or reference(view)
+        name = str(ref)
+        claims = TokenClaims(name, view.data.number, "certificate" if isinstance(view, CertificateView)
+                             else view.kind_name, on, holder_digest(name, view.data.holder_name, view.data.id_number))
         token = self._tokens.sign(claims)
         url = token_url(self.base_url, token)
         pdf = self._pdf.sign(self._renderer.render(DocumentContent.of(view, on), url))
@@ -112,9 +127,9 @@ def _init_worker(key: PortableKey, base_url: str, timestamp_url: str | None) -> 
     _worker = DocumentSigner(key.load(), base_url, timestamp_url=timestamp_url)
 
 
-def _produce(job: tuple[CertificateView | ProofView, date]) -> SignedDocument:
+def _produce(job: SigningJob) -> SignedDocument:
     assert _worker is not None
-    return _worker.produce(*job)
+    return _worker.produce(job.view, job.on, job.reference)
 
 
 class BatchPool:
@@ -125,10 +140,10 @@ class BatchPool:
         self._pool = None if workers <= 1 else ProcessPoolExecutor(
             workers, initializer=_init_worker, initargs=(key.portable(), base_url, timestamp_url))
 
-    def map(self, jobs: Iterable[tuple[CertificateView | ProofView, date]]) -> Iterator[SignedDocument]:
+    def map(self, jobs: Iterable[SigningJob]) -> Iterator[SignedDocument]:
         local = self._local
         if local is not None:
-            return (local.produce(view, on) for view, on in jobs)
+            return (local.produce(job.view, job.on, job.reference) for job in jobs)
         assert self._pool is not None
         return self._pool.map(_produce, jobs, chunksize=4)
 

@@ -168,3 +168,19 @@ def test_a_token_that_names_another_algorithm_is_refused_though_its_signature_ho
     assert TokenVerifier().verify(token_with(-7), key.public_key()) == CLAIMS
     with pytest.raises(TokenInvalid, match="not ES256"):
         TokenVerifier().verify(token_with(-35), key.public_key())  # ES384
+
+
+def test_a_token_is_laid_out_as_cwt_lays_it_out_and_cwt_reads_it(key: ec.EllipticCurvePrivateKey) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cwt import COSE, COSEKey
+
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())
+    theirs = cbor2.loads(COSE.new(alg_auto_inclusion=True, kid_auto_inclusion=True).encode_and_sign(
+        CLAIMS.to_cbor(), COSEKey.from_pem(pem, alg="ES256", kid=bytes.fromhex(KID))))
+    ours = TokenSigner(key, KID).sign(CLAIMS)
+    mine = cbor2.loads(ours.raw)
+    assert mine.tag == theirs.tag == 18
+    assert mine.value[:3] == theirs.value[:3]  # protected header, unprotected header, payload
+    assert len(mine.value[3]) == len(theirs.value[3]) == 64  # ECDSA signatures differ each time
+    assert cwt_payload(ours.raw, key.public_key(), KID) == CLAIMS.to_cbor()
