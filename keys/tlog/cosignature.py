@@ -16,8 +16,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from keys.tlog.errors import SignatureInvalid, TlogMalformed
 from keys.tlog.note import (
-    SignedNote,
     Signature,
+    SignedNote,
     check_text,
     ed25519_verify,
     key_id,

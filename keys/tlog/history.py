@@ -26,6 +26,7 @@ from keys.tlog.proofs import ConsistencyProver, check_extends
 
 FILE_MODE = 0o600
 _TAIL_CHUNK = 64 * 1024
+_INCOMPLETE = "is incomplete (no final newline: a write was cut short); repair the file by hand"
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,7 @@ def _lines(data: bytes) -> list[bytes]:
         return []
     if not data.endswith(b"\n"):
         lines = data.count(b"\n") + 1
-        raise TlogMalformed(f"checkpoint history line {lines}", "is incomplete (no final newline: a write was cut short)")
+        raise TlogMalformed(f"checkpoint history line {lines}", _INCOMPLETE)
     return data[:-1].split(b"\n")
 
 
@@ -155,7 +156,7 @@ def _last_line(fd: int) -> tuple[int, bytes] | None:
         offset -= step
         tail = os.pread(fd, step, offset) + tail
     if not tail.endswith(b"\n"):
-        raise TlogMalformed("checkpoint history last line", "is incomplete (no final newline: a write was cut short)")
+        raise TlogMalformed("checkpoint history last line", _INCOMPLETE)
     start = tail.rfind(b"\n", 0, len(tail) - 1) + 1
     before = _count_newlines(fd, offset + start)
     return before + 1, tail[start:-1]
