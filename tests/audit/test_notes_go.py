@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -72,7 +73,7 @@ def test_go_accepts_our_checkpoint_and_builds_the_same_tree_and_proofs(go_checke
 @pytest.mark.parametrize("size", SIZES)
 def test_go_accepts_every_inclusion_and_consistency_proof_of_our_log(go_checker: GoChecker, size: int) -> None:
     log, records = build_log(states(size))
-    checks = []
+    checks: list[dict[str, Any]] = []
     for new in range(1, size + 1):
         root = log.root(new)
         for index in {0, new // 2, new - 1}:
@@ -124,7 +125,7 @@ def test_go_and_python_reject_proofs_with_one_byte_of_one_hash_altered(go_checke
     log, records = build_log(states(size))
     root, index, old = log.root(size), size - 2, size // 2
     inclusion, consistency = log.inclusion_proof(index, size), log.consistency_proof(old, size)
-    checks = []
+    checks: list[dict[str, Any]] = []
     for k in range(len(inclusion)):
         bad = [flip(h, 0) if i == k else h for i, h in enumerate(inclusion)]
         assert not verify_inclusion(index, size, leaf_hash(records[index]), bad, root)

@@ -1,0 +1,127 @@
+"""The witness: cosigns a checkpoint only if it extends the last one it cosigned; its state survives it."""
+
+from __future__ import annotations
+
+import json
+import stat
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from keys.tlog import (
+    Checkpoint,
+    CheckpointInconsistent,
+    CheckpointRollback,
+    Cosigner,
+    NoteSigner,
+    OriginMismatch,
+    SignatureInvalid,
+    TlogMalformed,
+    Witness,
+    open_checkpoint,
+    verify_cosignature,
+)
+from tests.audit.tlogtrees import build_log, states
+
+ORIGIN = "certledger.example/log"
+LOG = NoteSigner.generate(ORIGIN)
+KEY = Cosigner.generate("witness.example/office-0700")
+T0 = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+
+
+def note(size: int, root: bytes, signer: NoteSigner = LOG, origin: str = ORIGIN) -> bytes:
+    return Checkpoint(origin, size, root).sign(signer).encode()
+
+
+@pytest.fixture
+def witness(tmp_path: Path) -> Witness:
+    return Witness(KEY, LOG.verifier, tmp_path / "witness-state.json")
+
+
+def test_a_consistent_checkpoint_is_cosigned_and_becomes_the_state(witness: Witness) -> None:
+    log, _ = build_log(states(50))
+    assert witness.state() is None
+    first = witness.cosign(note(10, log.root(10)), [], T0)
+    second = witness.cosign(note(50, log.root(50)), log.consistency_proof(10, 50), T0 + timedelta(minutes=5))
+    assert open_checkpoint(second.encode(), LOG.verifier).size == 50  # the log's signature is kept
+    assert verify_cosignature(second, KEY.verifier).at == T0 + timedelta(minutes=5)
+    assert verify_cosignature(first, KEY.verifier).at == T0
+    state = witness.state()
+    assert state is not None and state.size == 50 and state.checkpoint.note == second
+    assert stat.S_IMODE(witness.state_path.stat().st_mode) == 0o600
+    assert sorted(p.name for p in witness.state_path.parent.iterdir()) == ["witness-state.json",
+                                                                            "witness-state.json.lock"]
+
+
+def test_the_same_tree_again_is_cosigned_again_with_the_new_time(witness: Witness) -> None:
+    log, _ = build_log(states(7))
+    witness.cosign(note(7, log.root(7)), [], T0)
+    again = witness.cosign(note(7, log.root(7)), [], T0 + timedelta(hours=1))
+    assert [s.name for s in again.signatures] == [ORIGIN, KEY.name]  # replaced, not doubled
+    assert verify_cosignature(again, KEY.verifier).at == T0 + timedelta(hours=1)
+
+
+def test_a_checkpoint_of_a_rewritten_history_is_refused_and_the_state_kept(witness: Witness) -> None:
+    log, _ = build_log(states(30))
+    witness.cosign(note(10, log.root(10)), [], T0)
+    before = witness.state_path.read_bytes()
+    forked_states = states(30)
+    forked_states[3] = b"a revocation nobody issued"
+    fork, _ = build_log(forked_states)
+    with pytest.raises(CheckpointInconsistent, match="from 10 to 30"):
+        witness.cosign(note(30, fork.root(30)), fork.consistency_proof(10, 30), T0)
+    with pytest.raises(CheckpointInconsistent, match="two different roots"):
+        witness.cosign(note(10, fork.root(10)), [], T0)
+    with pytest.raises(CheckpointInconsistent):  # an honest checkpoint with a proof from another size
+        witness.cosign(note(30, log.root(30)), log.consistency_proof(11, 30), T0)
+    assert witness.state_path.read_bytes() == before
+
+
+def test_an_older_checkpoint_is_refused_as_a_rollback(witness: Witness) -> None:
+    log, _ = build_log(states(30))
+    witness.cosign(note(30, log.root(30)), [], T0)
+    with pytest.raises(CheckpointRollback, match="smaller"):
+        witness.cosign(note(20, log.root(20)), [], T0)
+    state = witness.state()
+    assert state is not None and state.size == 30
+
+
+def test_a_checkpoint_not_signed_by_the_log_or_of_another_log_is_refused(witness: Witness) -> None:
+    log, _ = build_log(states(5))
+    with pytest.raises(SignatureInvalid):
+        witness.cosign(note(5, log.root(5), NoteSigner.generate(ORIGIN)), [], T0)
+    with pytest.raises(OriginMismatch):
+        witness.cosign(note(5, log.root(5), origin="other.example/log"), [], T0)
+    with pytest.raises(TlogMalformed):
+        witness.cosign(b"not a note", [], T0)
+    with pytest.raises(TlogMalformed, match="timezone"):
+        witness.cosign(note(5, log.root(5)), [], datetime(2026, 12, 1, 8, 0))
+    assert witness.state() is None
+
+
+def test_a_state_file_edited_or_from_another_witness_is_refused(witness: Witness, tmp_path: Path) -> None:
+    log, _ = build_log(states(30))
+    witness.cosign(note(30, log.root(30)), [], T0)
+    saved = json.loads(witness.state_path.read_text())
+    # Rolled back by hand to a smaller tree the log did sign, without this witness's cosignature:
+    witness.state_path.write_text(json.dumps({"note": note(5, log.root(5)).decode()}))
+    with pytest.raises(SignatureInvalid, match="witness state"):
+        witness.cosign(note(30, log.root(30)), [], T0)
+    other = Witness(Cosigner.generate("witness.example/other"), LOG.verifier, tmp_path / "witness-state.json")
+    witness.state_path.write_text(json.dumps(saved))
+    with pytest.raises(SignatureInvalid, match="no cosignature"):
+        other.state()
+    witness.state_path.write_text("{")
+    with pytest.raises(TlogMalformed, match="witness state"):
+        witness.state()
+
+
+def test_a_restarted_witness_continues_from_its_state(tmp_path: Path) -> None:
+    log, _ = build_log(states(64))
+    Witness(KEY, LOG.verifier, tmp_path / "s.json").cosign(note(32, log.root(32)), [], T0)
+    restarted = Witness(Cosigner.from_signer_key(KEY.signer_key()), LOG.verifier, tmp_path / "s.json")
+    with pytest.raises(CheckpointRollback):
+        restarted.cosign(note(31, log.root(31)), [], T0)
+    cosigned = restarted.cosign(note(64, log.root(64)), log.consistency_proof(32, 64), T0)
+    assert verify_cosignature(cosigned, KEY.verifier).timestamp == int(T0.timestamp())
