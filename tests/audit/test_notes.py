@@ -67,7 +67,7 @@ NOTE_TEXT = f"{ORIGIN}\n3\n{base64.b64encode(ROOT).decode()}\n"
 SIG_LINE = LOG.sign(NOTE_TEXT).line()
 
 
-@pytest.mark.parametrize(("data", "field"), [
+MALFORMED_NOTES = [
     (NOTE_TEXT.encode() + SIG_LINE.encode(), "note"),  # no blank line
     (NOTE_TEXT.encode() + b"\n", "note signatures"),  # no signature line
     (NOTE_TEXT.encode() + b"\n" + SIG_LINE.encode()[:-1], "note signatures"),  # no final newline
@@ -79,7 +79,10 @@ SIG_LINE = LOG.sign(NOTE_TEXT).line()
     (NOTE_TEXT.encode() + b"\n" + SIG_LINE[:-2].encode() + b"\n", "note signature line 1"),  # padding dropped
     (NOTE_TEXT.replace("\n3\n", "\n3\r\n").encode() + b"\n" + SIG_LINE.encode(), "note"),  # control character
     (b"\xff" + NOTE_TEXT.encode() + b"\n" + SIG_LINE.encode(), "note"),  # not UTF-8
-])
+]
+
+
+@pytest.mark.parametrize(("data", "field"), MALFORMED_NOTES)
 def test_a_malformed_note_is_named_and_is_not_a_verification_failure(data: bytes, field: str) -> None:
     with pytest.raises(TlogMalformed) as caught:
         SignedNote.parse(data)
@@ -88,7 +91,7 @@ def test_a_malformed_note_is_named_and_is_not_a_verification_failure(data: bytes
     assert isinstance(caught.value, TlogError) and isinstance(caught.value, KeysError)  # one root
 
 
-@pytest.mark.parametrize(("text", "field"), [
+MALFORMED_CHECKPOINTS = [
     (f"{ORIGIN}\n3\n", "checkpoint"),
     (f"{ORIGIN}\n03\n{base64.b64encode(ROOT).decode()}\n", "checkpoint tree size"),
     (f"{ORIGIN}\n+3\n{base64.b64encode(ROOT).decode()}\n", "checkpoint tree size"),
@@ -102,7 +105,10 @@ def test_a_malformed_note_is_named_and_is_not_a_verification_failure(data: bytes
     (f"{ORIGIN}\n3\n{base64.b64encode(ROOT).decode()}\n\nlater\n", "checkpoint line 4"),
     (f"\n3\n{base64.b64encode(ROOT).decode()}\n", "checkpoint origin"),
     (f"{ORIGIN}\n3\n{base64.b64encode(ROOT).decode()}", "checkpoint"),
-])
+]
+
+
+@pytest.mark.parametrize(("text", "field"), MALFORMED_CHECKPOINTS)
 def test_a_malformed_checkpoint_body_is_named_by_its_line(text: str, field: str) -> None:
     with pytest.raises(TlogMalformed) as caught:
         Checkpoint.parse(text)

@@ -172,3 +172,26 @@ def test_go_verifies_the_witness_cosignature_and_rejects_it_altered(go_checker: 
     for note in altered.values():
         with pytest.raises(TlogError):
             verify_cosignature(note, witness_key.verifier)
+
+
+def test_go_rejects_every_note_and_checkpoint_body_python_calls_malformed(go_checker: GoChecker) -> None:
+    from tests.audit.test_notes import LOG as NOTES_LOG
+    from tests.audit.test_notes import MALFORMED_CHECKPOINTS, MALFORMED_NOTES
+
+    vkey = NOTES_LOG.verifier.verifier_key()
+    notes = [data for data, _ in MALFORMED_NOTES if _is_utf8(data)]  # JSON carries only UTF-8 to Go
+    # Bodies signed properly: only the checkpoint parser can refuse them (the unterminated one cannot be signed).
+    notes += [SignedNote(text, (NOTES_LOG.sign(text),)).encode() for text, _ in MALFORMED_CHECKPOINTS
+              if text.endswith("\n")]
+    results = go_checker.run([{"kind": "checkpoint", "note": n.decode(), "vkey": vkey}
+                              for n in notes])
+    accepted = [n for n, r in zip(notes, results, strict=True) if r["ok"]]
+    assert accepted == []
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode()
+    except UnicodeDecodeError:
+        return False
+    return True
