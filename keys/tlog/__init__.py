@@ -16,16 +16,17 @@ from keys.tlog.errors import (
     TlogError,
     TlogMalformed,
     TlogUnverified,
+    WitnessConflict,
 )
 from keys.tlog.history import CheckpointHistory, HistoryEntry
 from keys.tlog.note import NoteSigner, NoteVerifier, Signature, SignedNote, VerifiedNote, open_note
 from keys.tlog.proofs import check_extends, check_log_holds, verify_consistency, verify_inclusion
-from keys.tlog.witness import Witness, WitnessState
+from keys.tlog.witness import AddCheckpoint, Witness, WitnessState
 
 __all__ = [
-    "CheckpointHistory", "CheckpointInconsistent", "CheckpointRollback", "Checkpoint", "Cosignature",
+    "AddCheckpoint", "CheckpointHistory", "CheckpointInconsistent", "CheckpointRollback", "Checkpoint", "Cosignature",
     "CosignatureVerifier", "Cosigner", "HistoryEntry", "NoteSigner", "NoteVerifier", "OriginMismatch",
     "Signature", "SignatureInvalid", "SignedCheckpoint", "SignedNote", "TlogError", "TlogMalformed",
-    "TlogUnverified", "VerifiedNote", "Witness", "WitnessState", "check_extends", "check_log_holds",
+    "TlogUnverified", "VerifiedNote", "Witness", "WitnessConflict", "WitnessState", "check_extends", "check_log_holds",
     "open_checkpoint", "open_note", "verify_consistency", "verify_cosignature", "verify_inclusion",
 ]

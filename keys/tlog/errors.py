@@ -54,6 +54,16 @@ class CheckpointRollback(TlogUnverified):
     code = "checkpoint_rollback"
 
 
+class WitnessConflict(TlogUnverified):
+    """The request's old size is not the size the witness last cosigned (c2sp.org/tlog-witness: 409)."""
+
+    code = "witness_conflict"
+
+    def __init__(self, message: str, latest_size: int) -> None:
+        super().__init__(message)
+        self.latest_size = latest_size
+
+
 class OriginMismatch(TlogUnverified):
     """A checkpoint of another log than the one expected."""
 

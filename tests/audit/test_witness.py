@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from keys.tlog import (
+    AddCheckpoint,
     Checkpoint,
     CheckpointInconsistent,
     CheckpointRollback,
@@ -17,9 +18,12 @@ from keys.tlog import (
     NoteSigner,
     OriginMismatch,
     SignatureInvalid,
+    SignedNote,
     TlogMalformed,
     Witness,
+    WitnessConflict,
     open_checkpoint,
+    open_note,
     verify_cosignature,
 )
 from tests.audit.tlogtrees import build_log, states
@@ -125,3 +129,34 @@ def test_a_restarted_witness_continues_from_its_state(tmp_path: Path) -> None:
         restarted.cosign(note(31, log.root(31)), [], T0)
     cosigned = restarted.cosign(note(64, log.root(64)), log.consistency_proof(32, 64), T0)
     assert verify_cosignature(cosigned, KEY.verifier).timestamp == int(T0.timestamp())
+
+
+def test_the_tlog_witness_add_checkpoint_protocol(witness: Witness) -> None:
+    log, _ = build_log(states(40))
+    first = AddCheckpoint(0, (), SignedNote.parse(note(8, log.root(8))))
+    assert AddCheckpoint.parse(first.encode()) == first
+    line = witness.add_checkpoint(first.encode(), T0)
+    assert line.startswith(f"\u2014 {KEY.name} ".encode()) and line.endswith(b"\n") and line.count(b"\n") == 1
+    # The client's way to read the answer: the line appended to the note, opened with the witness key.
+    opened = open_note(note(8, log.root(8)) + line, [KEY.verifier])
+    assert [s.name for s in opened.verified] == [KEY.name]
+    with pytest.raises(WitnessConflict) as caught:  # the client thinks the witness is still at 0
+        witness.add_checkpoint(AddCheckpoint(0, (), SignedNote.parse(note(40, log.root(40)))).encode(), T0)
+    assert caught.value.latest_size == 8
+    with pytest.raises(CheckpointRollback):  # old size above the checkpoint's
+        witness.add_checkpoint(AddCheckpoint(9, (), SignedNote.parse(note(8, log.root(8)))).encode(), T0)
+    request = AddCheckpoint(8, tuple(log.consistency_proof(8, 40)), SignedNote.parse(note(40, log.root(40))))
+    witness.add_checkpoint(request.encode(), T0)
+    state = witness.state()
+    assert state is not None and state.size == 40
+
+
+@pytest.mark.parametrize("body", [
+    b"", b"old 1\n", b"old 01\n\n", b"size 3\n\n", b"old 0\nAAAA\n\n",
+    b"old 3\nnot base64\n\n", b"old 3\n" + b"A" * 44 + b"\n\n",
+])
+def test_a_malformed_add_checkpoint_body_is_refused(witness: Witness, body: bytes) -> None:
+    log, _ = build_log(states(3))
+    with pytest.raises(TlogMalformed):
+        witness.add_checkpoint(body + note(3, log.root(3)), T0)
+    assert witness.state() is None
