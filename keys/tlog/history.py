@@ -56,10 +56,9 @@ class CheckpointHistory:
 
         With `prove`, each step is also checked with the proof that function gives (a live log's).
         """
-        try:
-            data = self.path.read_bytes()
-        except FileNotFoundError:
-            return ()
+        with self._open(os.O_RDONLY) as fd:
+            fcntl.flock(fd, fcntl.LOCK_SH)  # never half of an append being written
+            data = _read_all(fd)
         entries: list[HistoryEntry] = []
         for n, raw in enumerate(_lines(data), 1):
             entry = self._parse(n, raw)
@@ -71,6 +70,7 @@ class CheckpointHistory:
     def latest(self) -> SignedCheckpoint | None:
         """The last checkpoint, verified (without walking the whole file)."""
         with self._open(os.O_RDONLY) as fd:
+            fcntl.flock(fd, fcntl.LOCK_SH)
             last = _last_line(fd)
         return None if last is None else self._parse(last[0], last[1]).checkpoint
 
@@ -160,6 +160,13 @@ def _last_line(fd: int) -> tuple[int, bytes] | None:
     start = tail.rfind(b"\n", 0, len(tail) - 1) + 1
     before = _count_newlines(fd, offset + start)
     return before + 1, tail[start:-1]
+
+
+def _read_all(fd: int) -> bytes:
+    chunks = []
+    while chunk := os.read(fd, 1 << 20):
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _count_newlines(fd: int, end: int) -> int:

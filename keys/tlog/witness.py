@@ -119,9 +119,13 @@ class Witness:
             latest = 0 if state is None else state.size
             if old_size is not None and old_size != latest:
                 raise WitnessConflict(f"the witness last cosigned a tree of {latest} leaves, not {old_size}", latest)
+            timestamp = int(now.timestamp())
             if state is not None:
                 check_extends(state.checkpoint.checkpoint, checkpoint.checkpoint, proof)
-            cosigned = self.cosigner.cosign(checkpoint.note, int(now.timestamp()))
+                if timestamp < state.cosignature.timestamp:  # "at time t the largest tree was..." must not go back
+                    raise TlogMalformed("cosignature time", f"{now.isoformat()} is before the last cosignature's "
+                                        f"({state.cosignature.at.isoformat()}): the witness's clock went back")
+            cosigned = self.cosigner.cosign(checkpoint.note, timestamp)
             self._write_state(cosigned)
         return cosigned
 

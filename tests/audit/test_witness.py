@@ -160,3 +160,12 @@ def test_a_malformed_add_checkpoint_body_is_refused(witness: Witness, body: byte
     with pytest.raises(TlogMalformed):
         witness.add_checkpoint(body + note(3, log.root(3)), T0)
     assert witness.state() is None
+
+
+def test_a_cosignature_never_goes_back_in_time(witness: Witness) -> None:
+    log, _ = build_log(states(9))
+    witness.cosign(note(5, log.root(5)), [], T0)
+    with pytest.raises(TlogMalformed, match="clock went back"):
+        witness.cosign(note(9, log.root(9)), log.consistency_proof(5, 9), T0 - timedelta(seconds=1))
+    state = witness.state()
+    assert state is not None and state.size == 5
