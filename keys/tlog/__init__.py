@@ -7,7 +7,7 @@ Nothing here reads configuration or the ledger's application; it hashes with led
 """
 
 from keys.tlog.checkpoint import Checkpoint, SignedCheckpoint, open_checkpoint
-from keys.tlog.cosignature import Cosignature, CosignatureVerifier, Cosigner, verify_cosignature
+from keys.tlog.cosignature import Cosignature, CosignatureVerifier, Cosigner, require_cosignatures, verify_cosignature
 from keys.tlog.errors import (
     CheckpointInconsistent,
     CheckpointRollback,
@@ -24,9 +24,10 @@ from keys.tlog.proofs import check_extends, check_log_holds, verify_consistency,
 from keys.tlog.witness import AddCheckpoint, Witness, WitnessState
 
 __all__ = [
-    "AddCheckpoint", "CheckpointHistory", "CheckpointInconsistent", "CheckpointRollback", "Checkpoint", "Cosignature",
-    "CosignatureVerifier", "Cosigner", "HistoryEntry", "NoteSigner", "NoteVerifier", "OriginMismatch",
-    "Signature", "SignatureInvalid", "SignedCheckpoint", "SignedNote", "TlogError", "TlogMalformed",
-    "TlogUnverified", "VerifiedNote", "Witness", "WitnessConflict", "WitnessState", "check_extends", "check_log_holds",
-    "open_checkpoint", "open_note", "verify_consistency", "verify_cosignature", "verify_inclusion",
+    "AddCheckpoint", "Checkpoint", "CheckpointHistory", "CheckpointInconsistent", "CheckpointRollback",
+    "Cosignature", "CosignatureVerifier", "Cosigner", "HistoryEntry", "NoteSigner", "NoteVerifier",
+    "OriginMismatch", "Signature", "SignatureInvalid", "SignedCheckpoint", "SignedNote", "TlogError",
+    "TlogMalformed", "TlogUnverified", "VerifiedNote", "Witness", "WitnessConflict", "WitnessState",
+    "check_extends", "check_log_holds", "open_checkpoint", "open_note", "require_cosignatures",
+    "verify_consistency", "verify_cosignature", "verify_inclusion",
 ]

@@ -8,6 +8,7 @@ log the witness had seen consistent with everything before.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import ClassVar
@@ -138,3 +139,19 @@ def verify_cosignature(note: SignedNote, witness: CosignatureVerifier) -> Cosign
             raise SignatureInvalid(f"the cosignature of {witness.name} ({witness.key_id:08x}) does not verify")
         return Cosignature(sig.name, sig.key_id, int.from_bytes(sig.data[:8], "big"))
     raise SignatureInvalid(f"the note carries no cosignature of {witness.name} ({witness.key_id:08x})")
+
+
+def require_cosignatures(note: SignedNote, witnesses: Sequence[CosignatureVerifier],
+                         quorum: int) -> tuple[Cosignature, ...]:
+    """The valid cosignatures of these witnesses; SignatureInvalid unless at least `quorum` of them hold.
+
+    A present cosignature that fails is an error (the note was altered), not merely one fewer.
+    """
+    distinct = {(w.name, w.key_id): w for w in witnesses}  # one key counts once, however often it is listed
+    if not 0 < quorum <= len(distinct):
+        raise TlogMalformed("cosignature quorum", f"must be between 1 and the {len(distinct)} distinct witnesses")
+    present = {(s.name, s.key_id) for s in note.signatures}
+    found = tuple(verify_cosignature(note, w) for k, w in distinct.items() if k in present)
+    if len(found) < quorum:
+        raise SignatureInvalid(f"{len(found)} of the required {quorum} witness cosignatures are present")
+    return found

@@ -24,8 +24,10 @@ from keys.tlog import (
     WitnessConflict,
     open_checkpoint,
     open_note,
+    require_cosignatures,
     verify_cosignature,
 )
+from keys.tlog.note import Signature
 from tests.audit.tlogtrees import build_log, states
 
 ORIGIN = "certledger.example/log"
@@ -169,3 +171,23 @@ def test_a_cosignature_never_goes_back_in_time(witness: Witness) -> None:
         witness.cosign(note(9, log.root(9)), log.consistency_proof(5, 9), T0 - timedelta(seconds=1))
     state = witness.state()
     assert state is not None and state.size == 5
+
+
+def test_a_verifier_can_require_a_quorum_of_witnesses(tmp_path: Path) -> None:
+    log, _ = build_log(states(6))
+    keys = [Cosigner.generate(f"witness.example/{p}") for p in ("0700", "3700", "ministry")]
+    cosigned = SignedNote.parse(note(6, log.root(6)))
+    for i, k in enumerate(keys[:2]):
+        cosigned = Witness(k, LOG.verifier, tmp_path / f"w{i}.json").cosign(cosigned, [], T0)
+    verifiers = [k.verifier for k in keys]
+    assert [c.name for c in require_cosignatures(cosigned, verifiers, 2)] == [keys[0].name, keys[1].name]
+    with pytest.raises(SignatureInvalid, match="2 of the required 3"):
+        require_cosignatures(cosigned, verifiers, 3)
+    last = cosigned.signatures[-1]
+    altered = cosigned.with_signature(Signature(last.name, last.key_id, last.data[:-1] + bytes([last.data[-1] ^ 1])))
+    with pytest.raises(SignatureInvalid, match="does not verify"):
+        require_cosignatures(altered, verifiers, 1)
+    with pytest.raises(TlogMalformed, match="quorum"):
+        require_cosignatures(cosigned, verifiers, 0)
+    with pytest.raises(TlogMalformed, match="quorum"):  # one witness listed twice is still one
+        require_cosignatures(cosigned, [verifiers[0], verifiers[0]], 2)
