@@ -120,6 +120,9 @@ class Witness:
             if old_size is not None and old_size != latest:
                 raise WitnessConflict(f"the witness last cosigned a tree of {latest} leaves, not {old_size}", latest)
             timestamp = int(now.timestamp())
+            if state is None and proof:
+                raise WitnessConflict("the witness has cosigned nothing of this log yet: the proof must be empty "
+                                      "(old size 0)", 0)
             if state is not None:
                 check_extends(state.checkpoint.checkpoint, checkpoint.checkpoint, proof)
                 if timestamp < state.cosignature.timestamp:  # "at time t the largest tree was..." must not go back

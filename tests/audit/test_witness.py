@@ -48,6 +48,9 @@ def witness(tmp_path: Path) -> Witness:
 def test_a_consistent_checkpoint_is_cosigned_and_becomes_the_state(witness: Witness) -> None:
     log, _ = build_log(states(50))
     assert witness.state() is None
+    with pytest.raises(WitnessConflict, match="nothing") as caught:  # a proof from a size it never saw
+        witness.cosign(note(50, log.root(50)), log.consistency_proof(10, 50), T0)
+    assert caught.value.latest_size == 0 and witness.state() is None
     first = witness.cosign(note(10, log.root(10)), [], T0)
     second = witness.cosign(note(50, log.root(50)), log.consistency_proof(10, 50), T0 + timedelta(minutes=5))
     assert open_checkpoint(second.encode(), LOG.verifier).size == 50  # the log's signature is kept
