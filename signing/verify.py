@@ -14,6 +14,7 @@ signature-checked trust list.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -69,6 +70,14 @@ class LedgerReader(Protocol):
 
     def document_by_reference(self, reference: str) -> CertificateView | ProofView: ...
 
+
+# pyHanko logs every failed validation as a warning with its traceback, and configures no handler: with
+# none configured by the program either, Python's last-resort handler prints them on the user's terminal
+# (`certledger verify-pdf` of a forged file). The checks say what failed; a NullHandler on the libraries'
+# loggers (the standard library's advice for libraries) keeps them off the terminal, while a program that
+# configures logging still receives them through its own root handlers.
+for _name in ("pyhanko", "pyhanko_certvalidator"):
+    logging.getLogger(_name).addHandler(logging.NullHandler())
 
 _PDF_CHECKS = ("format", "signature", "chain", "key_window", "recorded", "qr_token", "status")
 

@@ -15,6 +15,7 @@ from pypdf import PdfReader, PdfWriter
 from keys.trustlist import build_trust_list, load_trust_list
 from ledger.domain import ProofKind, china_date
 from ledger.errors import NotFound, RuleViolation
+from signing.checks import Outcome, Reason
 from signing.errors import MalformedDocument
 from signing.pdfsign import PdfSigner
 from signing.pipeline import SignedDocument
@@ -236,3 +237,28 @@ def test_a_remembered_signature_does_not_outlive_the_trust_list_it_held_with(off
     office.app.revoke_key(JINAN, office.kids[0], office.app.now() - timedelta(hours=1), "laptop stolen")
     reloaded = Verifier(office.trust_list(), office.app, remember=10)  # what the service builds on a reload
     assert failed(reloaded.verify_token(signed.token)) == ["key_window"]
+
+
+# ------------------------------------------------------------- what a hostile file gets (issue 14)
+def _flip_in_signature_value(pdf: bytes, offset: int) -> bytes:
+    data = bytearray(pdf)
+    at = data.index(b"/Contents <") + len(b"/Contents <") + offset
+    data[at] = ord("0") if data[at] != ord("0") else ord("1")
+    return bytes(data)
+
+
+@pytest.mark.parametrize("offset", [2, 40, 600])
+def test_a_flipped_signature_value_is_a_failed_check_never_an_unreadable_file(
+        office: Office, signed_proof: Make, offset: int) -> None:
+    result = office.verifier().verify_pdf(_flip_in_signature_value(signed_proof().pdf, offset))
+    assert not result.ok and result.outcome is Outcome.NOT_GENUINE
+    assert result.first_failure is not None and result.first_failure.reason is not Reason.NOT_CHECKED
+    assert result.recorded.reason is Reason.NOT_RECORDED or result.format.reason is Reason.MALFORMED
+
+
+def test_a_truncated_tail_is_a_failed_format_check(office: Office, signed_proof: Make) -> None:
+    pdf = signed_proof().pdf
+    result = office.verifier().verify_pdf(pdf[: pdf.rindex(b"startxref")])
+    assert failed(result)[0] == "format" and result.format.reason is Reason.MALFORMED
+    assert all(c.reason is Reason.NOT_CHECKED for c in result.checks()[1:])
+    assert "unreadable PDF" in result.summary()
