@@ -3,21 +3,14 @@ the failed check, and no library's log output (pyHanko's tracebacks) reaches the
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from io import BytesIO
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
-from pypdf import PdfWriter
 
-from signing.pdfsign import PdfSigner
 from tests.conftest import resident_id
 from tests.e2e.conftest import Cli
 from tests.e2e.test_cli_story import issue_args
+from tests.signing.conftest import signed_by_a_stranger
 
 PASSPHRASES = {"CERTLEDGER_KEY_PASSPHRASE": "office-secret-1501", "CERTLEDGER_ROOT_PASSPHRASE": "root-secret"}
 
@@ -67,27 +60,11 @@ def test_a_forged_signature_prints_no_library_log_output(proved: tuple[Cli, byte
     assert r.err == "", r.err
 
 
-def _signed_by_a_stranger() -> bytes:
-    """A blank A4 page signed by a self-made certificate no root of ours issued."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "济南市人才服务中心")])
-    now = datetime.now(UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
-            .not_valid_after(now + timedelta(days=30)).sign(key, hashes.SHA256()))
-    pem = cert.public_bytes(serialization.Encoding.PEM)
-    writer = PdfWriter()
-    writer.add_blank_page(595, 842)
-    blank = BytesIO()
-    writer.write(blank)
-    return PdfSigner(key, pem, [pem], office_name="stranger").sign(blank.getvalue())
-
-
 def test_a_file_signed_by_a_stranger_fails_the_chain_and_prints_no_traceback(proved: tuple[Cli, bytes],
                                                                             tmp_path: Path) -> None:
     cli, _ = proved
     bad = tmp_path / "stranger.pdf"
-    bad.write_bytes(_signed_by_a_stranger())
+    bad.write_bytes(signed_by_a_stranger())
     r = cli("verify-pdf", str(bad))
     assert r.code == 12 and "FAIL  chain" in r.out, (r.out, r.err)
     assert r.err == "", r.err  # pyHanko logs the failed path validation with its traceback
