@@ -14,11 +14,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ledger.errors import InvalidInput, LedgerError, NotFound
+from ledger.translog import LogUnavailable
 from signing.errors import MalformedDocument
 from signing.token import MalformedToken
 from verify_api.page import error_page
 from verify_api.schemas.common import ErrorBody, ValidationErrorBody
 from verify_api.schemas.verification import UnreadablePdfBody
+from verify_api.transparency import LogNotPublished
 from verify_api.trust import TrustListUnavailable
 
 log = logging.getLogger("verify_api")
@@ -86,6 +89,16 @@ def translate(exc: Exception) -> ApiError | None:
         # Which part is down is for the operator's log, not for the public answer.
         log.warning("verification unavailable: %s", type(exc).__name__)
         return ApiError(503, "unavailable", "the trust list or the ledger is unavailable; try again later")
+    if isinstance(exc, LogNotPublished | LogUnavailable):
+        return ApiError(404, "log_not_published", str(exc))
+    if isinstance(exc, InvalidInput):
+        # The shape of a request validation error: one problem, in the query parameter it names.
+        return ApiError(422, "invalid_request", exc.message,
+                        extra={"problems": [{"loc": ["query", exc.field], "msg": exc.rule, "type": "value_error"}]})
+    if isinstance(exc, NotFound):
+        return ApiError(404, "not_found", exc.message)
+    if isinstance(exc, LedgerError):
+        return ApiError(404, exc.code, exc.message)
     if isinstance(exc, StarletteHTTPException):
         return ApiError(exc.status_code, _HTTP_CODES.get(exc.status_code, "http_error"), str(exc.detail),
                         dict(exc.headers or {}))
@@ -128,6 +141,6 @@ def install(app: FastAPI) -> None:
                                          extra={"problems": problems}))
 
     for kind in (ApiError, MalformedToken, MalformedDocument, TrustListUnavailable, PersistenceError,
-                 StarletteHTTPException):
+                 LogNotPublished, LogUnavailable, LedgerError, StarletteHTTPException):
         app.add_exception_handler(kind, known)
     app.add_exception_handler(RequestValidationError, invalid)
