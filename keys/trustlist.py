@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
 from keys.algorithms import ALGORITHMS, algorithm_of, key_id
+from keys.certificates import spki
 from keys.errors import InvalidKeyInput, TrustListMalformed, TrustListUnverified
 from keys.store import LoadedRoot
 
@@ -83,7 +84,7 @@ def build_trust_list(keys: Sequence[SigningKeyView], root: LoadedRoot, *, issuer
     if not issuer:
         raise InvalidKeyInput("issuer: required")
     root_public = root.certificate.public_key()
-    if _spki(root.private_key.public_key()) != _spki(root_public):
+    if spki(root.private_key.public_key()) != spki(root_public):
         raise InvalidKeyInput("root: the private key does not belong to the root certificate")
     if not isinstance(root.private_key, ec.EllipticCurvePrivateKey):  # what JWS ES256 signs with
         raise InvalidKeyInput("root: a trust list is signed by an ES256 (P-256) root only")
@@ -252,7 +253,7 @@ def _check_certificate(certificate_pem: str, public_key: PublicKeyTypes, root: x
         certificate = x509.load_pem_x509_certificate(certificate_pem.encode("ascii"))
     except (ValueError, UnicodeEncodeError):
         raise _BadEntry("certificate is not a PEM certificate") from None
-    if _spki(certificate.public_key()) != _spki(public_key):
+    if spki(certificate.public_key()) != spki(public_key):
         raise _BadEntry("certificate is for another key")
     try:
         certificate.verify_directly_issued_by(root)
@@ -289,10 +290,6 @@ def _iso(value: datetime | None) -> str | None:
     if not isinstance(value, datetime) or value.tzinfo is None:
         raise _BadEntry("a time is not timezone-aware")
     return value.astimezone(UTC).isoformat()
-
-
-def _spki(public_key: PublicKeyTypes) -> bytes:
-    return public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
 def _pinned_root(pem: bytes | str) -> x509.Certificate:
