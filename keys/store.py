@@ -29,10 +29,10 @@ from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes, PublicKeyTypes
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
 from keys.algorithms import ES256, algorithm_of, key_id
 from keys.algorithms import algorithm as lookup_algorithm
+from keys.certificates import office_certificate, office_of, pem, public_pem, root_certificate, spki
 from keys.errors import (
     InvalidKeyInput,
     KeyExists,
@@ -42,13 +42,8 @@ from keys.errors import (
     WrongPassphrase,
 )
 
-ORGANIZATION = "certledger deployment"
-COUNTRY = "CN"
 ROOT_KEY_FILE = "root.key.pem"
 ROOT_CERT_FILE = "root.cert.pem"
-# RFC 9336 id-kp-documentSigning. Poppler verifies through NSS as an e-mail signer, which
-# refuses a certificate whose EKU lacks emailProtection, so both are asserted.
-DOCUMENT_SIGNING = ObjectIdentifier("1.3.6.1.5.5.7.3.36")
 _KID = re.compile(r"[0-9a-f]{16}")
 _PRIVATE_MODE = 0o600
 _DIRECTORY_MODE = 0o700
@@ -148,26 +143,10 @@ class KeyStore:
                 raise KeyExists(f"{self.directory} already has a root ({file}); a root is never replaced")
 
         private_key = ES256.generate()
-        public_key = private_key.public_key()
-        subject = _subject(name)
-        certificate = (
-            x509.CertificateBuilder()
-            .subject_name(subject)
-            .issuer_name(subject)
-            .public_key(public_key)
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(not_before)
-            .not_valid_after(not_after)
-            # Path length 0: the root issues end-entity certificates only.
-            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-            # digitalSignature as well: the root key also signs the published trust list.
-            .add_extension(_key_usage(key_cert_sign=True, crl_sign=True, digital_signature=True), critical=True)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
-            .sign(private_key, ES256.x509_hash)
-        )
+        certificate = root_certificate(private_key, name, not_before, not_after, ES256.x509_hash)
         self._write_private(ROOT_KEY_FILE, private_key, passphrase)
         try:
-            self._write_new(ROOT_CERT_FILE, _pem(certificate).encode("ascii"), 0o644)
+            self._write_new(ROOT_CERT_FILE, pem(certificate).encode("ascii"), 0o644)
         except BaseException:
             (self.directory / ROOT_KEY_FILE).unlink(missing_ok=True)
             raise
@@ -183,7 +162,7 @@ class KeyStore:
 
     def root_certificate_pem(self) -> str:
         """The root certificate, PEM: what verifiers pin."""
-        return _pem(self._root_certificate())
+        return pem(self._root_certificate())
 
     def root_info(self) -> RootInfo:
         """Subject, fingerprint and validity of the root certificate."""
@@ -213,29 +192,11 @@ class KeyStore:
         private_key = scheme.generate()
         public_key = private_key.public_key()
         kid = key_id(public_key)
-        root_ski = root.certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
-        certificate = (
-            x509.CertificateBuilder()
-            .subject_name(_subject(office_name, office=office))
-            .issuer_name(root.certificate.subject)
-            .public_key(public_key)
-            .serial_number(x509.random_serial_number())
-            # X.509's notAfter is inclusive, the ledger's window half-open: they differ only at the
-            # very second `end`, and the ledger's window is the one verifiers enforce.
-            .not_valid_before(start)
-            .not_valid_after(end)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            # pyHanko's default signer policy requires nonRepudiation; NSS (poppler) digitalSignature or it.
-            .add_extension(_key_usage(digital_signature=True, content_commitment=True), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION, DOCUMENT_SIGNING]),
-                           critical=False)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(root_ski), critical=False)
-            .sign(root.private_key, scheme.x509_hash)
-        )
+        certificate = office_certificate(root.private_key, root.certificate, public_key, office, office_name,
+                                         start, end, scheme.x509_hash)
         self._write_private(f"{kid}.key.pem", private_key, key_passphrase)
         try:
-            self._write_new(f"{kid}.cert.pem", _pem(certificate).encode("ascii"), 0o644)
+            self._write_new(f"{kid}.cert.pem", pem(certificate).encode("ascii"), 0o644)
         except BaseException:
             (self.directory / f"{kid}.key.pem").unlink(missing_ok=True)
             raise
@@ -254,7 +215,7 @@ class KeyStore:
             certificate.verify_directly_issued_by(root)
         except Exception:  # ValueError, TypeError or InvalidSignature: all mean "not from this root"
             raise KeyFileDamaged(f"signing key {kid}: its certificate was not issued by this store's root") from None
-        office = _office_of(certificate)
+        office = office_of(certificate)
         return LoadedKey(kid=kid, office=office, algorithm=algorithm_of(private_key.public_key()).name,
                          private_key=private_key, certificate=certificate, root_certificate=root)
 
@@ -264,7 +225,7 @@ class KeyStore:
 
     def certificate_pem(self, kid: str) -> str:
         """The office key's certificate, PEM."""
-        return _pem(self._certificate(kid))
+        return pem(self._certificate(kid))
 
     def list_kids(self) -> list[str]:
         """The kids of the office keys in the store, sorted."""
@@ -408,59 +369,22 @@ def _add_years(value: datetime, years: int) -> datetime:
         return value.replace(year=value.year + years, day=28)
 
 
-def _subject(common_name: str, office: str | None = None) -> x509.Name:
-    attributes = [x509.NameAttribute(NameOID.COUNTRY_NAME, COUNTRY),
-                  x509.NameAttribute(NameOID.ORGANIZATION_NAME, ORGANIZATION)]
-    if office is not None:
-        attributes.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, office))
-    attributes.append(x509.NameAttribute(NameOID.COMMON_NAME, common_name))
-    return x509.Name(attributes)
-
-
-def _key_usage(*, digital_signature: bool = False, content_commitment: bool = False, key_cert_sign: bool = False,
-               crl_sign: bool = False) -> x509.KeyUsage:
-    return x509.KeyUsage(digital_signature=digital_signature, content_commitment=content_commitment,
-                         key_encipherment=False, data_encipherment=False, key_agreement=False,
-                         key_cert_sign=key_cert_sign, crl_sign=crl_sign, encipher_only=False, decipher_only=False)
-
-
-def _pem(certificate: x509.Certificate) -> str:
-    return certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
-
-
-def _public_pem(public_key: PublicKeyTypes) -> str:
-    return public_key.public_bytes(serialization.Encoding.PEM,
-                                   serialization.PublicFormat.SubjectPublicKeyInfo).decode("ascii")
-
-
-def _spki(public_key: PublicKeyTypes) -> bytes:
-    return public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-
-
 def _require_pair(private_key: CertificateIssuerPrivateKeyTypes, certificate: x509.Certificate, what: str) -> None:
-    if _spki(private_key.public_key()) != _spki(certificate.public_key()):
+    if spki(private_key.public_key()) != spki(certificate.public_key()):
         raise KeyFileDamaged(f"{what}: the key file and its certificate hold different keys")
-
-
-def _office_of(certificate: x509.Certificate) -> str:
-    units = certificate.subject.get_attributes_for_oid(NameOID.ORGANIZATIONAL_UNIT_NAME)
-    if not units:
-        raise KeyFileDamaged("an office certificate without an OU (office code)")
-    value = units[0].value
-    return value if isinstance(value, str) else value.decode("utf-8")
 
 
 def _office_key(kid: str, certificate: x509.Certificate) -> OfficeKey:
     public_key = certificate.public_key()
-    return OfficeKey(kid=kid, office=_office_of(certificate), algorithm=algorithm_of(public_key).name,
-                     public_key_pem=_public_pem(public_key), certificate_pem=_pem(certificate),
+    return OfficeKey(kid=kid, office=office_of(certificate), algorithm=algorithm_of(public_key).name,
+                     public_key_pem=public_pem(public_key), certificate_pem=pem(certificate),
                      not_before=certificate.not_valid_before_utc, not_after=certificate.not_valid_after_utc)
 
 
 def _root_info(certificate: x509.Certificate) -> RootInfo:
     der = certificate.public_bytes(serialization.Encoding.DER)
     return RootInfo(subject=certificate.subject.rfc4514_string(), fingerprint_sha256=hashlib.sha256(der).hexdigest(),
-                    certificate_pem=_pem(certificate), not_before=certificate.not_valid_before_utc,
+                    certificate_pem=pem(certificate), not_before=certificate.not_valid_before_utc,
                     not_after=certificate.not_valid_after_utc)
 
 

@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
 from keys.algorithms import ALGORITHMS, algorithm_of, key_id
+from keys.certificates import spki
 from keys.errors import InvalidKeyInput, TrustListMalformed, TrustListUnverified
 from keys.store import LoadedRoot
 
@@ -54,10 +55,6 @@ class TrustedKey:
 
         return key_status(self.retired_at, self.compromised_at)
 
-    def signing_window_end(self) -> datetime:
-        """The end of the window: not_after, or the retirement if earlier."""
-        return min(self.not_after, self.retired_at) if self.retired_at is not None else self.not_after
-
     def may_sign_at(self, at: datetime) -> tuple[bool, str]:
         """Whether a signature recorded at `at` is within this key's authority: the ledger's own rule."""
         from ledger.views import key_may_sign_at
@@ -87,7 +84,7 @@ def build_trust_list(keys: Sequence[SigningKeyView], root: LoadedRoot, *, issuer
     if not issuer:
         raise InvalidKeyInput("issuer: required")
     root_public = root.certificate.public_key()
-    if _spki(root.private_key.public_key()) != _spki(root_public):
+    if spki(root.private_key.public_key()) != spki(root_public):
         raise InvalidKeyInput("root: the private key does not belong to the root certificate")
     if not isinstance(root.private_key, ec.EllipticCurvePrivateKey):  # what JWS ES256 signs with
         raise InvalidKeyInput("root: a trust list is signed by an ES256 (P-256) root only")
@@ -99,18 +96,7 @@ def build_trust_list(keys: Sequence[SigningKeyView], root: LoadedRoot, *, issuer
             raise InvalidKeyInput(f"key {view.kid}: listed twice")
         seen.add(view.kid)
         try:
-            entry = {
-                "kid": view.kid,
-                "office": view.office,
-                "algorithm": view.algorithm,
-                "public_key": view.public_key_pem,
-                "certificate": view.certificate_pem,
-                "not_before": _iso(view.not_before),
-                "not_after": _iso(view.not_after),
-                "retired_at": _iso(view.retired_at),
-                "compromised_at": _iso(view.compromised_at),
-                "revocation_reason": view.revocation_reason,
-            }
+            entry = _entry(view)
             # Each entry is parsed as a verifier will parse it, so nothing a verifier rejects is
             # published. The status is stated for human readers; verifiers check it against the dates.
             entry["status"] = _trusted_key(entry, root.certificate).status
@@ -173,6 +159,17 @@ def load_trust_list(data: bytes | str, pinned_root_pem: bytes | str) -> TrustLis
         raise TrustListMalformed(f"trust list: {exc}") from None
 
 
+# -- one entry: written from the ledger's view, read back into a TrustedKey ----------------
+# The entry's names are the ledger's (SigningKeyView), but for the two PEM fields.
+_TIMES = ("not_before", "not_after", "retired_at", "compromised_at")
+
+
+def _entry(view: SigningKeyView) -> dict[str, Any]:
+    return {"kid": view.kid, "office": view.office, "algorithm": view.algorithm, "public_key": view.public_key_pem,
+            "certificate": view.certificate_pem, **{name: _iso(getattr(view, name)) for name in _TIMES},
+            "revocation_reason": view.revocation_reason}
+
+
 # -- parsing ------------------------------------------------------------------------------
 
 
@@ -214,30 +211,12 @@ def _trusted_key(entry: Any, root: x509.Certificate) -> TrustedKey:
     """One payload entry, checked for internal consistency: kid, key, certificate and root agree."""
     if not isinstance(entry, dict):
         raise _BadEntry("entry is not a JSON object")
-    kid = _text(entry, "kid")
-    name = _text(entry, "algorithm")
-    scheme = ALGORITHMS.get(name)
-    if scheme is None:
-        raise _BadEntry(f"unknown algorithm {name!r}")
-    try:
-        public_key = serialization.load_pem_public_key(_text(entry, "public_key").encode("ascii"))
-    except (ValueError, UnicodeEncodeError):
-        raise _BadEntry("public_key is not a PEM public key") from None
-    if not scheme.matches(public_key):
-        raise _BadEntry(f"public_key is not an {name} key")
+    kid, name = _text(entry, "kid"), _text(entry, "algorithm")
+    public_key = _public_key(entry, name)
     if key_id(public_key) != kid:
         raise _BadEntry("kid is not the hash of its public key")
     certificate_pem = _text(entry, "certificate")
-    try:
-        certificate = x509.load_pem_x509_certificate(certificate_pem.encode("ascii"))
-    except (ValueError, UnicodeEncodeError):
-        raise _BadEntry("certificate is not a PEM certificate") from None
-    if _spki(certificate.public_key()) != _spki(public_key):
-        raise _BadEntry("certificate is for another key")
-    try:
-        certificate.verify_directly_issued_by(root)
-    except Exception:  # ValueError, TypeError or InvalidSignature: all mean "not from this root"
-        raise _BadEntry("certificate is not issued by the root") from None
+    _check_certificate(certificate_pem, public_key, root)
     not_before, not_after = _time(entry, "not_before"), _time(entry, "not_after")
     if not_after <= not_before:
         raise _BadEntry("not_after is not after not_before")
@@ -254,6 +233,32 @@ def _trusted_key(entry: Any, root: x509.Certificate) -> TrustedKey:
     if "status" in entry and entry["status"] != key.status:
         raise _BadEntry(f"status {entry['status']!r} contradicts the dates ({key.status})")
     return key
+
+
+def _public_key(entry: Mapping[str, Any], name: str) -> PublicKeyTypes:
+    scheme = ALGORITHMS.get(name)
+    if scheme is None:
+        raise _BadEntry(f"unknown algorithm {name!r}")
+    try:
+        public_key = serialization.load_pem_public_key(_text(entry, "public_key").encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        raise _BadEntry("public_key is not a PEM public key") from None
+    if not scheme.matches(public_key):
+        raise _BadEntry(f"public_key is not an {name} key")
+    return public_key
+
+
+def _check_certificate(certificate_pem: str, public_key: PublicKeyTypes, root: x509.Certificate) -> None:
+    try:
+        certificate = x509.load_pem_x509_certificate(certificate_pem.encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        raise _BadEntry("certificate is not a PEM certificate") from None
+    if spki(certificate.public_key()) != spki(public_key):
+        raise _BadEntry("certificate is for another key")
+    try:
+        certificate.verify_directly_issued_by(root)
+    except Exception:  # ValueError, TypeError or InvalidSignature: all mean "not from this root"
+        raise _BadEntry("certificate is not issued by the root") from None
 
 
 def _text(entry: Mapping[str, Any], name: str) -> str:
@@ -285,10 +290,6 @@ def _iso(value: datetime | None) -> str | None:
     if not isinstance(value, datetime) or value.tzinfo is None:
         raise _BadEntry("a time is not timezone-aware")
     return value.astimezone(UTC).isoformat()
-
-
-def _spki(public_key: PublicKeyTypes) -> bytes:
-    return public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
 def _pinned_root(pem: bytes | str) -> x509.Certificate:

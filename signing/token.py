@@ -69,14 +69,50 @@ class TokenClaims:
 
     @classmethod
     def from_cbor(cls, data: bytes) -> TokenClaims:
+        """The claims of a payload; every value is type- and range-checked before it is converted."""
+        m = _cbor(data, "token payload")
+        if not isinstance(m, dict):
+            raise MalformedToken("token payload is not a certledger claim set (not a map)")
+        kind = _claim_int(m, 3, min(KIND_NAMES), max(KIND_NAMES))
+        day = _claim_int(m, 4, _FIRST_DAY, _LAST_DAY)
         try:
-            m = cbor2.loads(data)
-            day = int(m[4])
-            claims = cls(str(m[1]), str(m[2]), KIND_NAMES[int(m[3])], date(day // 10000, day // 100 % 100, day % 100),
-                         bytes(m[5]))
-        except (cbor2.CBORDecodeError, KeyError, TypeError, ValueError, IndexError) as e:
-            raise MalformedToken(f"token payload is not a certledger claim set ({type(e).__name__})") from None
-        return claims
+            issued_on = date(day // 10000, day // 100 % 100, day % 100)
+        except ValueError:
+            raise MalformedToken(f"token claim 4 is no calendar date ({day})") from None
+        digest = m.get(5)
+        if not isinstance(digest, bytes) or len(digest) != _DIGEST_SIZE:
+            raise MalformedToken(f"token claim 5 is not a {_DIGEST_SIZE}-byte holder digest")
+        return cls(_claim_text(m, 1), _claim_text(m, 2), KIND_NAMES[kind], issued_on, digest)
+
+
+_FIRST_DAY, _LAST_DAY = 1900_01_01, 2999_12_31  # claim 4, YYYYMMDD
+_DIGEST_SIZE = 16
+_MAX_NUMBER = 64  # characters of a document or certificate number
+
+
+def _cbor(data: bytes, what: str) -> Any:
+    """Decoded CBOR, or MalformedToken. cbor2's semantic tags (bignums, bigfloats, dates, decimals, regular
+    expressions, sets...) raise many kinds on hostile input (OverflowError, decimal.Overflow, re.error,
+    TypeError): any of them means the bytes are not a certledger token."""
+    try:
+        return cbor2.loads(data)
+    except Exception as e:  # fails closed: nothing decoded, the token refused
+        raise MalformedToken(f"{what} is not CBOR ({type(e).__name__})") from None
+
+
+def _claim_int(claims: dict[Any, Any], key: int, low: int, high: int) -> int:
+    value = claims.get(key)
+    # Only a CBOR integer (not a bool, a float such as inf, a bigfloat or a decimal), and only in range.
+    if type(value) is not int or not low <= value <= high:
+        raise MalformedToken(f"token claim {key} is not an integer from {low} to {high}")
+    return value
+
+
+def _claim_text(claims: dict[Any, Any], key: int) -> str:
+    value = claims.get(key)
+    if not isinstance(value, str) or not 0 < len(value) <= _MAX_NUMBER:
+        raise MalformedToken(f"token claim {key} is not a number of 1 to {_MAX_NUMBER} characters")
+    return value
 
 
 @dataclass(frozen=True)
@@ -176,18 +212,12 @@ def parse_token(text: str) -> SignedToken:
 
 
 def _read_sign1(raw: bytes, text: str = "") -> SignedToken:
-    try:
-        obj: Any = cbor2.loads(raw)
-    except (cbor2.CBORDecodeError, ValueError):
-        raise MalformedToken("token is not CBOR") from None
+    obj = _cbor(raw, "token")
     value = obj.value if isinstance(obj, cbor2.CBORTag) and obj.tag == _COSE_SIGN1_TAG else obj
     if not (isinstance(value, list) and len(value) == 4 and isinstance(value[0], bytes)
             and isinstance(value[2], bytes) and isinstance(value[3], bytes)):
         raise MalformedToken("token is not a COSE_Sign1 structure")
-    try:
-        protected = cbor2.loads(value[0]) if value[0] else {}
-    except (cbor2.CBORDecodeError, ValueError):
-        raise MalformedToken("token's protected header is not CBOR") from None
+    protected = _cbor(value[0], "token's protected header") if value[0] else {}
     if not isinstance(protected, dict):
         raise MalformedToken("token's protected header is not a map")
     headers = {**(value[1] if isinstance(value[1], dict) else {}), **protected}

@@ -1,8 +1,11 @@
 """Verification of a signed document or of a scanned token: one check per question.
 
-A result is a frozen value with one field per check and an `ok` that is true only when
-every check passed. Structural problems (not a PDF, not a token) raise; outcomes are
-returned. Verification fails closed: a check that could not run counts as failed.
+A result is a frozen value with one field per check; each failed check carries a Reason, and
+the result's `ok`, `genuine` and `outcome` are derived from them (signing/checks.py). Structural
+problems (not a PDF at all, not a token) raise; outcomes are returned: a file that starts as a
+PDF but cannot be read is a failed `format` check. Verification fails closed: a check that
+could not run counts as failed, and page 1 is rendered (for its QR code) only for a file the
+ledger recorded and whose signature held, so a hostile file never costs a render.
 
 The ledger is reached through `LedgerReader` (read views only), the keys through a loaded,
 signature-checked trust list.
@@ -11,7 +14,7 @@ signature-checked trust list.
 from __future__ import annotations
 
 import hashlib
-import zlib
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -19,12 +22,27 @@ from io import BytesIO
 from typing import Any, Protocol
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 
+from keys.algorithms import key_id
 from ledger.errors import LedgerError
 from ledger.views import CertificateView, ProofView, SignedFileView
+from signing.checks import (
+    Check,
+    Checks,
+    DocumentStatus,
+    Reason,
+    document_status,
+    recorded_signing_time,
+    reference_of,
+    status_check,
+)
 from signing.errors import MalformedDocument, SigningError
+from signing.pdflimits import decode_limits
+from signing.qr import read_qr_codes
 from signing.token import SignedToken, TokenInvalid, TokenVerifier, holder_digest, parse_token
+
+__all__ = ["Check", "DocumentStatus", "LedgerReader", "PdfVerification", "Reason", "TokenVerification",
+           "Verifier", "document_status", "read_qr_codes"]
 
 
 class TrustedKeyLike(Protocol):
@@ -32,6 +50,7 @@ class TrustedKeyLike(Protocol):
     office: str
     certificate_pem: str
     public_key: Any
+    compromised_at: datetime | None
 
     def may_sign_at(self, t: datetime) -> tuple[bool, str]: ...
 
@@ -52,62 +71,19 @@ class LedgerReader(Protocol):
     def document_by_reference(self, reference: str) -> CertificateView | ProofView: ...
 
 
-@dataclass(frozen=True)
-class Check:
-    name: str
-    ok: bool
-    detail: str
+# pyHanko logs every failed validation as a warning with its traceback, and configures no handler: with
+# none configured by the program either, Python's last-resort handler prints them on the user's terminal
+# (`certledger verify-pdf` of a forged file). The checks say what failed; a NullHandler on the libraries'
+# loggers (the standard library's advice for libraries) keeps them off the terminal, while a program that
+# configures logging still receives them through its own root handlers.
+for _name in ("pyhanko", "pyhanko_certvalidator"):
+    logging.getLogger(_name).addHandler(logging.NullHandler())
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"check": self.name, "ok": self.ok, "detail": self.detail}
-
-
-def _failed(name: str, detail: str) -> Check:
-    return Check(name, False, detail)
+_PDF_CHECKS = ("format", "signature", "chain", "key_window", "recorded", "qr_token", "status")
 
 
 @dataclass(frozen=True)
-class DocumentStatus:
-    """The ledger's current word on a document."""
-
-    number: str
-    state: str  # current / superseded / revoked / unknown
-    superseded_by: str | None = None
-    superseded_reason: str | None = None
-    superseded_at: datetime | None = None
-    revoked_reason: str | None = None
-    revoked_at: datetime | None = None
-
-
-def document_status(view: CertificateView | ProofView) -> DocumentStatus:
-    sup, rev = view.superseded, view.revoked
-    by = None
-    if sup:
-        by = sup.get("by_number") or f"{view.number}#{sup.get('by_edition')}"
-    return DocumentStatus(
-        number=view.number if isinstance(view, ProofView) else f"{view.number}#{view.edition}",
-        state=view.status, superseded_by=by, superseded_reason=(sup or {}).get("reason"),
-        superseded_at=(sup or {}).get("at"), revoked_reason=(rev or {}).get("reason"),
-        revoked_at=(rev or {}).get("at"))
-
-
-def _status_check(status: DocumentStatus) -> Check:
-    if status.state == "current":
-        return Check("status", True, f"{status.number} is current")
-    if status.state == "superseded":
-        return _failed("status", f"{status.number} was superseded by {status.superseded_by}"
-                                 f" ({status.superseded_reason or 'replaced'})")
-    if status.state == "revoked":
-        return _failed("status", f"{status.number} was revoked: {status.revoked_reason}")
-    return _failed("status", f"{status.number} is {status.state}")
-
-
-def _reference(view: CertificateView | ProofView) -> str:
-    return view.number if isinstance(view, ProofView) else f"{view.number}#{view.edition}"
-
-
-@dataclass(frozen=True)
-class PdfVerification:
+class PdfVerification(Checks):
     """Every check of a signed PDF, in the order an employer would ask them."""
 
     format: Check
@@ -118,17 +94,15 @@ class PdfVerification:
     qr_token: Check
     status: Check
     document: DocumentStatus | None = None
+    view: CertificateView | ProofView | None = None
+
+    @classmethod
+    def refused(cls, fmt: Check) -> PdfVerification:
+        """A file whose format check failed: nothing else is checked."""
+        return cls(fmt, *(Check.skipped(n) for n in _PDF_CHECKS[1:]))  # type: ignore[arg-type]
 
     def checks(self) -> tuple[Check, ...]:
-        return tuple(getattr(self, f.name) for f in fields(self) if f.name != "document")
-
-    @property
-    def ok(self) -> bool:
-        return all(c.ok for c in self.checks())
-
-    @property
-    def first_failure(self) -> Check | None:
-        return next((c for c in self.checks() if not c.ok), None)
+        return tuple(getattr(self, f.name) for f in fields(self) if f.name in _PDF_CHECKS)
 
     def summary(self) -> str:
         if self.ok:
@@ -138,11 +112,12 @@ class PdfVerification:
         return f"NOT VALID: {failed.name}: {failed.detail}"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "summary": self.summary(), "checks": [c.to_dict() for c in self.checks()]}
+        return {"ok": self.ok, "outcome": self.outcome.value, "summary": self.summary(),
+                "checks": [c.to_dict() for c in self.checks()]}
 
 
 @dataclass(frozen=True)
-class TokenVerification:
+class TokenVerification(Checks):
     """Checks of a scanned QR token (no PDF at hand): what the page behind the QR shows."""
 
     token: Check
@@ -156,19 +131,9 @@ class TokenVerification:
     def checks(self) -> tuple[Check, ...]:
         return (self.token, self.signature, self.key_window, self.recorded, self.status)
 
-    @property
-    def ok(self) -> bool:
-        return all(c.ok for c in self.checks())
-
     def summary(self) -> str:
-        failed = next((c for c in self.checks() if not c.ok), None)
+        failed = self.first_failure
         return f"genuine and current: {self.status.detail}" if failed is None else f"{failed.name}: {failed.detail}"
-
-
-def kid_of_certificate(certificate: x509.Certificate) -> str:
-    spki = certificate.public_key().public_bytes(serialization.Encoding.DER,
-                                                 serialization.PublicFormat.SubjectPublicKeyInfo)
-    return hashlib.sha256(spki).hexdigest()[:16]
 
 
 class Verifier:
@@ -189,30 +154,35 @@ class Verifier:
     def verify_token(self, text: str) -> TokenVerification:
         """A scanned URL or token text: signature offline, status online."""
         token = parse_token(text)  # raises MalformedToken for structure
-        parsed = Check("token", True, f"token for {token.claims.kind} {token.claims.document_number}")
+        parsed = Check.passed("token", f"token for {token.claims.kind} {token.claims.document_number}")
         key = self.trust.keys.get(token.kid)
         if key is None:
-            return TokenVerification(parsed, _failed("signature", f"key {token.kid} is not in the trust list"),
-                                     _failed("key_window", "unknown key"), _failed("recorded", "not checked"),
-                                     _failed("status", "not checked"))
+            return TokenVerification(parsed, Check.failed("signature", Reason.KEY_UNKNOWN,
+                                                          f"key {token.kid} is not in the trust list"),
+                                     Check.failed("key_window", Reason.KEY_UNKNOWN, "unknown key"),
+                                     Check.skipped("recorded"), Check.skipped("status"))
         try:
             self._check_signature(token, key)
-            signature = Check("signature", True, f"signed by {key.office} key {key.kid}")
+            signature = Check.passed("signature", f"signed by {key.office} key {key.kid}")
         except TokenInvalid as e:
-            return TokenVerification(parsed, _failed("signature", str(e)), _failed("key_window", "not checked"),
-                                     _failed("recorded", "not checked"), _failed("status", "not checked"))
+            return TokenVerification(parsed, Check.failed("signature", Reason.SIGNATURE_INVALID, str(e)),
+                                     Check.skipped("key_window"), Check.skipped("recorded"), Check.skipped("status"))
         try:
             view = self.ledger.document_by_reference(token.claims.document_number)
         except LedgerError:  # NotFound: a validly signed token the ledger never recorded
-            return TokenVerification(parsed, signature, _failed("key_window", "no recorded signing time"),
-                                     _failed("recorded", f"{token.claims.document_number} is not in the ledger"),
-                                     _failed("status", "unknown document"))
-        entry = next((s for s in view.signatures if s.get("token") == token.text), None)
-        recorded = (Check("recorded", True, f"recorded at {entry['signed_at'].isoformat()}") if entry
-                    else _failed("recorded", "the ledger has no signature with this token"))
-        window = (self._window(key, entry["signed_at"]) if entry else _failed("key_window", "no recorded time"))
+            return TokenVerification(
+                parsed, signature, Check.failed("key_window", Reason.NOT_RECORDED, "no recorded signing time"),
+                Check.failed("recorded", Reason.NOT_RECORDED, f"{token.claims.document_number} is not in the ledger"),
+                Check.failed("status", Reason.UNKNOWN_DOCUMENT, "unknown document"))
+        signed_at = recorded_signing_time(view, token.text)
+        if signed_at is None:
+            recorded = Check.failed("recorded", Reason.NOT_RECORDED, "the ledger has no signature with this token")
+            window = Check.failed("key_window", Reason.NOT_RECORDED, "no recorded time")
+        else:
+            recorded = Check.passed("recorded", f"recorded at {signed_at.isoformat()}")
+            window = self._window(key, signed_at)
         status = document_status(view)
-        return TokenVerification(parsed, signature, window, recorded, _status_check(status), status, view)
+        return TokenVerification(parsed, signature, window, recorded, status_check(status), status, view)
 
     def _check_signature(self, token: SignedToken, key: TrustedKeyLike) -> None:
         """Raises TokenInvalid unless the token's signature holds with `key`; a signature that held is
@@ -227,50 +197,46 @@ class Verifier:
 
     def _window(self, key: TrustedKeyLike, signed_at: datetime) -> Check:
         ok, why = key.may_sign_at(signed_at)
-        return Check("key_window", ok, f"key {key.kid} may sign at {signed_at.isoformat()}" if ok else why)
+        if ok:
+            return Check.passed("key_window", f"key {key.kid} may sign at {signed_at.isoformat()}")
+        compromised = key.compromised_at is not None and signed_at >= key.compromised_at
+        return Check.failed("key_window", Reason.KEY_REVOKED if compromised else Reason.KEY_NOT_VALID_AT_SIGNING, why)
 
     # ---------------------------------------------------------------- PDFs
     def verify_pdf(self, data: bytes) -> PdfVerification:
-        """Every check of a signed PDF; raises MalformedDocument if it is not a readable PDF."""
-        from pyhanko.pdf_utils.misc import PdfReadError
-        from pyhanko.pdf_utils.reader import PdfFileReader
-
+        """Every check of a signed PDF; raises MalformedDocument if the file is no PDF at all."""
         if not data.startswith(b"%PDF-"):
             raise MalformedDocument("not a PDF file")
-        try:
-            reader = PdfFileReader(BytesIO(data), strict=False)
-            signatures = reader.embedded_signatures
-        except (PdfReadError, ValueError, LookupError, TypeError, AttributeError,
-                ArithmeticError, zlib.error, RecursionError) as e:  # what a broken file makes the parser raise
-            raise MalformedDocument(f"unreadable PDF ({type(e).__name__})") from None
-        if len(signatures) != 1:
-            nothing = _failed("format", f"expected one signature, found {len(signatures)}")
-            return PdfVerification(nothing, *(_failed(n, "not checked") for n in (  # type: ignore[arg-type]
-                "signature", "chain", "key_window", "recorded", "qr_token", "status")))
-        fmt = Check("format", True, "a PDF with one signature")
-        sha = hashlib.sha256(data).hexdigest()
-        record = self.ledger.signed_file(sha)
-        recorded = (Check("recorded", True, f"{record.document_number}, signed {record.signed_at.isoformat()}")
-                    if record else _failed("recorded", "this exact file is not in the ledger (altered or foreign)"))
+        embedded, fmt = _read_signature(data)
+        if embedded is None:
+            return PdfVerification.refused(fmt)
+        record = self.ledger.signed_file(hashlib.sha256(data).hexdigest())
+        recorded = (Check.passed("recorded", f"{record.document_number}, signed {record.signed_at.isoformat()}")
+                    if record else Check.failed("recorded", Reason.NOT_RECORDED,
+                                                "this exact file is not in the ledger (altered or foreign)"))
+        signature, chain, signer_kid = self._pyhanko(embedded, record.signed_at if record else None)
+        window = self._pdf_window(signer_kid, record)
+        view = self.ledger.document_by_reference(record.document_number) if record is not None else None
+        if signature.ok and chain.ok and recorded.ok:
+            qr = self._qr(data, view, signer_kid)
+        else:  # not the bytes the office signed and recorded: never worth a render
+            qr = Check.skipped("qr_token")
+        status_value = document_status(view) if view is not None else None
+        status = (status_check(status_value) if status_value
+                  else Check.failed("status", Reason.UNKNOWN_DOCUMENT, "unknown document"))
+        return PdfVerification(fmt, signature, chain, window, recorded, qr, status, status_value, view)
 
-        signature, chain, signer_kid = self._pyhanko(signatures[0], record.signed_at if record else None)
+    def _pdf_window(self, signer_kid: str | None, record: SignedFileView | None) -> Check:
         key = self.trust.keys.get(signer_kid) if signer_kid else None
         if key is None:
-            window = _failed("key_window", f"signer key {signer_kid or '?'} is not in the trust list")
-        elif record is None:
-            window = _failed("key_window", "no signing time on record")
-        elif record.key_id != signer_kid:
-            window = _failed("key_window", f"the ledger records key {record.key_id}, the file carries {signer_kid}")
-        else:
-            window = self._window(key, record.signed_at)
-
-        view = None
-        if record is not None:
-            view = self.ledger.document_by_reference(record.document_number)
-        qr = self._qr(data, view, signer_kid)
-        status_value = document_status(view) if view is not None else None
-        status = _status_check(status_value) if status_value else _failed("status", "unknown document")
-        return PdfVerification(fmt, signature, chain, window, recorded, qr, status, status_value)
+            return Check.failed("key_window", Reason.KEY_UNKNOWN,
+                                f"signer key {signer_kid or '?'} is not in the trust list")
+        if record is None:
+            return Check.failed("key_window", Reason.NOT_RECORDED, "no signing time on record")
+        if record.key_id != signer_kid:
+            return Check.failed("key_window", Reason.KEY_MISMATCH,
+                                f"the ledger records key {record.key_id}, the file carries {signer_kid}")
+        return self._window(key, record.signed_at)
 
     def _pyhanko(self, embedded: Any, moment: datetime | None) -> tuple[Check, Check, str | None]:
         from pyhanko.sign.validation import validate_pdf_signature
@@ -286,66 +252,75 @@ class Verifier:
                                     revocation_mode="soft-fail")
         try:
             status = validate_pdf_signature(embedded, context)
-        except Exception as e:  # pyHanko raises many kinds for broken signature structures
-            return (_failed("signature", f"signature cannot be validated ({type(e).__name__})"),
-                    _failed("chain", "not checked"), None)
-        cert = x509.load_der_x509_certificate(status.signing_cert.dump())
-        kid = kid_of_certificate(cert)
+            cert = x509.load_der_x509_certificate(status.signing_cert.dump())
+        except Exception as e:  # pyHanko raises many kinds for broken signature structures: all a failure
+            return (Check.failed("signature", Reason.SIGNATURE_INVALID,
+                                 f"signature cannot be validated ({type(e).__name__})"),
+                    Check.skipped("chain"), None)
+        kid = key_id(cert.public_key())
         if not (status.intact and status.valid):
-            signature = _failed("signature", "the signed bytes were changed (digest or signature mismatch)")
+            signature = Check.failed("signature", Reason.DOCUMENT_ALTERED,
+                                     "the signed bytes were changed (digest or signature mismatch)")
         elif status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
-            signature = _failed("signature", "content was added after signing (incremental update)")
+            signature = Check.failed("signature", Reason.DOCUMENT_ALTERED,
+                                     "content was added after signing (incremental update)")
         else:
-            signature = Check("signature", True, f"intact, covers the whole file, key {kid}")
-        chain = (Check("chain", True, f"{cert.subject.rfc4514_string()} chains to the trusted root")
-                 if status.trusted else _failed("chain", "the signer's certificate does not chain to the trusted root"))
+            signature = Check.passed("signature", f"intact, covers the whole file, key {kid}")
+        chain = (Check.passed("chain", f"{cert.subject.rfc4514_string()} chains to the trusted root")
+                 if status.trusted else Check.failed("chain", Reason.CHAIN_UNTRUSTED,
+                                                     "the signer's certificate does not chain to the trusted root"))
         return signature, chain, kid
 
     def _qr(self, data: bytes, view: CertificateView | ProofView | None, signer_kid: str | None) -> Check:
         try:
             texts = read_qr_codes(data, self.dpi)
         except SigningError as e:
-            return _failed("qr_token", str(e))
+            return Check.failed("qr_token", Reason.QR_UNREADABLE, str(e))
         if not texts:
-            return _failed("qr_token", "no QR code found on the first page")
+            return Check.failed("qr_token", Reason.QR_UNREADABLE, "no QR code found on the first page")
         try:
             token: SignedToken = parse_token(texts[0])
         except SigningError as e:
-            return _failed("qr_token", f"the QR code is not a certledger token: {e}")
+            return Check.failed("qr_token", Reason.QR_UNREADABLE, f"the QR code is not a certledger token: {e}")
         key = self.trust.keys.get(token.kid)
         if key is None:
-            return _failed("qr_token", f"token key {token.kid} is not in the trust list")
+            return Check.failed("qr_token", Reason.KEY_UNKNOWN, f"token key {token.kid} is not in the trust list")
         try:
             self._check_signature(token, key)
         except TokenInvalid as e:
-            return _failed("qr_token", str(e))
+            return Check.failed("qr_token", Reason.SIGNATURE_INVALID, str(e))
         if signer_kid is not None and token.kid != signer_kid:
-            return _failed("qr_token", f"token signed by key {token.kid}, the PDF by {signer_kid}")
-        if view is None:
-            return _failed("qr_token", "no ledger record to compare the token with")
-        if token.claims.document_number != _reference(view):
-            return _failed("qr_token", f"the QR code belongs to {token.claims.document_number}, "
-                                       f"this file is {_reference(view)}")
-        expected = holder_digest(token.claims.document_number, view.data.holder_name, view.data.id_number)
-        if token.claims.holder_digest != expected:
-            return _failed("qr_token", "the QR code's holder digest does not match the recorded holder")
-        if not any(s.get("token") == token.text for s in view.signatures):
-            return _failed("qr_token", "the ledger recorded another token for this document")
-        return Check("qr_token", True, f"QR token for {token.claims.document_number} verifies and matches")
+            return Check.failed("qr_token", Reason.KEY_MISMATCH,
+                                f"token signed by key {token.kid}, the PDF by {signer_kid}")
+        return _token_matches(token, view)
 
 
-def read_qr_codes(pdf: bytes, dpi: int = 150) -> list[str]:
-    """The texts of the QR codes on page 1, as a phone would see them (rendered, then decoded)."""
-    import pypdfium2
-    import zxingcpp
+def _token_matches(token: SignedToken, view: CertificateView | ProofView | None) -> Check:
+    """The QR token's claims against the ledger's record of the document the file renders."""
+    if view is None:
+        return Check.failed("qr_token", Reason.NOT_RECORDED, "no ledger record to compare the token with")
+    reference = str(reference_of(view))
+    if token.claims.document_number != reference:
+        return Check.failed("qr_token", Reason.TOKEN_MISMATCH, f"the QR code belongs to {token.claims.document_number}"
+                                                               f", this file is {reference}")
+    expected = holder_digest(token.claims.document_number, view.data.holder_name, view.data.id_number)
+    if token.claims.holder_digest != expected:
+        return Check.failed("qr_token", Reason.TOKEN_MISMATCH,
+                            "the QR code's holder digest does not match the recorded holder")
+    if recorded_signing_time(view, token.text) is None:
+        return Check.failed("qr_token", Reason.TOKEN_MISMATCH, "the ledger recorded another token for this document")
+    return Check.passed("qr_token", f"QR token for {token.claims.document_number} verifies and matches")
+
+
+def _read_signature(data: bytes) -> tuple[Any, Check]:
+    """The file's one embedded signature and a passed `format` check, or None and the failed check."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
 
     try:
-        document = pypdfium2.PdfDocument(pdf)
-    except pypdfium2.PdfiumError as e:
-        raise SigningError(f"the page cannot be rendered ({e})") from None
-    try:
-        image = document[0].render(scale=dpi / 72, grayscale=True).to_pil()
-    finally:
-        document.close()
-    found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)  # type: ignore[arg-type]
-    return [r.text for r in found]
+        reader = PdfFileReader(BytesIO(data), strict=False, decode_limits=decode_limits())
+        signatures = reader.embedded_signatures
+    except Exception as e:  # the parser raises many kinds for a broken or hostile file: all mean unreadable
+        return None, Check.failed("format", Reason.MALFORMED, f"unreadable PDF ({type(e).__name__})")
+    if len(signatures) != 1:
+        return None, Check.failed("format", Reason.UNSIGNED, f"expected one signature, found {len(signatures)}")
+    return signatures[0], Check.passed("format", "a PDF with one signature")

@@ -1,4 +1,5 @@
-"""The API's one translation layer: errors become a status and a JSON body, never a traceback."""
+"""The service's one translation layer: errors become a status and a JSON body (or, on the page behind the
+QR code, `/V/` and `/v/`, the HTML page), never a traceback."""
 
 from __future__ import annotations
 
@@ -10,10 +11,17 @@ import orjson
 from eventsourcing.persistence import PersistenceError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ledger.errors import InvalidInput, LedgerError, NotFound
+from ledger.translog import LogUnavailable
+from signing.errors import MalformedDocument
+from signing.token import MalformedToken
+from verify_api.page import error_page
 from verify_api.schemas.common import ErrorBody, ValidationErrorBody
+from verify_api.schemas.verification import UnreadablePdfBody
+from verify_api.transparency import LogNotPublished
 from verify_api.trust import TrustListUnavailable
 
 log = logging.getLogger("verify_api")
@@ -22,12 +30,23 @@ log = logging.getLogger("verify_api")
 class ApiError(Exception):
     """A refusal with its HTTP status, a stable code and one line for people."""
 
-    def __init__(self, status: int, error: str, message: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(self, status: int, error: str, message: str, headers: dict[str, str] | None = None,
+                 extra: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.error = error
         self.message = message
         self.headers = headers or {}
+        self.extra = extra or {}  # more fields of the JSON body (an unreadable PDF's failed check)
+
+
+PAGE_PREFIXES = ("/v/", "/V/")
+_HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+
+
+def is_page(path: str) -> bool:
+    """Whether a path is the page behind the QR code, which answers in HTML whatever happens."""
+    return path.startswith(PAGE_PREFIXES)
 
 
 # The standard library's encoder only for what orjson refuses (an integer past 64 bits).
@@ -51,7 +70,42 @@ def error_response(status: int, error: str, message: str, headers: dict[str, str
     return json_response({"error": error, "message": message}, status, headers)
 
 
-def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+def _answer(request: Request, error: ApiError) -> Response:
+    if is_page(request.url.path):
+        return HTMLResponse(error_page(error.error), error.status, headers=error.headers)
+    return json_response({"error": error.error, "message": error.message, **error.extra}, error.status,
+                         error.headers)
+
+
+def translate(exc: Exception) -> ApiError | None:
+    """The refusal a known error means, or None for one that is not (a bug: the middleware's 500)."""
+    if isinstance(exc, ApiError):
+        return exc
+    if isinstance(exc, MalformedToken):
+        return ApiError(400, "malformed_token", f"not a certledger code: {exc}")
+    if isinstance(exc, MalformedDocument):
+        return ApiError(415, "not_a_pdf", f"the file is not a PDF ({exc})")
+    if isinstance(exc, TrustListUnavailable | PersistenceError):
+        # Which part is down is for the operator's log, not for the public answer.
+        log.warning("verification unavailable: %s", type(exc).__name__)
+        return ApiError(503, "unavailable", "the trust list or the ledger is unavailable; try again later")
+    if isinstance(exc, LogNotPublished | LogUnavailable):
+        return ApiError(404, "log_not_published", str(exc))
+    if isinstance(exc, InvalidInput):
+        # The shape of a request validation error: one problem, in the query parameter it names.
+        return ApiError(422, "invalid_request", exc.message,
+                        extra={"problems": [{"loc": ["query", exc.field], "msg": exc.rule, "type": "value_error"}]})
+    if isinstance(exc, NotFound):
+        return ApiError(404, "not_found", exc.message)
+    if isinstance(exc, LedgerError):
+        return ApiError(404, exc.code, exc.message)
+    if isinstance(exc, StarletteHTTPException):
+        return ApiError(exc.status_code, _HTTP_CODES.get(exc.status_code, "http_error"), str(exc.detail),
+                        dict(exc.headers or {}))
+    return None
+
+
+def responses(*statuses: int, unreadable_pdf: bool = False) -> dict[int | str, dict[str, Any]]:
     """The OpenAPI entries of the error answers a route may give."""
     described = {400: "Malformed input (a token that is no certledger code, a broken multipart body)",
                  404: "Not found", 413: "Too large", 415: "Not a PDF",
@@ -59,42 +113,34 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     out: dict[int | str, dict[str, Any]] = {}
     for s in statuses:
         out[s] = {"model": ValidationErrorBody if s == 422 else ErrorBody, "description": described[s]}
+        if s == 422 and unreadable_pdf:
+            out[s] = {"model": ValidationErrorBody | UnreadablePdfBody,
+                      "description": "Invalid request, or a file that starts as a PDF but cannot be read (its "
+                                     "failed `format` check)"}
         if s == 429:
             out[s]["headers"] = {"Retry-After": {"description": "Seconds until the next request is allowed",
                                                  "schema": {"type": "integer"}}}
     return out
 
 
-_HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
-
-
 def install(app: FastAPI) -> None:
-    """Register the handlers: ApiError, request validation, and Starlette's own 404/405 in the same shape."""
+    """Register the handlers: every known error through `translate`, and request validation."""
 
-    async def api_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, ApiError)
-        return error_response(exc.status, exc.error, exc.message, exc.headers)
+    async def known(request: Request, exc: Exception) -> Response:
+        error = translate(exc)
+        if error is None:  # not registered for such errors
+            raise exc
+        return _answer(request, error)
 
     async def invalid(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
         # The submitted values are not echoed: a name or number stays out of answers and logs.
         problems = [{"loc": [str(p) if not isinstance(p, int) else p for p in e.get("loc", ())],
                      "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))} for e in exc.errors()]
-        return json_response({"error": "invalid_request", "message": "the request breaks a documented limit",
-                              "problems": problems}, 422)
+        return _answer(request, ApiError(422, "invalid_request", "the request breaks a documented limit",
+                                         extra={"problems": problems}))
 
-    async def http_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, StarletteHTTPException)
-        code = _HTTP_CODES.get(exc.status_code, "http_error")
-        return error_response(exc.status_code, code, str(exc.detail), dict(exc.headers or {}))
-
-    async def unavailable(request: Request, exc: Exception) -> Response:
-        # Which part is down is for the operator's log, not for the public answer.
-        log.warning("verification unavailable: %s", type(exc).__name__)
-        return error_response(503, "unavailable", "the trust list or the ledger is unavailable; try again later")
-
-    app.add_exception_handler(ApiError, api_error)
-    app.add_exception_handler(TrustListUnavailable, unavailable)
-    app.add_exception_handler(PersistenceError, unavailable)
+    for kind in (ApiError, MalformedToken, MalformedDocument, TrustListUnavailable, PersistenceError,
+                 LogNotPublished, LogUnavailable, LedgerError, StarletteHTTPException):
+        app.add_exception_handler(kind, known)
     app.add_exception_handler(RequestValidationError, invalid)
-    app.add_exception_handler(StarletteHTTPException, http_error)

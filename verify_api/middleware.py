@@ -15,6 +15,9 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from verify_api.errors import is_page
+from verify_api.page import error_page
+
 access_log = logging.getLogger("verify_api.access")
 log = logging.getLogger("verify_api")
 
@@ -74,12 +77,17 @@ class ServiceMiddleware:
             log.error("internal error on %s %s: %s%s", scope.get("method"), short_path(scope.get("path", "")),
                       type(e).__name__, where, exc_info=self.debug)
             if not state["sent"]:
-                await self._send_error(send, state, 500, "internal", "internal error; nothing was changed")
+                await self._send_error(send, state, 500, "internal", "internal error; nothing was changed",
+                                       page=is_page(scope.get("path", "")))
         self._log(scope, state, started)
 
-    async def _send_error(self, send: Send, state: dict[str, Any], status: int, error: str, message: str) -> None:
-        body = json.dumps({"error": error, "message": message}).encode()
-        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+    async def _send_error(self, send: Send, state: dict[str, Any], status: int, error: str, message: str, *,
+                          page: bool = False) -> None:
+        if page:  # the page behind the QR code answers with a page, even now
+            body, kind = error_page(error).encode(), b"text/html; charset=utf-8"
+        else:
+            body, kind = json.dumps({"error": error, "message": message}).encode(), b"application/json"
+        headers = [(b"content-type", kind), (b"content-length", str(len(body)).encode()),
                    *self.no_store, *self.headers]
         state["status"], state["sent"] = status, True
         await send({"type": "http.response.start", "status": status, "headers": headers})

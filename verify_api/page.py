@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from html import escape
 
 from ledger.domain import CHINA
+from signing.checks import Reason
 from verify_api.verdict import (
     CURRENT,
     NOT_GENUINE,
@@ -65,7 +66,7 @@ li small{display:block;color:#5f6368;font-size:13px;word-break:break-word}
 footer{text-align:center;color:#5f6368;font-size:12px;padding:4px 16px 24px}
 """
 
-_ICONS = {
+_ICONS: dict[str, str] = {
     CURRENT: '<path d="M20 33l9 9 16-18" fill="none" stroke="#fff" stroke-width="5" stroke-linecap="round" '
              'stroke-linejoin="round"/>',
     SUPERSEDED: '<path d="M32 18v16l10 6" fill="none" stroke="#fff" stroke-width="5" stroke-linecap="round"/>',
@@ -92,7 +93,7 @@ def _page(css_class: str, title: str, body: str) -> str:
     )
 
 
-_WARNINGS = {NOT_GENUINE: "请勿采信 · Do not rely on it", REVOKED: "已失效 · No longer valid",
+_WARNINGS: dict[str, str] = {NOT_GENUINE: "请勿采信 · Do not rely on it", REVOKED: "已失效 · No longer valid",
              SUPERSEDED: "请以新文件为准 · Rely on the newer document"}
 
 
@@ -178,8 +179,8 @@ _MARKS = {"pass": "✓", "fail": "✗", "skip": "–"}
 def _checks(v: Verdict) -> str:
     if not v.checks:
         return ""
-    # After a failure the Verifier fails the later steps closed as "not checked": shown grey, not as failures.
-    kinds = ["pass" if c.ok else "skip" if c.detail == "not checked" else "fail" for c in v.checks]
+    # After a failure the Verifier fails the later steps closed as not checked: shown grey, not as failures.
+    kinds = ["pass" if c.ok else "skip" if c.reason is Reason.NOT_CHECKED else "fail" for c in v.checks]
     items = "".join(
         f'<li class="{kind}"><span class="mark">{_MARKS[kind]}</span><span>{escape(check_label(c))} '
         f'<span class="en">{escape(c.name)}</span><small>{escape(c.detail)}</small></span></li>'
@@ -224,3 +225,20 @@ def message_page(zh: str, en: str, detail_zh: str, detail_en: str) -> str:
     body = (_banner("error", zh, en) + f'<main><section class="card note"><p>{escape(detail_zh)}</p>'
             f'<p class="en">{escape(detail_en)}</p></section></main>')
     return _page("v-error", f"{zh} {en} · 证书核验", body)
+
+
+_NOT_A_CODE = ("不是证书核验码", "Not a certledger code", "此链接中的核验码无法识别，请重新扫描证书上的二维码。",
+               "The code in this link cannot be read: scan the QR code on the document again.")
+_UNAVAILABLE = ("暂时无法核验", "Verification unavailable", "核验服务暂时不可用，请稍后再试。",
+                "The verification service is unavailable for the moment: try again later.")
+_TOO_MANY = ("请求过于频繁", "Too many requests", "此设备的核验请求过多，请稍后再试。",
+             "Too many verifications from this device: try again later.")
+_FAILED = ("暂时无法核验", "Verification failed", "核验未能完成，请稍后再试或向发证机构核实。",
+           "The verification could not be completed: try again later, or check with the issuing authority.")
+_PAGE_MESSAGES = {"malformed_token": _NOT_A_CODE, "not_found": _NOT_A_CODE, "unavailable": _UNAVAILABLE,
+                  "rate_limited": _TOO_MANY}
+
+
+def error_page(error: str) -> str:
+    """The page for a refusal with the API's error code (`malformed_token`, `unavailable`, `internal`, ...)."""
+    return message_page(*_PAGE_MESSAGES.get(error, _FAILED))

@@ -14,13 +14,13 @@ from typing import Any
 from ledger.application import CertLedger
 from ledger.errors import LedgerError
 from ledger.views import CertificateView, ProofView
-from signing.token import MalformedToken, parse_token
-from signing.verify import Check, DocumentStatus, Verifier, document_status
+from signing.checks import Check, DocumentStatus, Outcome, document_status, outcome_of_state, signed_tokens
+from signing.verify import PdfVerification, TokenVerification, Verifier
 from verify_api.records import PostgresSink, SqliteSink, VerificationRecorder
 from verify_api.settings import ServiceSettings
 from verify_api.transparency import PublishedLog
 from verify_api.trust import LoadedTrust, TrustSource
-from verify_api.verdict import NOT_GENUINE, SUPERSEDED, DocumentFacts, Successor, Verdict, judge
+from verify_api.verdict import DocumentFacts, Successor, Verdict
 from verify_api.views import CachedViews, SqliteChanges
 
 log = logging.getLogger("verify_api")
@@ -91,20 +91,16 @@ class VerificationService:
     def verify_token(self, text: str) -> Verdict:
         """A scanned token or URL; raises MalformedToken when it is not a certledger code at all."""
         result = self.verifier().verify_token(text)
-        checks = result.checks()
-        verdict = self._verdict(judge(checks, result.document, result.view), checks, result.view, result.document)
-        self._record(verdict, "token", result.document.number if result.document else _claimed(text))
+        verdict = self._checked(result)
+        self._record(verdict, "token", result, forged="-")
         return verdict
 
     # -------------------------------------------------------------------- PDFs
     def verify_pdf(self, data: bytes) -> Verdict:
         """Every check of an uploaded PDF; raises signing's MalformedDocument for a file that is no PDF."""
         result = self.verifier().verify_pdf(data)
-        status = result.document
-        view = self.views.document_by_reference(status.number) if status is not None else None
-        checks = result.checks()
-        verdict = self._verdict(judge(checks, status, view), checks, view, status)
-        self._record(verdict, "pdf", status.number if status else None)
+        verdict = self._checked(result)
+        self._record(verdict, "pdf", result, forged=None)
         return verdict
 
     # ------------------------------------------------------------------ lookup
@@ -122,17 +118,22 @@ class VerificationService:
         if not hmac.compare_digest(_normal_name(view.data.holder_name), _normal_name(name)):
             return None
         status = document_status(view)
-        verdict = self._verdict(status.state, (), view, status, with_log=False)  # the lookup answer omits it
-        self._record(verdict, "lookup", status.number)
+        verdict = self._verdict(outcome_of_state(status.state), (), view, status, with_log=False)  # no log here
+        if self.recorder is not None:
+            self.recorder.record(status.number, verdict.outcome, "lookup")
         return verdict
 
     # ----------------------------------------------------------------- helpers
-    def _verdict(self, outcome: str, checks: tuple[Check, ...], view: CertificateView | ProofView | None,
+    def _checked(self, result: TokenVerification | PdfVerification) -> Verdict:
+        """The verdict on a run of checks: the outcome is the result's own (derived from its reasons)."""
+        return self._verdict(result.outcome, result.checks(), result.view, result.document)
+
+    def _verdict(self, outcome: Outcome, checks: tuple[Check, ...], view: CertificateView | ProofView | None,
                  status: DocumentStatus | None, *, with_log: bool = True) -> Verdict:
-        if outcome == NOT_GENUINE or view is None or status is None:
+        if outcome is Outcome.NOT_GENUINE or view is None or status is None:
             # Nothing of the ledger is shown for a code or file that did not verify.
-            return Verdict(NOT_GENUINE, checks)
-        successor = self._successor(status.superseded_by) if outcome == SUPERSEDED else None
+            return Verdict(Outcome.NOT_GENUINE, checks)
+        successor = self._successor(status.superseded_by) if outcome is Outcome.SUPERSEDED else None
         inclusion = self.log.for_document(status.number, view) if with_log else None
         return Verdict(outcome, checks, self._facts_of(status.number, view), status, successor, inclusion)
 
@@ -159,16 +160,16 @@ class VerificationService:
         view = self._view(reference)
         if view is None:
             return Successor(reference, "unknown", None)
-        tokens = [s["token"] for s in view.signatures if s.get("token")]
+        tokens = signed_tokens(view)
         return Successor(reference, view.status, f"/v/{tokens[-1]}" if tokens else None)
 
-    def _record(self, verdict: Verdict, via: str, reference: str | None) -> None:
-        if self.recorder is None or not reference:
-            return
-        if not verdict.genuine and self._view(reference) is None:
-            # A forged code can name anything: count it against a document only if the ledger has one.
-            reference = "-"
-        self.recorder.record(reference, verdict.outcome, via)
+    def _record(self, verdict: Verdict, via: str, result: TokenVerification | PdfVerification,
+                forged: str | None) -> None:
+        """Count a verification under the document the ledger joined to it. A code or file whose signature
+        did not hold can name any document: it counts under `forged` ("-", the forged tokens), or not at all."""
+        reference = result.document.number if result.document is not None else forged
+        if self.recorder is not None and reference:
+            self.recorder.record(reference, verdict.outcome, via)
 
     def health(self) -> dict[str, Any]:
         """Whether this worker can verify: a trust list loaded and the ledger readable."""
@@ -176,11 +177,3 @@ class VerificationService:
         self.ledger.recorder.max_notification_id()
         return {"status": "ok", "trust_list_issued_at": loaded.trust.issued_at.isoformat(),
                 "keys": len(loaded.trust.keys)}
-
-
-def _claimed(text: str) -> str | None:
-    """The document a token names, signature unchecked (for the count of forged codes)."""
-    try:
-        return parse_token(text).claims.document_number
-    except MalformedToken:
-        return None

@@ -16,9 +16,9 @@ from typing import Any
 from ledger.domain import CHINA, ProofKind
 from ledger.identity import IdType
 from ledger.views import AuthorityView, CertificateView, ProofView
-from signing.verify import Check, DocumentStatus
+from signing.checks import Check, DocumentStatus, Outcome, Reason, reference_of
 
-CURRENT, SUPERSEDED, REVOKED, NOT_GENUINE = "current", "superseded", "revoked", "not-genuine"
+CURRENT, SUPERSEDED, REVOKED, NOT_GENUINE = Outcome.CURRENT, Outcome.SUPERSEDED, Outcome.REVOKED, Outcome.NOT_GENUINE
 
 HEADLINES = {
     CURRENT: ("真实有效", "Genuine and current"),
@@ -92,11 +92,11 @@ class DocumentFacts:
             id_type = d.id_type
         remarks: tuple[str, ...] = ()
         if isinstance(view, ProofView):
-            kind, reference, edition = view.kind_name, view.number, None
+            kind, edition = view.kind_name, None
         else:
-            kind, reference, edition, remarks = "certificate", f"{view.number}#{view.edition}", view.edition, \
-                view.remarks
-        return cls(reference=reference, kind=kind, number=view.number, certificate_number=d.number, edition=edition,
+            kind, edition, remarks = "certificate", view.edition, view.remarks
+        return cls(reference=str(reference_of(view)), kind=kind, number=view.number, certificate_number=d.number,
+                   edition=edition,
                    holder_name=d.holder_name, gender=d.gender, id_type=id_type, id_number_masked=d.masked_id,
                    occupation=d.occupation, level=d.level, result=d.result, issue_date=d.issue_date, family=d.family,
                    remarks=tuple(remarks), recorded_at=view.issued_at,
@@ -137,7 +137,7 @@ class Successor:
 class Verdict:
     """The answer to one verification."""
 
-    outcome: str  # current / superseded / revoked / not-genuine
+    outcome: Outcome
     checks: tuple[Check, ...]
     document: DocumentFacts | None = None
     status: DocumentStatus | None = None
@@ -154,6 +154,12 @@ class Verdict:
         if self.genuine:
             return None
         return next((c for c in self.checks if not c.ok), None)
+
+    @property
+    def unreadable(self) -> bool:
+        """A file that starts as a PDF but cannot be read: no document to judge (the API answers 422)."""
+        failed = self.failed
+        return failed is not None and failed.reason is Reason.MALFORMED
 
     @property
     def headline(self) -> tuple[str, str]:
@@ -189,7 +195,7 @@ class Verdict:
             revoked = {"at": _iso(s.revoked_at), "reason": s.revoked_reason}
         failed = self.failed
         return {
-            "outcome": self.outcome, "genuine": self.genuine, "current": self.outcome == CURRENT,
+            "outcome": self.outcome.value, "genuine": self.genuine, "current": self.outcome == CURRENT,
             "headline": {"zh": self.headline[0], "en": self.headline[1]}, "summary": self.summary(),
             "failed_check": check_dict(failed) if failed else None,
             "document": self.document.to_dict() if self.document else None,
@@ -197,11 +203,3 @@ class Verdict:
             "checks": [check_dict(c) for c in self.checks],
             "log": self.log,
         }
-
-
-def judge(checks: tuple[Check, ...], status: DocumentStatus | None, view: CertificateView | ProofView | None) -> str:
-    """The outcome of a run of checks: every check but `status` decides genuineness, then the state."""
-    genuine = all(c.ok for c in checks if c.name != "status")
-    if not genuine or status is None or view is None or status.state not in (CURRENT, SUPERSEDED, REVOKED):
-        return NOT_GENUINE
-    return status.state

@@ -18,8 +18,9 @@ from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 
 from keys.algorithms import ES256
+from keys.certificates import DOCUMENT_SIGNING
 from keys.errors import InvalidKeyInput, KeyExists, KeyFileUnsafe, KeyNotFound, KeysError, WrongPassphrase
-from keys.store import DOCUMENT_SIGNING, KeyStore, OfficeKey
+from keys.store import KeyStore, OfficeKey
 from tests.keys.conftest import KEY_PASSPHRASE, NOT_AFTER, NOT_BEFORE, ROOT_CREATED, ROOT_PASSPHRASE
 
 

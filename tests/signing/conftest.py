@@ -116,3 +116,35 @@ def cwt_payload(raw: bytes, public: ec.EllipticCurvePublicKey, kid: str) -> byte
         return bytes(COSE.new().decode(raw, COSEKey.from_pem(pem, alg="ES256", kid=bytes.fromhex(kid))))
     except Exception:  # cwt's VerifyError and DecodeError kinds
         return None
+
+
+def signed_by_a_stranger(size: tuple[float, float] = (595, 842), contents: bytes | None = None) -> bytes:
+    """One page of `size` points signed by a self-made certificate no root of ours issued: what anyone can
+    upload. `contents`: the page's content stream, already flate-compressed (a decompression bomb)."""
+    from io import BytesIO
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509.oid import NameOID
+    from pypdf import PdfWriter
+    from pypdf.generic import EncodedStreamObject, NameObject
+
+    from signing.pdfsign import PdfSigner
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "济南市人才服务中心")])
+    now = datetime.now(UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
+            .not_valid_after(now + timedelta(days=30)).sign(key, hashes.SHA256()))
+    pem = cert.public_bytes(serialization.Encoding.PEM)
+    writer = PdfWriter()
+    page = writer.add_blank_page(*size)
+    if contents is not None:
+        stream = EncodedStreamObject()
+        stream._data = contents  # already encoded: written as it is
+        stream[NameObject("/Filter")] = NameObject("/FlateDecode")
+        page[NameObject("/Contents")] = writer._add_object(stream)
+    blank = BytesIO()
+    writer.write(blank)
+    return PdfSigner(key, pem, [pem], office_name="stranger").sign(blank.getvalue())

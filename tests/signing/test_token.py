@@ -168,3 +168,51 @@ def test_a_token_that_names_another_algorithm_is_refused_though_its_signature_ho
     assert TokenVerifier().verify(token_with(-7), key.public_key()) == CLAIMS
     with pytest.raises(TokenInvalid, match="not ES256"):
         TokenVerifier().verify(token_with(-35), key.public_key())  # ES384
+
+
+# ------------------------------------------------------------- crafted claims (issue 14: no 500s)
+def _with_payload(payload: object, *, kid: str = KID) -> str:
+    """A COSE_Sign1 token around `payload`, its signature junk: what a forger can make without a key."""
+    raw = cbor2.dumps(cbor2.CBORTag(18, [cbor2.dumps({1: -7}), {4: bytes.fromhex(kid)}, cbor2.dumps(payload),
+                                         b"\x00" * 64]))
+    return base64.b32encode(raw).decode().rstrip("=")
+
+
+GOOD = {1: CLAIMS.document_number, 2: CLAIMS.certificate_number, 3: 1, 4: 20261122, 5: CLAIMS.holder_digest}
+CRAFTED = {
+    "a kind of 2**63": {**GOOD, 3: 2**63},
+    "a kind of 2**64 + 1 (a bignum)": {**GOOD, 3: 2**64 + 1},
+    "a date of 10**30": {**GOOD, 4: 10**30},
+    "a date of 2**63": {**GOOD, 4: 2**63},
+    "a negative date": {**GOOD, 4: -(2**63)},
+    "a date of inf": {**GOOD, 4: float("inf")},
+    "a date of nan": {**GOOD, 4: float("nan")},
+    "a date of 1e300": {**GOOD, 4: 1e300},
+    "a kind of True": {**GOOD, 3: True},
+    "a bigfloat date": {**GOOD, 4: cbor2.CBORTag(5, [10**6, 3])},
+    "a decimal fraction date": {**GOOD, 4: cbor2.CBORTag(4, [10**6, 3])},
+    "a day 0 of month 13": {**GOOD, 4: 20261300},
+    "a number that is an integer": {**GOOD, 1: 2**70},
+    "a digest that is text": {**GOOD, 5: "x" * 16},
+    "an epoch date past year 9999": {**GOOD, 4: cbor2.CBORTag(1, 10**30)},
+    "a regular expression": {**GOOD, 1: cbor2.CBORTag(35, "(")},
+    "a claim set that is a list": [1, 2, 3],
+}
+
+
+@pytest.mark.parametrize("payload", CRAFTED.values(), ids=CRAFTED.keys())
+def test_every_crafted_claim_is_malformed_never_an_overflow(payload: object) -> None:
+    with pytest.raises(MalformedToken):
+        parse_token(_with_payload(payload))
+
+
+def test_a_bigfloat_too_large_for_any_decimal_is_malformed() -> None:
+    # cbor2 computes mantissa * 2**exponent in decimal arithmetic: decimal.Overflow inside the decoder.
+    with pytest.raises(MalformedToken):
+        parse_token(_with_payload({**GOOD, 4: cbor2.CBORTag(5, [10**9, 1])}))
+    with pytest.raises(MalformedToken):
+        parse_token(_with_payload({**GOOD, 4: cbor2.CBORTag(4, [10**18, 1])}))
+
+
+def test_the_genuine_claims_still_read() -> None:
+    assert parse_token(_with_payload(GOOD)).claims == CLAIMS

@@ -15,6 +15,7 @@ from pypdf import PdfReader, PdfWriter
 from keys.trustlist import build_trust_list, load_trust_list
 from ledger.domain import ProofKind, china_date
 from ledger.errors import NotFound, RuleViolation
+from signing.checks import Outcome, Reason
 from signing.errors import MalformedDocument
 from signing.pdfsign import PdfSigner
 from signing.pipeline import SignedDocument
@@ -236,3 +237,86 @@ def test_a_remembered_signature_does_not_outlive_the_trust_list_it_held_with(off
     office.app.revoke_key(JINAN, office.kids[0], office.app.now() - timedelta(hours=1), "laptop stolen")
     reloaded = Verifier(office.trust_list(), office.app, remember=10)  # what the service builds on a reload
     assert failed(reloaded.verify_token(signed.token)) == ["key_window"]
+
+
+# ------------------------------------------------------------- what a hostile file gets (issue 14)
+def _flip_in_signature_value(pdf: bytes, offset: int) -> bytes:
+    data = bytearray(pdf)
+    at = data.index(b"/Contents <") + len(b"/Contents <") + offset
+    data[at] = ord("0") if data[at] != ord("0") else ord("1")
+    return bytes(data)
+
+
+@pytest.mark.parametrize("offset", [2, 40, 600])
+def test_a_flipped_signature_value_is_a_failed_check_never_an_unreadable_file(
+        office: Office, signed_proof: Make, offset: int) -> None:
+    result = office.verifier().verify_pdf(_flip_in_signature_value(signed_proof().pdf, offset))
+    assert not result.ok and result.outcome is Outcome.NOT_GENUINE
+    assert result.first_failure is not None and result.first_failure.reason is not Reason.NOT_CHECKED
+    assert result.recorded.reason is Reason.NOT_RECORDED or result.format.reason is Reason.MALFORMED
+
+
+def test_a_truncated_tail_is_a_failed_format_check(office: Office, signed_proof: Make) -> None:
+    pdf = signed_proof().pdf
+    result = office.verifier().verify_pdf(pdf[: pdf.rindex(b"startxref")])
+    assert failed(result)[0] == "format" and result.format.reason is Reason.MALFORMED
+    assert all(c.reason is Reason.NOT_CHECKED for c in result.checks()[1:])
+    assert "unreadable PDF" in result.summary()
+
+
+class LargePage:
+    """The real renderer, then page 1's boxes widened to `points` square: what a hostile signer could sign."""
+
+    def __init__(self, renderer: Renderer, points: float) -> None:
+        self.renderer, self.points = renderer, points
+
+    def render(self, content, url: str) -> bytes:  # type: ignore[no-untyped-def]
+        from pypdf.generic import RectangleObject
+
+        writer = PdfWriter(clone_from=PdfReader(BytesIO(self.renderer.render(content, url))))
+        writer.pages[0].mediabox = RectangleObject((0, 0, self.points, self.points))
+        writer.pages[0].cropbox = RectangleObject((0, 0, self.points, self.points))
+        out = BytesIO()
+        writer.write(out)
+        return out.getvalue()
+
+
+def _large_page(office: Office, number: str, points: float, *, record: bool) -> SignedDocument:
+    office.issue(number)
+    draft = office.app.draft_proof(JINAN, number, ProofKind.WRITTEN, "lost")
+    signer = office.signer()
+    signer._renderer = LargePage(signer._renderer, points)  # type: ignore[assignment]
+    signed = signer.produce(draft.view, china_date(draft.at))
+    if record:
+        office.app.commit_signed(JINAN, draft, signed.sha256, signed.key_id, signed.token)
+    return signed
+
+
+def test_a_page_far_larger_than_a4_is_never_rendered_even_when_the_office_signed_it(office: Office) -> None:
+    signed = _large_page(office, "1915010000000731", 3000, record=True)
+    result = office.verifier().verify_pdf(signed.pdf)
+    assert failed(result) == ["qr_token"] and result.qr_token.reason is Reason.QR_UNREADABLE
+    assert "page 1 is 3000 x 3000 pt" in result.qr_token.detail
+
+
+def test_a_file_that_failed_a_check_is_not_rendered_and_costs_no_memory(office: Office) -> None:
+    import resource
+
+    # The attack of issue 14: one 14,400 pt page with a signature; rendered at 150 dpi it took 2.8 GB.
+    hostile = _large_page(office, "1915010000000731", 14_400, record=False)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB, the process's high-water mark
+    result = office.verifier().verify_pdf(hostile.pdf)
+    grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    assert result.recorded.reason is Reason.NOT_RECORDED and result.qr_token.reason is Reason.NOT_CHECKED
+    assert grown < 100 * 1024, f"the check raised the high-water mark by {grown // 1024} MB"
+
+
+def test_the_render_scale_keeps_a4_at_150_dpi_and_caps_the_pixels() -> None:
+    from signing.pdflimits import MAX_RENDER_PIXELS, PdfTooCostly, render_scale
+
+    assert render_scale(595, 842, 150) == pytest.approx(150 / 72)
+    scale = render_scale(1200, 1200, 600)
+    assert (1200 * scale) ** 2 <= MAX_RENDER_PIXELS * 1.0001
+    for width, height in ((14_400, 842), (595, 14_400), (0, 842), (-5, 842)):
+        with pytest.raises(PdfTooCostly):
+            render_scale(width, height, 150)

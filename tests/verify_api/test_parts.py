@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ledger.errors import NotFound
-from signing.verify import Check
+from signing.checks import Check, Reason
 from tests.signing.conftest import JINAN
 from tests.verify_api.conftest import Home
 from verify_api.errors import json_body
@@ -118,7 +118,7 @@ def test_the_document_cache_empties_when_anything_is_committed(home: Home) -> No
 
 
 def test_the_page_escapes_what_it_shows() -> None:
-    v = Verdict(NOT_GENUINE, (Check("signature", False, '<script>alert("x")</script>'),))
+    v = Verdict(NOT_GENUINE, (Check.failed("signature", Reason.SIGNATURE_INVALID, '<script>alert("x")</script>'),))
     page = verdict_page(v)
     assert "<script>" not in page and "&lt;script&gt;" in page
     assert "<script" not in message_page("<b>", "x", "y", "z")

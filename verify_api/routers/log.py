@@ -8,29 +8,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from ledger.errors import InvalidInput, LedgerError, NotFound
-from ledger.translog import LogUnavailable
 from verify_api.deps import Service, ledger_read
-from verify_api.errors import ApiError, json_response, responses
+from verify_api.errors import json_response, responses
 from verify_api.schemas.verification import CheckpointOut, ConsistencyOut, InclusionOut
 from verify_api.service import VerificationService
-from verify_api.transparency import LogNotPublished
 
 router = APIRouter(prefix="/api/v1/log", tags=["transparency log"])
 
+
 async def _answer(service: VerificationService, fn: Any, *args: Any) -> Response:
-    try:
-        return json_response(await ledger_read(service, fn, *args))
-    except (LogNotPublished, LogUnavailable) as e:
-        raise ApiError(404, "log_not_published", str(e)) from None
-    except InvalidInput as e:
-        # The shape of a request validation error: one problem, in the query parameter it names.
-        return json_response({"error": "invalid_request", "message": e.message,
-                              "problems": [{"loc": ["query", e.field], "msg": e.rule, "type": "value_error"}]}, 422)
-    except NotFound as e:
-        raise ApiError(404, "not_found", e.message) from None
-    except LedgerError as e:
-        raise ApiError(404, e.code, e.message) from None
+    # The log's refusals (not published, invalid input, unknown document) are translated in verify_api/errors.py.
+    return json_response(await ledger_read(service, fn, *args))
 
 
 @router.get("/checkpoint", response_model=CheckpointOut, responses=responses(404, 503))

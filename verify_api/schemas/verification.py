@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from signing.checks import Reason
+
 Outcome = Literal["current", "superseded", "revoked", "not-genuine"]
 
 
@@ -14,6 +16,16 @@ class CheckOut(BaseModel):
     label: str = Field(description="The check's name in Chinese.")
     ok: bool
     detail: str
+    reason: Reason | None = Field(description="Why the check failed (null when it passed); not-checked when an "
+                                              "earlier check failed")
+
+
+class UnreadablePdfBody(BaseModel):
+    """A file that starts as a PDF but cannot be read: its failed `format` check, and nothing else checked."""
+
+    error: str = Field(examples=["unreadable_pdf"])
+    message: str
+    failed_check: CheckOut
 
 
 class AuthorityOut(BaseModel):
