@@ -19,8 +19,8 @@ from cli.wiring import actor, open_ledger
 
 if TYPE_CHECKING:
     from ledger.application import Actor, CertLedger
-    from ledger.batch import BatchRejected
-    from ledger.batch import Package as BatchPackage
+    from ledger.batch_check import Package as BatchPackage
+    from ledger.batch_rules import BatchRejected
 
 T = TypeVar("T")
 
@@ -42,19 +42,16 @@ def export(
                                                          "recorded without an exam code; repeatable.")] = None,
 ) -> None:
     """Package the city's approved reissue and exchange requests of a month: spreadsheets, photos, paper side."""
-    from ledger.batch import PAPER_FOLDER, BatchRejected, plan_export, write_package
+    from formats.batch_package import write_package
+    from ledger.batch_plan import plan_export
+    from ledger.batch_rules import PAPER_FOLDER, BatchRejected
     from ledger.errors import InvalidInput, NotFound
     from ledger.reference import authority
     from signing import batch_forms
 
     if fmt.lower() not in ("xls", "xlsx"):
         raise InvalidInput("--format", f"xls or xlsx, got {fmt!r}")
-    codes: dict[str, str] = {}
-    for item in exam_codes or []:
-        name, sep, code = item.partition("=")
-        if not sep or not name.strip() or not code.strip().isalnum():
-            raise InvalidInput("--exam-code", f"expected 考试名称=考试代码 (e.g. 一级建造师=034), got {item!r}")
-        codes[name.strip()] = code.strip()
+    codes = _exam_codes(exam_codes or [])
     started = time.perf_counter()
     ledger, who = open_ledger(), actor()
     city_code = city or who.office
@@ -83,6 +80,19 @@ def export(
     emit({**result.to_dict(), "seconds": round(seconds, 3)}, "\n".join(lines))
 
 
+def _exam_codes(items: list[str]) -> dict[str, str]:
+    """--exam-code 考试名称=考试代码, repeated, as a mapping."""
+    from ledger.errors import InvalidInput
+
+    codes: dict[str, str] = {}
+    for item in items:
+        name, sep, code = item.partition("=")
+        if not sep or not name.strip() or not code.strip().isalnum():
+            raise InvalidInput("--exam-code", f"expected 考试名称=考试代码 (e.g. 一级建造师=034), got {item!r}")
+        codes[name.strip()] = code.strip()
+    return codes
+
+
 @batch_app.command("check")
 def check(file: Package) -> None:
     """Check a package against the rule, the certificate database and the approved requests; writes nothing.
@@ -105,7 +115,7 @@ def check(file: Package) -> None:
 @batch_app.command("import")
 def import_(file: Package) -> None:
     """Import a clean package (the provincial center): every row linked to its request, all or nothing."""
-    from ledger.batch import BatchRejected
+    from ledger.batch_rules import BatchRejected
 
     started = time.perf_counter()
     try:
@@ -120,7 +130,7 @@ def import_(file: Package) -> None:
 
 def _examine(file: Path, examine: Callable[[CertLedger, Actor, BatchPackage, Callable[[int], None]], T]) -> T:
     """Read a package, then compare it with the ledger (check or import), behind two progress bars."""
-    from ledger.batch import read_package
+    from formats.batch_package import read_package
 
     ledger, who = open_ledger(), actor()
     with output.progress() as bar:
@@ -137,7 +147,7 @@ def photo(
     file: Annotated[Path, typer.Argument(help="The applicant's photo: JPG, 295×413 px, 10–30 KB, white ground.")],
 ) -> None:
     """Attach the applicant's photo to a request; the export sends it (instead of the certificate's own)."""
-    from ledger.batch import sha256_hex
+    from ledger.batch_rules import sha256_hex
     from ledger.errors import InvalidInput
 
     try:

@@ -64,7 +64,8 @@ def import_(
     import gc
     import time
 
-    from ledger.importer import file_digest, validate_file
+    from formats.import_file import file_digest, read_rows
+    from ledger.importer import validate_rows
 
     started = time.perf_counter()
     who = actor()
@@ -73,7 +74,7 @@ def import_(
     gc.disable()
     with output.progress() as bar:
         task = bar.add_task("validating", total=None)
-        datas = validate_file(file, progress=lambda n: bar.advance(task, n))
+        datas = validate_rows(read_rows(file), file.name, progress=lambda n: bar.advance(task, n))
         if dry_run:
             bar.update(task, completed=len(datas), total=len(datas))
             emit({"file": str(file), "rows": len(datas), "imported": 0, "dry_run": True},

@@ -1,7 +1,8 @@
-"""Bulk import of an existing certificate database (CSV or XLSX).
+"""Bulk import of an existing certificate database: the validation of its rows.
 
 A file is validated whole first: every bad row is reported (row number, field, rule) and
-nothing is written. A clean file is then recorded in one atomic save.
+nothing is written. A clean file is then recorded in one atomic save. The file itself (CSV or
+XLSX) is read by formats.import_file; here are its rows, as text cells.
 
 Headers may be the field names of CertificateData or the Chinese headers of the seed
 template (姓名, 性别, 身份证号, 证书编号, 职业（工种）, 等级, …).
@@ -9,11 +10,7 @@ template (姓名, 性别, 身份证号, 证书编号, 职业（工种）, 等级
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterable, Sequence
 
 from ledger.errors import ImportRejected, InvalidInput, LedgerError
 from ledger.values import CertificateData, parse_certificate
@@ -32,92 +29,36 @@ KNOWN = set(CertificateData.__dataclass_fields__) - {"photo_sha256"}
 REQUIRED = {"number", "holder_name", "gender", "id_number", "occupation", "level", "issue_date"}
 MAX_PROBLEMS = 1000
 
+Problems = list[tuple[int, str, str]]  # (row, field, rule)
+
 
 def _column(header: str) -> str:
     text = header.strip().lstrip("\ufeff")
     return ALIASES.get(text, text)
 
 
-def _rows_csv(path: Path) -> Iterator[list[str]]:
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - gb18030 decodes any byte string
-        raise InvalidInput("file", "not UTF-8 or GB18030 text")
-    try:
-        yield from csv.reader(io.StringIO(text, newline=""))
-    except csv.Error as e:
-        raise InvalidInput("file", f"not a valid CSV file: {e}") from None
-
-
-def _rows_xlsx(path: Path) -> Iterator[list[str]]:
-    from openpyxl import load_workbook  # imported here: only imports of spreadsheets pay for it
-
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as e:  # openpyxl raises many kinds for a broken file
-        raise InvalidInput("file", f"not a readable XLSX workbook ({type(e).__name__})") from None
-    try:
-        for row in book.worksheets[0].iter_rows(values_only=True):
-            yield ["" if v is None else (v.date().isoformat() if hasattr(v, "date") and callable(v.date)
-                                         else str(v)) for v in row]
-    finally:
-        book.close()
-
-
-def read_rows(path: Path) -> Iterator[list[str]]:
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return _rows_csv(path)
-    if suffix == ".xlsx":
-        return _rows_xlsx(path)
-    raise InvalidInput("file", f"a .csv or .xlsx file, got {path.suffix or 'no extension'!r}")
-
-
-def file_digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def validate_file(path: Path, progress: Callable[[int], None] | None = None) -> list[CertificateData]:
-    """Every row parsed and checked; raises ImportRejected listing each bad row (nothing written)."""
-    if not path.is_file():
-        raise InvalidInput("file", f"no such file: {path}")
-    rows = read_rows(path)
-    header = next(rows, None)
+def validate_rows(rows: Iterable[Sequence[str]], source: str,
+                  progress: Callable[[int], None] | None = None) -> list[CertificateData]:
+    """Every row (the header first) parsed and checked; raises ImportRejected naming `source` and each bad
+    row (nothing written)."""
+    lines = iter(rows)
+    header = next(lines, None)
     if header is None:
-        raise ImportRejected(path.name, [(1, "header", "the file is empty")])
+        raise ImportRejected(source, [(1, "header", "the file is empty")])
     columns = [_column(h) for h in header]
-    problems: list[tuple[int, str, str]] = []
-    unknown = [h for h, c in zip(header, columns, strict=True) if c not in KNOWN and h.strip()]
-    missing = sorted(REQUIRED - set(columns))
-    if unknown:
-        problems.append((1, "header", f"unknown column(s): {', '.join(unknown)}"))
-    if missing:
-        problems.append((1, "header", f"missing column(s): {', '.join(missing)}"))
-    if len(set(columns)) != len(columns):
-        problems.append((1, "header", "a column appears twice"))
+    problems = _header_problems(header, columns)
     if problems:
-        raise ImportRejected(path.name, problems)
+        raise ImportRejected(source, problems)
     out: list[CertificateData] = []
     seen: dict[str, int] = {}
-    width = len(columns)
-    for line, row in enumerate(rows, start=2):
+    for line, row in enumerate(lines, start=2):
         if not any(cell.strip() for cell in row):
             continue
-        if len(row) != width:
-            problems.append((line, "row", f"has {len(row)} cells, the header has {width}"))
+        if len(row) != len(columns):
+            problems.append((line, "row", f"has {len(row)} cells, the header has {len(columns)}"))
             continue
-        try:
-            data = parse_certificate(dict(zip(columns, row, strict=True)))
-        except InvalidInput as e:
-            problems.append((line, e.field, e.rule))
-        except LedgerError as e:
-            problems.append((line, "row", e.message))
-        else:
+        data = _parse_row(line, row, columns, problems)
+        if data is not None:
             first = seen.setdefault(data.number, line)
             if first != line:
                 problems.append((line, "number", f"{data.number} also on row {first}: a number is issued once"))
@@ -128,7 +69,31 @@ def validate_file(path: Path, progress: Callable[[int], None] | None = None) -> 
         if progress is not None and line % 1000 == 0:
             progress(1000)
     if problems:
-        raise ImportRejected(path.name, problems)
+        raise ImportRejected(source, problems)
     if not out:
-        raise ImportRejected(path.name, [(2, "rows", "the file has a header but no rows")])
+        raise ImportRejected(source, [(2, "rows", "the file has a header but no rows")])
     return out
+
+
+def _header_problems(header: Sequence[str], columns: Sequence[str]) -> Problems:
+    problems: Problems = []
+    unknown = [h for h, c in zip(header, columns, strict=True) if c not in KNOWN and h.strip()]
+    missing = sorted(REQUIRED - set(columns))
+    if unknown:
+        problems.append((1, "header", f"unknown column(s): {', '.join(unknown)}"))
+    if missing:
+        problems.append((1, "header", f"missing column(s): {', '.join(missing)}"))
+    if len(set(columns)) != len(columns):
+        problems.append((1, "header", "a column appears twice"))
+    return problems
+
+
+def _parse_row(line: int, row: Sequence[str], columns: Sequence[str], problems: Problems) -> CertificateData | None:
+    """One row's certificate, None (its problem added) when a value is wrong."""
+    try:
+        return parse_certificate(dict(zip(columns, row, strict=True)))
+    except InvalidInput as e:
+        problems.append((line, e.field, e.rule))
+    except LedgerError as e:
+        problems.append((line, "row", e.message))
+    return None

@@ -3,7 +3,7 @@
 《证书补发(更换)统计汇总表》 and 《专业技术人员职业资格证书补发(更换)申请表》: the forms' content
 equals the spreadsheets', persons ordered by pass date, pages numbered "第 X 页/共 X 页".
 Drawn on a reportlab canvas with the embedded WenQuanYi subset font. Reads the export plan
-(ledger.batch); the ledger writes the package, the command passes these files in.
+(ledger.batch_plan); formats.batch_package writes the package, the command passes these files in.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from ledger.batch import ExportPlan, PlannedSheet
+from ledger.batch_plan import ExportPlan, PlannedSheet
 from ledger.reference import Authority
 from signing.errors import RenderError
 from signing.fonts import FONT_NAME, load_font

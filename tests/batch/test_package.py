@@ -12,19 +12,12 @@ import pytest
 import xlrd  # type: ignore[import-untyped]
 from pypdf import PdfReader
 
+from formats.batch_package import ExportResult, read_package, write_package
 from ledger.application import CertLedger
-from ledger.batch import (
-    FIELDS,
-    BatchEntry,
-    BatchRejected,
-    ExportResult,
-    Package,
-    ReissueBatch,
-    batch_id,
-    plan_export,
-    read_package,
-    write_package,
-)
+from ledger.batch import ReissueBatch, batch_id
+from ledger.batch_check import Package
+from ledger.batch_plan import BatchEntry, plan_export
+from ledger.batch_rules import FIELDS, BatchRejected
 from ledger.domain import RequestKind
 from ledger.errors import AlreadyExists, InvalidInput, RuleViolation
 from ledger.reference import authority
