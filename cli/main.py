@@ -210,7 +210,7 @@ def _sign_and_write(ledger: Any, who: Any, draft: Any, out: Path) -> None:
     signer = DocumentSigner(signer_key(ledger, who), s.verify_base_url, timestamp_url=s.tsa_url)
     signed = signer.produce(draft.view, china_date(draft.at))
     with _staged(out, signed.pdf, "--out") as publish:
-        record = ledger.commit_signed(who, draft, signed.sha256, signed.key_id, signed.token)
+        record = ledger.commit_signed(who, draft, signed.sha256, signed.token)
         publish()
     emit({"document": record.document_number, "file": str(out), "sha256": signed.sha256, "key_id": signed.key_id,
           "signed_at": record.signed_at.isoformat(), "url": signed.url},
@@ -289,7 +289,7 @@ def prove_batch(
         jobs = ((d.view, china_date(d.at)) for d in drafts)
         for draft, signed in zip(drafts, pool.map(jobs), strict=True):
             with _staged(out_dir / f"{draft.view.number}.pdf", signed.pdf, "--out-dir") as publish:
-                ledger.commit_signed(who, draft, signed.sha256, signed.key_id, signed.token)
+                ledger.commit_signed(who, draft, signed.sha256, signed.token)
                 publish()
             written += 1
             bar.advance(task)

@@ -27,6 +27,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcodin
 from ledger import batch as reissue_batch
 from ledger.audit import AuditReport, VerifySignature, audit, events_from_recorder
 from ledger.blobs import BlobState, BlobStore
+from ledger.docref import DocumentReference
 from ledger.domain import (
     CATALOG_ID,
     CHINA,
@@ -87,9 +88,11 @@ class Draft:
     """A document decided but not saved: its view to render, the aggregates to save with its signature."""
 
     view: CertificateView | ProofView
+    reference: DocumentReference  # what the signed file renders: the certificate edition or the proof
+    key: SigningKeyView  # the acting office's key that may sign at `at`, chosen by the ledger
+    at: datetime  # the signing time the ledger will record
     aggregates: tuple[Aggregate, ...]
     document: Document
-    at: datetime  # the signing time the ledger will record
 
 
 @dataclass(frozen=True, slots=True)
@@ -437,12 +440,7 @@ class CertLedger(Application[UUID]):
 
     def active_key(self, office: str) -> SigningKeyView:
         """The office's key that may sign now (the newest, if several)."""
-        now = self.now()
-        usable = [v for v in self.signing_keys(office) if self._key(v.kid).may_sign_at(now)[0]]
-        if not usable:
-            raise RuleViolation("no-active-key", f"office {office} has no signing key valid now: "
-                                                 "certledger keys init (or keys rotate)")
-        return max(usable, key=lambda v: v.not_before)
+        return self._key_that_may_sign(office, self.now())
 
     def _ids_created_as(self, event_class: type) -> list[UUID]:
         topic = f"{event_class.__module__}:{event_class.__qualname__}"
@@ -461,17 +459,34 @@ class CertLedger(Application[UUID]):
         """Everything prove() decides, not yet saved: render and sign it, then commit_signed()."""
         cert = self._current(number)
         proof, extra = self._prove(actor, cert, kind, reason, request)
-        return Draft(proof_view(proof), (cert, proof, *extra), proof, proof.issued_by["at"])
+        at = proof.issued_by["at"]
+        key = self._key_that_may_sign(actor.office, at)
+        return Draft(proof_view(proof), DocumentReference.proof(proof.number), key, at, (cert, proof, *extra), proof)
 
     def draft_certificate(self, actor: Actor, number: str) -> Draft:
         """An electronic certificate of the current edition, to render and sign."""
         editions = self._editions(number)
         cert = editions[-1]
         cert.check_may_hand_over(actor.office)
-        return Draft(certificate_view(cert, editions=len(editions)), (cert,), cert, self.now())
+        at = self.now()
+        key = self._key_that_may_sign(actor.office, at)
+        return Draft(certificate_view(cert, editions=len(editions)),
+                     DocumentReference.certificate(cert.number, cert.edition), key, at, (cert,), cert)
 
-    def commit_signed(self, actor: Actor, draft: Draft, sha256: str, key_id: str, token: str) -> SignedFileView:
-        """Record the signed file with the draft, in one atomic save; the signing time is the draft's."""
+    def _key_that_may_sign(self, office: str, at: datetime) -> SigningKeyView:
+        """The office's key that may sign at `at` (the newest, if several)."""
+        usable = [v for v in self.signing_keys(office) if self._key(v.kid).may_sign_at(at)[0]]
+        if not usable:
+            raise RuleViolation("no-active-key", f"office {office} has no signing key valid now: "
+                                                 "certledger keys init (or keys rotate)")
+        return max(usable, key=lambda v: v.not_before)
+
+    def commit_signed(self, actor: Actor, draft: Draft, sha256: str, token: str) -> SignedFileView:
+        """Record the signed file with the draft, in one atomic save; the key and signing time are the draft's.
+
+        The key is looked up again: it must still be on record, the acting office's, and valid at `draft.at`.
+        """
+        key_id = draft.key.kid
         key = self._key(key_id)
         if key.office != actor.office:
             raise RuleViolation("key-owner-only", f"key {key_id} belongs to office {key.office}")
@@ -480,7 +495,7 @@ class CertLedger(Application[UUID]):
             raise RuleViolation("key-not-valid", why)
         doc = draft.document
         doc.record_signature(sha256, key_id, token, actor.operator, actor.office, draft.at)
-        number = draft.view.number if isinstance(doc, Proof) else f"{draft.view.number}#{doc.edition}"  # type: ignore[attr-defined]
+        number = str(draft.reference)
         index = SignedFile.record(sha256, number, doc.id, key_id, draft.at)
         self._save(*draft.aggregates, index, duplicate=None)
         return SignedFileView(sha256, number, key_id, draft.at)
