@@ -22,6 +22,7 @@ from uuid import UUID, uuid5
 from zoneinfo import ZoneInfo
 
 from eventsourcing.domain import Aggregate, event
+from eventsourcing.utils import get_topic, register_topic
 
 from ledger.errors import InvalidInput, RuleViolation
 from ledger.reference import abolished_qualifications, authority, policy
@@ -30,6 +31,20 @@ from ledger.views import key_may_sign_at
 
 NAMESPACE = UUID("3f1b6c0e-7d1a-5c43-9a55-6c6564676572")
 CHINA = ZoneInfo("Asia/Shanghai")  # offices work on China's calendar, events carry UTC instants
+
+
+_OLD_TOPICS: dict[type, list[str]] = {}
+
+
+def keep_old_topic(topic: str, cls: type) -> None:
+    """A class moved: events stored under its old topic still resolve to it, and topic queries find them."""
+    register_topic(topic, cls)
+    _OLD_TOPICS.setdefault(cls, []).append(topic)
+
+
+def topics_of(cls: type) -> list[str]:
+    """Every topic events of `cls` are stored under: its own, then any it had before it moved."""
+    return [get_topic(cls), *_OLD_TOPICS.get(cls, [])]
 
 
 def china_date(at: datetime) -> date:
