@@ -17,25 +17,14 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Notification, Transcoding
 
 from ledger.blobs import BlobStore
+from ledger.catalog import CATALOG_ID, Catalog, CatalogVersion
 from ledger.docref import NumberKind, kind_of_number, normalise_number
-from ledger.domain import (
-    CATALOG_ID,
-    CHINA,
-    Catalog,
-    CatalogVersion,
-    Certificate,
-    Document,
-    Proof,
-    ServiceRequest,
-    SigningKey,
-    certificate_id,
-    proof_id,
-    request_id,
-    signing_key_id,
-    topics_of,
-)
+from ledger.documents import Certificate, Document, Proof, certificate_id, proof_id
 from ledger.errors import AlreadyExists, Conflict, NotFound, RuleViolation
+from ledger.events import CHINA, topics_of
 from ledger.reference import authority
+from ledger.service_request import ServiceRequest, request_id
+from ledger.signing_key import SigningKey, signing_key_id
 from ledger.translog import TransparencyLog, store_for
 from ledger.values import parse_text
 

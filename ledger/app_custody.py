@@ -9,7 +9,7 @@ from typing import Any
 from ledger.app_base import Actor, LedgerBase
 from ledger.blobs import BlobState
 from ledger.docref import NumberKind, kind_of_number, normalise_number
-from ledger.domain import Document, HandoverKind
+from ledger.documents import Document, HandoverKind
 from ledger.errors import InvalidInput
 from ledger.handover import parse_handover
 from ledger.reference import authority

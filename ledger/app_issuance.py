@@ -12,10 +12,12 @@ from eventsourcing.persistence import IntegrityError
 
 from ledger.app_base import Actor
 from ledger.app_requests import RequestWorkflow
-from ledger.domain import CATALOG_ID, Catalog, Certificate, Replacement, RequestKind, certificate_id
+from ledger.catalog import CATALOG_ID, Catalog
+from ledger.documents import Certificate, Replacement, certificate_id
 from ledger.errors import AlreadyExists, Conflict, InvalidInput
 from ledger.projections import certificate_view, document_view
 from ledger.reference import default_catalog
+from ledger.service_request import RequestKind
 from ledger.values import CertificateData, Family, parse_text
 from ledger.views import CertificateView, ProofView
 

@@ -8,7 +8,7 @@ from typing import Any
 from ledger.app_base import LedgerBase, edition_of
 from ledger.audit import AuditReport, VerifySignature, audit, events_from_recorder
 from ledger.docref import DocumentReference
-from ledger.domain import Certificate, Proof
+from ledger.documents import Certificate, Proof
 from ledger.errors import InvalidInput, RuleViolation
 from ledger.translog import Checkpoint, TransparencyLog
 

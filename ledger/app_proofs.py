@@ -6,9 +6,10 @@ from eventsourcing.domain import Aggregate
 
 from ledger.app_base import Actor
 from ledger.app_requests import RequestWorkflow
-from ledger.domain import Certificate, Proof, ProofKind, RequestKind, RequestStage
+from ledger.documents import Certificate, Proof, ProofKind
 from ledger.errors import RuleViolation
 from ledger.projections import proof_view
+from ledger.service_request import RequestKind, RequestStage
 from ledger.views import ProofView
 
 CLOSED_STAGES = (RequestStage.REJECTED, RequestStage.COMPLETED, RequestStage.DELIVERED)

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from ledger.app_base import LedgerBase
 from ledger.docref import DocumentReference, NumberKind, kind_of_number, normalise_number
-from ledger.domain import Certificate, certificate_id, proof_id
+from ledger.documents import Certificate, certificate_id, proof_id
 from ledger.errors import NotFound
 from ledger.projections import certificate_view, proof_view, request_view
 from ledger.summaries import event_time, event_view

@@ -8,10 +8,10 @@ from datetime import date
 
 from ledger.app_base import Actor, LedgerBase
 from ledger.docref import normalise_number
-from ledger.domain import RequestKind, ServiceRequest
 from ledger.errors import InvalidInput, RuleViolation
 from ledger.projections import request_view
 from ledger.reference import policy
+from ledger.service_request import RequestKind, ServiceRequest
 from ledger.values import Family, parse_text
 from ledger.views import RequestView
 from ledger.workdays import add_working_days

@@ -11,9 +11,10 @@ from eventsourcing.domain import Aggregate
 from ledger.app_base import Actor, edition_of
 from ledger.app_proofs import Proofs
 from ledger.docref import DocumentReference
-from ledger.domain import Document, ProofKind, SignedFile, SigningKey, signed_file_id
+from ledger.documents import Document, ProofKind
 from ledger.errors import RuleViolation
 from ledger.projections import certificate_view, key_view, proof_view
+from ledger.signing_key import SignedFile, SigningKey, signed_file_id
 from ledger.values import parse_text
 from ledger.views import CertificateView, ProofView, SignedFileView, SigningKeyView
 

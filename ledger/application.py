@@ -25,10 +25,10 @@ from ledger.app_log import LogQueries
 from ledger.app_queries import Queries
 from ledger.app_requests import RequestWorkflow
 from ledger.app_signing import Draft, Signing
-from ledger.domain import RequestStage, ServiceRequest
 from ledger.errors import AlreadyExists, InvalidInput, NotFound, RuleViolation
 from ledger.projections import request_view
 from ledger.reference import authority
+from ledger.service_request import RequestStage, ServiceRequest
 from ledger.values import Family
 from ledger.views import RequestView
 
@@ -47,7 +47,7 @@ class CertLedger(Signing, Issuance, Custody, LogQueries, Queries, RequestWorkflo
     def attach_request_photo(self, actor: Actor, number: str, photo: bytes) -> RequestView:
         """Keep the applicant's photo with a reissue or exchange request; a photo breaking the rule is refused."""
         req = self._request(number)
-        reissue_batch.check_may_attach_photo(req, actor.office)
+        req.check_may_attach_photo(actor.office)
         cert = self._current(req.certificate_number)
         problems = reissue_batch.photo_problems(photo, cert.data.occupation)
         if problems:
@@ -55,7 +55,7 @@ class CertLedger(Signing, Issuance, Custody, LogQueries, Queries, RequestWorkflo
         if self.blobs is None:
             raise InvalidInput("photo", "no attachment store is configured")
         sha256 = self.blobs.put_bytes(photo)  # every rule checked first: no file for a refused request
-        reissue_batch.attach_photo(req, sha256, actor.operator, actor.office, self.now())
+        req.attach_photo(sha256, actor.operator, actor.office, self.now())
         self._save(req)
         return request_view(req, self.today())
 
@@ -72,7 +72,7 @@ class CertLedger(Signing, Issuance, Custody, LogQueries, Queries, RequestWorkflo
             cert = self._current(req.certificate_number)
             if cert.data.family != Family.PROFESSIONAL:
                 continue  # skill certificates are reissued by the city itself, not in this batch
-            photo = reissue_batch.request_photo(req) or cert.data.photo_sha256
+            photo = req.photo_sha256 or cert.data.photo_sha256
             entries.append(reissue_batch.BatchEntry(req.number, req.kind, cert.data, photo,
                                                     (req.review or {})["at"], cert.status))
         return entries
@@ -109,7 +109,7 @@ class CertLedger(Signing, Issuance, Custody, LogQueries, Queries, RequestWorkflo
                 city, sheet.name.month, sheet.name.exam_code, sheet.name.exam_name, sheet.file, package.path.name,
                 package.sha256, rows, actor.operator, actor.office, at)
             for link in sheet_links:
-                reissue_batch.forward(link.request, batch, link.row, actor.operator, actor.office, at)
+                link.request.forward(batch.id, batch.label, batch.file_name, link.row, actor.operator, actor.office, at)
                 requests.append(link.request)
             batches.append(batch)
         self._save(*batches, *requests)
@@ -185,12 +185,12 @@ class CertLedger(Signing, Issuance, Custody, LogQueries, Queries, RequestWorkflo
         if city is None:
             return None
         candidates = pending.get(number, [])
-        open_ones = [r for r in candidates if reissue_batch.forwarded_in(r) is None]
+        open_ones = [r for r in candidates if r.forwarded is None]
         if not open_ones:
             if candidates:
-                done = reissue_batch.forwarded_in(candidates[0]) or {}
+                done = candidates[0].forwarded
                 problem("ZSGLH", f"request {candidates[0].number} for {number} was already forwarded in batch "
-                                 f"{done.get('batch')}")
+                                 f"{done.batch if done else None}")
             else:
                 problem("ZSGLH", f"no approved reissue or exchange request of office {city} for {number}")
             return None

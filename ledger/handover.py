@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ledger.domain import HandoverKind
+from ledger.documents import HandoverKind
 from ledger.errors import InvalidInput, RuleViolation
 from ledger.identity import IdDocument
 from ledger.values import CertificateData, Family, parse_date, parse_level, parse_text

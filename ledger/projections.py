@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from ledger.domain import Certificate, Proof, ServiceRequest, SigningKey
+from ledger.documents import Certificate, Proof
+from ledger.service_request import ServiceRequest
+from ledger.signing_key import SigningKey
 from ledger.views import AuthorityView, CertificateView, ProofView, RequestView, SigningKeyView
 
 

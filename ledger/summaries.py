@@ -7,8 +7,8 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from ledger import batch
-from ledger.domain import Certificate, Document, HandoverKind, Proof, ProofKind, ServiceRequest
+from ledger.documents import Certificate, Document, HandoverKind, Proof, ProofKind
+from ledger.service_request import ServiceRequest
 from ledger.views import EventView
 
 
@@ -57,8 +57,8 @@ SUMMARIES: dict[type, Callable[[Any], str]] = {
     Proof.Superseded: lambda e: f"superseded by {e.by_number}",
     Document.HandedOver: _handed_over,
     Document.Revoked: lambda e: f"revoked: {e.reason}",
-    batch.Forwarded: lambda e: f"forwarded in batch {e.batch}: {e.file_name}, row {e.row}",
-    batch.PhotoAttached: lambda e: f"photo attached (sha256 {str(e.sha256)[:12]}…)",
+    ServiceRequest.Forwarded: lambda e: f"forwarded in batch {e.batch}: {e.file_name}, row {e.row}",
+    ServiceRequest.PhotoAttached: lambda e: f"photo attached (sha256 {str(e.sha256)[:12]}…)",
     ServiceRequest.Reviewed: lambda e: "approved" if e.approved else f"rejected: {e.reason}",
     ServiceRequest.Applied: _request_stage,
     ServiceRequest.Accepted: _request_stage,
@@ -75,9 +75,13 @@ def summary(event: Any) -> str:
     return event_type(event)
 
 
+# Events that moved keep the name history has always shown for them.
+SHOWN_AS: dict[type, str] = {ServiceRequest.Forwarded: "Forwarded", ServiceRequest.PhotoAttached: "PhotoAttached"}
+
+
 def event_type(event: Any) -> str:
     """The event's name as history shows it: its class's qualified name."""
-    return type(event).__qualname__
+    return SHOWN_AS.get(type(event)) or type(event).__qualname__
 
 
 def event_time(event: Any) -> datetime:

@@ -13,6 +13,7 @@ from uuid import UUID
 
 from ledger.identity import mask_id
 from ledger.reference import authority
+from ledger.signing_key import key_may_sign_at as key_may_sign_at  # the rule lives with the key; verifiers read it here
 from ledger.values import CertificateData
 
 
@@ -219,21 +220,6 @@ class ImportReport:
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
-
-
-def key_may_sign_at(kid: str, not_before: datetime, not_after: datetime, retired_at: datetime | None,
-                    compromised_at: datetime | None, revocation_reason: str | None,
-                    at: datetime) -> tuple[bool, str]:
-    """The one rule, for the ledger and for offline verifiers alike: a signature recorded at `at`
-    counts if `at` lies in [not_before, min(not_after, retired_at)) and before any compromise."""
-    end = min(not_after, retired_at) if retired_at is not None else not_after
-    if at < not_before:
-        return False, f"key {kid} is not valid before {not_before.isoformat()}"
-    if at >= end:
-        return False, f"key {kid} stopped signing at {end.isoformat()}"
-    if compromised_at is not None and at >= compromised_at:
-        return False, f"key {kid} was compromised at {compromised_at.isoformat()} ({revocation_reason})"
-    return True, "ok"
 
 
 def key_status(retired_at: datetime | None, compromised_at: datetime | None) -> str:
