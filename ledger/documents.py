@@ -270,31 +270,7 @@ class Certificate(Document):
             data, diffs = self.data.with_changes(corrections or {})
         elif corrections:
             raise InvalidInput("corrections", f"only a correction exchange changes fields, not {reason.value}")
-        catalog_version: str | None = None
-        if self.data.family == Family.SKILL:
-            catalog_version = catalog.version
-            if not catalog.contains(self.data.occupation):
-                raise RuleViolation(
-                    "occupation-left-catalog",
-                    f"occupation {self.data.occupation} is not in the national catalog "
-                    f"(version {catalog.version}): no {reason.label} (人社厅发〔2018〕42号 第五条)",
-                    remedy=f"record a written proof (书面证明): certledger prove {self.number} --kind written",
-                )
-            remark = f"{china_date(at).isoformat()} {reason.label}，沿用原证书编号"
-        else:
-            if self.data.electronic:
-                raise RuleViolation(
-                    "electronic-certificate-exists",
-                    "an electronic certificate was issued, so no paper certificate is reissued "
-                    "(人社厅发〔2023〕16号 第十六条)",
-                )
-            if self.data.occupation in abolished_qualifications():
-                raise RuleViolation(
-                    "qualification-abolished",
-                    f"{self.data.occupation} is an abolished qualification: the ministry takes no reissue",
-                    remedy=f"record a qualification proof: certledger prove {self.number} --kind qualification",
-                )
-            remark = "补发" if reason is Replacement.LOST else f"{reason.label}"
+        catalog_version, remark = self._replacement_remark(reason, catalog, at)
         if diffs:
             remark += "；" + "；".join(f"{d['field']} 已更正" for d in diffs)
         event_class = {Replacement.LOST: Certificate.Reissued, Replacement.OVERSEAS: Certificate.Exchanged,
@@ -308,6 +284,32 @@ class Certificate(Document):
         self._superseded(by=successor.id, by_edition=edition, reason=reason.value, operator=operator,
                          office=office, at=at)
         return successor
+
+    def _replacement_remark(self, reason: Replacement, catalog: CatalogVersion,
+                            at: datetime) -> tuple[str | None, str]:
+        """(catalog version decided on, remark for the new edition); refuses what may not be replaced."""
+        if self.data.family == Family.SKILL:
+            if not catalog.contains(self.data.occupation):
+                raise RuleViolation(
+                    "occupation-left-catalog",
+                    f"occupation {self.data.occupation} is not in the national catalog "
+                    f"(version {catalog.version}): no {reason.label} (人社厅发〔2018〕42号 第五条)",
+                    remedy=f"record a written proof (书面证明): certledger prove {self.number} --kind written",
+                )
+            return catalog.version, f"{china_date(at).isoformat()} {reason.label}，沿用原证书编号"
+        if self.data.electronic:
+            raise RuleViolation(
+                "electronic-certificate-exists",
+                "an electronic certificate was issued, so no paper certificate is reissued "
+                "(人社厅发〔2023〕16号 第十六条)",
+            )
+        if self.data.occupation in abolished_qualifications():
+            raise RuleViolation(
+                "qualification-abolished",
+                f"{self.data.occupation} is an abolished qualification: the ministry takes no reissue",
+                remedy=f"record a qualification proof: certledger prove {self.number} --kind qualification",
+            )
+        return None, "补发" if reason is Replacement.LOST else f"{reason.label}"
 
     @event(Superseded)
     def _superseded(self, by: UUID, by_edition: int, reason: str, operator: str, office: str,
