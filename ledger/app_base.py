@@ -115,7 +115,7 @@ class LedgerBase(Application[UUID]):
         first: Certificate = self._get(certificate_id(number, 1), f"certificate numbered {number}")
         editions = [first]
         while editions[-1].superseded is not None:
-            editions.append(self._get(editions[-1].superseded["by"], "successor edition"))
+            editions.append(self._get(editions[-1].superseded.by, "successor edition"))
         return editions
 
     def _current(self, number: str) -> Certificate:

@@ -12,6 +12,7 @@ from ledger.docref import NumberKind, kind_of_number, normalise_number
 from ledger.documents import Document, HandoverKind
 from ledger.errors import InvalidInput
 from ledger.handover import parse_handover
+from ledger.records import EditionSuperseded
 from ledger.reference import authority
 from ledger.summaries import custody
 from ledger.views import EvidenceView, Step, WhereView
@@ -47,7 +48,7 @@ class Custody(LedgerBase):
         documents: list[Document] = (
             [self._proof(text)] if kind_of_number(text) is NumberKind.PROOF else list(self._editions(text)))
         trail: list[Step] = []
-        state = ("office", "", documents[-1].issued_by["at"])
+        state = ("office", "", documents[-1].issued_by.at)
         for doc in documents:
             state = self._trail_of(doc, trail)
         current = documents[-1]
@@ -56,21 +57,21 @@ class Custody(LedgerBase):
     def _trail_of(self, doc: Document, trail: list[Step]) -> tuple[str, str, Any]:
         """Append one document's steps to `trail`; returns its (custody, location, since) at the end."""
         issued = doc.issued_by
-        held, since = "office", issued["at"]
+        held, since = "office", issued.at
         location = f"at the issuing office {authority(doc.issuing_authority).office}"
-        trail.append(Step(issued["at"], f"{doc.label} issued by {issued['office']} ({issued['operator']})"))
+        trail.append(Step(issued.at, f"{doc.label} issued by {issued.office} ({issued.operator})"))
         for h in doc.handovers:
             evidence = tuple(EvidenceView(e["kind"], e["sha256"], e["name"], self._blob_state(e["sha256"]))
-                             for e in h["evidence"])
-            held, location = custody(h["kind"], h["details"])
-            since = h["at"]
-            trail.append(Step(h["at"], f"{HandoverKind(h['kind']).label}: {location} (by {h['operator']})",
-                              evidence))
-        if doc.superseded is not None:
-            how = doc.superseded.get("reason") or f"by {doc.superseded['by_number']}"
-            trail.append(Step(doc.superseded["at"], f"{doc.label} superseded ({how})"))
+                             for e in h.evidence)
+            held, location = custody(h.kind, h.details)
+            since = h.at
+            trail.append(Step(h.at, f"{HandoverKind(h.kind).label}: {location} (by {h.operator})", evidence))
+        sup = doc.superseded
+        if sup is not None:
+            how = sup.reason if isinstance(sup, EditionSuperseded) else f"by {sup.by_number}"
+            trail.append(Step(sup.at, f"{doc.label} superseded ({how})"))
         if doc.revoked:
-            trail.append(Step(doc.revoked["at"], f"{doc.label} revoked: {doc.revoked['reason']}"))
+            trail.append(Step(doc.revoked.at, f"{doc.label} revoked: {doc.revoked.reason}"))
         return held, location, since
 
     def _blob_state(self, sha256: str) -> str:

@@ -34,7 +34,7 @@ class Proofs(RequestWorkflow):
         at = self.now()
         proof = cert.prove(kind, reason, self.catalog(), actor.operator, actor.office, at,
                            request_number=request if kind is ProofKind.SCORE_PASS else None)
-        older = [self._proof(p["number"]) for p in cert.proofs[:-1] if p["kind"] == kind.value]
+        older = [self._proof(p.number) for p in cert.proofs[:-1] if p.kind == kind.value]
         for previous in older:
             previous.supersede(proof, actor.operator, actor.office, at)
         req = None

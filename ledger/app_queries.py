@@ -37,7 +37,7 @@ class Queries(LedgerBase):
             return proof_view(self._at_time(proof_id(text), when, f"proof {text}"))
         cert: Certificate = self._at_time(certificate_id(text, 1), when, f"certificate {text}")
         while cert.superseded is not None:
-            cert = self._at_time(cert.superseded["by"], when, f"the next edition of {text}")
+            cert = self._at_time(cert.superseded.by, when, f"the next edition of {text}")
         return certificate_view(cert)
 
     def _at_time(self, aggregate_id: UUID, when: datetime, what: str) -> Any:
@@ -58,7 +58,7 @@ class Queries(LedgerBase):
         else:
             editions = self._editions(text)
             streams = [(str(DocumentReference.certificate(text, c.edition)), c.id) for c in editions]
-            streams += [(p["number"], p["id"]) for c in editions for p in c.proofs]
+            streams += [(p.number, p.id) for c in editions for p in c.proofs]
         out = [event_view(label, e) for label, aggregate_id in streams for e in self.events.get(aggregate_id)
                if as_of is None or event_time(e) <= as_of]
         return sorted(out, key=lambda v: (v.at, v.version > 1))  # a new edition before the old one's supersession

@@ -83,7 +83,7 @@ class Signing(Proofs):
         """Everything prove() decides, not yet saved: render and sign it, then commit_signed()."""
         cert = self._current(number)
         proof, extra = self._prove(actor, cert, kind, reason, request)
-        at = proof.issued_by["at"]
+        at = proof.issued_by.at
         key = self._key_that_may_sign(actor.office, at)
         return Draft(proof_view(proof), DocumentReference.proof(proof.number), key, at, (cert, proof, *extra), proof)
 

@@ -73,8 +73,9 @@ class CertLedger(Signing, Issuance, Custody, LogQueries, Queries, RequestWorkflo
             if cert.data.family != Family.PROFESSIONAL:
                 continue  # skill certificates are reissued by the city itself, not in this batch
             photo = req.photo_sha256 or cert.data.photo_sha256
+            assert req.review is not None  # it was approved
             entries.append(reissue_batch.BatchEntry(req.number, req.kind, cert.data, photo,
-                                                    (req.review or {})["at"], cert.status))
+                                                    req.review.at, cert.status))
         return entries
 
     def batch_photo(self, sha256: str) -> bytes:

@@ -20,6 +20,16 @@ from eventsourcing.domain import Aggregate, event
 from ledger.catalog import CatalogVersion
 from ledger.errors import InvalidInput, RuleViolation
 from ledger.events import NAMESPACE, Acted, ActedCreated, Status, china_date, keep_old_topics, require_office_of
+from ledger.records import (
+    Acting,
+    Correction,
+    EditionSuperseded,
+    Handover,
+    ProofEntry,
+    ProofSuperseded,
+    Revocation,
+    Signature,
+)
 from ledger.reference import abolished_qualifications, policy
 from ledger.values import CertificateData, Family
 
@@ -78,12 +88,12 @@ class Document(Aggregate):
 
     if TYPE_CHECKING:
         status: str
-        handovers: list[dict[str, Any]]
-        revoked: dict[str, Any] | None
+        handovers: list[Handover]
+        revoked: Revocation | None
         data: CertificateData
-        issued_by: dict[str, Any]
-        superseded: dict[str, Any] | None
-        signatures: list[dict[str, Any]]
+        issued_by: Acting
+        superseded: EditionSuperseded | ProofSuperseded | None
+        signatures: list[Signature]
 
     class HandedOver(Acted):
         kind: str
@@ -125,8 +135,7 @@ class Document(Aggregate):
     @event(Signed)
     def _signed(self, sha256: str, key_id: str, signed_at: datetime, token: str, operator: str,
                 office: str) -> None:
-        self.signatures.append({"sha256": sha256, "key_id": key_id, "signed_at": signed_at, "token": token,
-                                "operator": operator})
+        self.signatures.append(Signature(sha256, key_id, signed_at, token, operator))
 
     def check_may_hand_over(self, office: str) -> None:
         require_office_of(self.issuing_authority, office, self.label)
@@ -143,8 +152,7 @@ class Document(Aggregate):
     @event(HandedOver)
     def _handed_over(self, kind: str, details: dict[str, Any], evidence: list[dict[str, str]],
                      operator: str, office: str, at: datetime) -> None:
-        self.handovers.append({"kind": kind, "details": details, "evidence": evidence,
-                               "operator": operator, "office": office, "at": at})
+        self.handovers.append(Handover.of(kind, details, evidence, operator, office, at))
 
     def revoke(self, reason: str, operator: str, office: str, at: datetime) -> None:
         require_office_of(self.issuing_authority, office, self.label)
@@ -157,7 +165,7 @@ class Document(Aggregate):
     @event(Revoked)
     def _revoked(self, reason: str, operator: str, office: str, at: datetime) -> None:
         self.status = Status.REVOKED.value
-        self.revoked = {"reason": reason, "operator": operator, "office": office, "at": at}
+        self.revoked = Revocation(reason, operator, office, at)
 
 
 class Certificate(Document):
@@ -205,21 +213,21 @@ class Certificate(Document):
                  corrections: list[dict[str, Any]] | None = None) -> None:
         self.data = CertificateData.from_event(data)
         self.edition = edition
-        self.issued_by: dict[str, Any] = {"operator": operator, "office": office, "at": at}
+        self.issued_by = Acting(operator, office, at)
         self.replaces = replaces
         self.replacement_reason = reason
         self.remarks: list[str] = []
         if replaces is not None:
             self.remarks = [remark]
         self.catalog_version = catalog_version
-        self.corrections = corrections or []
+        self.corrections = [Correction.of(c) for c in corrections or []]
         self.proof_serial = proof_serial
-        self.proofs: list[dict[str, Any]] = []
+        self.proofs: list[ProofEntry] = []
         self.status = Status.CURRENT.value
-        self.superseded: dict[str, Any] | None = None
-        self.handovers: list[dict[str, Any]] = []
-        self.revoked: dict[str, Any] | None = None
-        self.signatures: list[dict[str, Any]] = []
+        self.superseded: EditionSuperseded | None = None
+        self.handovers: list[Handover] = []
+        self.revoked: Revocation | None = None
+        self.signatures: list[Signature] = []
 
     @classmethod
     def issue(cls, data: CertificateData, operator: str, office: str, at: datetime) -> Certificate:
@@ -315,8 +323,7 @@ class Certificate(Document):
     def _superseded(self, by: UUID, by_edition: int, reason: str, operator: str, office: str,
                     at: datetime) -> None:
         self.status = Status.SUPERSEDED.value
-        self.superseded = {"by": by, "by_edition": by_edition, "reason": reason, "operator": operator,
-                           "office": office, "at": at}
+        self.superseded = EditionSuperseded(by, by_edition, reason, operator, office, at)
 
     def prove(self, kind: ProofKind, reason: str, catalog: CatalogVersion, operator: str, office: str,
               at: datetime, request_number: str | None = None) -> Proof:
@@ -367,7 +374,7 @@ class Certificate(Document):
     def _proof_recorded(self, proof_id: UUID, proof_number: str, kind: str, operator: str, office: str,
                         at: datetime) -> None:
         self.proof_serial += 1
-        self.proofs.append({"id": proof_id, "number": proof_number, "kind": kind, "at": at})
+        self.proofs.append(ProofEntry(proof_id, proof_number, kind, at))
 
 
 class Proof(Document):
@@ -400,12 +407,12 @@ class Proof(Document):
         self.data = CertificateData.from_event(data)
         self.catalog_version = catalog_version
         self.request_number = request_number
-        self.issued_by: dict[str, Any] = {"operator": operator, "office": office, "at": at}
+        self.issued_by = Acting(operator, office, at)
         self.status = Status.CURRENT.value
-        self.superseded: dict[str, Any] | None = None
-        self.handovers: list[dict[str, Any]] = []
-        self.revoked: dict[str, Any] | None = None
-        self.signatures: list[dict[str, Any]] = []
+        self.superseded: ProofSuperseded | None = None
+        self.handovers: list[Handover] = []
+        self.revoked: Revocation | None = None
+        self.signatures: list[Signature] = []
 
     @property
     def label(self) -> str:
@@ -420,7 +427,7 @@ class Proof(Document):
     @event(Superseded)
     def _superseded(self, by: UUID, by_number: str, operator: str, office: str, at: datetime) -> None:
         self.status = Status.SUPERSEDED.value
-        self.superseded = {"by": by, "by_number": by_number, "operator": operator, "office": office, "at": at}
+        self.superseded = ProofSuperseded(by, by_number, operator, office, at)
 
 
 keep_old_topics("ledger.domain", Document, Certificate, Proof)  # stored while they lived in ledger.domain

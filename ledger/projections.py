@@ -13,8 +13,8 @@ from ledger.views import AuthorityView, CertificateView, ProofView, RequestView,
 def certificate_view(cert: Certificate, editions: int | None = None) -> CertificateView:
     return CertificateView(
         id=cert.id, number=cert.number, edition=cert.edition, status=cert.status, data=cert.data,
-        authority=AuthorityView.of(cert.data.authority), issued_at=cert.issued_by["at"],
-        issued_by=f"{cert.issued_by['operator']} @ {cert.issued_by['office']}", remarks=tuple(cert.remarks),
+        authority=AuthorityView.of(cert.data.authority), issued_at=cert.issued_by.at,
+        issued_by=f"{cert.issued_by.operator} @ {cert.issued_by.office}", remarks=tuple(cert.remarks),
         replacement=cert.replacement_reason,
         replaces_edition=cert.edition - 1 if cert.replaces is not None else None,
         superseded=cert.superseded, revoked=cert.revoked, corrections=tuple(cert.corrections),
@@ -27,9 +27,9 @@ def key_view(key: SigningKey) -> SigningKeyView:
     return SigningKeyView(
         kid=key.kid, office=key.office, algorithm=key.algorithm, public_key_pem=key.public_key_pem,
         certificate_pem=key.certificate_pem, not_before=key.not_before, not_after=key.not_after,
-        registered_at=key.registered["at"], retired_at=key.retired["at"] if key.retired else None,
-        compromised_at=key.revoked["compromised_at"] if key.revoked else None,
-        revocation_reason=key.revoked["reason"] if key.revoked else None,
+        registered_at=key.registered.at, retired_at=key.retired.at if key.retired else None,
+        compromised_at=key.revoked.compromised_at if key.revoked else None,
+        revocation_reason=key.revoked.reason if key.revoked else None,
     )
 
 
@@ -37,8 +37,8 @@ def proof_view(proof: Proof) -> ProofView:
     return ProofView(
         id=proof.id, number=proof.number, kind_name=proof.kind, reason=proof.reason, status=proof.status,
         certificate_number=proof.certificate_number, certificate_edition=proof.certificate_edition,
-        data=proof.data, authority=AuthorityView.of(proof.data.authority), issued_at=proof.issued_by["at"],
-        issued_by=f"{proof.issued_by['operator']} @ {proof.issued_by['office']}",
+        data=proof.data, authority=AuthorityView.of(proof.data.authority), issued_at=proof.issued_by.at,
+        issued_by=f"{proof.issued_by.operator} @ {proof.issued_by.office}",
         catalog_version=proof.catalog_version, request_number=proof.request_number,
         superseded=proof.superseded, revoked=proof.revoked, handover_count=len(proof.handovers),
         signatures=tuple(proof.signatures),

@@ -5,22 +5,41 @@ changed), and turned back into the dicts the views always showed by `to_dict()`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from types import MappingProxyType
 from typing import Any
 from uuid import UUID
 
 
-def frozen_mapping(value: Mapping[str, Any]) -> Mapping[str, Any]:
-    """A read-only deep copy of a mapping of primitives (nested mappings and lists included)."""
-    return MappingProxyType({k: _frozen(v) for k, v in value.items()})
+class FrozenMap(Mapping[str, Any]):
+    """A read-only mapping (picklable, unlike a mappingproxy): the parts of a state value whose shape
+    varies with its kind, such as a handover's details."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self._data = {k: _frozen(v) for k, v in data.items()}
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._data.items()))
+
+    def __repr__(self) -> str:
+        return f"FrozenMap({self._data!r})"
 
 
 def _frozen(value: Any) -> Any:
     if isinstance(value, Mapping):
-        return frozen_mapping(value)
+        return FrozenMap(value)
     if isinstance(value, (list, tuple)):
         return tuple(_frozen(v) for v in value)
     return value
@@ -110,20 +129,13 @@ class Signature:
 
 
 @dataclass(frozen=True, slots=True)
-class Evidence:
-    kind: str
-    sha256: str
-    name: str
-
-    def to_dict(self) -> dict[str, str]:
-        return {"kind": self.kind, "sha256": self.sha256, "name": self.name}
-
-
-@dataclass(frozen=True, slots=True)
 class Handover:
+    """The document left the office's hands (or changed hands): details and evidence as validated for its kind
+    (evidence entries name a kind, and the stored file's sha256 and name)."""
+
     kind: str
-    details: Mapping[str, Any]  # read-only: what ledger.handover validated for this kind
-    evidence: tuple[Evidence, ...]
+    details: FrozenMap
+    evidence: tuple[FrozenMap, ...]
     operator: str
     office: str
     at: datetime
@@ -131,11 +143,10 @@ class Handover:
     @classmethod
     def of(cls, kind: str, details: Mapping[str, Any], evidence: Iterable[Mapping[str, str]], operator: str,
            office: str, at: datetime) -> Handover:
-        return cls(kind, frozen_mapping(details), tuple(Evidence(e["kind"], e["sha256"], e["name"]) for e in evidence),
-                   operator, office, at)
+        return cls(kind, FrozenMap(details), tuple(FrozenMap(e) for e in evidence), operator, office, at)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "details": thawed(self.details), "evidence": [e.to_dict() for e in self.evidence],
+        return {"kind": self.kind, "details": thawed(self.details), "evidence": [thawed(e) for e in self.evidence],
                 "operator": self.operator, "office": self.office, "at": self.at}
 
 

@@ -8,13 +8,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
 from ledger.errors import InvalidInput, RuleViolation
 from ledger.events import NAMESPACE, Acted, ActedCreated, china_date, keep_old_topic, keep_old_topics
+from ledger.records import Delivery, RequestStep, Review
 from ledger.reference import authority
 
 
@@ -103,13 +103,13 @@ class ServiceRequest(Aggregate):
         self.due: date | None = accept_due
         self.provisional = provisional
         self.accepted_on: date | None = None
-        self.review: dict[str, Any] | None = None
+        self.review: Review | None = None
         self.result_number: str | None = None
         self.completed_on: date | None = None
-        self.delivered: dict[str, Any] | None = None
+        self.delivered: Delivery | None = None
         self.forwarded: Forwarding | None = None
         self.photo: Photo | None = None
-        self.steps: list[dict[str, Any]] = [{"stage": "applied", "on": applied_on, "operator": operator}]
+        self.steps: list[RequestStep] = [RequestStep("applied", applied_on, operator)]
 
     REVIEW_CHECKS = ("name", "id_number", "certificate_number", "level", "specialty", "approval_date", "photo")
 
@@ -148,7 +148,7 @@ class ServiceRequest(Aggregate):
         self.accepted_on = accepted_on
         self.due = complete_due
         self.provisional = provisional
-        self.steps.append({"stage": "accepted", "on": accepted_on, "operator": operator})
+        self.steps.append(RequestStep("accepted", accepted_on, operator))
 
     def decide(self, approved: bool, reason: str, checks: Mapping[str, bool], operator: str, office: str,
                at: datetime) -> None:
@@ -175,10 +175,10 @@ class ServiceRequest(Aggregate):
     def _reviewed(self, approved: bool, reason: str, checks: dict[str, bool], operator: str, office: str,
                   at: datetime) -> None:
         self.stage = (RequestStage.APPROVED if approved else RequestStage.REJECTED).value
-        self.review = {"approved": approved, "reason": reason, "checks": checks, "operator": operator, "at": at}
+        self.review = Review(approved, reason, tuple(checks.items()), operator, at)
         if not approved:
             self.due = None
-        self.steps.append({"stage": self.stage, "on": china_date(at), "operator": operator})
+        self.steps.append(RequestStep(self.stage, china_date(at), operator))
 
     def complete(self, result_number: str, completed_on: date, deliver_due: date, provisional: bool,
                  operator: str, office: str, at: datetime) -> None:
@@ -195,7 +195,7 @@ class ServiceRequest(Aggregate):
         self.completed_on = completed_on
         self.due = deliver_due
         self.provisional = provisional
-        self.steps.append({"stage": "completed", "on": completed_on, "operator": operator})
+        self.steps.append(RequestStep("completed", completed_on, operator))
 
     def deliver(self, delivered_on: date, how: str, operator: str, office: str, at: datetime) -> None:
         self._require_office(office)
@@ -205,9 +205,9 @@ class ServiceRequest(Aggregate):
     @event(Delivered)
     def _delivered(self, delivered_on: date, how: str, operator: str, office: str, at: datetime) -> None:
         self.stage = RequestStage.DELIVERED.value
-        self.delivered = {"on": delivered_on, "how": how, "operator": operator}
+        self.delivered = Delivery(delivered_on, how, operator)
         self.due = None
-        self.steps.append({"stage": "delivered", "on": delivered_on, "operator": operator})
+        self.steps.append(RequestStep("delivered", delivered_on, operator))
 
     def is_overdue(self, today: date) -> bool:
         return self.due is not None and today > self.due
@@ -251,7 +251,7 @@ class ServiceRequest(Aggregate):
     def _forwarded(self, batch_id: UUID, batch: str, file_name: str, row: int, operator: str, office: str,
                    at: datetime) -> None:
         self.forwarded = Forwarding(batch_id, batch, file_name, row, operator, office, at)
-        self.steps.append({"stage": "forwarded", "on": china_date(at), "operator": operator})
+        self.steps.append(RequestStep("forwarded", china_date(at), operator))
 
     def check_may_attach_photo(self, office: str) -> None:
         """Refuse unless the request's own office acts on a reissue or exchange still before the batch."""

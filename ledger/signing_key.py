@@ -4,13 +4,13 @@ and the index from a signed file's SHA-256 to the document it renders."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
 from ledger.errors import InvalidInput, RuleViolation
 from ledger.events import NAMESPACE, Acted, ActedCreated, keep_old_topics
+from ledger.records import Acting, KeyRetirement, KeyRevocation
 
 
 def key_may_sign_at(kid: str, not_before: datetime, not_after: datetime, retired_at: datetime | None,
@@ -92,9 +92,9 @@ class SigningKey(Aggregate):
         self.certificate_pem = certificate_pem
         self.not_before = not_before
         self.not_after = not_after
-        self.registered: dict[str, Any] = {"operator": operator, "at": at}
-        self.retired: dict[str, Any] | None = None
-        self.revoked: dict[str, Any] | None = None
+        self.registered = Acting(operator, office, at)
+        self.retired: KeyRetirement | None = None
+        self.revoked: KeyRevocation | None = None
 
     @classmethod
     def register(cls, kid: str, office: str, algorithm: str, public_key_pem: str, certificate_pem: str,
@@ -121,7 +121,7 @@ class SigningKey(Aggregate):
 
     @event(Retired)
     def _retired(self, reason: str, operator: str, office: str, at: datetime) -> None:
-        self.retired = {"reason": reason, "operator": operator, "at": at}
+        self.retired = KeyRetirement(reason, operator, at)
 
     def revoke(self, compromised_at: datetime, reason: str, operator: str, office: str, at: datetime) -> None:
         """Documents signed (by the ledger's record) at or after `compromised_at` fail verification."""
@@ -136,14 +136,14 @@ class SigningKey(Aggregate):
 
     @event(Revoked)
     def _revoked(self, compromised_at: datetime, reason: str, operator: str, office: str, at: datetime) -> None:
-        self.revoked = {"compromised_at": compromised_at, "reason": reason, "operator": operator, "at": at}
+        self.revoked = KeyRevocation(compromised_at, reason, operator, at)
 
     def may_sign_at(self, at: datetime) -> tuple[bool, str]:
         """Whether a signature recorded at `at` is within this key's authority, and why not."""
         return key_may_sign_at(self.kid, self.not_before, self.not_after,
-                               self.retired["at"] if self.retired else None,
-                               self.revoked["compromised_at"] if self.revoked else None,
-                               self.revoked["reason"] if self.revoked else None, at)
+                               self.retired.at if self.retired else None,
+                               self.revoked.compromised_at if self.revoked else None,
+                               self.revoked.reason if self.revoked else None, at)
 
 
 keep_old_topics("ledger.domain", SignedFile, SigningKey)  # stored while they lived in ledger.domain

@@ -22,6 +22,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from ledger.errors import LedgerError
+from ledger.records import ProofSuperseded
 from ledger.views import CertificateView, ProofView, SignedFileView
 from signing.errors import MalformedDocument, SigningError
 from signing.token import SignedToken, TokenInvalid, TokenVerifier, holder_digest, parse_token
@@ -82,13 +83,13 @@ class DocumentStatus:
 def document_status(view: CertificateView | ProofView) -> DocumentStatus:
     sup, rev = view.superseded, view.revoked
     by = None
-    if sup:
-        by = sup.get("by_number") or f"{view.number}#{sup.get('by_edition')}"
+    if sup is not None:
+        by = sup.by_number if isinstance(sup, ProofSuperseded) else f"{view.number}#{sup.by_edition}"
     return DocumentStatus(
         number=view.number if isinstance(view, ProofView) else f"{view.number}#{view.edition}",
-        state=view.status, superseded_by=by, superseded_reason=(sup or {}).get("reason"),
-        superseded_at=(sup or {}).get("at"), revoked_reason=(rev or {}).get("reason"),
-        revoked_at=(rev or {}).get("at"))
+        state=view.status, superseded_by=by, superseded_reason=sup.reason if sup else None,
+        superseded_at=sup.at if sup else None, revoked_reason=rev.reason if rev else None,
+        revoked_at=rev.at if rev else None)
 
 
 def _status_check(status: DocumentStatus) -> Check:
@@ -207,10 +208,10 @@ class Verifier:
             return TokenVerification(parsed, signature, _failed("key_window", "no recorded signing time"),
                                      _failed("recorded", f"{token.claims.document_number} is not in the ledger"),
                                      _failed("status", "unknown document"))
-        entry = next((s for s in view.signatures if s.get("token") == token.text), None)
-        recorded = (Check("recorded", True, f"recorded at {entry['signed_at'].isoformat()}") if entry
+        entry = next((s for s in view.signatures if s.token == token.text), None)
+        recorded = (Check("recorded", True, f"recorded at {entry.signed_at.isoformat()}") if entry
                     else _failed("recorded", "the ledger has no signature with this token"))
-        window = (self._window(key, entry["signed_at"]) if entry else _failed("key_window", "no recorded time"))
+        window = (self._window(key, entry.signed_at) if entry else _failed("key_window", "no recorded time"))
         status = document_status(view)
         return TokenVerification(parsed, signature, window, recorded, _status_check(status), status, view)
 
@@ -329,7 +330,7 @@ class Verifier:
         expected = holder_digest(token.claims.document_number, view.data.holder_name, view.data.id_number)
         if token.claims.holder_digest != expected:
             return _failed("qr_token", "the QR code's holder digest does not match the recorded holder")
-        if not any(s.get("token") == token.text for s in view.signatures):
+        if not any(s.token == token.text for s in view.signatures):
             return _failed("qr_token", "the ledger recorded another token for this document")
         return Check("qr_token", True, f"QR token for {token.claims.document_number} verifies and matches")
 

@@ -159,7 +159,7 @@ class VerificationService:
         view = self._view(reference)
         if view is None:
             return Successor(reference, "unknown", None)
-        tokens = [s["token"] for s in view.signatures if s.get("token")]
+        tokens = [s.token for s in view.signatures if s.token]
         return Successor(reference, view.status, f"/v/{tokens[-1]}" if tokens else None)
 
     def _record(self, verdict: Verdict, via: str, reference: str | None) -> None:

@@ -224,7 +224,7 @@ def test_forwarding_links_an_approved_request_once_and_replays_the_same() -> Non
     imported = a_batch()
     req.forward(imported.id, imported.label, imported.file_name, 2, "李四", "1500", AT)
     assert req.forwarded is not None and req.forwarded.batch == "202005-034-1501"
-    assert [s["stage"] for s in req.steps][-1] == "forwarded"
+    assert [s.stage for s in req.steps][-1] == "forwarded"
     with pytest.raises(RuleViolation) as twice:
         req.forward(imported.id, imported.label, imported.file_name, 2, "李四", "1500", AT)
     assert twice.value.rule == "request-already-forwarded"
