@@ -14,7 +14,8 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Notification, Transcoding
+from eventsourcing.persistence import InfrastructureFactory, IntegrityError, JSONTranscoder, Notification, Transcoding
+from eventsourcing.utils import Environment
 
 from ledger.blobs import BlobStore
 from ledger.catalog import CATALOG_ID, Catalog, CatalogVersion
@@ -22,6 +23,7 @@ from ledger.docref import NumberKind, kind_of_number, normalise_number
 from ledger.documents import Certificate, Document, Proof, certificate_id, proof_id
 from ledger.errors import AlreadyExists, Conflict, NotFound, RuleViolation
 from ledger.events import CHINA, topics_of
+from ledger.recorders import construct_factory, takes_writers
 from ledger.reference import authority
 from ledger.service_request import ServiceRequest, request_id
 from ledger.signing_key import SigningKey, signing_key_id
@@ -70,9 +72,18 @@ class LedgerBase(Application[UUID]):
         super().__init__(env)
         self.blobs = blobs
         self._clock = clock or (lambda: datetime.now(UTC))
-        # The log follows the store: appended after each save, in its own transaction. A crash in
-        # between leaves it behind, and the next save (or `audit checkpoint`) catches it up.
+        # The log is written in each save's own transaction (ledger.recorders): a row in the events
+        # table without a leaf did not come from a save, and no later save absorbs it.
         self.translog = TransparencyLog(store_for(self.env)) if transparency_log else None
+        if self.translog is not None:
+            if not takes_writers(self.recorder):
+                raise RuleViolation("log-needs-own-recorder", "the transparency log is written by certledger's "
+                                    "recorder: unset APPLICATION_RECORDER_TOPIC")
+            self.translog.store.prepare()
+            self.recorder.add_writer(self.translog.write_in_transaction)  # type: ignore[attr-defined]
+
+    def construct_factory(self, env: Environment) -> InfrastructureFactory[Any]:
+        return construct_factory(env)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -93,11 +104,6 @@ class LedgerBase(Application[UUID]):
                 raise AlreadyExists(duplicate) from None
             raise Conflict("another writer changed the same record first; nothing was written, "
                            "look again and retry") from None
-        self._log_new_events()
-
-    def _log_new_events(self) -> None:
-        if self.translog is not None:
-            self.translog.catch_up(self.recorder)
 
     # ----------------------------------------------------------------- loading
     def _get(self, aggregate_id: UUID, what: str) -> Any:

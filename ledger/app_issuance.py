@@ -75,7 +75,6 @@ class Issuance(RequestWorkflow):
             taken = [d.number for d in datas if self._exists(certificate_id(d.number, 1))]
             shown = ", ".join(taken[:5]) + (f" (+{len(taken) - 5} more)" if len(taken) > 5 else "")
             raise AlreadyExists(f"already issued, nothing imported: {shown or 'a concurrent writer'}") from None
-        self._log_new_events()
         return len(events)
 
     # --------------------------------------------------- reissue and exchange

@@ -30,7 +30,7 @@ from ledger.records import (
     Revocation,
     Signature,
 )
-from ledger.reference import abolished_qualifications, policy
+from ledger.reference import abolished_qualification, policy
 from ledger.values import CertificateData, Family
 
 
@@ -311,7 +311,7 @@ class Certificate(Document):
                 "an electronic certificate was issued, so no paper certificate is reissued "
                 "(人社厅发〔2023〕16号 第十六条)",
             )
-        if self.data.occupation in abolished_qualifications():
+        if abolished_qualification(self.data.occupation) is not None:
             raise RuleViolation(
                 "qualification-abolished",
                 f"{self.data.occupation} is an abolished qualification: the ministry takes no reissue",
@@ -346,7 +346,7 @@ class Certificate(Document):
                 raise InvalidInput("reason", "a written proof is for a lost certificate (lost) or an overseas "
                                              "exchange (overseas)")
         elif kind is ProofKind.QUALIFICATION:
-            if self.data.occupation not in abolished_qualifications():
+            if abolished_qualification(self.data.occupation) is None:
                 raise RuleViolation(
                     "qualification-not-abolished",
                     f"{self.data.occupation} is not one of the 15 abolished qualifications (seed 004 二(二)2)",
