@@ -182,7 +182,7 @@ def main() -> None:
 
         ledger = CertLedger(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "CREATE_TABLE": "n",
                                  "SQLITE_DBNAME": str(home / "ledger.sqlite")})
-        tokens = [ledger.document_by_reference(f"SM-{n}-01").signatures[-1]["token"] for n in numbers]
+        tokens = [ledger.document_by_reference(f"SM-{n}-01").signatures[-1].token for n in numbers]
         events = ledger.count_events()
         ledger.close()
         figures["store"] = {"events": events, "documents": args.n + args.proofs,

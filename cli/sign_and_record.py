@@ -16,9 +16,9 @@ from pathlib import Path
 from cli.wiring import settings, signer_key
 from ledger.application import Actor, CertLedger, Draft
 from ledger.domain import china_date
-from ledger.errors import InvalidInput
+from ledger.errors import InvalidInput, RuleViolation
 from ledger.views import SignedFileView
-from signing.pipeline import BatchPool, SigningJob, reference
+from signing.pipeline import BatchPool, SigningJob
 
 
 @dataclass(frozen=True)
@@ -36,18 +36,27 @@ def sign_and_record(ledger: CertLedger, who: Actor, drafts: Sequence[Draft], pla
     if not drafts:
         return []
     s = settings()
-    key = signer_key(ledger.active_key(who.office).kid, who.office)
+    key = signer_key(_one_key(drafts), who.office)
     recorded: list[Recorded] = []
     with BatchPool(key, s.verify_base_url, workers=workers, timestamp_url=s.tsa_url) as pool:
-        jobs = (SigningJob(d.view, reference(d.view), china_date(d.at)) for d in drafts)
+        jobs = (SigningJob(d.view, d.reference, china_date(d.at)) for d in drafts)
         for draft, signed in zip(drafts, pool.map(jobs), strict=True):
             path = place(draft)
             with staged(path, signed.pdf, option) as publish:
-                record = ledger.commit_signed(who, draft, signed.sha256, signed.key_id, signed.token)
+                record = ledger.commit_signed(who, draft, signed.sha256, signed.token)
                 publish()
             recorded.append(Recorded(record, path, signed.url))
             done()
     return recorded
+
+
+def _one_key(drafts: Sequence[Draft]) -> str:
+    """The key the ledger chose for every draft (the office's key that may sign at the draft's time)."""
+    kids = sorted({d.key.kid for d in drafts})
+    if len(kids) > 1:
+        raise RuleViolation("one-key-per-batch", f"the office's signing key changed while the batch was drafted "
+                            f"({', '.join(kids)}); nothing was signed", "run the batch again")
+    return kids[0]
 
 
 @contextmanager

@@ -9,7 +9,7 @@ sequence: that proves every earlier tree is a prefix of every later one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -90,14 +90,7 @@ def audit(events: Iterable[StoredEvent], logged: Callable[[int, int], Sequence[t
         if len(problems) < max_problems:
             problems.append(d)
 
-    by_size: dict[int, Checkpoint] = {}
-    for cp in checkpoints:
-        if not verify_signature(cp.key_id, cp.body, cp.signature):
-            note(Divergence(None, None, None, None,
-                            f"checkpoint at size {cp.size} ({cp.at.isoformat()}): signature by key {cp.key_id} "
-                            "does not verify (forged or altered checkpoint)"))
-        else:
-            by_size[cp.size] = cp
+    by_size = _verified_checkpoints(checkpoints, verify_signature, note)
     frontier = Frontier()
     append = frontier.append  # the loop runs a million times: names bound once
     window: Sequence[tuple[int, bytes]] = ()
@@ -135,6 +128,27 @@ def audit(events: Iterable[StoredEvent], logged: Callable[[int, int], Sequence[t
                             f"{pinned.at.isoformat()}: history up to here was rewritten"))
         if progress is not None and count % 10000 == 0:
             progress(10000)
+    _note_missing_tail(count, log_size, by_size, note)
+    return AuditReport(count, log_size, len(by_size), tuple(problems))
+
+
+def _verified_checkpoints(checkpoints: Sequence[Checkpoint], verify_signature: VerifySignature,
+                          note: Callable[[Divergence], None]) -> dict[int, Checkpoint]:
+    """The checkpoints whose signature verifies, by tree size; each other one is a divergence."""
+    by_size: dict[int, Checkpoint] = {}
+    for cp in checkpoints:
+        if not verify_signature(cp.key_id, cp.body, cp.signature):
+            note(Divergence(None, None, None, None,
+                            f"checkpoint at size {cp.size} ({cp.at.isoformat()}): signature by key {cp.key_id} "
+                            "does not verify (forged or altered checkpoint)"))
+        else:
+            by_size[cp.size] = cp
+    return by_size
+
+
+def _note_missing_tail(count: int, log_size: int, by_size: Mapping[int, Checkpoint],
+                       note: Callable[[Divergence], None]) -> None:
+    """After `count` stored events: log leaves or checkpoints beyond them mean events were removed."""
     if log_size > count:
         note(Divergence(count, None, None, None,
                         f"the log has {log_size} leaves but the store only {count} events: events from position "
@@ -142,7 +156,6 @@ def audit(events: Iterable[StoredEvent], logged: Callable[[int, int], Sequence[t
     for size in sorted(s for s in by_size if s > count):
         note(Divergence(count, None, None, None,
                         f"a checkpoint covers {size} events but the store has only {count}"))
-    return AuditReport(count, log_size, len(by_size), tuple(problems))
 
 
 def events_from_recorder(recorder: Any, page: int = 5000) -> Iterator[StoredEvent]:

@@ -9,7 +9,6 @@ files. This module keeps its name: the events' topics (`ledger.batch:ReissueBatc
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -17,8 +16,8 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from ledger.batch_rules import BATCH_KINDS, parse_month
-from ledger.domain import NAMESPACE, RequestStage, ServiceRequest, china_date
+from ledger.batch_rules import parse_month
+from ledger.domain import NAMESPACE, china_date
 from ledger.errors import InvalidInput, RuleViolation
 from ledger.reference import authority
 
@@ -92,93 +91,3 @@ def require_provincial_center(office: str, city: str) -> None:
         raise RuleViolation("batch-provincial-center-only",
                             f"office {office} may not import the batch of {city}: the provincial center "
                             f"{centre.code} ({centre.office}) imports its province's batches")
-
-
-class Forwarded(ServiceRequest.Event):
-    """A ServiceRequest event: the approved request went to the provincial center in a monthly batch.
-
-    Defined here rather than nested in ServiceRequest (ledger.domain), so its topic is
-    `ledger.batch:Forwarded`; moving it later takes a register_topic alias, not a migration.
-    """
-
-    batch_id: UUID
-    batch: str
-    file_name: str
-    row: int
-    operator: str
-    office: str
-    at: datetime
-
-    def apply(self, aggregate: Any) -> None:  # assigns state only: replays run no rules
-        aggregate.forwarded = {"batch_id": self.batch_id, "batch": self.batch, "file_name": self.file_name,
-                               "row": self.row, "operator": self.operator, "office": self.office, "at": self.at}
-        aggregate.steps.append({"stage": "forwarded", "on": china_date(self.at), "operator": self.operator})
-
-
-class PhotoAttached(ServiceRequest.Event):
-    """A ServiceRequest event: the applicant's photo (电子照片, seed 004 附件 一) for the reissued paper."""
-
-    sha256: str
-    operator: str
-    office: str
-    at: datetime
-
-    def apply(self, aggregate: Any) -> None:
-        aggregate.photo = {"sha256": self.sha256, "operator": self.operator, "at": self.at}
-
-
-def forwarded_in(request: ServiceRequest) -> dict[str, Any] | None:
-    """The batch a request was forwarded in, if it was."""
-    return getattr(request, "forwarded", None)
-
-
-def request_photo(request: ServiceRequest) -> str:
-    """The SHA-256 of the photo attached to a request, "" if none."""
-    photo = getattr(request, "photo", None)
-    return str(photo["sha256"]) if photo else ""
-
-
-def check_may_forward(request: ServiceRequest, office: str) -> None:
-    """Refuse unless the request is an approved reissue or exchange not yet forwarded, and the office its center."""
-    require_provincial_center(office, request.office)
-    if request.kind not in BATCH_KINDS:
-        raise RuleViolation("batch-reissue-exchange-only",
-                            f"request {request.number} asks for {request.kind}: a batch carries reissues and exchanges")
-    if request.stage != RequestStage.APPROVED:
-        raise RuleViolation("request-workflow", f"request {request.number} is {request.stage}; "
-                                                "forwarding needs it approved")
-    done = forwarded_in(request)
-    if done is not None:
-        raise RuleViolation("request-already-forwarded",
-                            f"request {request.number} was already forwarded in batch {done['batch']}")
-
-
-def forward(request: ServiceRequest, batch: ReissueBatch, row: int, operator: str, office: str,
-            at: datetime) -> None:
-    """Link an approved request to the batch row that carries it to the provincial center."""
-    check_may_forward(request, office)
-    request.trigger_event(Forwarded, batch_id=batch.id, batch=batch.label, file_name=batch.file_name, row=row,
-                          operator=operator, office=office, at=at)
-
-
-def check_may_attach_photo(request: ServiceRequest, office: str) -> None:
-    """Refuse unless the request's own office acts on a reissue or exchange still before the batch."""
-    if office != request.office:
-        raise RuleViolation("request-office-only", f"request {request.number} belongs to office {request.office}")
-    if request.kind not in BATCH_KINDS:
-        raise RuleViolation("batch-reissue-exchange-only",
-                            f"request {request.number} asks for {request.kind}: photos go with reissues and exchanges")
-    if request.stage not in (RequestStage.APPLIED, RequestStage.ACCEPTED, RequestStage.APPROVED):
-        raise RuleViolation("request-workflow", f"request {request.number} is {request.stage}: too late for a photo")
-    done = forwarded_in(request)
-    if done is not None:
-        raise RuleViolation("request-already-forwarded",
-                            f"request {request.number} was already forwarded in batch {done['batch']}")
-
-
-def attach_photo(request: ServiceRequest, sha256: str, operator: str, office: str, at: datetime) -> None:
-    """Keep the applicant's photo (its SHA-256; the file is in the attachment store) with the request."""
-    check_may_attach_photo(request, office)
-    if not re.fullmatch(r"[0-9a-f]{64}", sha256):
-        raise InvalidInput("photo", "a SHA-256 as 64 hex digits")
-    request.trigger_event(PhotoAttached, sha256=sha256, operator=operator, office=office, at=at)

@@ -8,7 +8,7 @@ and writes the files. The rules are in ledger.batch_rules, the events in ledger.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
@@ -16,18 +16,9 @@ from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import Notification
 
-from ledger.batch import (
-    ReissueBatch,
-    attach_photo,
-    batch_id,
-    batch_label,
-    check_may_attach_photo,
-    forward,
-    forwarded_in,
-    request_photo,
-    require_provincial_center,
-)
+from ledger.batch import ReissueBatch, batch_id, batch_label, require_provincial_center
 from ledger.batch_check import BatchReport, Package, PackageRow, PackageSheet
 from ledger.batch_plan import BatchEntry
 from ledger.batch_rules import (
@@ -87,12 +78,14 @@ class BatchCommands(Application[UUID]):
 
         def _exists(self, aggregate_id: UUID) -> bool: ...
 
+        def _notifications(self, event_class: type) -> Iterator[Notification]: ...
+
     def attach_request_photo(self, actor: Actor, number: str, photo: bytes) -> RequestView:
         """Keep the applicant's photo with a reissue or exchange request; a photo breaking the rule is refused."""
-        from ledger.application import request_view  # the projection lives with the application
+        from ledger.projections import request_view
 
         req = self._request(number)
-        check_may_attach_photo(req, actor.office)
+        req.check_may_attach_photo(actor.office)
         cert = self._current(req.certificate_number)
         problems = photo_problems(photo, cert.data.occupation)
         if problems:
@@ -100,7 +93,7 @@ class BatchCommands(Application[UUID]):
         if self.blobs is None:
             raise InvalidInput("photo", "no attachment store is configured")
         sha256 = self.blobs.put_bytes(photo)  # every rule checked first: no file for a refused request
-        attach_photo(req, sha256, actor.operator, actor.office, self.now())
+        req.attach_photo(sha256, actor.operator, actor.office, self.now())
         self._save(req)
         return request_view(req, self.today())
 
@@ -117,8 +110,9 @@ class BatchCommands(Application[UUID]):
             cert = self._current(req.certificate_number)
             if cert.data.family != Family.PROFESSIONAL:
                 continue  # skill certificates are reissued by the city itself, not in this batch
-            photo = request_photo(req) or cert.data.photo_sha256
-            entries.append(BatchEntry(req.number, req.kind, cert.data, photo, (req.review or {})["at"], cert.status))
+            photo = req.photo_sha256 or cert.data.photo_sha256
+            assert req.review is not None  # it was approved
+            entries.append(BatchEntry(req.number, req.kind, cert.data, photo, req.review.at, cert.status))
         return entries
 
     def batch_photo(self, sha256: str) -> bytes:
@@ -151,7 +145,8 @@ class BatchCommands(Application[UUID]):
                 city, sheet.name.month, sheet.name.exam_code, sheet.name.exam_name, sheet.file, package.path.name,
                 package.sha256, rows, actor.operator, actor.office, at)
             for link in sheet_links:
-                forward(link.request, batch, link.row, actor.operator, actor.office, at)
+                link.request.forward(batch.id, batch.label, batch.file_name, link.row, actor.operator,
+                                     actor.office, at)
                 requests.append(link.request)
             batches.append(batch)
         self._save(*batches, *requests)
@@ -230,12 +225,12 @@ class BatchCommands(Application[UUID]):
         if city is None:
             return None
         candidates = pending.get(number, [])
-        open_ones = [r for r in candidates if forwarded_in(r) is None]
+        open_ones = [r for r in candidates if r.forwarded is None]
         if not open_ones:
             if candidates:
-                done = forwarded_in(candidates[0]) or {}
+                done = candidates[0].forwarded
                 problem("ZSGLH", f"request {candidates[0].number} for {number} was already forwarded in batch "
-                                 f"{done.get('batch')}")
+                                 f"{done.batch if done else None}")
             else:
                 problem("ZSGLH", f"no approved reissue or exchange request of office {city} for {number}")
             return None
@@ -246,18 +241,11 @@ class BatchCommands(Application[UUID]):
 
         Reads the Reviewed events' notifications, not every request: a store holds years of them.
         """
-        topic = f"{ServiceRequest.Reviewed.__module__}:{ServiceRequest.Reviewed.__qualname__}"
         ids: list[UUID] = []
-        start = None
-        while True:
-            page = self.recorder.select_notifications(start=start, limit=1000, topics=[topic])
-            for notification in page:
-                reviewed = self.mapper.to_domain_event(notification)
-                got = reviewed.__dict__
-                if got["approved"] and got["office"] == city and (month is None or month_of(got["at"]) == month):
-                    ids.append(UUID(str(reviewed.originator_id)))
-            if len(page) < 1000:
-                break
-            start = page[-1].id + 1
+        for notification in self._notifications(ServiceRequest.Reviewed):
+            reviewed = self.mapper.to_domain_event(notification)
+            got = reviewed.__dict__
+            if got["approved"] and got["office"] == city and (month is None or month_of(got["at"]) == month):
+                ids.append(UUID(str(reviewed.originator_id)))
         requests: list[ServiceRequest] = [self.repository.get(i) for i in dict.fromkeys(ids)]
         return [r for r in requests if r.kind in BATCH_KINDS and r.stage == RequestStage.APPROVED]

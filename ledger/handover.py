@@ -12,10 +12,10 @@ ID numbers are kept masked in the ledger's handover record: the check is what ma
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from ledger.domain import HandoverKind
+from ledger.documents import HandoverKind
 from ledger.errors import InvalidInput, RuleViolation
 from ledger.identity import IdDocument
 from ledger.values import CertificateData, Family, parse_date, parse_level, parse_text
@@ -49,36 +49,50 @@ def parse_handover(kind: HandoverKind, raw: Mapping[str, Any], documents: Sequen
     if kind is not HandoverKind.INSTITUTION and len(documents) != 1:
         raise InvalidInput("numbers", f"a {kind.value} handover is for one document; "
                                       "several go to an institution with a contact letter")
-    if kind is HandoverKind.IN_PERSON:
-        holder = documents[0]
-        doc = IdDocument.parse(str(raw.get("id_type") or holder.id_type), str(raw.get("id_number") or ""))
-        if (doc.type.value, doc.number) != (holder.id_type, holder.id_number):
-            raise RuleViolation("in-person-id-must-match",
-                                "the ID card shown is not the holder's: hand over only to the holder in person, "
-                                "or record a delegate with a power of attorney")
-        return {"recipient": holder.holder_name, "id_checked": True, "id_masked": doc.masked}
-    if kind is HandoverKind.DELEGATE:
-        doc = IdDocument.parse(str(raw.get("id_type") or "resident"), str(raw.get("id_number") or ""))
-        if doc.number == documents[0].id_number:
-            raise InvalidInput("id_number", "the delegate is the holder: record an in-person handover")
-        for needed in ("power-of-attorney", "id-copy"):
-            if needed not in evidence_kinds:
-                raise InvalidInput("evidence", f"a delegate handover needs a {needed} scan (seed 003)")
-        return {"delegate": parse_text(raw.get("name"), "name", max_len=50),
-                "id_masked": doc.masked, "id_checked": True, "phone": _phone(raw, "phone", required=False)}
-    if kind is HandoverKind.MAIL:
-        carrier = parse_text(raw.get("carrier") or "EMS", "carrier", max_len=20)
-        tracking = parse_text(raw.get("tracking_number"), "tracking_number", max_len=30).upper()
-        if not _TRACKING.fullmatch(tracking):
-            raise InvalidInput("tracking_number", "8-30 letters or digits, as the carrier prints it")
-        postage = str(raw.get("postage") or "collect").strip()
-        if postage not in ("collect", "prepaid"):
-            raise InvalidInput("postage", "collect (到付) or prepaid")
-        return {"carrier": carrier, "tracking_number": tracking,
-                "address": parse_text(raw.get("address"), "address", max_len=200),
-                "recipient": parse_text(raw.get("recipient") or documents[0].holder_name, "recipient", max_len=50),
-                "phone": _phone(raw, "phone", required=False), "postage": postage}
-    # institution: contact letter + sign-off receipt
+    return _PARSERS[kind](raw, documents, evidence_kinds)
+
+
+def _in_person(raw: Mapping[str, Any], documents: Sequence[CertificateData],
+               evidence_kinds: Sequence[str]) -> dict[str, Any]:
+    holder = documents[0]
+    doc = IdDocument.parse(str(raw.get("id_type") or holder.id_type), str(raw.get("id_number") or ""))
+    if (doc.type.value, doc.number) != (holder.id_type, holder.id_number):
+        raise RuleViolation("in-person-id-must-match",
+                            "the ID card shown is not the holder's: hand over only to the holder in person, "
+                            "or record a delegate with a power of attorney")
+    return {"recipient": holder.holder_name, "id_checked": True, "id_masked": doc.masked}
+
+
+def _delegate(raw: Mapping[str, Any], documents: Sequence[CertificateData],
+              evidence_kinds: Sequence[str]) -> dict[str, Any]:
+    doc = IdDocument.parse(str(raw.get("id_type") or "resident"), str(raw.get("id_number") or ""))
+    if doc.number == documents[0].id_number:
+        raise InvalidInput("id_number", "the delegate is the holder: record an in-person handover")
+    for needed in ("power-of-attorney", "id-copy"):
+        if needed not in evidence_kinds:
+            raise InvalidInput("evidence", f"a delegate handover needs a {needed} scan (seed 003)")
+    return {"delegate": parse_text(raw.get("name"), "name", max_len=50),
+            "id_masked": doc.masked, "id_checked": True, "phone": _phone(raw, "phone", required=False)}
+
+
+def _mail(raw: Mapping[str, Any], documents: Sequence[CertificateData],
+          evidence_kinds: Sequence[str]) -> dict[str, Any]:
+    carrier = parse_text(raw.get("carrier") or "EMS", "carrier", max_len=20)
+    tracking = parse_text(raw.get("tracking_number"), "tracking_number", max_len=30).upper()
+    if not _TRACKING.fullmatch(tracking):
+        raise InvalidInput("tracking_number", "8-30 letters or digits, as the carrier prints it")
+    postage = str(raw.get("postage") or "collect").strip()
+    if postage not in ("collect", "prepaid"):
+        raise InvalidInput("postage", "collect (到付) or prepaid")
+    return {"carrier": carrier, "tracking_number": tracking,
+            "address": parse_text(raw.get("address"), "address", max_len=200),
+            "recipient": parse_text(raw.get("recipient") or documents[0].holder_name, "recipient", max_len=50),
+            "phone": _phone(raw, "phone", required=False), "postage": postage}
+
+
+def _institution(raw: Mapping[str, Any], documents: Sequence[CertificateData],
+                 evidence_kinds: Sequence[str]) -> dict[str, Any]:
+    """The contact letter and the sign-off receipt."""
     occupation = parse_text(raw.get("occupation"), "occupation")
     level = parse_level(str(raw.get("level") or ""), Family(documents[0].family))
     head_count = _count(raw, "head_count")
@@ -107,3 +121,8 @@ def parse_handover(kind: HandoverKind, raw: Mapping[str, Any], documents: Sequen
                     "phone": _phone(raw, "signer_phone"),
                     "date": parse_date(str(raw.get("receipt_date") or ""), "receipt_date").isoformat()},
     }
+
+
+_Parser = Callable[[Mapping[str, Any], Sequence[CertificateData], Sequence[str]], dict[str, Any]]
+_PARSERS: dict[HandoverKind, _Parser] = {HandoverKind.IN_PERSON: _in_person, HandoverKind.DELEGATE: _delegate,
+                                         HandoverKind.MAIL: _mail, HandoverKind.INSTITUTION: _institution}

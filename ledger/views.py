@@ -12,7 +12,18 @@ from typing import Any
 from uuid import UUID
 
 from ledger.identity import mask_id
+from ledger.records import (
+    Correction,
+    EditionSuperseded,
+    ProofEntry,
+    ProofSuperseded,
+    RequestStep,
+    Review,
+    Revocation,
+    Signature,
+)
 from ledger.reference import authority
+from ledger.signing_key import key_may_sign_at as key_may_sign_at  # the rule lives with the key; verifiers read it here
 from ledger.values import CertificateData
 
 
@@ -26,6 +37,15 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
     return value
+
+
+def _dict_or_none(value: Any) -> dict[str, Any] | None:
+    return value.to_dict() if value is not None else None  # type: ignore[no-any-return]
+
+
+def _signatures(signatures: tuple[Signature, ...]) -> list[dict[str, Any]]:
+    """The signatures without their tokens: a token is the QR code's secret half, shown only on the document."""
+    return [{k: v for k, v in sig.to_dict().items() if k != "token"} for sig in signatures]
 
 
 def data_dict(data: CertificateData, reveal: bool = False) -> dict[str, Any]:
@@ -64,14 +84,14 @@ class CertificateView:
     remarks: tuple[str, ...]
     replacement: str | None  # lost / overseas / correction, for edition > 1
     replaces_edition: int | None
-    superseded: dict[str, Any] | None
-    revoked: dict[str, Any] | None
-    corrections: tuple[dict[str, Any], ...]
+    superseded: EditionSuperseded | None
+    revoked: Revocation | None
+    corrections: tuple[Correction, ...]
     catalog_version: str | None
-    proofs: tuple[dict[str, Any], ...]
+    proofs: tuple[ProofEntry, ...]
     handover_count: int
     editions: int = 1
-    signatures: tuple[dict[str, Any], ...] = ()
+    signatures: tuple[Signature, ...] = ()
 
     @property
     def kind(self) -> str:
@@ -79,8 +99,8 @@ class CertificateView:
 
     def to_dict(self, reveal: bool = False) -> dict[str, Any]:
         corrections = [
-            {**c, "old": mask_id(str(c["old"])), "new": mask_id(str(c["new"]))}
-            if c["field"] == "id_number" and not reveal else c
+            {**c.to_dict(), "old": mask_id(str(c.old)), "new": mask_id(str(c.new))}
+            if c.field == "id_number" and not reveal else c.to_dict()
             for c in self.corrections
         ]
         return _jsonable({
@@ -88,10 +108,10 @@ class CertificateView:
             "editions": self.editions, "status": self.status, "data": data_dict(self.data, reveal),
             "authority": _jsonable(self.authority.__dict__), "issued_at": self.issued_at, "issued_by": self.issued_by,
             "remarks": list(self.remarks), "replacement": self.replacement,
-            "replaces_edition": self.replaces_edition, "superseded": self.superseded,
-            "revoked": self.revoked, "corrections": corrections, "catalog_version": self.catalog_version,
-            "proofs": list(self.proofs), "handover_count": self.handover_count,
-            "signatures": [{k: v for k, v in sig.items() if k != "token"} for sig in self.signatures],
+            "replaces_edition": self.replaces_edition, "superseded": _dict_or_none(self.superseded),
+            "revoked": _dict_or_none(self.revoked), "corrections": corrections, "catalog_version": self.catalog_version,
+            "proofs": [p.to_dict() for p in self.proofs], "handover_count": self.handover_count,
+            "signatures": _signatures(self.signatures),
         })
 
 
@@ -110,10 +130,10 @@ class ProofView:
     issued_by: str
     catalog_version: str | None
     request_number: str
-    superseded: dict[str, Any] | None
-    revoked: dict[str, Any] | None
+    superseded: ProofSuperseded | None
+    revoked: Revocation | None
     handover_count: int
-    signatures: tuple[dict[str, Any], ...] = ()
+    signatures: tuple[Signature, ...] = ()
 
     @property
     def kind(self) -> str:
@@ -126,8 +146,8 @@ class ProofView:
             "certificate_edition": self.certificate_edition, "data": data_dict(self.data, reveal),
             "authority": _jsonable(self.authority.__dict__), "issued_at": self.issued_at, "issued_by": self.issued_by,
             "catalog_version": self.catalog_version, "request_number": self.request_number,
-            "superseded": self.superseded, "revoked": self.revoked, "handover_count": self.handover_count,
-            "signatures": [{k: v for k, v in sig.items() if k != "token"} for sig in self.signatures],
+            "superseded": _dict_or_none(self.superseded), "revoked": _dict_or_none(self.revoked),
+            "handover_count": self.handover_count, "signatures": _signatures(self.signatures),
         })
 
 
@@ -202,12 +222,13 @@ class RequestView:
     due: date | None
     provisional_due: bool
     overdue: bool
-    review: dict[str, Any] | None
+    review: Review | None
     result_number: str | None
-    steps: tuple[dict[str, Any], ...]
+    steps: tuple[RequestStep, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return _jsonable(self.__dict__)
+        return _jsonable({**self.__dict__, "review": _dict_or_none(self.review),
+                          "steps": [s.to_dict() for s in self.steps]})
 
 
 @dataclass(frozen=True)
@@ -219,21 +240,6 @@ class ImportReport:
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
-
-
-def key_may_sign_at(kid: str, not_before: datetime, not_after: datetime, retired_at: datetime | None,
-                    compromised_at: datetime | None, revocation_reason: str | None,
-                    at: datetime) -> tuple[bool, str]:
-    """The one rule, for the ledger and for offline verifiers alike: a signature recorded at `at`
-    counts if `at` lies in [not_before, min(not_after, retired_at)) and before any compromise."""
-    end = min(not_after, retired_at) if retired_at is not None else not_after
-    if at < not_before:
-        return False, f"key {kid} is not valid before {not_before.isoformat()}"
-    if at >= end:
-        return False, f"key {kid} stopped signing at {end.isoformat()}"
-    if compromised_at is not None and at >= compromised_at:
-        return False, f"key {kid} was compromised at {compromised_at.isoformat()} ({revocation_reason})"
-    return True, "ok"
 
 
 def key_status(retired_at: datetime | None, compromised_at: datetime | None) -> str:

@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from ledger.docref import DocumentReference
+from ledger.records import ProofSuperseded
 from ledger.views import CertificateView, ProofView
 
 
@@ -122,7 +123,7 @@ class Checks:
 
 
 # ------------------------------------------------------------------------ the ledger's word
-# The only place that reads the views' superseded / revoked / signatures records by key.
+# The only place that reads the views' superseded / revoked / signatures records.
 
 
 def reference_of(view: CertificateView | ProofView) -> DocumentReference:
@@ -152,24 +153,26 @@ class DocumentStatus:
 
 def document_status(view: CertificateView | ProofView) -> DocumentStatus:
     """The status a view records, with what superseded or revoked it."""
-    sup, rev = view.superseded or {}, view.revoked or {}
+    sup, rev = view.superseded, view.revoked
     by = None
-    if sup:
-        by = sup.get("by_number") or str(DocumentReference.certificate(view.number, int(sup["by_edition"])))
+    if isinstance(sup, ProofSuperseded):
+        by = sup.by_number
+    elif sup is not None:
+        by = str(DocumentReference.certificate(view.number, sup.by_edition))
     return DocumentStatus(reference=reference_of(view), state=view.status, superseded_by=by,
-                          superseded_reason=sup.get("reason"), superseded_at=sup.get("at"),
-                          revoked_reason=rev.get("reason"), revoked_at=rev.get("at"))
+                          superseded_reason=sup.reason if sup else None, superseded_at=sup.at if sup else None,
+                          revoked_reason=rev.reason if rev else None, revoked_at=rev.at if rev else None)
 
 
 def recorded_signing_time(view: CertificateView | ProofView, token_text: str) -> datetime | None:
     """When the ledger recorded the signature that carries this token, or None if it recorded none."""
-    entry = next((s for s in view.signatures if s.get("token") == token_text), None)
-    return entry["signed_at"] if entry else None
+    entry = next((s for s in view.signatures if s.token == token_text), None)
+    return entry.signed_at if entry else None
 
 
 def signed_tokens(view: CertificateView | ProofView) -> list[str]:
     """The tokens of the document's recorded signatures, oldest first."""
-    return [s["token"] for s in view.signatures if s.get("token")]
+    return [s.token for s in view.signatures if s.token]
 
 
 def status_check(status: DocumentStatus) -> Check:

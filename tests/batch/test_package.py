@@ -67,7 +67,7 @@ def test_an_exported_package_checks_clean_and_imports_linking_each_row_to_its_re
     assert app.count_events() == before + 2 + 3  # two batches, three Forwarded events: one save
     for person in persons:
         shown = app.show(person.requests[0])
-        assert [s["stage"] for s in shown.steps][-1] == "forwarded"  # type: ignore[union-attr]
+        assert [s.stage for s in shown.steps][-1] == "forwarded"  # type: ignore[union-attr]
         last = app.history(person.requests[0])[-1]
         assert last.summary.startswith("forwarded in batch 202405-0") and last.office == "1500"
     builders: ReissueBatch = app.repository.get(batch_id("1501", MONTH, "034"))

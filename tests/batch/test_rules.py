@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from ledger import batch, batch_rules
-from ledger.batch import Forwarded, ReissueBatch
+from ledger.batch import ReissueBatch
 from ledger.batch_rules import SheetName, check_row, compare_with_certificate, name_problem, parse_month, photo_problems
 from ledger.domain import RequestKind, ServiceRequest
 from ledger.errors import InvalidInput, RuleViolation
@@ -215,32 +215,32 @@ def test_forwarding_links_an_approved_request_once_and_replays_the_same() -> Non
     req = approved_request()
     req.collect_events()
     imported = a_batch()
-    batch.forward(req, imported, 2, "李四", "1500", AT)
-    assert batch.forwarded_in(req)["batch"] == "202005-034-1501"  # type: ignore[index]
-    assert [s["stage"] for s in req.steps][-1] == "forwarded"
+    req.forward(imported.id, imported.label, imported.file_name, 2, "李四", "1500", AT)
+    assert req.forwarded is not None and req.forwarded.batch == "202005-034-1501"
+    assert [s.stage for s in req.steps][-1] == "forwarded"
     with pytest.raises(RuleViolation) as twice:
-        batch.forward(req, imported, 2, "李四", "1500", AT)
+        req.forward(imported.id, imported.label, imported.file_name, 2, "李四", "1500", AT)
     assert twice.value.rule == "request-already-forwarded"
     (event,) = req.collect_events()
-    assert isinstance(event, Forwarded) and event.batch_id == imported.id
+    assert isinstance(event, ServiceRequest.Forwarded) and event.batch_id == imported.id
 
 
 def test_only_an_approved_reissue_or_exchange_request_is_forwarded() -> None:
     pending = ServiceRequest.apply("SQ-2", RequestKind.REISSUE, "ZS2015000001", "1501", "王五", "window",
                                    date(2020, 5, 1), date(2020, 5, 6), False, "张三", AT)
     with pytest.raises(RuleViolation, match="forwarding needs it approved"):
-        batch.forward(pending, a_batch(), 2, "李四", "1500", AT)
+        pending.forward(a_batch().id, "202005-034-1501", "a.XLS", 2, "李四", "1500", AT)
     with pytest.raises(RuleViolation, match="a batch carries reissues and exchanges"):
-        batch.forward(approved_request(RequestKind.PROOF), a_batch(), 2, "李四", "1500", AT)
+        approved_request(RequestKind.PROOF).forward(a_batch().id, "202005-034-1501", "a.XLS", 2, "李四", "1500", AT)
     assert len(pending.collect_events()) == 1  # only its Applied event: a refusal leaves nothing pending
 
 
 def test_a_photo_is_attached_by_the_requests_office_and_read_back() -> None:
     req = approved_request()
     with pytest.raises(RuleViolation):
-        batch.attach_photo(req, "ab" * 32, "王六", "1502", AT)
-    batch.attach_photo(req, "ab" * 32, "张三", "1501", AT)
-    assert batch.request_photo(req) == "ab" * 32
+        req.attach_photo("ab" * 32, "王六", "1502", AT)
+    req.attach_photo("ab" * 32, "张三", "1501", AT)
+    assert req.photo_sha256 == "ab" * 32
 
 
 def test_the_batch_id_depends_on_city_month_and_exam_only() -> None:

@@ -64,5 +64,5 @@ def test_every_step_of_a_request_handled_in_one_night_shift_is_dated_the_same_da
     request = approved_request(app, LIAONING, RequestKind.REISSUE, WELDER)
 
     steps = app.show(request).steps  # type: ignore[union-attr]
-    assert [(s["stage"], s["on"]) for s in steps] == [
+    assert [(s.stage, s.on) for s in steps] == [
         ("applied", date(2024, 5, 7)), ("accepted", date(2024, 5, 7)), ("approved", date(2024, 5, 7))]

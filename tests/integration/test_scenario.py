@@ -102,7 +102,7 @@ def test_a_week_at_two_offices_is_recorded_traced_and_replayed_unchanged(
     accepted = app.accept(JINAN, applied.number)
     assert (accepted.stage, accepted.due) == ("accepted", date(2024, 5, 7))
     approved = app.review(JINAN, applied.number, approve=True)
-    assert approved.stage == "approved" and approved.review is not None and approved.review["approved"]
+    assert approved.stage == "approved" and approved.review is not None and approved.review.approved
 
     # The written proof carries the original certificate's full details and the catalog it relied on.
     proof = app.prove(JINAN, ELECTRICIAN, ProofKind.WRITTEN, "lost")
@@ -110,7 +110,7 @@ def test_a_week_at_two_offices_is_recorded_traced_and_replayed_unchanged(
     assert (proof.kind_name, proof.reason, proof.status) == ("written", "lost", "current")
     assert (proof.certificate_number, proof.certificate_edition, proof.catalog_version) == (ELECTRICIAN, 1, "2021")
     assert proof.data == issued.data and proof.authority.code == "1501"
-    assert [p["number"] for p in app.show(ELECTRICIAN).proofs] == [proof.number]  # type: ignore[union-attr]
+    assert [p.number for p in app.show(ELECTRICIAN).proofs] == [proof.number]  # type: ignore[union-attr]
 
     completed = app.complete(JINAN, applied.number, proof.number)
     # 5 working days from Monday 6 May 2024 end on Saturday 11 May, an adjusted working day.
@@ -123,7 +123,7 @@ def test_a_week_at_two_offices_is_recorded_traced_and_replayed_unchanged(
                    "phone": "13905310000"})
     delivered = app.deliver(JINAN, applied.number, f"EMS {TRACKING}")
     assert (delivered.stage, delivered.due, delivered.overdue) == ("delivered", None, False)
-    assert [s["stage"] for s in delivered.steps] == ["applied", "accepted", "approved", "completed", "delivered"]
+    assert [s.stage for s in delivered.steps] == ["applied", "accepted", "approved", "completed", "delivered"]
 
     # Where is the proof? On its way, with the waybill; the certificate never left the office.
     where_proof = app.where(proof.number)
@@ -158,16 +158,17 @@ def test_a_week_at_two_offices_is_recorded_traced_and_replayed_unchanged(
     # Old and new editions point at each other.
     first = app.edition(WELDER, 1)
     assert first.status == "superseded" and first.superseded is not None
-    assert (first.superseded["by"], first.superseded["by_edition"], first.superseded["reason"]) == (
+    assert (first.superseded.by, first.superseded.by_edition, first.superseded.reason) == (
         reissued.id, 2, "lost")
     assert app.repository.get(reissued.id).replaces == first.id
 
     # The holder's name was typed wrong (张伟 for 张玮): an exchange keeps old and new values.
     corrected = app.correct(LIAONING, WELDER, {"holder_name": "张玮"})
     assert (corrected.edition, corrected.replacement, corrected.data.holder_name) == (3, "correction", "张玮")
-    assert corrected.corrections == ({"field": "holder_name", "old": "张伟", "new": "张玮"},)
+    assert tuple(c.to_dict() for c in corrected.corrections) == (
+        {"field": "holder_name", "old": "张伟", "new": "张玮"},)
     assert "错误信息修改换发" in corrected.remarks[0] and "holder_name 已更正" in corrected.remarks[0]
-    assert app.edition(WELDER, 2).superseded["by_edition"] == 3  # type: ignore[index]
+    assert app.edition(WELDER, 2).superseded.by_edition == 3  # type: ignore[union-attr]
     assert app.show(WELDER) == corrected
 
     # A training school collects both welder certificates with a contact letter and a signed receipt.

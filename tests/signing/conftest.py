@@ -70,7 +70,7 @@ class Office:
         """Record, render, sign and commit a written proof, as `certledger prove --out` does."""
         draft = self.app.draft_proof(JINAN, number, ProofKind.WRITTEN, "lost")
         signed = self.signer().produce(draft.view, china_date(draft.at))
-        self.app.commit_signed(JINAN, draft, signed.sha256, signed.key_id, signed.token)
+        self.app.commit_signed(JINAN, draft, signed.sha256, signed.token)
         return signed
 
     def trust_list(self) -> TrustList:

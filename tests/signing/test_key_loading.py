@@ -72,7 +72,7 @@ def test_a_document_is_signed_with_the_key_object_itself_never_serialised(office
     from signing.token import parse_token
 
     assert cwt_payload(parse_token(signed.token).raw, public, real.kid) is not None  # the token verifies
-    office.app.commit_signed(JINAN, draft, signed.sha256, signed.key_id, signed.token)
+    office.app.commit_signed(JINAN, draft, signed.sha256, signed.token)
     assert office.verifier().verify_pdf(signed.pdf).ok  # and so does the PDF
 
 

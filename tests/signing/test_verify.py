@@ -85,7 +85,7 @@ def test_a_signature_by_a_key_outside_the_trust_list_is_refused(office: Office) 
     rogue = office.store.generate_office_key("1501", "济南市人才服务中心", ROOT_PASS, KEY_PASS,
                                              not_before=now, not_after=now + timedelta(days=9))
     with pytest.raises(NotFound) as refused:
-        office.app.commit_signed(JINAN, draft, "0" * 64, rogue.kid, "")
+        office.app.commit_signed(JINAN, replace(draft, key=replace(draft.key, kid=rogue.kid)), "0" * 64, "")
     assert "signing key" in str(refused.value)
     # ...and a file it signed, shown to a verifier, fails on the key.
     signed = office.signer(rogue.kid).produce(draft.view, china_date(draft.at))
@@ -96,11 +96,15 @@ def test_a_signature_by_a_key_outside_the_trust_list_is_refused(office: Office) 
 
 def test_the_ledger_refuses_a_signature_by_a_key_outside_its_window(office: Office) -> None:
     office.issue("1915010000000731")
-    office.clock.advance(days=400)  # the office key's window was one year
     draft = office.app.draft_proof(JINAN, "1915010000000731", ProofKind.WRITTEN, "lost")
+    late = replace(draft, at=draft.at + timedelta(days=400))  # the office key's window was one year
     with pytest.raises(RuleViolation) as refused:
-        office.app.commit_signed(JINAN, draft, "0" * 64, office.kids[0], "")
+        office.app.commit_signed(JINAN, late, "0" * 64, "")
     assert refused.value.rule == "key-not-valid"
+    office.clock.advance(days=400)  # and the ledger drafts nothing for a key outside its window
+    with pytest.raises(RuleViolation) as undrafted:
+        office.app.draft_proof(JINAN, "1915010000000731", ProofKind.WRITTEN, "lost")
+    assert undrafted.value.rule == "no-active-key"
 
 
 def test_a_trust_list_that_ends_the_window_before_the_recorded_signing_fails_the_key_window(
@@ -154,7 +158,8 @@ def test_a_qr_token_moved_onto_another_document_is_caught(office: Office, signed
         Renderer().render(DocumentContent.of(draft.view, china_date(draft.at)), donor.url))
     import hashlib
 
-    office.app.commit_signed(JINAN, draft, hashlib.sha256(pdf).hexdigest(), office.kids[0], donor.token)
+    assert draft.key.kid == office.kids[0]
+    office.app.commit_signed(JINAN, draft, hashlib.sha256(pdf).hexdigest(), donor.token)
     result = office.verifier().verify_pdf(pdf)
     assert failed(result) == ["qr_token"] and "belongs to SM-1915010000000731-01" in result.qr_token.detail
 

@@ -73,15 +73,16 @@ def test_a_request_runs_through_apply_accept_review_complete_deliver():
     assert (request.stage, request.due, request.accepted_on) == ("accepted", date(2026, 11, 6), date(2026, 11, 3))
     request.decide(True, "", ALL_CHECKS_PASS, "reviewer", OFFICE, AT)
     assert request.stage == RequestStage.APPROVED
-    assert request.review["approved"] is True
+    assert request.review is not None and request.review.approved is True
     request.complete("1807010000103353", date(2026, 11, 5), date(2026, 11, 12), True, "op", OFFICE, AT)
     assert (request.stage, request.due, request.provisional) == ("completed", date(2026, 11, 12), True)
     assert request.result_number == "1807010000103353"
     request.deliver(date(2026, 11, 9), "mail", "op", OFFICE, AT)
     assert request.stage == RequestStage.DELIVERED
     assert request.due is None
-    assert request.delivered == {"on": date(2026, 11, 9), "how": "mail", "operator": "op"}
-    assert [s["stage"] for s in request.steps] == ["applied", "accepted", "approved", "completed", "delivered"]
+    assert request.delivered is not None
+    assert request.delivered.to_dict() == {"on": date(2026, 11, 9), "how": "mail", "operator": "op"}
+    assert [s.stage for s in request.steps] == ["applied", "accepted", "approved", "completed", "delivered"]
     assert len(request.collect_events()) == 4
 
 
@@ -145,7 +146,7 @@ def test_a_rejection_with_a_reason_ends_the_request_and_clears_the_due_date():
     request = accepted()
     request.decide(False, " 姓名与数据库不符 ", {"name": False}, "rv", OFFICE, AT)
     assert request.stage == RequestStage.REJECTED
-    assert request.review["reason"] == "姓名与数据库不符"
+    assert request.review is not None and request.review.reason == "姓名与数据库不符"
     assert request.due is None
     assert not request.is_overdue(date(2030, 1, 1))
     err = refused(request, lambda: request.complete("N", date(2026, 11, 5), date(2026, 11, 12), False, "op",

@@ -159,7 +159,7 @@ def test_a_new_trust_list_is_picked_up_without_a_restart_and_a_bad_one_is_refuse
     with TestClient(create_app(home.settings(trust_reload_seconds=0))) as client:
         assert verdict(client, signed.token)["outcome"] == "current"
         kid = home.office.kids[0]
-        signed_at = home.office.app.document_by_reference("SM-1915010000000739-01").signatures[0]["signed_at"]
+        signed_at = home.office.app.document_by_reference("SM-1915010000000739-01").signatures[0].signed_at
         home.office.app.revoke_key(JINAN, kid, signed_at - timedelta(minutes=1), "key stolen")
         home.publish()
         v = verdict(client, signed.token)

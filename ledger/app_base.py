@@ -1,0 +1,170 @@
+"""What every part of the application shares: the store, the clock, who acts, and loading aggregates.
+
+The parts (issuance, proofs, custody, requests, signing, the log, queries) are mixins over
+`LedgerBase`; `ledger.application.CertLedger` composes them into the one public application.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import InfrastructureFactory, IntegrityError, JSONTranscoder, Notification, Transcoding
+from eventsourcing.utils import Environment
+
+from ledger.blobs import BlobStore
+from ledger.catalog import CATALOG_ID, Catalog, CatalogVersion
+from ledger.docref import NumberKind, kind_of_number, normalise_number
+from ledger.documents import Certificate, Document, Proof, certificate_id, proof_id
+from ledger.errors import AlreadyExists, Conflict, NotFound, RuleViolation
+from ledger.events import CHINA, topics_of
+from ledger.recorders import construct_factory, takes_writers
+from ledger.reference import authority
+from ledger.service_request import ServiceRequest, request_id
+from ledger.signing_key import SigningKey, signing_key_id
+from ledger.translog import TransparencyLog, store_for
+from ledger.values import parse_text
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who acts: an operator of an issuing office (a 4-digit authority code)."""
+
+    operator: str
+    office: str
+
+    def __post_init__(self) -> None:
+        parse_text(self.operator, "operator", max_len=50)
+        authority(self.office, field="office")
+
+
+def edition_of(editions: Sequence[Certificate], number: str, edition: str | int) -> Certificate:
+    """Edition `edition` (the text after '#', or its number) of a certificate, or NotFound."""
+    text = str(edition)
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= len(editions)):
+        raise NotFound(f"no edition {text} of {number}")
+    return editions[int(text) - 1]
+
+
+class LedgerBase(Application[UUID]):
+    name = "certledger"
+    log_section_size = 1000
+    notification_page = 1000
+
+    def __init__(self, env: Mapping[str, str] | None = None, *, blobs: BlobStore | None = None,
+                 clock: Callable[[], datetime] | None = None, transparency_log: bool = False) -> None:
+        super().__init__(env)
+        self.blobs = blobs
+        self._clock = clock or (lambda: datetime.now(UTC))
+        # The log is written in each save's own transaction (ledger.recorders): a row in the events
+        # table without a leaf did not come from a save, and no later save absorbs it.
+        self.translog = TransparencyLog(store_for(self.env)) if transparency_log else None
+        if self.translog is not None:
+            if not takes_writers(self.recorder):
+                raise RuleViolation("log-needs-own-recorder", "the transparency log is written by certledger's "
+                                    "recorder: unset APPLICATION_RECORDER_TOPIC")
+            self.translog.store.prepare()
+            self.recorder.add_writer(self.translog.write_in_transaction)  # type: ignore[attr-defined]
+
+    def construct_factory(self, env: Environment) -> InfrastructureFactory[Any]:
+        return construct_factory(env)
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    def today(self) -> date:
+        return self.now().astimezone(CHINA).date()
+
+    # ------------------------------------------------------------------ saving
+    def _save(self, *aggregates: Aggregate | None, duplicate: str | None = None) -> None:
+        try:
+            self.save(*aggregates)
+        except IntegrityError:
+            if duplicate:
+                raise AlreadyExists(duplicate) from None
+            raise Conflict("another writer changed the same record first; nothing was written, "
+                           "look again and retry") from None
+
+    # ----------------------------------------------------------------- loading
+    def _get(self, aggregate_id: UUID, what: str) -> Any:
+        try:
+            return self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"no {what}") from None
+
+    def _exists(self, aggregate_id: UUID) -> bool:
+        return bool(self.recorder.select_events(aggregate_id, limit=1))
+
+    def _editions(self, number: str) -> list[Certificate]:
+        """Every edition of a certificate number, oldest first."""
+        number = normalise_number(number)
+        first: Certificate = self._get(certificate_id(number, 1), f"certificate numbered {number}")
+        editions = [first]
+        while editions[-1].superseded is not None:
+            editions.append(self._get(editions[-1].superseded.by, "successor edition"))
+        return editions
+
+    def _current(self, number: str) -> Certificate:
+        return self._editions(number)[-1]
+
+    def _proof(self, number: str) -> Proof:
+        return self._get(proof_id(normalise_number(number)), f"proof numbered {number}")  # type: ignore[no-any-return]
+
+    def _request(self, number: str) -> ServiceRequest:
+        return self._get(  # type: ignore[no-any-return]
+            request_id(normalise_number(number)), f"service request numbered {number}")
+
+    def _key(self, kid: str) -> SigningKey:
+        return self._get(signing_key_id(kid), f"signing key {kid}")  # type: ignore[no-any-return]
+
+    def _document(self, number: str) -> Document:
+        text = normalise_number(number)
+        if kind_of_number(text) is NumberKind.PROOF:
+            return self._proof(text)
+        return self._current(text)
+
+    def _catalog(self) -> Catalog:
+        try:
+            return self.repository.get(CATALOG_ID)  # type: ignore[no-any-return]
+        except AggregateNotFoundError:
+            raise RuleViolation("catalog-missing",
+                                "no occupation catalog is loaded: run certledger init or catalog load") from None
+
+    def catalog(self) -> CatalogVersion:
+        return self._catalog().current_version()
+
+    # ----------------------------------------------------------- notifications
+    def _notifications(self, event_class: type) -> Iterator[Notification]:
+        """Every stored event of a class, oldest first, read page by page by its topics (the class's own
+        and those it was stored under before it moved)."""
+        topics = topics_of(event_class)
+        start = None
+        while True:
+            page = self.recorder.select_notifications(start=start, limit=self.notification_page, topics=topics)
+            yield from page
+            if len(page) < self.notification_page:
+                return
+            start = page[-1].id + 1
+
+    def _ids_created_as(self, event_class: type) -> list[UUID]:
+        return [UUID(str(n.originator_id)) for n in self._notifications(event_class)]

@@ -1,0 +1,298 @@
+"""ServiceRequest: 申请 -> 受理 -> 审核 -> 办结 -> 送达, with due dates in working days; an approved
+reissue or exchange is forwarded to the provincial center in a monthly batch."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from ledger.errors import InvalidInput, RuleViolation
+from ledger.events import NAMESPACE, Acted, ActedCreated, china_date, keep_old_topic, keep_old_topics
+from ledger.records import Delivery, RequestStep, Review
+from ledger.reference import authority
+
+
+def request_id(number: str) -> UUID:
+    return uuid5(NAMESPACE, f"request/{number}")
+
+
+class RequestKind(StrEnum):
+    REISSUE = "reissue"
+    EXCHANGE = "exchange"
+    CORRECT = "correct"
+    PROOF = "proof"
+    SCORE_PASS = "score-pass"
+    QUALIFICATION = "qualification"
+
+
+class RequestStage(StrEnum):
+    APPLIED = "applied"
+    ACCEPTED = "accepted"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    COMPLETED = "completed"
+    DELIVERED = "delivered"
+
+
+BATCH_KINDS = (RequestKind.REISSUE.value, RequestKind.EXCHANGE.value)  # what a monthly batch carries
+
+
+class ServiceRequest(Aggregate):
+    """申请 -> 受理 -> 审核 -> 办结 -> 送达, with due dates in working days."""
+
+    class Applied(ActedCreated):
+        number: str
+        kind: str
+        certificate_number: str
+        applicant: str
+        channel: str
+        applied_on: date
+        accept_due: date
+        provisional: bool
+
+    class Accepted(Acted):
+        accepted_on: date
+        complete_due: date
+        provisional: bool
+
+    class Reviewed(Acted):
+        approved: bool
+        reason: str
+        checks: dict[str, bool]
+
+    class Completed(Acted):
+        result_number: str
+        completed_on: date
+        deliver_due: date
+        provisional: bool
+
+    class Delivered(Acted):
+        delivered_on: date
+        how: str
+
+    class Forwarded(Acted):
+        """The approved request went to the provincial center in a monthly batch (its `row` of `file_name`)."""
+
+        batch_id: UUID
+        batch: str
+        file_name: str
+        row: int
+
+    class PhotoAttached(Acted):
+        """The applicant's photo (电子照片, seed 004 附件 一) for the reissued paper, by its SHA-256."""
+
+        sha256: str
+
+    def __init__(self, number: str, kind: str, certificate_number: str, office: str, applicant: str,
+                 channel: str, applied_on: date, accept_due: date, provisional: bool, operator: str,
+                 at: datetime) -> None:
+        self.number = number
+        self.kind = kind
+        self.certificate_number = certificate_number
+        self.office = office
+        self.applicant = applicant
+        self.channel = channel
+        self.applied_on = applied_on
+        self.stage = RequestStage.APPLIED.value
+        self.due: date | None = accept_due
+        self.provisional = provisional
+        self.accepted_on: date | None = None
+        self.review: Review | None = None
+        self.result_number: str | None = None
+        self.completed_on: date | None = None
+        self.delivered: Delivery | None = None
+        self.forwarded: Forwarding | None = None
+        self.photo: Photo | None = None
+        self.steps: list[RequestStep] = [RequestStep("applied", applied_on, operator)]
+
+    REVIEW_CHECKS = ("name", "id_number", "certificate_number", "level", "specialty", "approval_date", "photo")
+
+    @classmethod
+    def apply(cls, number: str, kind: RequestKind, certificate_number: str, office: str, applicant: str,
+              channel: str, applied_on: date, accept_due: date, provisional: bool, operator: str,
+              at: datetime) -> ServiceRequest:
+        return cls._create(cls.Applied, id=request_id(number), number=number, kind=kind.value,
+                           certificate_number=certificate_number, office=office, applicant=applicant,
+                           channel=channel, applied_on=applied_on, accept_due=accept_due,
+                           provisional=provisional, operator=operator, at=at)
+
+    def _require_stage(self, *stages: RequestStage, action: str) -> None:
+        if self.stage not in stages:
+            allowed = " or ".join(s.value for s in stages)
+            raise RuleViolation("request-workflow",
+                                f"request {self.number} is {self.stage}; {action} needs it {allowed}")
+
+    def _require_office(self, office: str) -> None:
+        if office != self.office:
+            raise RuleViolation("request-office-only", f"request {self.number} belongs to office {self.office}")
+
+    def accept(self, accepted_on: date, complete_due: date, provisional: bool, operator: str, office: str,
+               at: datetime) -> None:
+        self._require_office(office)
+        self._require_stage(RequestStage.APPLIED, action="accepting")
+        if accepted_on < self.applied_on:
+            raise InvalidInput("date", "acceptance cannot precede the application")
+        self._accepted(accepted_on=accepted_on, complete_due=complete_due, provisional=provisional,
+                       operator=operator, office=office, at=at)
+
+    @event(Accepted)
+    def _accepted(self, accepted_on: date, complete_due: date, provisional: bool, operator: str, office: str,
+                  at: datetime) -> None:
+        self.stage = RequestStage.ACCEPTED.value
+        self.accepted_on = accepted_on
+        self.due = complete_due
+        self.provisional = provisional
+        self.steps.append(RequestStep("accepted", accepted_on, operator))
+
+    def decide(self, approved: bool, reason: str, checks: Mapping[str, bool], operator: str, office: str,
+               at: datetime) -> None:
+        """Review: approve only when every data check passed; a rejection needs a reason."""
+        self._require_office(office)
+        self._require_stage(RequestStage.ACCEPTED, action="review")
+        unknown = set(checks) - set(self.REVIEW_CHECKS)
+        if unknown:
+            raise InvalidInput("checks", f"unknown check {sorted(unknown)[0]!r}; "
+                                         f"known: {', '.join(self.REVIEW_CHECKS)}")
+        missing = [c for c in self.REVIEW_CHECKS if c not in checks]
+        if approved and missing:
+            raise InvalidInput("checks", f"an approval records every data check; missing: {', '.join(missing)}")
+        if approved and not all(checks.values()):
+            failed = ", ".join(k for k, v in checks.items() if not v)
+            raise RuleViolation("review-data-must-match",
+                                f"cannot approve: {failed} do not match the certificate database")
+        if not approved and not reason.strip():
+            raise InvalidInput("reason", "required when rejecting a request")
+        self._reviewed(approved=approved, reason=reason.strip(), checks=dict(checks), operator=operator,
+                       office=office, at=at)
+
+    @event(Reviewed)
+    def _reviewed(self, approved: bool, reason: str, checks: dict[str, bool], operator: str, office: str,
+                  at: datetime) -> None:
+        self.stage = (RequestStage.APPROVED if approved else RequestStage.REJECTED).value
+        self.review = Review(approved, reason, tuple(checks.items()), operator, at)
+        if not approved:
+            self.due = None
+        self.steps.append(RequestStep(self.stage, china_date(at), operator))
+
+    def complete(self, result_number: str, completed_on: date, deliver_due: date, provisional: bool,
+                 operator: str, office: str, at: datetime) -> None:
+        self._require_office(office)
+        self._require_stage(RequestStage.APPROVED, action="completion")
+        self._completed(result_number=result_number, completed_on=completed_on, deliver_due=deliver_due,
+                        provisional=provisional, operator=operator, office=office, at=at)
+
+    @event(Completed)
+    def _completed(self, result_number: str, completed_on: date, deliver_due: date, provisional: bool,
+                   operator: str, office: str, at: datetime) -> None:
+        self.stage = RequestStage.COMPLETED.value
+        self.result_number = result_number
+        self.completed_on = completed_on
+        self.due = deliver_due
+        self.provisional = provisional
+        self.steps.append(RequestStep("completed", completed_on, operator))
+
+    def deliver(self, delivered_on: date, how: str, operator: str, office: str, at: datetime) -> None:
+        self._require_office(office)
+        self._require_stage(RequestStage.COMPLETED, action="delivery")
+        self._delivered(delivered_on=delivered_on, how=how, operator=operator, office=office, at=at)
+
+    @event(Delivered)
+    def _delivered(self, delivered_on: date, how: str, operator: str, office: str, at: datetime) -> None:
+        self.stage = RequestStage.DELIVERED.value
+        self.delivered = Delivery(delivered_on, how, operator)
+        self.due = None
+        self.steps.append(RequestStep("delivered", delivered_on, operator))
+
+    def is_overdue(self, today: date) -> bool:
+        return self.due is not None and today > self.due
+
+    # ------------------------------------------------------------ monthly batch
+    @property
+    def photo_sha256(self) -> str:
+        """The SHA-256 of the photo attached to the request, "" if none."""
+        return self.photo.sha256 if self.photo is not None else ""
+
+    def _require_not_forwarded(self) -> None:
+        if self.forwarded is not None:
+            raise RuleViolation("request-already-forwarded",
+                                f"request {self.number} was already forwarded in batch {self.forwarded.batch}")
+
+    def _require_batch_kind(self, what: str) -> None:
+        if self.kind not in BATCH_KINDS:
+            raise RuleViolation("batch-reissue-exchange-only", f"request {self.number} asks for {self.kind}: {what}")
+
+    def check_may_forward(self, office: str) -> None:
+        """Refuse unless this is an approved reissue or exchange not yet forwarded, and `office` its center."""
+        if office[2:] != "00" or office[:2] != self.office[:2]:
+            centre = authority(self.office[:2] + "00")
+            raise RuleViolation("batch-provincial-center-only",
+                                f"office {office} may not import the batch of {self.office}: the provincial center "
+                                f"{centre.code} ({centre.office}) imports its province's batches")
+        self._require_batch_kind("a batch carries reissues and exchanges")
+        if self.stage != RequestStage.APPROVED:
+            raise RuleViolation("request-workflow", f"request {self.number} is {self.stage}; "
+                                                    "forwarding needs it approved")
+        self._require_not_forwarded()
+
+    def forward(self, batch_id: UUID, batch: str, file_name: str, row: int, operator: str, office: str,
+                at: datetime) -> None:
+        """Link the approved request to the batch row that carries it to the provincial center."""
+        self.check_may_forward(office)
+        self._forwarded(batch_id=batch_id, batch=batch, file_name=file_name, row=row, operator=operator,
+                        office=office, at=at)
+
+    @event(Forwarded)
+    def _forwarded(self, batch_id: UUID, batch: str, file_name: str, row: int, operator: str, office: str,
+                   at: datetime) -> None:
+        self.forwarded = Forwarding(batch_id, batch, file_name, row, operator, office, at)
+        self.steps.append(RequestStep("forwarded", china_date(at), operator))
+
+    def check_may_attach_photo(self, office: str) -> None:
+        """Refuse unless the request's own office acts on a reissue or exchange still before the batch."""
+        self._require_office(office)
+        self._require_batch_kind("photos go with reissues and exchanges")
+        if self.stage not in (RequestStage.APPLIED, RequestStage.ACCEPTED, RequestStage.APPROVED):
+            raise RuleViolation("request-workflow", f"request {self.number} is {self.stage}: too late for a photo")
+        self._require_not_forwarded()
+
+    def attach_photo(self, sha256: str, operator: str, office: str, at: datetime) -> None:
+        """Keep the applicant's photo (its SHA-256; the file is in the attachment store) with the request."""
+        self.check_may_attach_photo(office)
+        if not re.fullmatch(r"[0-9a-f]{64}", sha256):
+            raise InvalidInput("photo", "a SHA-256 as 64 hex digits")
+        self._photo_attached(sha256=sha256, operator=operator, office=office, at=at)
+
+    @event(PhotoAttached)
+    def _photo_attached(self, sha256: str, operator: str, office: str, at: datetime) -> None:
+        self.photo = Photo(sha256, operator, at)
+
+
+@dataclass(frozen=True, slots=True)
+class Forwarding:
+    """The batch a request was forwarded in."""
+
+    batch_id: UUID
+    batch: str
+    file_name: str
+    row: int
+    operator: str
+    office: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Photo:
+    sha256: str
+    operator: str
+    at: datetime
+
+
+keep_old_topics("ledger.domain", ServiceRequest)
+keep_old_topic("ledger.batch:Forwarded", ServiceRequest.Forwarded)
+keep_old_topic("ledger.batch:PhotoAttached", ServiceRequest.PhotoAttached)
