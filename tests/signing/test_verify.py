@@ -293,7 +293,7 @@ def _large_page(office: Office, number: str, points: float, *, record: bool) -> 
     signer._renderer = LargePage(signer._renderer, points)  # type: ignore[assignment]
     signed = signer.produce(draft.view, china_date(draft.at))
     if record:
-        office.app.commit_signed(JINAN, draft, signed.sha256, signed.key_id, signed.token)
+        office.app.commit_signed(JINAN, draft, signed.sha256, signed.token)
     return signed
 
 
