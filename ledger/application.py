@@ -25,6 +25,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
 from ledger import batch as reissue_batch
+from ledger import bulk
 from ledger.audit import AuditReport, VerifySignature, audit, events_from_recorder
 from ledger.blobs import BlobState, BlobStore
 from ledger.domain import (
@@ -233,7 +234,7 @@ class CertLedger(Application[UUID]):
         try:
             # EventStore.put records the list in one transaction, as save() would, without save()'s
             # per-object protocol checks (a sixth of an import's time); nothing here needs snapshots.
-            self.events.put(events)
+            bulk.put(self.recorder, self.mapper, events, label=lambda e: e.data["number"])  # one transaction, chunked
         except IntegrityError:
             taken = [d.number for d in datas if self._exists(certificate_id(d.number, 1))]
             shown = ", ".join(taken[:5]) + (f" (+{len(taken) - 5} more)" if len(taken) > 5 else "")
