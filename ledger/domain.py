@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from eventsourcing.domain import Aggregate, event
 
 from ledger.errors import InvalidInput, RuleViolation
-from ledger.reference import abolished_qualifications, authority, policy
+from ledger.reference import abolished_qualification, authority, policy
 from ledger.values import CertificateData, Family, normalise_occupation
 from ledger.views import key_may_sign_at
 
@@ -339,7 +339,7 @@ class Certificate(Document):
                     "an electronic certificate was issued, so no paper certificate is reissued "
                     "(人社厅发〔2023〕16号 第十六条)",
                 )
-            if self.data.occupation in abolished_qualifications():
+            if abolished_qualification(self.data.occupation) is not None:
                 raise RuleViolation(
                     "qualification-abolished",
                     f"{self.data.occupation} is an abolished qualification: the ministry takes no reissue",
@@ -388,7 +388,7 @@ class Certificate(Document):
                 raise InvalidInput("reason", "a written proof is for a lost certificate (lost) or an overseas "
                                              "exchange (overseas)")
         elif kind is ProofKind.QUALIFICATION:
-            if self.data.occupation not in abolished_qualifications():
+            if abolished_qualification(self.data.occupation) is None:
                 raise RuleViolation(
                     "qualification-not-abolished",
                     f"{self.data.occupation} is not one of the 15 abolished qualifications (seed 004 二(二)2)",

@@ -120,9 +120,33 @@ def policy(province: str) -> Policy:
     return Policy(province, rules, limits)
 
 
+# Full-width and ASCII brackets, commas and enumeration marks, and spaces are written every which
+# way; the qualification is the same.
+_SPELLING = str.maketrans({"(": "（", ")": "）", ",": "、", "，": "、", " ": None, "\u3000": None})
+
+
+def _spelled(name: str) -> str:
+    return name.translate(_SPELLING).strip()
+
+
 @cache
+def _abolished_by_spelling() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for entry in _load("abolished.json")["qualifications"]:
+        for spelling in (entry["name"], *entry["also"]):
+            table[_spelled(spelling)] = entry["name"]
+    return table
+
+
 def abolished_qualifications() -> frozenset[str]:
-    return frozenset(_load("abolished.json")["qualifications"])
+    """The 15 abolished qualifications, as seed 004 names them."""
+    return frozenset(_abolished_by_spelling().values())
+
+
+def abolished_qualification(name: str) -> str | None:
+    """The seed's name of the abolished qualification `name` is written for, however a clerk
+    writes it (brackets, level, alternative name); None if it is not one of the 15."""
+    return _abolished_by_spelling().get(_spelled(name))
 
 
 def default_catalog() -> dict[str, Any]:
