@@ -258,15 +258,6 @@ class SqlLogStore:
     def append(self, leaves: Sequence[Leaf], nodes: Sequence[tuple[int, int, bytes]]) -> None:
         p = self._p
         with self._tx() as c:
-            if p == "%s":  # PostgreSQL: one statement per table; psycopg's executemany sends a message per row
-                for table, types, rows in (("log_leaves (position, notification_id, originator_id, originator_version, "
-                                            "hash)", "bigint, bigint, text, bigint, bytea", leaves),
-                                           ("log_nodes (level, idx, hash)", "integer, bigint, bytea", nodes)):
-                    arrays = ", ".join(f"%b::{t}[]" for t in types.split(", "))  # binary: no text escaping
-                    if rows:
-                        c.execute(f"INSERT INTO {table} SELECT * FROM unnest({arrays})",
-                                  [list(col) for col in zip(*rows, strict=True)])
-                return
             c.executemany(f"INSERT INTO log_leaves (position, notification_id, originator_id, originator_version, "
                           f"hash) VALUES ({p}, {p}, {p}, {p}, {p})", list(leaves))
             c.executemany(f"INSERT INTO log_nodes (level, idx, hash) VALUES ({p}, {p}, {p})", list(nodes))
