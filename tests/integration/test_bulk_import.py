@@ -63,7 +63,6 @@ def test_bulk_stores_byte_for_byte_what_the_librarys_save_stores(
         for start in range(0, len(datas), 100):  # the library's save, 100 aggregates at a time
             library.save(*[Certificate.import_record(d, "certs.csv", PROVINCE.operator, PROVINCE.office, AT)
                            for d in datas[start:start + 100]])
-        library._log_new_events()
 
         stored, expected = rows(bulk), rows(library)
         assert len(stored) == 2500
