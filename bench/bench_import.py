@@ -28,10 +28,11 @@ from pathlib import Path
 
 from bench.bench_ledger import machine, reference_batched_save
 from bench.gen_certificates import write
+from formats.import_file import read_rows
 from ledger import bulk
 from ledger.application import Actor, CertLedger
 from ledger.domain import Certificate
-from ledger.importer import validate_file
+from ledger.importer import validate_rows
 from ledger.values import CertificateData
 
 PROVINCE = Actor("bench", "1500")  # the provincial office: every city's certificates
@@ -127,7 +128,7 @@ def main() -> None:
         tmp = Path(tmp_name)
         path = write(tmp / "certificates.csv", n)
         datas: list[CertificateData] = []
-        validate = timed(lambda: datas.extend(validate_file(path)))
+        validate = timed(lambda: datas.extend(validate_rows(read_rows(path), path.name)))
         print(f"parse and validate {n:,} rows: {validate:.1f} s = {n / validate:,.0f}/s (once, for both stores)")
 
         ref_trivial = reference_batched_save(tmp / "ref-trivial.sqlite", ref_n, 100)
