@@ -31,7 +31,7 @@ def serve(
     trusted_proxies: Annotated[str | None, typer.Option(
         help="Proxies whose X-Forwarded-For names the client (for the rate limits): addresses or networks, "
              "comma-separated. Default: CERTLEDGER_TRUSTED_PROXIES, else none.")] = None,
-    timeout_keep_alive: Annotated[float, typer.Option(help="Seconds an idle kept-alive connection stays open.")] = 5,
+    timeout_keep_alive: Annotated[int, typer.Option(help="Seconds an idle kept-alive connection stays open.")] = 5,
     limit_concurrency: Annotated[int, typer.Option(help="Connections and requests at once per worker; beyond "
                                                         "it a request is answered 503.")] = 512,
 ) -> None:

@@ -14,8 +14,8 @@ import anyio
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
-from verify_api.errors import ApiError
 from verify_api.clients import ClientAddresses
+from verify_api.errors import ApiError
 from verify_api.ratelimit import Bucket, RateLimitUnavailable, SharedLimits, open_limits, retry_after
 from verify_api.service import VerificationService
 from verify_api.settings import ServiceSettings

@@ -243,7 +243,8 @@ class SharedLimits:
 
 def open_limits(store: str, home: Path, postgres: Mapping[str, Any]) -> SharedLimits:
     """The limits of a service on this store: PostgreSQL's table, or the SQLite file in the data directory."""
-    buckets: BucketStore = PostgresBuckets(postgres) if store == "postgres" else SqliteBuckets(home / "ratelimits.sqlite")
+    buckets: BucketStore
+    buckets = PostgresBuckets(postgres) if store == "postgres" else SqliteBuckets(home / "ratelimits.sqlite")
     return SharedLimits(buckets, load_secret(home))
 
 

@@ -16,15 +16,15 @@ from __future__ import annotations
 import hmac
 import logging
 import threading
-import unicodedata
 import time
+import unicodedata
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from ledger.application import CertLedger
 from ledger.errors import InvalidInput, LedgerError
-from ledger.views import CertificateView, ProofView
 from ledger.translog import Checkpoint, LogUnavailable, TransparencyLog
+from ledger.views import CertificateView, ProofView
 
 log = logging.getLogger("verify_api")
 T = TypeVar("T")

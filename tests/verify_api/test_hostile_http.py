@@ -15,7 +15,7 @@ from tests.e2e.conftest import Cli
 from tests.verify_api.served import PASSPHRASES, Server, free_port
 
 pytestmark = pytest.mark.e2e
-HEADER_TIMEOUT, BODY_TIMEOUT, MAX_HEADER_BYTES, KEEP_ALIVE = 2.0, 3.0, 16384, 1.0
+HEADER_TIMEOUT, BODY_TIMEOUT, MAX_HEADER_BYTES, KEEP_ALIVE = 2.0, 3.0, 16384, 1
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +26,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "CERTLEDGER_MAX_HEADER_BYTES": str(MAX_HEADER_BYTES), "CERTLEDGER_MAX_HEADERS": "32"})
     assert cli("init", "--office", "1501", "--operator", "张三").code == 0
     assert cli("keys", "init").code == 0
-    s = Server(cli, free_port()).start("--workers", "1", "--timeout-keep-alive", str(KEEP_ALIVE))  # one worker: a stalled loop would stall /healthz
+    # One worker: a stalled event loop would stall /healthz.
+    s = Server(cli, free_port()).start("--workers", "1", "--timeout-keep-alive", str(KEEP_ALIVE))
     yield s
     s.stop()
 
