@@ -8,7 +8,8 @@ timeout only runs between requests, and any byte resets it). h11 has a size limi
 and has no deadlines either. This subclass counts the head's bytes before the parser sees them and
 refuses past `max_header_bytes` (431), counts header lines (431 past `max_headers`), gives the request
 line and headers `header_timeout` seconds from their first byte (or from the connection's opening),
-and the whole body `body_timeout` seconds from the end of the headers (408 and the connection closed).
+and the body `body_timeout` seconds from the first read that left it incomplete (408 and the connection
+closed). A request that arrives in one read, as nearly all do, arms no timer at all.
 The figures are the service's settings (CERTLEDGER_MAX_HEADER_BYTES, CERTLEDGER_MAX_HEADERS,
 CERTLEDGER_HEADER_TIMEOUT, CERTLEDGER_BODY_TIMEOUT), read once per worker.
 """
@@ -49,20 +50,23 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._head_bytes = 0
         self._header_count = 0
         self._tail = b""  # the head's last 3 bytes so far: its end may straddle two reads
+        self._awaiting_body = False  # headers read, body not yet whole
         self._deadline: asyncio.TimerHandle | None = None
+        self._deadline_for = ""  # "headers" or "body"
 
     # ------------------------------------------------------------- deadlines
     def _arm(self, seconds: float, why: str) -> None:
         self._disarm()
         self._deadline = self.loop.call_later(seconds, self._too_slow, why)
+        self._deadline_for = why
 
     def _disarm(self) -> None:
         if self._deadline is not None:
             self._deadline.cancel()
-            self._deadline = None
+            self._deadline, self._deadline_for = None, ""
 
     def _too_slow(self, why: str) -> None:
-        self._deadline = None
+        self._deadline, self._deadline_for = None, ""
         if self.transport.is_closing():
             return
         if why == "headers" and self._head_bytes == 0:
@@ -105,13 +109,11 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     # --------------------------------------------------------------- reading
     def data_received(self, data: bytes) -> None:
         if self._in_head:
-            if self._deadline is None:
-                self._arm(self.header_timeout, "headers")
             self._head_bytes += len(data)
             if self._head_bytes > self.max_header_bytes and not self._head_ends_within(data):
                 self._refuse(431, f"the request line and headers are over {self.max_header_bytes} bytes")
                 return
-            self._tail = (self._tail + data)[-3:]
+            self._tail = data[-3:] if len(data) >= 3 else (self._tail + data)[-3:]
         self._unset_keepalive_if_required()
         try:
             self.parser.feed_data(data)
@@ -120,13 +122,22 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
                 self._refuse(e.__context__.status, e.__context__.reason)
             else:
                 self._invalid()
+            return
         except httptools.HttpParserError:
             self._invalid()
+            return
         except httptools.HttpParserUpgrade:
             if self._should_upgrade():
                 self.handle_websocket_upgrade()
             else:
                 self._unsupported_upgrade_warning()
+            return
+        # A request that arrived whole (the usual case) costs no timer; a part of one starts its clock.
+        if self._in_head:
+            if self._head_bytes and self._deadline is None:
+                self._arm(self.header_timeout, "headers")
+        elif self._awaiting_body and self._deadline_for != "body":
+            self._arm(self.body_timeout, "body")
 
     def _invalid(self) -> None:
         self._disarm()
@@ -144,11 +155,11 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         super().on_header(name, value)
 
     def on_headers_complete(self) -> None:
-        self._in_head = False
-        self._arm(self.body_timeout, "body")  # disarmed at once below when there is none
+        self._disarm()
+        self._in_head, self._awaiting_body = False, True
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
         self._disarm()
-        self._in_head, self._head_bytes, self._tail = True, 0, b""
+        self._in_head, self._awaiting_body, self._head_bytes, self._tail = True, False, 0, b""
         super().on_message_complete()

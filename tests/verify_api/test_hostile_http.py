@@ -80,7 +80,7 @@ def test_a_100_mb_header_is_refused_at_once_and_healthz_keeps_answering(server: 
         watcher.join()
     assert sent < 8 * 1024 * 1024, f"the server read {sent:,} bytes of one header"
     assert refused_after < 3, refused_after
-    assert times and max(times) < 0.5, max(times)
+    assert times and max(times) < 1.0, max(times)  # stock httptools: 3-7 s while it parses the header
 
 
 def test_a_header_over_the_limit_is_a_431_and_one_within_it_is_served(server: Server) -> None:
