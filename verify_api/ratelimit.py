@@ -215,14 +215,20 @@ def load_secret(home: Path) -> bytes:
 class SharedLimits:
     """Decides a client's request against a bucket; clients are keys under the data directory's secret."""
 
-    def __init__(self, store: BucketStore, secret: bytes, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, store: BucketStore, secret: bytes | Callable[[], bytes],
+                 clock: Callable[[], float] = time.time) -> None:
+        """`secret`, or what reads it on first use (so building an application touches no file)."""
         self.store = store
-        self._key = hmac.new(secret, _KEY_LABEL, hashlib.sha256).digest()
+        self._secret = secret
+        self._key: bytes | None = None
         self._clock = clock
         self._purged = clock()
 
     def key(self, bucket: str, client: str) -> bytes:
         """The row key of a client in a bucket: HMAC-SHA256 under the derived key, truncated to 16 bytes."""
+        if self._key is None:
+            secret = self._secret if isinstance(self._secret, bytes) else self._secret()
+            self._key = hmac.new(secret, _KEY_LABEL, hashlib.sha256).digest()
         message = bucket.encode() + b"\0" + client.encode("utf-8", "replace")
         return hmac.new(self._key, message, hashlib.sha256).digest()[:16]
 
@@ -245,7 +251,7 @@ def open_limits(store: str, home: Path, postgres: Mapping[str, Any]) -> SharedLi
     """The limits of a service on this store: PostgreSQL's table, or the SQLite file in the data directory."""
     buckets: BucketStore
     buckets = PostgresBuckets(postgres) if store == "postgres" else SqliteBuckets(home / "ratelimits.sqlite")
-    return SharedLimits(buckets, load_secret(home))
+    return SharedLimits(buckets, lambda: load_secret(home))
 
 
 def retry_after(seconds: float) -> str:
