@@ -22,7 +22,8 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+from eventsourcing.persistence import InfrastructureFactory, IntegrityError, JSONTranscoder, Transcoding
+from eventsourcing.utils import Environment
 
 from ledger import batch as reissue_batch
 from ledger.audit import AuditReport, VerifySignature, audit, events_from_recorder
@@ -51,6 +52,7 @@ from ledger.domain import (
 )
 from ledger.errors import AlreadyExists, Conflict, InvalidInput, NotFound, RuleViolation
 from ledger.handover import parse_handover
+from ledger.recorders import construct_factory, takes_writers
 from ledger.reference import authority, default_catalog, policy
 from ledger.translog import Checkpoint, TransparencyLog, store_for
 from ledger.values import CertificateData, Family, parse_text
@@ -120,9 +122,18 @@ class CertLedger(Application[UUID]):
         super().__init__(env)
         self.blobs = blobs
         self._clock = clock or (lambda: datetime.now(UTC))
-        # The log follows the store: appended after each save, in its own transaction. A crash in
-        # between leaves it behind, and the next save (or `audit checkpoint`) catches it up.
+        # The log is written in each save's own transaction (ledger.recorders): a row in the events
+        # table without a leaf did not come from a save, and no later save absorbs it.
         self.translog = TransparencyLog(store_for(self.env)) if transparency_log else None
+        if self.translog is not None:
+            if not takes_writers(self.recorder):
+                raise RuleViolation("log-needs-own-recorder", "the transparency log is written by certledger's "
+                                    "recorder: unset APPLICATION_RECORDER_TOPIC")
+            self.translog.store.prepare()
+            self.recorder.add_writer(self.translog.write_in_transaction)  # type: ignore[attr-defined]
+
+    def construct_factory(self, env: Environment) -> InfrastructureFactory[Any]:
+        return construct_factory(env)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -143,11 +154,6 @@ class CertLedger(Application[UUID]):
                 raise AlreadyExists(duplicate) from None
             raise Conflict("another writer changed the same record first; nothing was written, "
                            "look again and retry") from None
-        self._log_new_events()
-
-    def _log_new_events(self) -> None:
-        if self.translog is not None:
-            self.translog.catch_up(self.recorder)
 
     def _get(self, aggregate_id: UUID, what: str) -> Any:
         try:
@@ -238,7 +244,6 @@ class CertLedger(Application[UUID]):
             taken = [d.number for d in datas if self._exists(certificate_id(d.number, 1))]
             shown = ", ".join(taken[:5]) + (f" (+{len(taken) - 5} more)" if len(taken) > 5 else "")
             raise AlreadyExists(f"already issued, nothing imported: {shown or 'a concurrent writer'}") from None
-        self._log_new_events()
         return len(events)
 
     def _exists(self, aggregate_id: UUID) -> bool:
@@ -507,10 +512,9 @@ class CertLedger(Application[UUID]):
         return self.translog
 
     def take_checkpoint(self, sign: Callable[[bytes], tuple[str, bytes]]) -> Checkpoint:
-        """Catch the log up and sign its head (`sign(body) -> (key id, signature)`)."""
-        log = self._translog()
-        log.catch_up(self.recorder)
-        return log.checkpoint(sign, self.now())
+        """Sign the log's head (`sign(body) -> (key id, signature)`). Rows the log has not seen are not
+        absorbed: `audit verify` names them, and only `audit repair` brings them in."""
+        return self._translog().checkpoint(sign, self.now())
 
     def audit(self, verify_signature: VerifySignature,
               progress: Callable[[int], None] | None = None) -> AuditReport:

@@ -85,6 +85,7 @@ class LogStore(Protocol):
     def latest_checkpoint(self) -> Checkpoint | None: ...
     def add_checkpoint(self, checkpoint: Checkpoint) -> None: ...
     def write_lock(self) -> Any: ...
+    def prepare(self) -> None: ...
 
 
 class LogCorrupt(LedgerError):
@@ -141,6 +142,9 @@ class MemoryLogStore:
     @contextmanager
     def write_lock(self) -> Iterator[None]:
         yield
+
+    def prepare(self) -> None:
+        pass
 
 
 class SqlLogStore:
@@ -278,6 +282,10 @@ class SqlLogStore:
                       f"{p})", (checkpoint.size, checkpoint.root, checkpoint.at.isoformat(), checkpoint.key_id,
                                 checkpoint.signature))
 
+    def prepare(self) -> None:
+        """Make the log's tables (where this store may create them) before a save writes into them."""
+        _ = self.conn
+
     @contextmanager
     def write_lock(self) -> Iterator[None]:
         """Serialise appenders: two writers catching up at once must not both append position p."""
@@ -332,28 +340,71 @@ def store_for(env: Mapping[str, str]) -> LogStore:
     return MemoryLogStore()
 
 
+class _TxLogStore:
+    """The log's tables read and written through a save's own transaction (see ledger.recorders)."""
+
+    def __init__(self, tx: Any) -> None:
+        self._tx = tx
+
+    def size(self) -> int:
+        row = self._tx.one("SELECT COALESCE(MAX(position) + 1, 0) FROM log_leaves")
+        return int(row[0])
+
+    def node(self, level: int, index: int) -> bytes:
+        row = (self._tx.one("SELECT hash FROM log_leaves WHERE position = ?", (index,)) if level == 0
+               else self._tx.one("SELECT hash FROM log_nodes WHERE level = ? AND idx = ?", (level, index)))
+        if row is None:
+            raise LogCorrupt(f"the log has no subtree hash at level {level}, index {index}")
+        return bytes(row[0])
+
+    def append(self, leaves: Sequence[Leaf], nodes: Sequence[tuple[int, int, bytes]]) -> None:
+        self._tx.executemany("INSERT INTO log_leaves (position, notification_id, originator_id, originator_version, "
+                             "hash) VALUES (?, ?, ?, ?, ?)", list(leaves))
+        self._tx.executemany("INSERT INTO log_nodes (level, idx, hash) VALUES (?, ?, ?)", list(nodes))
+
+
+Record = tuple[int, Any, int, str, bytes]  # notification id, aggregate id, version, topic, stored state
+
+
+def _append(store: Any, records: Sequence[Record]) -> None:
+    """Append stored records as leaves, with the perfect subtrees they complete."""
+    frontier = Frontier.from_nodes(store.size(), store.node)
+    leaves: list[Leaf] = []
+    nodes: list[tuple[int, int, bytes]] = []
+    for nid, originator_id, version, topic, state in records:
+        h = leaf_hash(record_bytes(originator_id, version, topic, state))
+        leaves.append((frontier.size, nid, str(originator_id), version, h))
+        nodes.extend(frontier.append(h))
+    store.append(leaves, nodes)
+
+
 class TransparencyLog:
     def __init__(self, store: LogStore) -> None:
         self.store = store
 
     # ---------------------------------------------------------------- append
+    def write_in_transaction(self, tx: Any, stored: Sequence[Any], ids: Sequence[int]) -> None:
+        """A recorder writer (ledger.recorders): the save's events become leaves in the save's own
+        transaction, so the events and the log commit together or not at all."""
+        records = [(nid, s.originator_id, s.originator_version, s.topic, s.state)
+                   for nid, s in zip(ids, stored, strict=True)]
+        _append(self.store if tx is None else _TxLogStore(tx), records)
+
+    def unlogged(self, recorder: Any, limit: int = PAGE) -> list[Any]:
+        """Stored events after the log's last leaf: rows that reached the table without a save."""
+        return list(recorder.select_notifications(start=self.store.last_notification_id() + 1, limit=limit))
+
     def catch_up(self, recorder: Any) -> int:
-        """Append every stored event the log has not seen yet; returns how many."""
+        """Append every stored event the log has not seen yet; returns how many. Only `audit repair`
+        does this now: saves write their leaves in their own transaction."""
         with self.store.write_lock():
-            size = self.store.size()
-            frontier = Frontier.from_nodes(size, self.store.node)
             start = self.store.last_notification_id() + 1
             added = 0
             while True:
                 page = recorder.select_notifications(start=start, limit=PAGE)
                 if not page:
                     break
-                leaves, nodes = [], []
-                for n in page:
-                    h = leaf_hash(record_bytes(n.originator_id, n.originator_version, n.topic, n.state))
-                    leaves.append((frontier.size, n.id, str(n.originator_id), n.originator_version, h))
-                    nodes.extend(frontier.append(h))
-                self.store.append(leaves, nodes)
+                _append(self.store, [(n.id, n.originator_id, n.originator_version, n.topic, n.state) for n in page])
                 added += len(page)
                 start = page[-1].id + 1
                 if len(page) < PAGE:

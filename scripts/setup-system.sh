@@ -9,6 +9,7 @@
 #   poppler-utils       pdfsig (an independent signature validator), pdftoppm, pdftotext
 #   libnss3-tools       certutil, to make the NSS database in which pdfsig trusts the test root
 #   chromium            headless, renders the verification page for the tests and the README's screenshots
+#   golang-go, golang-golang-x-mod-dev  Go's sumdb/note and sumdb/tlog: the independent checkpoint and proof checker
 #   python3-venv        only when `python3 -m venv` would not work
 set -euo pipefail
 
@@ -17,7 +18,7 @@ if [ "${1:-}" = "runtime" ]; then
 elif [ "${1:-}" = "bench" ]; then
     wanted=(fonts-wqy-microhei wrk)
 else
-    wanted=(fonts-wqy-microhei postgresql poppler-utils libnss3-tools chromium)
+    wanted=(fonts-wqy-microhei postgresql poppler-utils libnss3-tools chromium golang-go golang-golang-x-mod-dev)
 fi
 
 installed() {

@@ -1,0 +1,144 @@
+"""The library's recorders, with writers that run inside the events' own transaction.
+
+A save's events and what must never be out of step with them (the transparency log's
+leaves and nodes, later the save's signature and the verification read model) are
+written in one transaction: both or neither. A row that reaches the events table any
+other way has no log leaf, and the audit names it as foreign instead of a later save
+absorbing it.
+
+Each writer is called with the transaction (a `Tx`, or None for the in-memory store), the
+stored events of the save and their notification ids, after the events are inserted and
+before the commit. A writer that raises aborts the save.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from eventsourcing import popo, postgres, sqlite
+from eventsourcing.persistence import InfrastructureFactory, InterfaceError, OperationalError, StoredEvent
+from eventsourcing.utils import Environment, retry
+from psycopg.sql import SQL, Identifier
+
+
+class Tx:
+    """The save's open transaction, as a writer sees it: statements written with `?`."""
+
+    def __init__(self, cursor: Any, placeholder: str) -> None:
+        self._cursor = cursor
+        self._p = placeholder
+
+    def _sql(self, statement: str) -> str:
+        return statement if self._p == "?" else statement.replace("?", self._p)
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
+        self._cursor.execute(self._sql(statement), params)
+
+    def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self._cursor.executemany(self._sql(statement), rows)
+
+    def one(self, statement: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        self._cursor.execute(self._sql(statement), params)
+        row = self._cursor.fetchone()
+        if row is None:
+            return None
+        return tuple(row.values()) if isinstance(row, dict) else tuple(row)
+
+
+Writer = Callable[[Tx | None, Sequence[StoredEvent], Sequence[int]], None]
+
+
+class _Writers:
+    writers: list[Writer]
+
+    def add_writer(self, writer: Writer) -> None:
+        self.writers.append(writer)
+
+    def _run_writers(self, tx: Tx | None, stored: Sequence[StoredEvent], ids: Sequence[int] | None) -> None:
+        if self.writers and stored:
+            if ids is None or len(ids) != len(stored):
+                raise RuntimeError("the recorder returned no notification id for every stored event")
+            for writer in self.writers:
+                writer(tx, stored, ids)
+
+
+class SQLiteRecorder(_Writers, sqlite.SQLiteApplicationRecorder):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.writers = []
+
+    def _insert_events(self, c: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        ids = super()._insert_events(c, stored_events, **kwargs)
+        self._run_writers(Tx(c, "?"), stored_events, ids)
+        return ids
+
+
+class PostgresRecorder(_Writers, postgres.PostgresApplicationRecorder):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.writers = []
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        if not self.writers:
+            return super().insert_events(stored_events, **kwargs)
+        # The library's own version runs in a pipeline and keeps any exception until the transaction
+        # block has exited, which commits: a writer's failure must roll the events back instead.
+        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
+            self._insert_events(curs, stored_events, **kwargs)
+            if not stored_events:
+                return []
+            self._insert_stored_events(curs, stored_events, **kwargs)  # takes the table lock first
+            ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+            # The library names its schema in every statement; the writers' tables sit beside its table.
+            curs.execute(SQL("SET LOCAL search_path TO {}").format(Identifier(self.datastore.schema or "public")))
+            self._run_writers(Tx(curs, "%s"), stored_events, ids)
+        return ids
+
+
+class POPORecorder(_Writers, popo.POPOApplicationRecorder):
+    def __init__(self) -> None:
+        super().__init__()
+        self.writers = []
+
+    def _insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        with self._database_lock:
+            # Writers run before the events are added (with the ids they will get), so a writer
+            # that raises leaves nothing behind: the in-memory store has no rollback.
+            self._assert_uniqueness(stored_events, **kwargs)
+            first = len(self._stored_events) + 1
+            self._run_writers(None, stored_events, range(first, first + len(stored_events)))
+            return self._update_table(stored_events, **kwargs)
+
+
+class SQLiteFactory(sqlite.SQLiteFactory):
+    application_recorder_class = SQLiteRecorder
+
+
+class PostgresFactory(postgres.PostgresFactory):
+    application_recorder_class = PostgresRecorder
+
+
+class POPOFactory(popo.POPOFactory):
+    def application_recorder(self) -> POPORecorder:
+        return POPORecorder()
+
+
+_OURS: dict[str, type[InfrastructureFactory[Any]]] = {
+    "eventsourcing.sqlite": SQLiteFactory, "eventsourcing.postgres": PostgresFactory,
+    "eventsourcing.popo": POPOFactory, "": POPOFactory,
+}
+
+
+def construct_factory(env: Environment) -> InfrastructureFactory[Any]:
+    """The library's factory for the configured store, making recorders that take writers."""
+    module = env.get(InfrastructureFactory.PERSISTENCE_MODULE, "") or ""
+    if env.get("APPLICATION_RECORDER_TOPIC") or module not in _OURS:
+        return InfrastructureFactory.construct(env)  # someone else's recorder: it takes no writers
+    return _OURS[module](env)
+
+
+def takes_writers(recorder: object) -> bool:
+    return isinstance(recorder, _Writers)

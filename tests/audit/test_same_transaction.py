@@ -1,0 +1,84 @@
+"""The log is written in the save's own transaction: a save and its leaves commit together, and a
+row that reaches the events table any other way stays outside the log. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from ledger.application import CertLedger
+from ledger.errors import LedgerError
+from tests.audit.test_mutations import JINAN, Db, sign
+from tests.conftest import Backend, on_backends, resident_id
+
+pytestmark = on_backends("sqlite", "postgres")
+
+
+def fields(i: int) -> dict[str, str]:
+    return {"number": f"19150100000003{i:02d}", "holder_name": "刘建国", "gender": "男",
+            "id_number": resident_id(serial=i), "occupation": "电工", "level": "三级", "issue_date": "2019-06-28"}
+
+
+@pytest.fixture
+def ledger(backend: Backend) -> Iterator[CertLedger]:
+    app = CertLedger(env=backend.env, transparency_log=True)
+    app.ensure_default_catalog(JINAN)
+    for i in range(5):  # 7 events: a perfect subtree of 4 and one of 2 are stored as nodes
+        app.issue(JINAN, fields(i))
+    yield app
+    app.close()
+
+
+def counts(ledger: CertLedger) -> tuple[int, int]:
+    assert ledger.translog is not None
+    return ledger.count_events(), ledger.translog.size()
+
+
+def test_every_save_leaves_its_events_in_the_log_at_once(ledger: CertLedger) -> None:
+    assert counts(ledger) == (7, 7)
+    assert ledger.translog is not None and ledger.translog.unlogged(ledger.recorder) == []
+
+
+def test_a_save_whose_log_write_fails_writes_no_event_either(ledger: CertLedger, backend: Backend) -> None:
+    # Without its stored subtree hash the log cannot append: the writer raises inside the save.
+    Db(backend).run("DELETE FROM log_nodes WHERE level = 2")
+    with pytest.raises(LedgerError, match="no subtree hash"):
+        ledger.issue(JINAN, fields(9))
+    assert counts(ledger) == (7, 7)  # the events' insert was rolled back with the log's
+    with pytest.raises(LedgerError):
+        ledger.show("1915010000000309")
+
+
+def test_a_row_inserted_straight_into_the_events_table_is_not_absorbed_by_later_saves(
+        ledger: CertLedger, backend: Backend) -> None:
+    db = Db(backend)
+    rogue = db.events()[2]
+    forged_id = uuid.uuid4() if backend.name == "postgres" else uuid.uuid4().hex
+    db.run("INSERT INTO stored_events (originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?)",
+           forged_id, 1, rogue[3], rogue[4])
+    ledger.issue(JINAN, fields(7))
+    ledger.take_checkpoint(sign)
+    assert ledger.translog is not None
+    assert counts(ledger) == (8 + 1, 8)  # the save and the checkpoint logged only what was saved
+    assert ledger.translog.position_of(uuid.UUID(str(forged_id)), 1) is None
+    # The attack as it was: a catch-up after the save took the forged row into the log (and the next
+    # checkpoint would have signed it). No save or checkpoint catches up any more.
+    assert ledger.translog.catch_up(ledger.recorder) == 0  # it is behind the last leaf, so not even this
+    assert ledger.translog.position_of(uuid.UUID(str(forged_id)), 1) is None
+
+
+def test_a_row_inserted_after_the_last_save_is_what_a_catch_up_would_absorb(
+        ledger: CertLedger, backend: Backend) -> None:
+    db = Db(backend)
+    rogue = db.events()[2]
+    forged_id = uuid.uuid4() if backend.name == "postgres" else uuid.uuid4().hex
+    db.run("INSERT INTO stored_events (originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?)",
+           forged_id, 1, rogue[3], rogue[4])
+    assert ledger.translog is not None
+    assert [str(n.originator_id).replace("-", "") for n in ledger.translog.unlogged(ledger.recorder)] == [
+        str(forged_id).replace("-", "")]
+    ledger.take_checkpoint(sign)  # signs the log as it is: the forged row is not in it
+    assert counts(ledger) == (8, 7)
+    assert ledger.translog.latest_checkpoint() is not None and ledger.translog.latest_checkpoint().size == 7
