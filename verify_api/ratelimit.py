@@ -192,7 +192,7 @@ def load_secret(home: Path) -> bytes:
     """The data directory's rate-limit secret, made (mode 0600) by the first worker that finds none."""
     path = home / SECRET_FILE
     if not path.exists():
-        tmp = path.with_name(f".{SECRET_FILE}.{os.getpid()}.tmp")
+        tmp = path.with_name(f".{SECRET_FILE}.{os.getpid()}.{secrets.token_hex(4)}.tmp")  # per process and thread
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
             os.write(fd, secrets.token_hex(32).encode("ascii") + b"\n")
@@ -221,14 +221,17 @@ class SharedLimits:
         self.store = store
         self._secret = secret
         self._key: bytes | None = None
+        self._lock = threading.Lock()
         self._clock = clock
         self._purged = clock()
 
     def key(self, bucket: str, client: str) -> bytes:
         """The row key of a client in a bucket: HMAC-SHA256 under the derived key, truncated to 16 bytes."""
         if self._key is None:
-            secret = self._secret if isinstance(self._secret, bytes) else self._secret()
-            self._key = hmac.new(secret, _KEY_LABEL, hashlib.sha256).digest()
+            with self._lock:  # the first limited requests may come in two threads at once
+                if self._key is None:
+                    secret = self._secret if isinstance(self._secret, bytes) else self._secret()
+                    self._key = hmac.new(secret, _KEY_LABEL, hashlib.sha256).digest()
         message = bucket.encode() + b"\0" + client.encode("utf-8", "replace")
         return hmac.new(self._key, message, hashlib.sha256).digest()[:16]
 
