@@ -17,6 +17,7 @@ from cli.output import emit, json_mode
 from cli.wiring import settings, trust_list
 
 APP = "verify_api.app:create_app_from_env"
+PROTOCOL = "verify_api.protocol:BoundedHttpToolsProtocol"
 RECORDS_TABLE = "verification_counts"  # verify_api.records.TABLE
 _QUERY = "SELECT reference, minute, outcome, via, count FROM {table} WHERE reference = {p} " \
          "OR substr(reference, 1, {p}) = {p}"
@@ -26,8 +27,12 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes, each with its own ledger reader.")] = 1,
-    forwarded_allow_ips: Annotated[str, typer.Option(help="Proxies whose X-Forwarded-For is trusted (for the "
-                                                          "per-client limits), comma-separated.")] = "127.0.0.1",
+    trusted_proxies: Annotated[str | None, typer.Option(
+        help="Proxies whose X-Forwarded-For names the client (for the rate limits): addresses or networks, "
+             "comma-separated. Default: CERTLEDGER_TRUSTED_PROXIES, else none.")] = None,
+    timeout_keep_alive: Annotated[int, typer.Option(help="Seconds an idle kept-alive connection stays open.")] = 5,
+    limit_concurrency: Annotated[int, typer.Option(help="Connections and requests at once per worker; beyond "
+                                                        "it a request is answered 503.")] = 512,
 ) -> None:
     """Run the verification service on this ledger: the QR page, the JSON API, PDF checks, the trust list."""
     import uvicorn
@@ -42,13 +47,38 @@ def serve(
     trust_list()  # refuse to start without a trust list that verifies against the pinned root
     if workers < 1:
         raise InvalidInput("--workers", "at least 1")
+    if limit_concurrency < 1 or timeout_keep_alive <= 0:
+        raise InvalidInput("--limit-concurrency" if limit_concurrency < 1 else "--timeout-keep-alive", "above 0")
     # Each worker builds its service from the environment: hand it what --home and config.json decided.
     os.environ["CERTLEDGER_HOME"] = str(s.home.resolve())
     os.environ["CERTLEDGER_STORE"] = s.store
-    uvicorn.run(APP, factory=True, host=host, port=port, workers=workers, loop="uvloop", http="httptools",
+    if trusted_proxies is not None:
+        os.environ["CERTLEDGER_TRUSTED_PROXIES"] = _checked_proxies(trusted_proxies)
+    else:
+        _checked_proxies(os.environ.get("CERTLEDGER_TRUSTED_PROXIES", ""))
+    # uvicorn's own proxy handling is off: it would take X-Forwarded-For from 127.0.0.1 by default. The
+    # service reads the header itself, from the trusted proxies only (verify_api/clients.py). The protocol
+    # is httptools with header size and count limits and header and body deadlines (verify_api/protocol.py).
+    uvicorn.run(APP, factory=True, host=host, port=port, workers=workers, loop="uvloop", http=PROTOCOL,
                 # The service logs its own requests (paths cut short, no query strings) when asked to.
-                access_log=False, server_header=False, proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips,
-                log_level="info")
+                access_log=False, server_header=False, proxy_headers=False, timeout_keep_alive=timeout_keep_alive,
+                limit_concurrency=limit_concurrency, log_level="info")
+
+
+def _checked_proxies(spec: str) -> str:
+    """The trusted proxies as given, once each entry is an IP address or network."""
+    import ipaddress
+
+    from ledger.errors import InvalidInput
+
+    for entry in (e.strip() for e in spec.split(",")):
+        try:
+            if entry:
+                ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise InvalidInput("--trusted-proxies", f"IP addresses or networks, comma-separated; not {entry!r}") \
+                from None
+    return spec
 
 
 def _rows(number: str) -> list[tuple[Any, ...]]:

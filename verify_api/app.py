@@ -51,6 +51,7 @@ def create_app(settings: ServiceSettings | None = None, *, service: Verification
             yield
         finally:
             svc.close()  # the last verification counts are written
+            app.state.limits.close()
 
     app = FastAPI(
         title="certledger verification", version="1", description=DESCRIPTION, lifespan=lifespan,

@@ -5,6 +5,7 @@ Every dependency is `async def`: a plain `def` would hop to the thread pool on e
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
@@ -13,26 +14,36 @@ import anyio
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
+from verify_api.clients import ClientAddresses
 from verify_api.errors import ApiError
-from verify_api.ratelimit import TokenBuckets, retry_after
+from verify_api.ratelimit import Bucket, RateLimitUnavailable, SharedLimits, open_limits, retry_after
 from verify_api.service import VerificationService
 from verify_api.settings import ServiceSettings
 
 T = TypeVar("T")
+log = logging.getLogger("verify_api")
 
 
 @dataclass
 class Limits:
-    """Per-process limits: the lookup and upload buckets, and how many PDF checks run at once."""
+    """The lookup and upload buckets (shared by every worker, in the ledger's database), who the client is,
+    and how many PDF checks run at once in this process."""
 
-    lookup: TokenBuckets
-    pdf: TokenBuckets
+    shared: SharedLimits
+    clients: ClientAddresses
+    lookup: Bucket
+    pdf: Bucket
     pdf_threads: anyio.CapacityLimiter
 
     @classmethod
     def of(cls, settings: ServiceSettings) -> Limits:
-        return cls(TokenBuckets(settings.lookup_per_minute), TokenBuckets(settings.pdf_per_minute),
+        shared = open_limits(settings.store, settings.home, settings.postgres())
+        return cls(shared, ClientAddresses.of(settings.trusted_proxies),
+                   Bucket("lookup", settings.lookup_per_minute), Bucket("pdf", settings.pdf_per_minute),
                    anyio.CapacityLimiter(max(settings.pdf_concurrency, 1)))
+
+    def close(self) -> None:
+        self.shared.close()
 
 
 def service_of(request: Request) -> VerificationService:
@@ -52,13 +63,19 @@ Service = Annotated[VerificationService, Depends(get_service)]
 LimitsDep = Annotated[Limits, Depends(get_limits)]
 
 
-def _client(request: Request) -> str:
-    # Behind a proxy, uvicorn's proxy-headers support has already put the real client here.
-    return request.client.host if request.client else "unknown"
+def client_of(request: Request, limits: Limits) -> str:
+    """The client as the trusted proxies report it (the peer itself when it is none of them)."""
+    return limits.clients.client(request.client.host if request.client else None, request.scope["headers"])
 
 
-def _spend(buckets: TokenBuckets, request: Request, what: str) -> None:
-    wait = buckets.take(_client(request))
+async def spend(limits: Limits, bucket: Bucket, request: Request, what: str) -> None:
+    """Spend one request of this client's bucket, or refuse with 429 and Retry-After (503 without the store)."""
+    try:
+        # In a thread: the row is in SQLite or PostgreSQL, and another worker may hold the write lock a moment.
+        wait = await run_in_threadpool(limits.shared.take, bucket, client_of(request, limits))
+    except RateLimitUnavailable as e:
+        log.warning("rate limits unavailable: %s", e)
+        raise ApiError(503, "unavailable", "the service cannot count requests just now; try again later") from None
     if wait:
         raise ApiError(429, "rate_limited", f"too many {what} from this client; try again later",
                        {"Retry-After": retry_after(wait)})
@@ -66,12 +83,12 @@ def _spend(buckets: TokenBuckets, request: Request, what: str) -> None:
 
 async def lookup_allowed(request: Request, limits: LimitsDep) -> None:
     """Spend one lookup of this client's bucket, or refuse with 429 and Retry-After."""
-    _spend(limits.lookup, request, "lookups")
+    await spend(limits, limits.lookup, request, "lookups")
 
 
 async def upload_allowed(request: Request, limits: LimitsDep) -> None:
     """Spend one PDF upload of this client's bucket, or refuse with 429 and Retry-After."""
-    _spend(limits.pdf, request, "uploads")
+    await spend(limits, limits.pdf, request, "uploads")
 
 
 LookupAllowed = Annotated[None, Depends(lookup_allowed)]

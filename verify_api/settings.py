@@ -16,6 +16,11 @@ class ServiceSettings(StoreSettings):
     lookup_per_minute: int = 10  # number + name lookups per client
     pdf_per_minute: int = 60  # PDF uploads per client (each costs ~25 ms of CPU)
     pdf_concurrency: int = 2  # PDF checks running at once per process
+    trusted_proxies: str = ""  # addresses/networks whose X-Forwarded-For names the client (verify_api/clients.py)
+    header_timeout: float = 10.0  # seconds a request's line and headers may take (verify_api/protocol.py)
+    body_timeout: float = 60.0  # seconds a request's whole body may take
+    max_header_bytes: int = 16384  # request line and headers together
+    max_headers: int = 64  # header lines per request
     hsts: bool = False  # send Strict-Transport-Security: only behind https
     access_log: bool = False  # "on": a line per request (method, path cut short, status, time; no query string)
     debug: bool = False  # log tracebacks of internal errors (their messages may hold request data)

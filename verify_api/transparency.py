@@ -13,18 +13,45 @@ changes), so the token endpoint pays a dictionary lookup, not O(log n) queries, 
 
 from __future__ import annotations
 
+import hmac
 import logging
 import threading
 import time
+import unicodedata
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from ledger.application import CertLedger
 from ledger.errors import InvalidInput, LedgerError
 from ledger.translog import Checkpoint, LogUnavailable, TransparencyLog
+from ledger.views import CertificateView, ProofView
 
 log = logging.getLogger("verify_api")
 T = TypeVar("T")
+
+
+def _normal_name(name: str) -> bytes:
+    # As the lookup compares them: full-width and half-width forms, and stray spaces, are the same name.
+    return "".join(unicodedata.normalize("NFKC", name).split()).encode("utf-8")
+
+
+def holders_document(ledger: CertLedger, document: str, name: str) -> str | None:
+    """`document` when `name` is its holder's; None for an unknown document and another's alike.
+
+    A proof number, a certificate number (its current edition) or number#edition, as the inclusion route
+    takes them. The inclusion proof of a document tells which numbers exist and how often a certificate
+    was reissued: it is shown only to whoever can name the holder, as the lookup is.
+    """
+    text = document.strip().upper()
+    if not text or text.startswith("SQ-"):
+        return None
+    try:
+        view = ledger.document_by_reference(text) if "#" in text else ledger.show(text)
+    except (LedgerError, IndexError, ValueError):
+        return None
+    if not isinstance(view, CertificateView | ProofView):
+        return None
+    return text if hmac.compare_digest(_normal_name(view.data.holder_name), _normal_name(name)) else None
 
 
 class LogNotPublished(Exception):

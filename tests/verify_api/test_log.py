@@ -11,6 +11,7 @@ import sqlite3
 import struct
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from cryptography.hazmat.primitives import hashes
@@ -27,6 +28,7 @@ from tests.verify_api.served import forge
 from verify_api.app import create_app
 
 NUMBER = "1915010000000741"
+HOLDER = "刘建国"  # the holder of every document here (tests/signing/conftest.py): the inclusion route asks it
 PROOF = f"SM-{NUMBER}-01"
 
 
@@ -91,7 +93,7 @@ def test_the_latest_checkpoint_is_signed_by_a_listed_key_over_the_stored_events(
 
 def test_a_proofs_inclusion_verifies_independently_and_its_leaf_is_its_latest_event(logged: Home) -> None:
     with log_client(logged) as client:
-        answer = client.get("/api/v1/log/inclusion", params={"document": PROOF}).json()
+        answer = client.get("/api/v1/log/inclusion", params={"name": HOLDER, "document": PROOF}).json()
         checkpoint = client.get("/api/v1/log/checkpoint").json()
     records = stored_records(logged)
     assert answer["state"] == "included" and answer["document"] == PROOF
@@ -108,8 +110,8 @@ def test_a_bare_certificate_number_means_its_current_edition(logged: Home) -> No
     logged.office.app.reissue(JINAN, number)
     logged.checkpoint()
     with log_client(logged) as client:
-        bare = client.get("/api/v1/log/inclusion", params={"document": number}).json()
-        first = client.get("/api/v1/log/inclusion", params={"document": f"{number}#1"}).json()
+        bare = client.get("/api/v1/log/inclusion", params={"name": HOLDER, "document": number}).json()
+        first = client.get("/api/v1/log/inclusion", params={"name": HOLDER, "document": f"{number}#1"}).json()
     assert bare["document"] == f"{number}#2" and first["document"] == f"{number}#1"
     records = stored_records(logged)
     assert included(bare, records) and included(first, records) and bare["position"] != first["position"]
@@ -120,7 +122,8 @@ def test_an_answer_against_an_older_tree_verifies_against_that_trees_root(logged
     logged.proof("1915010000000742")
     logged.checkpoint()
     with log_client(logged) as client:
-        answer = client.get("/api/v1/log/inclusion", params={"document": PROOF, "size": first.size}).json()
+        answer = client.get("/api/v1/log/inclusion",
+                            params={"name": HOLDER, "document": PROOF, "size": first.size}).json()
     assert answer["tree_size"] == first.size and answer["checkpoint"] is None  # not the latest checkpoint
     assert answer["root"] == first.root.hex() and included(answer, stored_records(logged))
 
@@ -180,7 +183,7 @@ def test_a_forged_code_carries_no_inclusion(logged: Home) -> None:
 def test_without_a_checkpoint_or_a_log_the_endpoints_are_404_and_answers_carry_none(home: Home) -> None:
     signed = home.proof(NUMBER)  # the home's ledger keeps no log: its tables do not exist
     with log_client(home) as client:
-        for path in ("/api/v1/log/checkpoint", f"/api/v1/log/inclusion?document={PROOF}",
+        for path in ("/api/v1/log/checkpoint", f"/api/v1/log/inclusion?document={PROOF}&name={quote(HOLDER)}",
                      "/api/v1/log/consistency?old=1"):
             r = client.get(path)
             assert r.status_code == 404 and r.json()["error"] == "log_not_published", (path, r.text)
@@ -219,6 +222,8 @@ def test_a_log_with_tables_but_no_checkpoint_yet_is_not_published(home: Home) ->
 ])
 def test_bad_proof_requests_are_422_naming_the_field(logged: Home, endpoint: str, params: dict[str, Any],
                                                       field: str) -> None:
+    if endpoint == "inclusion":
+        params = {"name": HOLDER, **params}  # the holder's name beside the document: the rest is as before
     with log_client(logged) as client:
         r = client.get(f"/api/v1/log/{endpoint}", params=params)
     assert r.status_code == 422, r.text
@@ -228,7 +233,7 @@ def test_bad_proof_requests_are_422_naming_the_field(logged: Home, endpoint: str
 @pytest.mark.parametrize("document", ["1915010000009999", "SM-1915010000009999-01", f"{NUMBER}#7", f"{NUMBER}#0"])
 def test_an_unknown_document_is_404(logged: Home, document: str) -> None:
     with log_client(logged) as client:
-        r = client.get("/api/v1/log/inclusion", params={"document": document})
+        r = client.get("/api/v1/log/inclusion", params={"name": HOLDER, "document": document})
     assert r.status_code == 404 and r.json()["error"] == "not_found"
 
 

@@ -1,4 +1,4 @@
-"""The service's parts on their own: rate buckets, the record writer, the document cache, the page."""
+"""The service's parts on their own (rate buckets: test_limits.py): the record writer, the document cache, the page."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from tests.signing.conftest import JINAN
 from tests.verify_api.conftest import Home
 from verify_api.errors import json_body
 from verify_api.page import message_page, verdict_page
-from verify_api.ratelimit import TokenBuckets, retry_after
 from verify_api.records import Row, SqliteSink, VerificationRecorder, minute_of
 from verify_api.verdict import NOT_GENUINE, Verdict
 from verify_api.views import CachedViews, SqliteChanges
@@ -28,33 +27,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-def test_a_bucket_allows_a_burst_then_refills_at_the_rate() -> None:
-    clock = Clock()
-    buckets = TokenBuckets(10, clock=clock)
-    assert [buckets.take("203.0.113.7") for _ in range(10)] == [0.0] * 10
-    wait = buckets.take("203.0.113.7")
-    assert 5.9 < wait <= 6.0 and retry_after(wait) == "6"  # 10 a minute: one every six seconds
-    assert buckets.take("198.51.100.1") == 0.0  # another client has its own bucket
-    clock.now += 6
-    assert buckets.take("203.0.113.7") == 0.0
-
-
-def test_buckets_keep_salted_hashes_of_addresses_never_the_addresses() -> None:
-    one, two = TokenBuckets(10), TokenBuckets(10)
-    one.take("203.0.113.7")
-    assert all(b"203.0.113.7" not in key and len(key) == 16 for key in one._buckets)
-    assert one.key("203.0.113.7") != two.key("203.0.113.7")  # a salt per process: keys mean nothing elsewhere
-
-
-def test_a_flood_of_clients_is_forgotten_oldest_first() -> None:
-    clock = Clock()
-    buckets = TokenBuckets(10, max_clients=100, clock=clock)
-    for i in range(150):
-        clock.now += 0.001
-        buckets.take(f"client-{i}")
-    assert len(buckets._buckets) <= 100 and buckets.key("client-149") in buckets._buckets
 
 
 class FailingSink:

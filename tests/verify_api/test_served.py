@@ -131,7 +131,8 @@ def test_the_service_reads_a_postgres_ledger_and_counts_there(backend: Backend, 
         time.sleep(1.1)  # a worker looks for a newer checkpoint once a second
         log = server.get(f"/api/v1/verify/{token}").json()["log"]
         assert log["state"] == "included" and log["checkpoint"] == server.get("/api/v1/log/checkpoint").json()
-        inclusion = server.get("/api/v1/log/inclusion?document=SM-1915010000000301-01").json()
+        inclusion = server.get("/api/v1/log/inclusion?document=SM-1915010000000301-01"
+                               "&name=%E7%8E%8B%E5%B0%8F%E6%98%8E").json()  # 王小明: the holder's name
         assert {k: inclusion[k] for k in ("position", "tree_size", "proof", "root")} == \
             {k: log[k] for k in ("position", "tree_size", "proof", "root")}
         deadline, rows = time.monotonic() + 10, []
