@@ -1,0 +1,292 @@
+"""Where the transparency log (ledger.translog) keeps its leaves, subtree hashes and checkpoints: in memory,
+or in tables beside the events in the ledger's own SQLite or PostgreSQL database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+# ledger.translog re-exports these stores, so its names are imported where they are used, never at the top:
+# a module-level import either way round would fail for whichever module is imported first.
+if TYPE_CHECKING:
+    from ledger.translog import Checkpoint, Leaf, LogStore
+
+
+def _checkpoint(row: Sequence[Any]) -> Checkpoint:
+    from ledger.translog import Checkpoint
+
+    size, root, at, key_id, signature = row
+    return Checkpoint(int(size), bytes(root), datetime.fromisoformat(at), key_id, bytes(signature))
+
+
+class MemoryLogStore:
+    """For the in-memory event store (tests, demos)."""
+
+    def __init__(self) -> None:
+        self._leaves: list[tuple[int, bytes]] = []
+        self._positions: dict[tuple[str, int], int] = {}
+        self._nodes: dict[tuple[int, int], bytes] = {}
+        self._checkpoints: dict[int, Checkpoint] = {}
+
+    def size(self) -> int:
+        return len(self._leaves)
+
+    def last_notification_id(self) -> int:
+        return self._leaves[-1][0] if self._leaves else 0
+
+    def leaves(self, start: int, end: int) -> list[tuple[int, bytes]]:
+        return self._leaves[start:end]
+
+    def node(self, level: int, index: int) -> bytes:
+        return self._leaves[index][1] if level == 0 else self._nodes[(level, index)]
+
+    def append(self, leaves: Sequence[Leaf], nodes: Sequence[tuple[int, int, bytes]]) -> None:
+        self._leaves.extend((nid, h) for _, nid, _, _, h in leaves)
+        self._positions.update({(oid, v): p for p, _, oid, v, _ in leaves})
+        self._nodes.update({(lv, i): h for lv, i, h in nodes})
+
+    def position_of(self, originator_id: str, version: int) -> int | None:
+        return self._positions.get((originator_id, version))
+
+    def checkpoints(self) -> list[Checkpoint]:
+        return sorted(self._checkpoints.values(), key=lambda c: c.size)
+
+    def latest_checkpoint(self) -> Checkpoint | None:
+        return self._checkpoints[max(self._checkpoints)] if self._checkpoints else None
+
+    def add_checkpoint(self, checkpoint: Checkpoint) -> None:
+        self._checkpoints[checkpoint.size] = checkpoint
+
+    @contextmanager
+    def write_lock(self) -> Iterator[None]:
+        yield
+
+    def prepare(self) -> None:
+        pass
+
+
+class SqlLogStore:
+    """The log's tables in the ledger's own SQLite or PostgreSQL database."""
+
+    def __init__(self, connect: Callable[[], Any], placeholder: str, blob: str, lock_sql: str | None,
+                 create: bool = True, errors: tuple[type[Exception], ...] = (sqlite3.Error,)) -> None:
+        self._connect = connect
+        self._errors = errors  # the driver's errors: a read that raises one means the log is unavailable
+        self._create = create
+        self._conn: Any = None
+        self._locked = False  # inside write_lock: one transaction, committed when the lock ends
+        self._p = placeholder
+        self._lock_sql = lock_sql
+        self._blob = blob
+
+    @property
+    def conn(self) -> Any:
+        if self._conn is None:
+            self._conn = self._connect()
+            if not self._create:  # tables exist since `init`: concurrent CREATEs race on PostgreSQL
+                return self._conn
+            with self._tx() as c:
+                c.execute(f"CREATE TABLE IF NOT EXISTS log_leaves (position BIGINT PRIMARY KEY, "
+                          f"notification_id BIGINT NOT NULL, originator_id TEXT NOT NULL, "
+                          f"originator_version BIGINT NOT NULL, hash {self._blob} NOT NULL)")
+                c.execute("CREATE INDEX IF NOT EXISTS log_leaves_event ON log_leaves (originator_id, "
+                          "originator_version)")
+                c.execute(f"CREATE TABLE IF NOT EXISTS log_nodes (level INTEGER NOT NULL, idx BIGINT NOT NULL, "
+                          f"hash {self._blob} NOT NULL, PRIMARY KEY (level, idx))")
+                c.execute(f"CREATE TABLE IF NOT EXISTS log_checkpoints (size BIGINT PRIMARY KEY, root {self._blob} "
+                          f"NOT NULL, at TEXT NOT NULL, key_id TEXT NOT NULL, signature {self._blob} NOT NULL)")
+        return self._conn
+
+    @contextmanager
+    def _tx(self) -> Iterator[Any]:
+        conn = self._conn
+        cur = conn.cursor()
+        try:
+            yield cur
+            if not self._locked:
+                conn.commit()
+        except BaseException:
+            if not self._locked:
+                conn.rollback()
+            raise
+        finally:
+            cur.close()
+
+    def _one(self, sql: str, *args: Any) -> Any:
+        with self._read(sql, args) as cur:
+            return cur.fetchone()
+
+    def _all(self, sql: str, *args: Any) -> list[Any]:
+        with self._read(sql, args) as cur:
+            return list(cur.fetchall())
+
+    @contextmanager
+    def _read(self, sql: str, args: tuple[Any, ...]) -> Iterator[Any]:
+        """A read; outside a write, a database error is LogUnavailable (missing tables, a server gone)."""
+        if self._locked:
+            cur = self.conn.cursor()
+            try:
+                cur.execute(sql.replace("?", self._p), args)
+                yield cur
+            finally:
+                cur.close()
+            return
+        try:
+            conn = self.conn
+            cur = conn.cursor()
+            cur.execute(sql.replace("?", self._p), args)
+        except self._errors as e:
+            from ledger.translog import LogUnavailable
+
+            self._drop_connection()
+            raise LogUnavailable(f"the transparency log cannot be read ({type(e).__name__}): its tables are missing "
+                                 "(a ledger made with the log off) or the database is unavailable") from None
+        try:
+            yield cur
+        finally:
+            cur.close()
+            try:
+                conn.commit()  # end the read transaction: PostgreSQL would hold its snapshot
+            except self._errors:
+                self._drop_connection()
+
+    def _drop_connection(self) -> None:
+        """Forget a connection that failed (its transaction aborted, or the server gone): the next use reconnects."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(*self._errors):
+                conn.close()
+
+    def size(self) -> int:
+        return int(self._one("SELECT COALESCE(MAX(position) + 1, 0) FROM log_leaves")[0])
+
+    def last_notification_id(self) -> int:
+        return int(self._one("SELECT COALESCE(MAX(notification_id), 0) FROM log_leaves")[0])
+
+    def leaves(self, start: int, end: int) -> list[tuple[int, bytes]]:
+        rows = self._all("SELECT notification_id, hash FROM log_leaves WHERE position >= ? AND position < ? "
+                         "ORDER BY position", start, end)
+        return [(int(n), bytes(h)) for n, h in rows]
+
+    def node(self, level: int, index: int) -> bytes:
+        row = (self._one("SELECT hash FROM log_leaves WHERE position = ?", index) if level == 0
+               else self._one("SELECT hash FROM log_nodes WHERE level = ? AND idx = ?", level, index))
+        if row is None:
+            from ledger.translog import LogCorrupt
+
+            raise LogCorrupt(f"the log has no subtree hash at level {level}, index {index}")
+        return bytes(row[0])
+
+    def append(self, leaves: Sequence[Leaf], nodes: Sequence[tuple[int, int, bytes]]) -> None:
+        p = self._p
+        with self._tx() as c:
+            c.executemany(f"INSERT INTO log_leaves (position, notification_id, originator_id, originator_version, "
+                          f"hash) VALUES ({p}, {p}, {p}, {p}, {p})", list(leaves))
+            c.executemany(f"INSERT INTO log_nodes (level, idx, hash) VALUES ({p}, {p}, {p})", list(nodes))
+
+    def position_of(self, originator_id: str, version: int) -> int | None:
+        row = self._one("SELECT position FROM log_leaves WHERE originator_id = ? AND originator_version = ?",
+                        originator_id, version)
+        return None if row is None else int(row[0])
+
+    def checkpoints(self) -> list[Checkpoint]:
+        rows = self._all("SELECT size, root, at, key_id, signature FROM log_checkpoints ORDER BY size")
+        return [_checkpoint(row) for row in rows]
+
+    def latest_checkpoint(self) -> Checkpoint | None:
+        row = self._one("SELECT size, root, at, key_id, signature FROM log_checkpoints ORDER BY size DESC LIMIT 1")
+        return None if row is None else _checkpoint(row)
+
+    def add_checkpoint(self, checkpoint: Checkpoint) -> None:
+        p = self._p
+        with self._tx() as c:
+            c.execute(f"INSERT INTO log_checkpoints (size, root, at, key_id, signature) VALUES ({p}, {p}, {p}, {p}, "
+                      f"{p})", (checkpoint.size, checkpoint.root, checkpoint.at.isoformat(), checkpoint.key_id,
+                                checkpoint.signature))
+
+    def prepare(self) -> None:
+        """Make the log's tables (where this store may create them) before a save writes into them."""
+        _ = self.conn
+
+    @contextmanager
+    def write_lock(self) -> Iterator[None]:
+        """Serialise appenders: two writers catching up at once must not both append position p."""
+        conn = self.conn
+        cur = conn.cursor()
+        if self._lock_sql:
+            cur.execute(self._lock_sql)
+        cur.close()
+        self._locked = True
+        try:
+            yield
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
+        finally:
+            self._locked = False
+
+
+def store_for(env: Mapping[str, str]) -> LogStore:
+    """The log store beside the configured event store (the same database)."""
+    module = env.get("PERSISTENCE_MODULE", "")
+    create = env.get("CREATE_TABLE", "y").lower() not in ("n", "no", "false", "0", "off")
+    if module == "eventsourcing.sqlite":
+        path = env["SQLITE_DBNAME"]
+        timeout = float(env.get("SQLITE_LOCK_TIMEOUT", "10"))
+
+        def connect_sqlite() -> sqlite3.Connection:
+            # Not bound to one thread: a reader (the verification service) serialises its use with a lock.
+            conn = sqlite3.connect(path, timeout=timeout, isolation_level="DEFERRED", check_same_thread=False)
+            # The log is derived from the events: after a crash, catch_up rebuilds what a lost commit
+            # held. So its commits need not wait for fsync (WAL + NORMAL stays consistent on crash).
+            conn.execute("PRAGMA synchronous=NORMAL")
+            return conn
+
+        return SqlLogStore(connect_sqlite, "?", "BLOB", "BEGIN IMMEDIATE", create)
+    if module == "eventsourcing.postgres":
+        import psycopg
+
+        def connect_postgres() -> Any:
+            conn = psycopg.connect(host=env.get("POSTGRES_HOST", "127.0.0.1"),
+                                   port=int(env.get("POSTGRES_PORT", "5432")), dbname=env["POSTGRES_DBNAME"],
+                                   user=env["POSTGRES_USER"], password=env.get("POSTGRES_PASSWORD", ""))
+            schema = env.get("POSTGRES_SCHEMA")
+            if schema:
+                conn.execute(psycopg.sql.SQL("SET search_path TO {}").format(psycopg.sql.Identifier(schema)))
+                conn.commit()
+            return conn
+
+        return SqlLogStore(connect_postgres, "%s", "BYTEA", "SELECT pg_advisory_xact_lock(6962)", create,
+                           (psycopg.Error,))
+    return MemoryLogStore()
+
+
+class _TxLogStore:
+    """The log's tables read and written through a save's own transaction (see ledger.recorders)."""
+
+    def __init__(self, tx: Any) -> None:
+        self._tx = tx
+
+    def size(self) -> int:
+        row = self._tx.one("SELECT COALESCE(MAX(position) + 1, 0) FROM log_leaves")
+        return int(row[0])
+
+    def node(self, level: int, index: int) -> bytes:
+        row = (self._tx.one("SELECT hash FROM log_leaves WHERE position = ?", (index,)) if level == 0
+               else self._tx.one("SELECT hash FROM log_nodes WHERE level = ? AND idx = ?", (level, index)))
+        if row is None:
+            from ledger.translog import LogCorrupt
+
+            raise LogCorrupt(f"the log has no subtree hash at level {level}, index {index}")
+        return bytes(row[0])
+
+    def append(self, leaves: Sequence[Leaf], nodes: Sequence[tuple[int, int, bytes]]) -> None:
+        self._tx.executemany("INSERT INTO log_leaves (position, notification_id, originator_id, originator_version, "
+                             "hash) VALUES (?, ?, ?, ?, ?)", list(leaves))
+        self._tx.executemany("INSERT INTO log_nodes (level, idx, hash) VALUES (?, ?, ?)", list(nodes))
