@@ -83,53 +83,80 @@ def _short(topic: str) -> str:
 def audit(events: Iterable[StoredEvent], logged: Callable[[int, int], Sequence[tuple[int, bytes]]],
           log_size: int, checkpoints: Sequence[Checkpoint], verify_signature: VerifySignature,
           progress: Callable[[int], None] | None = None, max_problems: int = 100) -> AuditReport:
-    """Replay `events`; `logged(start, end)` gives the log's stored (notification id, leaf hash) rows."""
+    """Replay `events`; `logged(start, end)` gives the log's stored (notification id, leaf hash) rows.
+
+    Events and leaves are matched by notification id, so a row that no save wrote (inserted straight
+    into the events table: it has no leaf) and a logged event that is gone are each named once, at their
+    place, and every later event is still compared with its own leaf."""
     problems: list[Divergence] = []
 
     def note(d: Divergence) -> None:
         if len(problems) < max_problems:
             problems.append(d)
 
-    by_size = _verified_checkpoints(checkpoints, verify_signature, note)
-    frontier = Frontier()
-    append = frontier.append  # the loop runs a million times: names bound once
-    window: Sequence[tuple[int, bytes]] = ()
-    window_start = window_end = 0
+    replay = _Replay(logged, _verified_checkpoints(checkpoints, verify_signature, note), note)
     count = 0
     for e in events:
-        notification_id, originator_id, version, topic, state = e
-        position = count
-        if position >= window_end:
-            window_start, window = position, logged(position, position + 5000)
-            window_end = window_start + len(window)
-        try:
-            h = leaf_hash(record_bytes(originator_id, version, topic, state))
-        except (ValueError, TypeError):
-            h = leaf_hash(repr(tuple(e)).encode())  # not a record the library could have written
-            note(Divergence(position, notification_id, str(originator_id), _short(str(topic)),
-                            "the stored row is malformed (its aggregate id is no UUID)"))
-        if position < window_end:
-            nid, stored = window[position - window_start]
-            if nid != notification_id:
-                note(Divergence(position, notification_id, str(originator_id), _short(topic),
-                                f"the log has notification {nid} here: an event was deleted or inserted"))
-            elif stored != h:
-                note(Divergence(position, notification_id, str(originator_id), _short(topic),
-                                "the stored event differs from the one the log recorded"))
-        else:
-            note(Divergence(position, notification_id, str(originator_id), _short(topic),
-                            "the event is not in the log (inserted after the fact, or never logged)"))
-        append(h)
+        replay.event(e)
         count += 1
-        pinned = by_size.get(count)
-        if pinned is not None and frontier.root() != pinned.root:
-            note(Divergence(position, notification_id, str(originator_id), _short(topic),
-                            f"the tree of the first {pinned.size} events does not match the checkpoint signed at "
-                            f"{pinned.at.isoformat()}: history up to here was rewritten"))
         if progress is not None and count % 10000 == 0:
             progress(10000)
-    _note_missing_tail(count, log_size, by_size, note)
-    return AuditReport(count, log_size, len(by_size), tuple(problems))
+    _note_missing_tail(replay.position, count, log_size, replay.by_size, note)
+    return AuditReport(count, log_size, len(replay.by_size), tuple(problems))
+
+
+class _Replay:
+    """The log's leaves walked beside the stored events, the tree rebuilt from recomputed leaf hashes."""
+
+    def __init__(self, logged: Callable[[int, int], Sequence[tuple[int, bytes]]], by_size: Mapping[int, Checkpoint],
+                 note: Callable[[Divergence], None]) -> None:
+        self._logged, self.by_size, self._note = logged, by_size, note
+        self._frontier = Frontier()
+        self._window: Sequence[tuple[int, bytes]] = ()
+        self._window_start = self._window_end = 0
+        self.position = 0  # the next leaf
+
+    def _leaf(self) -> tuple[int, bytes] | None:
+        if self.position >= self._window_end:
+            self._window_start, self._window = self.position, self._logged(self.position, self.position + 5000)
+            self._window_end = self._window_start + len(self._window)
+        return self._window[self.position - self._window_start] if self.position < self._window_end else None
+
+    def event(self, e: StoredEvent) -> None:
+        leaf = self._leaf()
+        while leaf is not None and leaf[0] < e.notification_id:  # logged, but the store no longer has it
+            self._note(Divergence(self.position, leaf[0], None, None,
+                                  f"the log has notification {leaf[0]} here but the store has no such event: it was "
+                                  "deleted (deleted or inserted rows are named one by one)"))
+            self._append(leaf[1], e)
+            leaf = self._leaf()
+        if leaf is None or leaf[0] > e.notification_id:
+            self._note(self._at(e, "the event is not in the log: no save wrote it (a row inserted straight into the "
+                                   "events table); it is left out of the tree"))
+            return
+        h = self._hash(e)
+        if leaf[1] != h:
+            self._note(self._at(e, "the stored event differs from the one the log recorded"))
+        self._append(h, e)
+
+    def _hash(self, e: StoredEvent) -> bytes:
+        try:
+            return leaf_hash(record_bytes(e.originator_id, e.version, e.topic, e.state))
+        except (ValueError, TypeError):
+            self._note(self._at(e, "the stored row is malformed (its aggregate id is no UUID)"))
+            return leaf_hash(repr(tuple(e)).encode())  # not a record the library could have written
+
+    def _at(self, e: StoredEvent, problem: str) -> Divergence:
+        return Divergence(self.position, e.notification_id, str(e.originator_id), _short(str(e.topic)), problem)
+
+    def _append(self, h: bytes, e: StoredEvent) -> None:
+        self._frontier.append(h)
+        self.position += 1
+        pinned = self.by_size.get(self.position)
+        if pinned is not None and self._frontier.root() != pinned.root:
+            self._note(Divergence(self.position - 1, e.notification_id, str(e.originator_id), _short(str(e.topic)),
+                                  f"the tree of the first {pinned.size} events does not match the checkpoint signed "
+                                  f"at {pinned.at.isoformat()}: history up to here was rewritten"))
 
 
 def _verified_checkpoints(checkpoints: Sequence[Checkpoint], verify_signature: VerifySignature,
@@ -146,15 +173,15 @@ def _verified_checkpoints(checkpoints: Sequence[Checkpoint], verify_signature: V
     return by_size
 
 
-def _note_missing_tail(count: int, log_size: int, by_size: Mapping[int, Checkpoint],
+def _note_missing_tail(position: int, count: int, log_size: int, by_size: Mapping[int, Checkpoint],
                        note: Callable[[Divergence], None]) -> None:
-    """After `count` stored events: log leaves or checkpoints beyond them mean events were removed."""
-    if log_size > count:
-        note(Divergence(count, None, None, None,
+    """After the last stored event: log leaves or checkpoints beyond it mean events were removed."""
+    if log_size > position:
+        note(Divergence(position, None, None, None,
                         f"the log has {log_size} leaves but the store only {count} events: events from position "
-                        f"{count} on were deleted or truncated"))
-    for size in sorted(s for s in by_size if s > count):
-        note(Divergence(count, None, None, None,
+                        f"{position} on were deleted or truncated"))
+    for size in sorted(s for s in by_size if s > position):
+        note(Divergence(position, None, None, None,
                         f"a checkpoint covers {size} events but the store has only {count}"))
 
 

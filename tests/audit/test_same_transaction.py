@@ -82,3 +82,23 @@ def test_a_row_inserted_after_the_last_save_is_what_a_catch_up_would_absorb(
     ledger.take_checkpoint(sign)  # signs the log as it is: the forged row is not in it
     assert counts(ledger) == (8, 7)
     assert ledger.translog.latest_checkpoint() is not None and ledger.translog.latest_checkpoint().size == 7
+
+
+def test_the_audit_names_a_row_no_save_wrote_once_and_checks_every_later_event(
+        ledger: CertLedger, backend: Backend) -> None:
+    from tests.audit.test_mutations import verify
+
+    db = Db(backend)
+    rogue = db.events()[2]
+    forged_id = uuid.uuid4() if backend.name == "postgres" else uuid.uuid4().hex
+    db.run("INSERT INTO stored_events (originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?)",
+           forged_id, 1, rogue[3], rogue[4])
+    for i in (7, 8):  # honest saves after the forgery: their leaves follow the log's last one
+        ledger.issue(JINAN, fields(i))
+    ledger.take_checkpoint(sign)
+    report = ledger.audit(verify)
+    assert [(d.position, d.problem.split(":")[0]) for d in report.divergences] == [
+        (7, "the event is not in the log")]
+    assert "no save wrote it" in report.divergences[0].problem
+    assert uuid.UUID(str(report.divergences[0].aggregate)) == uuid.UUID(str(forged_id))
+    assert (report.events, report.leaves, report.checkpoints) == (10, 9, 1)
