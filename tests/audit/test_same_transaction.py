@@ -31,6 +31,16 @@ def ledger(backend: Backend) -> Iterator[CertLedger]:
     app.close()
 
 
+def insert_forged_row(backend: Backend) -> uuid.UUID | str:
+    """An insider's row, copied from a real event under a new aggregate id, straight into the events table."""
+    db = Db(backend)
+    model = db.events()[2]
+    forged_id = uuid.uuid4() if backend.name == "postgres" else uuid.uuid4().hex
+    db.run("INSERT INTO stored_events (originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?)",
+           forged_id, 1, model[3], model[4])
+    return forged_id
+
+
 def counts(ledger: CertLedger) -> tuple[int, int]:
     assert ledger.translog is not None
     return ledger.count_events(), ledger.translog.size()
@@ -53,11 +63,7 @@ def test_a_save_whose_log_write_fails_writes_no_event_either(ledger: CertLedger,
 
 def test_a_row_inserted_straight_into_the_events_table_is_not_absorbed_by_later_saves(
         ledger: CertLedger, backend: Backend) -> None:
-    db = Db(backend)
-    rogue = db.events()[2]
-    forged_id = uuid.uuid4() if backend.name == "postgres" else uuid.uuid4().hex
-    db.run("INSERT INTO stored_events (originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?)",
-           forged_id, 1, rogue[3], rogue[4])
+    forged_id = insert_forged_row(backend)
     ledger.issue(JINAN, fields(7))
     ledger.take_checkpoint(sign)
     assert ledger.translog is not None
@@ -71,11 +77,7 @@ def test_a_row_inserted_straight_into_the_events_table_is_not_absorbed_by_later_
 
 def test_a_row_inserted_after_the_last_save_is_what_a_catch_up_would_absorb(
         ledger: CertLedger, backend: Backend) -> None:
-    db = Db(backend)
-    rogue = db.events()[2]
-    forged_id = uuid.uuid4() if backend.name == "postgres" else uuid.uuid4().hex
-    db.run("INSERT INTO stored_events (originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?)",
-           forged_id, 1, rogue[3], rogue[4])
+    forged_id = insert_forged_row(backend)
     assert ledger.translog is not None
     assert [str(n.originator_id).replace("-", "") for n in ledger.translog.unlogged(ledger.recorder)] == [
         str(forged_id).replace("-", "")]
@@ -88,11 +90,7 @@ def test_the_audit_names_a_row_no_save_wrote_once_and_checks_every_later_event(
         ledger: CertLedger, backend: Backend) -> None:
     from tests.audit.test_mutations import verify
 
-    db = Db(backend)
-    rogue = db.events()[2]
-    forged_id = uuid.uuid4() if backend.name == "postgres" else uuid.uuid4().hex
-    db.run("INSERT INTO stored_events (originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?)",
-           forged_id, 1, rogue[3], rogue[4])
+    forged_id = insert_forged_row(backend)
     for i in (7, 8):  # honest saves after the forgery: their leaves follow the log's last one
         ledger.issue(JINAN, fields(i))
     ledger.take_checkpoint(sign)
