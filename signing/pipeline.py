@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
 from keys.store import LoadedKey
 from ledger.docref import DocumentReference
 from ledger.views import CertificateView, ProofView
+from signing.checks import reference_of
 from signing.content import DocumentContent
 from signing.errors import SigningError
 from signing.pdfsign import PdfSigner
@@ -32,13 +33,6 @@ class SignedDocument:
     key_id: str
     token: str  # base32 text, as the ledger records it
     url: str
-
-
-def reference(view: CertificateView | ProofView) -> DocumentReference:
-    """How a token and the ledger name a document: a proof number, or certificate number#edition."""
-    if isinstance(view, ProofView):
-        return DocumentReference.proof(view.number)
-    return DocumentReference.certificate(view.number, view.edition)
 
 
 @dataclass(frozen=True)
@@ -109,7 +103,7 @@ class DocumentSigner:
                 ref: DocumentReference | None = None) -> SignedDocument:
         """Token, rendering and signature for one document dated `on` (the office's date), named `ref`
         (the ledger's draft names it; by default, as the view does)."""
-        ref = ref or reference(view)
+        ref = ref or reference_of(view)
         name = str(ref)
         claims = TokenClaims(name, view.data.number, "certificate" if isinstance(view, CertificateView)
                              else view.kind_name, on, holder_digest(name, view.data.holder_name, view.data.id_number))
