@@ -50,7 +50,8 @@ def request_view(req: ServiceRequest, today: date) -> RequestView:
         number=req.number, kind=req.kind, certificate_number=req.certificate_number, office=req.office,
         applicant=req.applicant, channel=req.channel, stage=req.stage, applied_on=req.applied_on, due=req.due,
         provisional_due=req.provisional, overdue=req.is_overdue(today), review=req.review,
-        result_number=req.result_number, steps=tuple(req.steps),
+        result_number=req.result_number, steps=tuple(req.steps), process=req.process,
+        promised=req.promised_due, legal_limit=req.legal_due, past_legal_limit=req.past_legal_limit(today),
     )
 
 

@@ -225,9 +225,21 @@ class RequestView:
     review: Review | None
     result_number: str | None
     steps: tuple[RequestStep, ...]
+    process: str = ""  # the time limits' process in policies.json ("" for requests from older stores)
+    promised: date | None = None  # 承诺办结时限 of the whole request, where the process promises one
+    legal_limit: date | None = None  # 法定办结时限, where one applies (seed 002: 3 months)
+    past_legal_limit: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return _jsonable({**self.__dict__, "review": _dict_or_none(self.review),
+        # The time limits' fields only where they apply: a request from an older store answers as it did.
+        limits = {"process": self.process} if self.process else {}
+        if self.promised is not None:
+            limits["promised"] = self.promised
+        if self.legal_limit is not None:
+            limits.update(legal_limit=self.legal_limit, past_legal_limit=self.past_legal_limit)
+        plain = {k: v for k, v in self.__dict__.items()
+                 if k not in ("process", "promised", "legal_limit", "past_legal_limit")}
+        return _jsonable({**plain, **limits, "review": _dict_or_none(self.review),
                           "steps": [s.to_dict() for s in self.steps]})
 
 
