@@ -29,6 +29,9 @@ class Authority:
     phone: str
     address: str
     lookup_urls: tuple[str, ...]
+    department: str = ""  # the 人力资源社会保障部门 that issues (发证机构, seed 000 附件1)
+    hours: str = ""  # office hours where a seed gives them (seed 000 四(一))
+    lookup_sentence: str = ""  # the written proof's last sentence: where to look the certificate up
 
     @property
     def province_code(self) -> str:
@@ -47,8 +50,25 @@ def authorities() -> dict[str, Authority]:
         for ccode, city in prov["cities"].items():
             code = pcode + ccode
             out[code] = Authority(code, prov["name"], city["area"], city["office"],
-                                  city["phone"], city["address"], tuple(prov["lookup_urls"]))
+                                  city["phone"], city["address"], tuple(prov["lookup_urls"]),
+                                  city.get("department", ""), city.get("hours", {}).get("text", ""),
+                                  prov.get("lookup_sentence", {}).get("text", ""))
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceHall:
+    """Where a province takes professional-certificate applications, and when (seed 002 办理信息)."""
+
+    office: str
+    address: str
+    hours: str
+    source: str
+
+
+def professional_service(province: str) -> ServiceHall | None:
+    raw = _load("authorities.json")["provinces"].get(province, {}).get("professional_service")
+    return ServiceHall(raw["office"], raw["address"], raw["hours"], raw["source"]) if raw else None
 
 
 def authority(code: str, field: str = "office") -> Authority:

@@ -64,11 +64,23 @@ class AuthorityView:
     province: str
     area: str
     lookup_urls: tuple[str, ...] = ()
+    department: str = ""  # 发证机构: the issuing 人力资源社会保障部门 (seed 000 附件1)
+    hours: str = ""  # office hours, where a seed gives them
+    lookup_sentence: str = ""  # the written proof's last sentence (seed 000 附件1)
 
     @classmethod
     def of(cls, code: str) -> AuthorityView:
         a = authority(code)
-        return cls(a.code, a.office, a.phone, a.address, a.province, a.area, a.lookup_urls)
+        return cls(a.code, a.office, a.phone, a.address, a.province, a.area, a.lookup_urls, a.department,
+                   a.hours, a.lookup_sentence)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The office's contact data, and its hours where known (documents answer as they did before)."""
+        keys = ("code", "office", "phone", "address", "province", "area", "lookup_urls")
+        out: dict[str, Any] = _jsonable({k: getattr(self, k) for k in keys})
+        if self.hours:
+            out["hours"] = self.hours
+        return out
 
 
 @dataclass(frozen=True)
@@ -106,7 +118,7 @@ class CertificateView:
         return _jsonable({
             "kind": "certificate", "id": self.id, "number": self.number, "edition": self.edition,
             "editions": self.editions, "status": self.status, "data": data_dict(self.data, reveal),
-            "authority": _jsonable(self.authority.__dict__), "issued_at": self.issued_at, "issued_by": self.issued_by,
+            "authority": self.authority.to_dict(), "issued_at": self.issued_at, "issued_by": self.issued_by,
             "remarks": list(self.remarks), "replacement": self.replacement,
             "replaces_edition": self.replaces_edition, "superseded": _dict_or_none(self.superseded),
             "revoked": _dict_or_none(self.revoked), "corrections": corrections, "catalog_version": self.catalog_version,
@@ -144,7 +156,7 @@ class ProofView:
             "kind": "proof", "id": self.id, "number": self.number, "proof_kind": self.kind_name,
             "reason": self.reason, "status": self.status, "certificate_number": self.certificate_number,
             "certificate_edition": self.certificate_edition, "data": data_dict(self.data, reveal),
-            "authority": _jsonable(self.authority.__dict__), "issued_at": self.issued_at, "issued_by": self.issued_by,
+            "authority": self.authority.to_dict(), "issued_at": self.issued_at, "issued_by": self.issued_by,
             "catalog_version": self.catalog_version, "request_number": self.request_number,
             "superseded": _dict_or_none(self.superseded), "revoked": _dict_or_none(self.revoked),
             "handover_count": self.handover_count, "signatures": _signatures(self.signatures),
