@@ -9,6 +9,7 @@ re-runs business rules or reads the clock.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
@@ -281,7 +282,7 @@ class Certificate(Document):
             data, diffs = self.data.with_changes(corrections or {})
         elif corrections:
             raise InvalidInput("corrections", f"only a correction exchange changes fields, not {reason.value}")
-        catalog_version, remark = self._replacement_remark(reason, catalog, at)
+        catalog_version, remark = self._replacement_remark(reason, catalog, at, corrections)
         if diffs:
             remark += "；" + "；".join(f"{d['field']} 已更正" for d in diffs)
         event_class = {Replacement.LOST: Certificate.Reissued, Replacement.OVERSEAS: Certificate.Exchanged,
@@ -296,8 +297,14 @@ class Certificate(Document):
                          office=office, at=at)
         return successor
 
-    def _replacement_remark(self, reason: Replacement, catalog: CatalogVersion,
-                            at: datetime) -> tuple[str | None, str]:
+    def _written_proof_remedy(self, reason: Replacement, corrections: Mapping[str, str] | None) -> str:
+        """The command that records the written proof instead, as it is to be typed (seed 001: 补证明)."""
+        sets = "".join(f" --set {shlex.quote(f'{k}={v}')}" for k, v in (corrections or {}).items())
+        return (f"record a written proof (书面证明): certledger prove {self.number} --kind written "
+                f"--reason {reason.value}{sets}")
+
+    def _replacement_remark(self, reason: Replacement, catalog: CatalogVersion, at: datetime,
+                            corrections: Mapping[str, str] | None = None) -> tuple[str | None, str]:
         """(catalog version decided on, remark for the new edition); refuses what may not be replaced."""
         if self.data.family == Family.SKILL:
             if not catalog.contains(self.data.occupation):
@@ -305,7 +312,7 @@ class Certificate(Document):
                     "occupation-left-catalog",
                     f"occupation {self.data.occupation} is not in the national catalog "
                     f"(version {catalog.version}): no {reason.label} (人社厅发〔2018〕42号 第五条)",
-                    remedy=f"record a written proof (书面证明): certledger prove {self.number} --kind written",
+                    remedy=self._written_proof_remedy(reason, corrections),
                 )
             return catalog.version, f"{china_date(at).isoformat()} {reason.label}，沿用原证书编号"
         if self.data.electronic:
@@ -329,10 +336,13 @@ class Certificate(Document):
         self.superseded = EditionSuperseded(by, by_edition, reason, operator, office, at)
 
     def prove(self, kind: ProofKind, reason: str, catalog: CatalogVersion, operator: str, office: str,
-              at: datetime, request_number: str | None = None) -> Proof:
-        """Record a proof of this certificate; returns the new Proof (save both together)."""
+              at: datetime, request_number: str | None = None,
+              corrections: Mapping[str, str] | None = None) -> Proof:
+        """Record a proof of this certificate; returns the new Proof (save both together). A written proof
+        for a correction (seed 001: 证书错误信息更改补证明) carries the corrected data and each change."""
         self._check_may_replace_or_prove("prove", office)
         catalog_version: str | None = None
+        data, diffs = self.data, list[dict[str, Any]]()
         if kind is ProofKind.WRITTEN:
             if self.data.family != Family.SKILL:
                 raise RuleViolation("written-proof-skill-only",
@@ -343,11 +353,16 @@ class Certificate(Document):
                     "occupation-in-catalog",
                     f"occupation {self.data.occupation} is in the national catalog (version {catalog.version}),"
                     " so the certificate is reissued or exchanged, not proved",
-                    remedy=f"certledger reissue {self.number} (or exchange)",
+                    remedy=self._replacement_command(reason, corrections),
                 )
-            if reason not in (Replacement.LOST, Replacement.OVERSEAS):
-                raise InvalidInput("reason", "a written proof is for a lost certificate (lost) or an overseas "
-                                             "exchange (overseas)")
+            if reason not in tuple(Replacement):
+                raise InvalidInput("reason", "a written proof is for a lost certificate (lost), an overseas "
+                                             "exchange (overseas) or a correction (correction)")
+            if reason == Replacement.CORRECTION:
+                data, diffs = self.data.with_changes(corrections or {})
+        if corrections and not diffs:
+            raise InvalidInput("corrections", "only a written proof for a correction (--reason correction) "
+                                              "changes fields")
         elif kind is ProofKind.QUALIFICATION:
             if abolished_qualification(self.data.occupation) is None:
                 raise RuleViolation(
@@ -369,11 +384,18 @@ class Certificate(Document):
         proof = Proof._create(
             Proof.Recorded, id=proof_id(number), number=number, kind=kind.value, reason=reason,
             certificate_id=self.id, certificate_number=self.number, certificate_edition=self.edition,
-            data=self.data.to_event(), catalog_version=catalog_version, request_number=request_number or "",
-            operator=operator, office=office, at=at)
+            data=data.to_event(), catalog_version=catalog_version, request_number=request_number or "",
+            operator=operator, office=office, at=at, **({"corrections": diffs} if diffs else {}))
         self._proof_recorded(proof_id=proof.id, proof_number=number, kind=kind.value, operator=operator,
                              office=office, at=at)
         return proof
+
+    def _replacement_command(self, reason: str, corrections: Mapping[str, str] | None) -> str:
+        """The reissue, exchange or correction command for an occupation still in the catalog."""
+        if reason == Replacement.CORRECTION:
+            sets = "".join(f" --set {shlex.quote(f'{k}={v}')}" for k, v in (corrections or {}).items())
+            return f"certledger correct {self.number}{sets or ' --set FIELD=VALUE'}"
+        return f"certledger {'exchange' if reason == Replacement.OVERSEAS else 'reissue'} {self.number}"
 
     @event(ProofRecorded)
     def _proof_recorded(self, proof_id: UUID, proof_number: str, kind: str, operator: str, office: str,

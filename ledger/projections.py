@@ -41,7 +41,7 @@ def proof_view(proof: Proof) -> ProofView:
         issued_by=f"{proof.issued_by.operator} @ {proof.issued_by.office}",
         catalog_version=proof.catalog_version, request_number=proof.request_number,
         superseded=proof.superseded, revoked=proof.revoked, handover_count=len(proof.handovers),
-        signatures=tuple(proof.signatures),
+        signatures=tuple(proof.signatures), corrections=tuple(proof.corrections),
     )
 
 

@@ -26,7 +26,15 @@ def custody(kind: str, d: Mapping[str, Any]) -> tuple[str, str]:
 
 
 def _replaced(e: Any) -> str:
-    text = f"edition {e.edition}: {e.remark}"
+    return _with_corrections(f"edition {e.edition}: {e.remark}", e)
+
+
+def _proof_recorded(e: Any) -> str:
+    return _with_corrections(f"{ProofKind(e.kind).label} recorded for certificate {e.certificate_number} "
+                             f"edition {e.certificate_edition} (catalog {e.catalog_version or '-'})", e)
+
+
+def _with_corrections(text: str, e: Any) -> str:
     for c in getattr(e, "corrections", None) or []:
         old, new = c["old"], c["new"]
         if c["field"] == "id_number":
@@ -52,8 +60,7 @@ SUMMARIES: dict[type, Callable[[Any], str]] = {
     Certificate.Reissued: _replaced,  # and its subclasses Exchanged and Corrected
     Certificate.Superseded: lambda e: f"superseded by edition {e.by_edition} ({e.reason})",
     Certificate.ProofRecorded: lambda e: f"{ProofKind(e.kind).label} {e.proof_number} recorded",
-    Proof.Recorded: lambda e: (f"{ProofKind(e.kind).label} recorded for certificate {e.certificate_number} "
-                               f"edition {e.certificate_edition} (catalog {e.catalog_version or '-'})"),
+    Proof.Recorded: _proof_recorded,
     Proof.Superseded: lambda e: f"superseded by {e.by_number}",
     Document.HandedOver: _handed_over,
     Document.Revoked: lambda e: f"revoked: {e.reason}",

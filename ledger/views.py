@@ -55,6 +55,12 @@ def data_dict(data: CertificateData, reveal: bool = False) -> dict[str, Any]:
     return out
 
 
+def corrections_dict(corrections: tuple[Correction, ...], reveal: bool) -> list[dict[str, Any]]:
+    """Each changed field's old and new value, ID numbers masked unless revealed."""
+    return [{**c.to_dict(), "old": mask_id(str(c.old)), "new": mask_id(str(c.new))}
+            if c.field == "id_number" and not reveal else c.to_dict() for c in corrections]
+
+
 @dataclass(frozen=True)
 class AuthorityView:
     code: str
@@ -110,11 +116,7 @@ class CertificateView:
         return "certificate"
 
     def to_dict(self, reveal: bool = False) -> dict[str, Any]:
-        corrections = [
-            {**c.to_dict(), "old": mask_id(str(c.old)), "new": mask_id(str(c.new))}
-            if c.field == "id_number" and not reveal else c.to_dict()
-            for c in self.corrections
-        ]
+        corrections = corrections_dict(self.corrections, reveal)
         return _jsonable({
             "kind": "certificate", "id": self.id, "number": self.number, "edition": self.edition,
             "editions": self.editions, "status": self.status, "data": data_dict(self.data, reveal),
@@ -146,6 +148,7 @@ class ProofView:
     revoked: Revocation | None
     handover_count: int
     signatures: tuple[Signature, ...] = ()
+    corrections: tuple[Correction, ...] = ()  # a correction proof's changes (seed 001: 错误信息更改补证明)
 
     @property
     def kind(self) -> str:
@@ -160,6 +163,8 @@ class ProofView:
             "catalog_version": self.catalog_version, "request_number": self.request_number,
             "superseded": _dict_or_none(self.superseded), "revoked": _dict_or_none(self.revoked),
             "handover_count": self.handover_count, "signatures": _signatures(self.signatures),
+            # only on a correction proof: a proof from an older store answers as it did
+            **({"corrections": corrections_dict(self.corrections, reveal)} if self.corrections else {}),
         })
 
 
