@@ -9,17 +9,20 @@ from datetime import date
 from ledger.app_base import Actor, LedgerBase
 from ledger.docref import normalise_number
 from ledger.errors import InvalidInput, RuleViolation
+from ledger.identity import IdDocument, ShownDocument
 from ledger.projections import request_view
 from ledger.reference import policy
 from ledger.service_request import RequestKind, ServiceRequest
-from ledger.values import parse_text
 from ledger.time_limits import Limit, Process
+from ledger.values import CertificateData, parse_text
 from ledger.views import RequestView
 
 
 class RequestWorkflow(LedgerBase):
     def apply(self, actor: Actor, kind: RequestKind, certificate_number: str, applicant: str,
-              channel: str = "window", applied_on: date | None = None) -> RequestView:
+              channel: str = "window", applied_on: date | None = None,
+              id_shown: tuple[str, str] | None = None) -> RequestView:
+        """`id_shown`: at the window, the original shown (id-card or social-security-card) and its number."""
         cert = self._current(certificate_number)
         if cert.data.authority != actor.office:
             raise RuleViolation("issuing-authority-only",
@@ -27,6 +30,7 @@ class RequestWorkflow(LedgerBase):
                                 "apply there (谁发证谁负责)")
         if channel not in ("window", "online", "mail"):
             raise InvalidInput("channel", "window, online or mail")
+        shown = _check_id_shown(cert.data, channel, id_shown) if id_shown else ""
         on = applied_on or self.today()
         process = policy(actor.office[:2]).process(cert.data.family, kind.value, channel)
         dates: dict[str, date | None] = {"applied": on}
@@ -37,7 +41,7 @@ class RequestWorkflow(LedgerBase):
         req = ServiceRequest.apply(number, kind, cert.number, actor.office,
                                    parse_text(applicant, "applicant", max_len=50), channel, on, due.day,
                                    due.provisional, actor.operator, self.now(), process=process.id,
-                                   promised_due=promised, legal_due=legal)
+                                   promised_due=promised, legal_due=legal, id_shown=shown)
         self._save(req, duplicate=f"request {number} exists")
         return request_view(req, self.today())
 
@@ -121,3 +125,15 @@ def _dates(req: ServiceRequest) -> dict[str, date | None]:
     """The days the request reached each step so far: what a limit may count from."""
     return {"applied": req.applied_on, "accepted": req.accepted_on, "approved": req.step_on("approved"),
             "completed": req.completed_on}
+
+
+def _check_id_shown(holder: CertificateData, channel: str, id_shown: tuple[str, str]) -> str:
+    """The original shown at the window must be the holder's: 身份证或社保卡原件 (seed 000 三(一))."""
+    if channel != "window":
+        raise InvalidInput("id_document", "an original is shown at the window (channel window)")
+    shown = ShownDocument.parse(id_shown[0])
+    doc = IdDocument.parse(holder.id_type, id_shown[1])
+    shown.check_type(doc.type)
+    if doc.number != holder.id_number:
+        raise RuleViolation("window-id-must-match", f"the {shown.label} shown is not the certificate holder's")
+    return shown.value

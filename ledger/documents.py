@@ -9,7 +9,6 @@ re-runs business rules or reads the clock.
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
@@ -32,6 +31,7 @@ from ledger.records import (
     Signature,
 )
 from ledger.reference import abolished_qualification, policy
+from ledger.remedies import replacement_command, written_proof_command
 from ledger.values import CertificateData, Family
 
 if TYPE_CHECKING:
@@ -297,12 +297,6 @@ class Certificate(Document):
                          office=office, at=at)
         return successor
 
-    def _written_proof_remedy(self, reason: Replacement, corrections: Mapping[str, str] | None) -> str:
-        """The command that records the written proof instead, as it is to be typed (seed 001: 补证明)."""
-        sets = "".join(f" --set {shlex.quote(f'{k}={v}')}" for k, v in (corrections or {}).items())
-        return (f"record a written proof (书面证明): certledger prove {self.number} --kind written "
-                f"--reason {reason.value}{sets}")
-
     def _replacement_remark(self, reason: Replacement, catalog: CatalogVersion, at: datetime,
                             corrections: Mapping[str, str] | None = None) -> tuple[str | None, str]:
         """(catalog version decided on, remark for the new edition); refuses what may not be replaced."""
@@ -312,7 +306,7 @@ class Certificate(Document):
                     "occupation-left-catalog",
                     f"occupation {self.data.occupation} is not in the national catalog "
                     f"(version {catalog.version}): no {reason.label} (人社厅发〔2018〕42号 第五条)",
-                    remedy=self._written_proof_remedy(reason, corrections),
+                    remedy=written_proof_command(self.number, reason.value, corrections),
                 )
             return catalog.version, f"{china_date(at).isoformat()} {reason.label}，沿用原证书编号"
         if self.data.electronic:
@@ -353,7 +347,7 @@ class Certificate(Document):
                     "occupation-in-catalog",
                     f"occupation {self.data.occupation} is in the national catalog (version {catalog.version}),"
                     " so the certificate is reissued or exchanged, not proved",
-                    remedy=self._replacement_command(reason, corrections),
+                    remedy=replacement_command(self.number, reason, corrections),
                 )
             if reason not in tuple(Replacement):
                 raise InvalidInput("reason", "a written proof is for a lost certificate (lost), an overseas "
@@ -389,13 +383,6 @@ class Certificate(Document):
         self._proof_recorded(proof_id=proof.id, proof_number=number, kind=kind.value, operator=operator,
                              office=office, at=at)
         return proof
-
-    def _replacement_command(self, reason: str, corrections: Mapping[str, str] | None) -> str:
-        """The reissue, exchange or correction command for an occupation still in the catalog."""
-        if reason == Replacement.CORRECTION:
-            sets = "".join(f" --set {shlex.quote(f'{k}={v}')}" for k, v in (corrections or {}).items())
-            return f"certledger correct {self.number}{sets or ' --set FIELD=VALUE'}"
-        return f"certledger {'exchange' if reason == Replacement.OVERSEAS else 'reissue'} {self.number}"
 
     @event(ProofRecorded)
     def _proof_recorded(self, proof_id: UUID, proof_number: str, kind: str, operator: str, office: str,

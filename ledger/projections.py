@@ -52,6 +52,7 @@ def request_view(req: ServiceRequest, today: date) -> RequestView:
         provisional_due=req.provisional, overdue=req.is_overdue(today), review=req.review,
         result_number=req.result_number, steps=tuple(req.steps), process=req.process,
         promised=req.promised_due, legal_limit=req.legal_due, past_legal_limit=req.past_legal_limit(today),
+        id_shown=req.id_shown,
     )
 
 

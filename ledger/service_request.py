@@ -58,6 +58,7 @@ class ServiceRequest(Aggregate):
         process: str = ""  # the time limits' process (policies.json); "" in stores written before
         promised_due: date | None = None  # 承诺办结时限 of the whole request, where the process promises one
         legal_due: date | None = None  # 法定办结时限, where one applies
+        id_shown: str = ""  # at the window: the original the applicant showed (id-card, social-security-card)
 
     class Accepted(Acted):
         accepted_on: date
@@ -96,8 +97,9 @@ class ServiceRequest(Aggregate):
     def __init__(self, number: str, kind: str, certificate_number: str, office: str, applicant: str,
                  channel: str, applied_on: date, accept_due: date, provisional: bool, operator: str,
                  at: datetime, process: str = "", promised_due: date | None = None,
-                 legal_due: date | None = None) -> None:
+                 legal_due: date | None = None, id_shown: str = "") -> None:
         self.number = number
+        self.id_shown = id_shown
         self.process = process
         self.promised_due = promised_due
         self.legal_due = legal_due
@@ -125,12 +127,12 @@ class ServiceRequest(Aggregate):
     def apply(cls, number: str, kind: RequestKind, certificate_number: str, office: str, applicant: str,
               channel: str, applied_on: date, accept_due: date, provisional: bool, operator: str,
               at: datetime, process: str = "", promised_due: date | None = None,
-              legal_due: date | None = None) -> ServiceRequest:
+              legal_due: date | None = None, id_shown: str = "") -> ServiceRequest:
         return cls._create(cls.Applied, id=request_id(number), number=number, kind=kind.value,
                            certificate_number=certificate_number, office=office, applicant=applicant,
                            channel=channel, applied_on=applied_on, accept_due=accept_due,
                            provisional=provisional, operator=operator, at=at, process=process,
-                           promised_due=promised_due, legal_due=legal_due)
+                           promised_due=promised_due, legal_due=legal_due, id_shown=id_shown)
 
     def _require_stage(self, *stages: RequestStage, action: str) -> None:
         if self.stage not in stages:

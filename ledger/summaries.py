@@ -15,7 +15,8 @@ from ledger.views import EventView
 def custody(kind: str, d: Mapping[str, Any]) -> tuple[str, str]:
     """(custody, location) after a handover of `kind` with details `d`."""
     if kind == HandoverKind.IN_PERSON:
-        return "holder", f"with the holder {d['recipient']} (ID {d['id_masked']} checked)"
+        shown = " on the social security card" if d.get("id_document") == "social-security-card" else ""
+        return "holder", f"with the holder {d['recipient']} (ID {d['id_masked']}{shown} checked)"
     if kind == HandoverKind.DELEGATE:
         return "delegate", f"with the delegate {d['delegate']} (ID {d['id_masked']}, power of attorney)"
     if kind == HandoverKind.MAIL:

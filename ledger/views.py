@@ -246,16 +246,19 @@ class RequestView:
     promised: date | None = None  # 承诺办结时限 of the whole request, where the process promises one
     legal_limit: date | None = None  # 法定办结时限, where one applies (seed 002: 3 months)
     past_legal_limit: bool = False
+    id_shown: str = ""  # at the window: id-card or social-security-card (seed 000 三(一)); "" if none recorded
 
     def to_dict(self) -> dict[str, Any]:
-        # The time limits' fields only where they apply: a request from an older store answers as it did.
-        limits = {"process": self.process} if self.process else {}
+        # The time limits' fields (and the ID shown) only where they apply: an older store answers as it did.
+        limits: dict[str, Any] = {"process": self.process} if self.process else {}
         if self.promised is not None:
             limits["promised"] = self.promised
         if self.legal_limit is not None:
             limits.update(legal_limit=self.legal_limit, past_legal_limit=self.past_legal_limit)
+        if self.id_shown:
+            limits["id_shown"] = self.id_shown
         plain = {k: v for k, v in self.__dict__.items()
-                 if k not in ("process", "promised", "legal_limit", "past_legal_limit")}
+                 if k not in ("process", "promised", "legal_limit", "past_legal_limit", "id_shown")}
         return _jsonable({**plain, **limits, "review": _dict_or_none(self.review),
                           "steps": [s.to_dict() for s in self.steps]})
 

@@ -68,8 +68,8 @@ def test_the_seal_is_the_issuing_authoritys_seal(app: Any, renderer: Renderer) -
 
 def test_the_attestation_ends_with_the_seeds_sentence_verbatim(app: Any, renderer: Renderer) -> None:
     text = page_text(app, renderer, JINAN, ELECTRICIAN, "lost")
-    assert ("兹证明上述证书持有人遗失所持有职业资格证书，根据《人力资源社会保障部办公厅关于进一步做好技能人员职业资格证书"
-            "发放管理有关工作的通知》（人社厅发〔2018〕42号）规定") in text
+    assert ("兹证明上述证书持有人遗失所持有职业资格证书，根据《人力资源社会保障部办公厅关于进一步做好"
+            "技能人员职业资格证书发放管理有关工作的通知》（人社厅发〔2018〕42号）规定") in text
     assert "上述职业资格证书信息证明与原证书信息完全一致，真实有效。" + SEED_LAST_SENTENCE in text
 
 
