@@ -108,7 +108,8 @@ def _status(d: dict[str, Any], superseded_by: str) -> str:
 
 def _authority(d: dict[str, Any]) -> str:
     a = d["authority"]
-    return f"{a['code']} {a['office']} ({a['phone']})"
+    hours = f"; {a['hours']}" if a.get("hours") else ""  # office hours where a seed gives them
+    return f"{a['code']} {a['office']} ({a['phone']}{hours})"
 
 
 def _certificate_rows(d: dict[str, Any]) -> list[tuple[str, Any]]:
