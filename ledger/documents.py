@@ -338,25 +338,8 @@ class Certificate(Document):
         catalog_version: str | None = None
         data, diffs = self.data, list[dict[str, Any]]()
         if kind is ProofKind.WRITTEN:
-            if self.data.family != Family.SKILL:
-                raise RuleViolation("written-proof-skill-only",
-                                    "a written proof (书面证明) is for skill certificates")
             catalog_version = catalog.version
-            if catalog.contains(self.data.occupation):
-                raise RuleViolation(
-                    "occupation-in-catalog",
-                    f"occupation {self.data.occupation} is in the national catalog (version {catalog.version}),"
-                    " so the certificate is reissued or exchanged, not proved",
-                    remedy=replacement_command(self.number, reason, corrections),
-                )
-            if reason not in tuple(Replacement):
-                raise InvalidInput("reason", "a written proof is for a lost certificate (lost), an overseas "
-                                             "exchange (overseas) or a correction (correction)")
-            if reason == Replacement.CORRECTION:
-                data, diffs = self.data.with_changes(corrections or {})
-        if corrections and not diffs:
-            raise InvalidInput("corrections", "only a written proof for a correction (--reason correction) "
-                                              "changes fields")
+            data, diffs = self._written_proof_data(reason, catalog, corrections)
         elif kind is ProofKind.QUALIFICATION:
             if abolished_qualification(self.data.occupation) is None:
                 raise RuleViolation(
@@ -371,6 +354,9 @@ class Certificate(Document):
             if not request_number:
                 raise InvalidInput("request", "a score-pass proof is issued while a reissue is pending: "
                                               "name that service request")
+        if corrections and not diffs:
+            raise InvalidInput("corrections", "only a written proof for a correction (--reason correction) "
+                                              "changes fields")
         serial = self.proof_serial + 1
         number = f"{kind.prefix}-{self.number}-{serial:02d}"
         from ledger.proof import Proof  # ledger.proof imports Document from here
@@ -383,6 +369,28 @@ class Certificate(Document):
         self._proof_recorded(proof_id=proof.id, proof_number=number, kind=kind.value, operator=operator,
                              office=office, at=at)
         return proof
+
+    def _written_proof_data(self, reason: str, catalog: CatalogVersion, corrections: Mapping[str, str] | None
+                            ) -> tuple[CertificateData, list[dict[str, Any]]]:
+        """What a written proof states: the certificate's data, or for a correction the corrected data."""
+        if self.data.family != Family.SKILL:
+            raise RuleViolation("written-proof-skill-only", "a written proof (书面证明) is for skill certificates")
+        if catalog.contains(self.data.occupation):
+            raise RuleViolation(
+                "occupation-in-catalog",
+                f"occupation {self.data.occupation} is in the national catalog (version {catalog.version}),"
+                " so the certificate is reissued or exchanged, not proved",
+                remedy=replacement_command(self.number, reason, corrections),
+            )
+        if reason not in tuple(Replacement):
+            raise InvalidInput("reason", "a written proof is for a lost certificate (lost), an overseas "
+                                         "exchange (overseas) or a correction (correction)")
+        if reason != Replacement.CORRECTION:
+            return self.data, []
+        if not corrections:
+            raise InvalidInput("corrections", "a correction proof states the corrected data: "
+                                              "--set field=value for each field")
+        return self.data.with_changes(corrections)
 
     @event(ProofRecorded)
     def _proof_recorded(self, proof_id: UUID, proof_number: str, kind: str, operator: str, office: str,
