@@ -38,10 +38,13 @@ def handover_in_person(
     number: Number,
     id_number: Annotated[str, typer.Option(help="Number on the ID card shown; must be the holder's.")],
     id_type: Annotated[str, typer.Option()] = "resident",
+    id_document: Annotated[str, typer.Option(help="The original shown: id-card (身份证) or social-security-card "
+                                                  "(社保卡, carrying the resident ID number).")] = "id-card",
     evidence: Evidence = None,
 ) -> None:
-    """The holder collects in person with the ID card original (本人领取)."""
-    _hand_over([number], "in-person", {"id_number": id_number, "id_type": id_type}, evidence)
+    """The holder collects in person with the ID card or social security card original (本人领取)."""
+    _hand_over([number], "in-person", {"id_number": id_number, "id_type": id_type, "id_document": id_document},
+               evidence)
 
 
 @handover_app.command("institution")

@@ -113,14 +113,9 @@ def correct(
     expect_edition: ExpectOpt = None,
 ) -> None:
     """Exchange to correct wrong data (错误信息修改换发): keeps each field's old and new value."""
-    from ledger.errors import InvalidInput
+    from cli.params import field_changes
 
-    changes: dict[str, str] = {}
-    for item in set_:
-        field, sep, value = item.partition("=")
-        if not sep or not field.strip():
-            raise InvalidInput("--set", f"expected field=value, got {item!r}")
-        changes[field.strip()] = value
+    changes = field_changes(set_)
     view = open_ledger().correct(actor(), number, changes, request, expect_edition)
     output.document(view, headline=f"corrected {view.number} as edition {view.edition}")
 

@@ -108,7 +108,8 @@ def _status(d: dict[str, Any], superseded_by: str) -> str:
 
 def _authority(d: dict[str, Any]) -> str:
     a = d["authority"]
-    return f"{a['code']} {a['office']} ({a['phone']})"
+    hours = f"; {a['hours']}" if a.get("hours") else ""  # office hours where a seed gives them
+    return f"{a['code']} {a['office']} ({a['phone']}{hours})"
 
 
 def _certificate_rows(d: dict[str, Any]) -> list[tuple[str, Any]]:
@@ -183,11 +184,14 @@ def requests(views: Sequence[RequestView], empty: str = "no requests") -> None:
         return
     from rich.table import Table
 
-    table = Table("request", "kind", "certificate", "stage", "due", "applicant", box=None)
+    table = Table("request", "kind", "certificate", "stage", "due", "promised", "legal limit", "applicant",
+                  box=None)
     for v in views:
         due = "" if v.due is None else v.due.isoformat() + (" (provisional)" if v.provisional_due else "")
+        promised = "" if v.promised is None else v.promised.isoformat()
+        legal = "" if v.legal_limit is None else v.legal_limit.isoformat() + (" PAST" if v.past_legal_limit else "")
         table.add_row(v.number, v.kind, v.certificate_number, v.stage + (" OVERDUE" if v.overdue else ""), due,
-                      v.applicant)
+                      promised, legal, v.applicant)
     _console().print(table)
 
 

@@ -10,3 +10,16 @@ Number = Annotated[str, typer.Argument(help="Certificate number (16 digits or ç®
 RequestOpt = Annotated[str | None, typer.Option("--request", help="Service request this completes (SQ-â€¦).")]
 ExpectOpt = Annotated[int | None, typer.Option("--expect-edition", help="Refuse (conflict) unless this edition is "
                                                "still the current one: two clerks cannot both replace it.")]
+
+
+def field_changes(items: list[str]) -> dict[str, str]:
+    """`--set field=value` options as a mapping (a correction's new values)."""
+    from ledger.errors import InvalidInput
+
+    changes: dict[str, str] = {}
+    for item in items:
+        field, sep, value = item.partition("=")
+        if not sep or not field.strip():
+            raise InvalidInput("--set", f"expected field=value, got {item!r}")
+        changes[field.strip()] = value
+    return changes

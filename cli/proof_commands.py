@@ -28,11 +28,15 @@ def prove(
     number: Number,
     kind: Annotated[str, typer.Option(help="written (书面证明), score-pass (成绩合格证明), "
                                            "qualification (职/执业资格证明).")] = "written",
-    reason: Annotated[str, typer.Option(help="lost or overseas (written proofs).")] = "lost",
+    reason: Annotated[str, typer.Option(help="lost, overseas or correction (written proofs).")] = "lost",
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", help="field=value: the corrected data of a correction proof (--reason correction); repeatable."
+    )] = None,
     request: RequestOpt = None,
     out: Annotated[Path | None, typer.Option("--out", help="Render and sign the proof into this PDF.")] = None,
 ) -> None:
     """Record a proof document for a certificate; with --out, render and sign it too, in the same save."""
+    from cli.params import field_changes
     from ledger.domain import ProofKind
     from ledger.errors import InvalidInput
 
@@ -40,12 +44,13 @@ def prove(
         proof_kind = ProofKind(kind)
     except ValueError:
         raise InvalidInput("--kind", "written, score-pass or qualification") from None
+    changes = field_changes(set_ or [])
     ledger, who = open_ledger(), actor()
     if out is None:
-        view = ledger.prove(who, number, proof_kind, reason, request)
+        view = ledger.prove(who, number, proof_kind, reason, request, changes)
         output.document(view, headline=f"recorded {view.number}")
         return
-    _sign_one(ledger, who, ledger.draft_proof(who, number, proof_kind, reason, request), out)
+    _sign_one(ledger, who, ledger.draft_proof(who, number, proof_kind, reason, request, changes), out)
 
 
 @proof_app.command()

@@ -26,6 +26,9 @@ def request_apply(
     applicant: Annotated[str, typer.Option(help="Applicant's name.")],
     channel: Annotated[str, typer.Option(help="window, online or mail.")] = "window",
     on: Annotated[str | None, typer.Option(help="Application date (default today).")] = None,
+    id_number: Annotated[str | None, typer.Option(help="At the window: the number on the original shown.")] = None,
+    id_document: Annotated[str, typer.Option(help="At the window: id-card (身份证) or social-security-card "
+                                                  "(社保卡).")] = "id-card",
 ) -> None:
     """Register an application (申请); the acceptance due date follows in working days."""
     from ledger.domain import RequestKind
@@ -35,7 +38,8 @@ def request_apply(
         rk = RequestKind(kind)
     except ValueError:
         raise InvalidInput("--kind", ", ".join(k.value for k in RequestKind)) from None
-    output.requests([open_ledger().apply(actor(), rk, number, applicant, channel, _day(on, "--on"))])
+    shown = (id_document, id_number) if id_number else None
+    output.requests([open_ledger().apply(actor(), rk, number, applicant, channel, _day(on, "--on"), shown)])
 
 
 @request_app.command("accept")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -79,10 +80,10 @@ class Signing(Proofs):
 
     # -------------------------------------------------------- signed documents
     def draft_proof(self, actor: Actor, number: str, kind: ProofKind, reason: str = "lost",
-                    request: str | None = None) -> Draft:
+                    request: str | None = None, corrections: Mapping[str, str] | None = None) -> Draft:
         """Everything prove() decides, not yet saved: render and sign it, then commit_signed()."""
         cert = self._current(number)
-        proof, extra = self._prove(actor, cert, kind, reason, request)
+        proof, extra = self._prove(actor, cert, kind, reason, request, corrections)
         at = proof.issued_by.at
         key = self._key_that_may_sign(actor.office, at)
         return Draft(proof_view(proof), DocumentReference.proof(proof.number), key, at, (cert, proof, *extra), proof)

@@ -31,6 +31,7 @@ from ledger.records import (
     Signature,
 )
 from ledger.reference import abolished_qualification, policy
+from ledger.remedies import replacement_command, written_proof_command
 from ledger.values import CertificateData, Family
 
 if TYPE_CHECKING:
@@ -281,7 +282,7 @@ class Certificate(Document):
             data, diffs = self.data.with_changes(corrections or {})
         elif corrections:
             raise InvalidInput("corrections", f"only a correction exchange changes fields, not {reason.value}")
-        catalog_version, remark = self._replacement_remark(reason, catalog, at)
+        catalog_version, remark = self._replacement_remark(reason, catalog, at, corrections)
         if diffs:
             remark += "；" + "；".join(f"{d['field']} 已更正" for d in diffs)
         event_class = {Replacement.LOST: Certificate.Reissued, Replacement.OVERSEAS: Certificate.Exchanged,
@@ -296,8 +297,8 @@ class Certificate(Document):
                          office=office, at=at)
         return successor
 
-    def _replacement_remark(self, reason: Replacement, catalog: CatalogVersion,
-                            at: datetime) -> tuple[str | None, str]:
+    def _replacement_remark(self, reason: Replacement, catalog: CatalogVersion, at: datetime,
+                            corrections: Mapping[str, str] | None = None) -> tuple[str | None, str]:
         """(catalog version decided on, remark for the new edition); refuses what may not be replaced."""
         if self.data.family == Family.SKILL:
             if not catalog.contains(self.data.occupation):
@@ -305,7 +306,7 @@ class Certificate(Document):
                     "occupation-left-catalog",
                     f"occupation {self.data.occupation} is not in the national catalog "
                     f"(version {catalog.version}): no {reason.label} (人社厅发〔2018〕42号 第五条)",
-                    remedy=f"record a written proof (书面证明): certledger prove {self.number} --kind written",
+                    remedy=written_proof_command(self.number, reason.value, corrections),
                 )
             return catalog.version, f"{china_date(at).isoformat()} {reason.label}，沿用原证书编号"
         if self.data.electronic:
@@ -329,25 +330,16 @@ class Certificate(Document):
         self.superseded = EditionSuperseded(by, by_edition, reason, operator, office, at)
 
     def prove(self, kind: ProofKind, reason: str, catalog: CatalogVersion, operator: str, office: str,
-              at: datetime, request_number: str | None = None) -> Proof:
-        """Record a proof of this certificate; returns the new Proof (save both together)."""
+              at: datetime, request_number: str | None = None,
+              corrections: Mapping[str, str] | None = None) -> Proof:
+        """Record a proof of this certificate; returns the new Proof (save both together). A written proof
+        for a correction (seed 001: 证书错误信息更改补证明) carries the corrected data and each change."""
         self._check_may_replace_or_prove("prove", office)
         catalog_version: str | None = None
+        data, diffs = self.data, list[dict[str, Any]]()
         if kind is ProofKind.WRITTEN:
-            if self.data.family != Family.SKILL:
-                raise RuleViolation("written-proof-skill-only",
-                                    "a written proof (书面证明) is for skill certificates")
             catalog_version = catalog.version
-            if catalog.contains(self.data.occupation):
-                raise RuleViolation(
-                    "occupation-in-catalog",
-                    f"occupation {self.data.occupation} is in the national catalog (version {catalog.version}),"
-                    " so the certificate is reissued or exchanged, not proved",
-                    remedy=f"certledger reissue {self.number} (or exchange)",
-                )
-            if reason not in (Replacement.LOST, Replacement.OVERSEAS):
-                raise InvalidInput("reason", "a written proof is for a lost certificate (lost) or an overseas "
-                                             "exchange (overseas)")
+            data, diffs = self._written_proof_data(reason, catalog, corrections)
         elif kind is ProofKind.QUALIFICATION:
             if abolished_qualification(self.data.occupation) is None:
                 raise RuleViolation(
@@ -362,6 +354,9 @@ class Certificate(Document):
             if not request_number:
                 raise InvalidInput("request", "a score-pass proof is issued while a reissue is pending: "
                                               "name that service request")
+        if corrections and not diffs:
+            raise InvalidInput("corrections", "only a written proof for a correction (--reason correction) "
+                                              "changes fields")
         serial = self.proof_serial + 1
         number = f"{kind.prefix}-{self.number}-{serial:02d}"
         from ledger.proof import Proof  # ledger.proof imports Document from here
@@ -369,11 +364,33 @@ class Certificate(Document):
         proof = Proof._create(
             Proof.Recorded, id=proof_id(number), number=number, kind=kind.value, reason=reason,
             certificate_id=self.id, certificate_number=self.number, certificate_edition=self.edition,
-            data=self.data.to_event(), catalog_version=catalog_version, request_number=request_number or "",
-            operator=operator, office=office, at=at)
+            data=data.to_event(), catalog_version=catalog_version, request_number=request_number or "",
+            operator=operator, office=office, at=at, **({"corrections": diffs} if diffs else {}))
         self._proof_recorded(proof_id=proof.id, proof_number=number, kind=kind.value, operator=operator,
                              office=office, at=at)
         return proof
+
+    def _written_proof_data(self, reason: str, catalog: CatalogVersion, corrections: Mapping[str, str] | None
+                            ) -> tuple[CertificateData, list[dict[str, Any]]]:
+        """What a written proof states: the certificate's data, or for a correction the corrected data."""
+        if self.data.family != Family.SKILL:
+            raise RuleViolation("written-proof-skill-only", "a written proof (书面证明) is for skill certificates")
+        if catalog.contains(self.data.occupation):
+            raise RuleViolation(
+                "occupation-in-catalog",
+                f"occupation {self.data.occupation} is in the national catalog (version {catalog.version}),"
+                " so the certificate is reissued or exchanged, not proved",
+                remedy=replacement_command(self.number, reason, corrections),
+            )
+        if reason not in tuple(Replacement):
+            raise InvalidInput("reason", "a written proof is for a lost certificate (lost), an overseas "
+                                         "exchange (overseas) or a correction (correction)")
+        if reason != Replacement.CORRECTION:
+            return self.data, []
+        if not corrections:
+            raise InvalidInput("corrections", "a correction proof states the corrected data: "
+                                              "--set field=value for each field")
+        return self.data.with_changes(corrections)
 
     @event(ProofRecorded)
     def _proof_recorded(self, proof_id: UUID, proof_number: str, kind: str, operator: str, office: str,

@@ -1,7 +1,8 @@
 """Validation of handover details (领取/发放/送达, seeds 003 and 004).
 
 What a handover records per kind:
-- in person: the holder shows the ID card original; the number must match the holder's;
+- in person: the holder shows the ID card or social security card original (seed 000 三(一)); the
+  number must match the holder's;
 - institution: the contact letter (batch number, occupation, level, head count) and the
   sign-off receipt (certificates and rosters received, signer, phone, date);
 - delegate: the delegate's ID and a power of attorney (scan required), the delegate's ID copy;
@@ -17,7 +18,7 @@ from typing import Any
 
 from ledger.documents import HandoverKind
 from ledger.errors import InvalidInput, RuleViolation
-from ledger.identity import IdDocument
+from ledger.identity import IdDocument, ShownDocument
 from ledger.values import CertificateData, Family, parse_date, parse_level, parse_text
 
 EVIDENCE_KINDS = ("scan", "signature", "id-card", "id-copy", "contact-letter", "receipt",
@@ -55,12 +56,17 @@ def parse_handover(kind: HandoverKind, raw: Mapping[str, Any], documents: Sequen
 def _in_person(raw: Mapping[str, Any], documents: Sequence[CertificateData],
                evidence_kinds: Sequence[str]) -> dict[str, Any]:
     holder = documents[0]
+    shown = ShownDocument.parse(str(raw.get("id_document") or ""))
     doc = IdDocument.parse(str(raw.get("id_type") or holder.id_type), str(raw.get("id_number") or ""))
+    shown.check_type(doc.type)
     if (doc.type.value, doc.number) != (holder.id_type, holder.id_number):
         raise RuleViolation("in-person-id-must-match",
-                            "the ID card shown is not the holder's: hand over only to the holder in person, "
+                            f"the {shown.label} shown is not the holder's: hand over only to the holder in person, "
                             "or record a delegate with a power of attorney")
-    return {"recipient": holder.holder_name, "id_checked": True, "id_masked": doc.masked}
+    details = {"recipient": holder.holder_name, "id_checked": True, "id_masked": doc.masked}
+    if shown is ShownDocument.SOCIAL_SECURITY_CARD:  # the ID card is the default, recorded as before
+        details["id_document"] = shown.value
+    return details
 
 
 def _delegate(raw: Mapping[str, Any], documents: Sequence[CertificateData],

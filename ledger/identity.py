@@ -51,6 +51,33 @@ _LABELS = {
 }
 
 
+class ShownDocument(StrEnum):
+    """The original a person shows at a window (seed 000 三(一): 本人携带身份证或社保卡原件). The social
+    security card carries the holder's social security number, which is the citizen ID number
+    (社会保障号码为公民身份号码, 《社会保险法》第五十八条), so it proves the same resident ID."""
+
+    ID_CARD = "id-card"  # 身份证 (or the ID document of the holder's ID type)
+    SOCIAL_SECURITY_CARD = "social-security-card"  # 社保卡
+
+    @property
+    def label(self) -> str:
+        return {"id-card": "身份证", "social-security-card": "社保卡"}[self.value]
+
+    @classmethod
+    def parse(cls, value: str, field: str = "id_document") -> ShownDocument:
+        text = (value or "id-card").strip()
+        for member in cls:
+            if text in (member.value, member.label):
+                return member
+        raise InvalidInput(field, f"unknown document {text!r}; id-card (身份证) or social-security-card (社保卡)")
+
+    def check_type(self, id_type: IdType | str, field: str = "id_document") -> None:
+        """A social security card proves a resident ID number only."""
+        if self is ShownDocument.SOCIAL_SECURITY_CARD and str(id_type) != IdType.RESIDENT:
+            raise InvalidInput(field, "a social security card (社保卡) carries a resident ID number (居民身份证号码); "
+                                      "show the ID document itself")
+
+
 def gb11643_check_char(first17: str) -> str:
     """The ISO 7064 MOD 11-2 check character for the first 17 digits."""
     total = sum(int(c) * w for c, w in zip(first17, _WEIGHTS, strict=True))

@@ -41,7 +41,7 @@ def proof_view(proof: Proof) -> ProofView:
         issued_by=f"{proof.issued_by.operator} @ {proof.issued_by.office}",
         catalog_version=proof.catalog_version, request_number=proof.request_number,
         superseded=proof.superseded, revoked=proof.revoked, handover_count=len(proof.handovers),
-        signatures=tuple(proof.signatures),
+        signatures=tuple(proof.signatures), corrections=tuple(proof.corrections),
     )
 
 
@@ -50,7 +50,9 @@ def request_view(req: ServiceRequest, today: date) -> RequestView:
         number=req.number, kind=req.kind, certificate_number=req.certificate_number, office=req.office,
         applicant=req.applicant, channel=req.channel, stage=req.stage, applied_on=req.applied_on, due=req.due,
         provisional_due=req.provisional, overdue=req.is_overdue(today), review=req.review,
-        result_number=req.result_number, steps=tuple(req.steps),
+        result_number=req.result_number, steps=tuple(req.steps), process=req.process,
+        promised=req.promised_due, legal_limit=req.legal_due, past_legal_limit=req.past_legal_limit(today),
+        id_shown=req.id_shown,
     )
 
 

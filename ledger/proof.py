@@ -13,7 +13,7 @@ from eventsourcing.domain import event
 
 from ledger.documents import Document
 from ledger.events import Acted, ActedCreated, Status, keep_old_topics
-from ledger.records import Acting, Handover, ProofSuperseded, Revocation, Signature
+from ledger.records import Acting, Correction, Handover, ProofSuperseded, Revocation, Signature
 from ledger.values import CertificateData
 
 
@@ -30,6 +30,7 @@ class Proof(Document):
         data: dict[str, Any]
         catalog_version: str | None
         request_number: str
+        corrections: list[dict[str, Any]] | None = None  # a correction proof's changes; absent before
 
     class Superseded(Acted):
         by: UUID
@@ -37,8 +38,10 @@ class Proof(Document):
 
     def __init__(self, number: str, kind: str, reason: str, certificate_id: UUID, certificate_number: str,
                  certificate_edition: int, data: dict[str, Any], catalog_version: str | None,
-                 request_number: str, operator: str, office: str, at: datetime) -> None:
+                 request_number: str, operator: str, office: str, at: datetime,
+                 corrections: list[dict[str, Any]] | None = None) -> None:
         self.number = number
+        self.corrections = [Correction.of(c) for c in corrections or []]
         self.kind = kind
         self.reason = reason
         self.certificate_id = certificate_id

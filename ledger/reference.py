@@ -11,6 +11,7 @@ from importlib import resources
 from typing import Any
 
 from ledger.errors import InvalidInput, RuleViolation
+from ledger.time_limits import PickupLimits, Process, pickup, process
 
 
 def _load(name: str) -> dict[str, Any]:
@@ -28,6 +29,9 @@ class Authority:
     phone: str
     address: str
     lookup_urls: tuple[str, ...]
+    department: str = ""  # the 人力资源社会保障部门 that issues (发证机构, seed 000 附件1)
+    hours: str = ""  # office hours where a seed gives them (seed 000 四(一))
+    lookup_sentence: str = ""  # the written proof's last sentence: where to look the certificate up
 
     @property
     def province_code(self) -> str:
@@ -46,8 +50,25 @@ def authorities() -> dict[str, Authority]:
         for ccode, city in prov["cities"].items():
             code = pcode + ccode
             out[code] = Authority(code, prov["name"], city["area"], city["office"],
-                                  city["phone"], city["address"], tuple(prov["lookup_urls"]))
+                                  city["phone"], city["address"], tuple(prov["lookup_urls"]),
+                                  city.get("department", ""), city.get("hours", {}).get("text", ""),
+                                  prov.get("lookup_sentence", {}).get("text", ""))
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceHall:
+    """Where a province takes professional-certificate applications, and when (seed 002 办理信息)."""
+
+    office: str
+    address: str
+    hours: str
+    source: str
+
+
+def professional_service(province: str) -> ServiceHall | None:
+    raw = _load("authorities.json")["provinces"].get(province, {}).get("professional_service")
+    return ServiceHall(raw["office"], raw["address"], raw["hours"], raw["source"]) if raw else None
 
 
 def authority(code: str, field: str = "office") -> Authority:
@@ -91,12 +112,20 @@ class Policy:
 
     province: str
     rules: tuple[PolicyRule, ...]
-    time_limits: dict[str, int]
+    processes: tuple[Process, ...]  # the province's own first, the national default last
+    pickup: PickupLimits | None = None
 
     def check(self, operation: str, style: str, issue_date: date) -> None:
         for rule in self.rules:
             if rule.matches(operation, style, issue_date):
                 raise RuleViolation(rule.id, rule.message)
+
+    def process(self, family: str, kind: str, channel: str) -> Process:
+        """The time limits of the first process covering a request (the default covers every one)."""
+        return next(p for p in self.processes if p.covers(family, kind, channel))
+
+    def process_named(self, process_id: str) -> Process | None:
+        return next((p for p in self.processes if p.id == process_id), None)
 
 
 def _rule(raw: dict[str, Any]) -> PolicyRule:
@@ -112,12 +141,18 @@ def _rule(raw: dict[str, Any]) -> PolicyRule:
 
 @cache
 def policy(province: str) -> Policy:
+    """A province's policy, by its code (`15`) or, for a province the seeds give no code (浙江省), its name."""
     data = _load("policies.json")
     national = data["national"]
-    own = data["provinces"].get(province, {})
+    provinces = data["provinces"]
+    own = provinces.get(province)
+    if own is None:  # a province loaded under its code whose policy the seeds give under its name
+        name = next((a.province for a in authorities().values() if a.province_code == province), None)
+        own = next((v for v in provinces.values() if name is not None and v.get("name") == name), {})
+    default = process(national["processes"][-1])
+    processes = tuple(process(p, default) for p in [*own.get("processes", []), *national["processes"][:-1]])
     rules = tuple(_rule(r) for r in [*national["rules"], *own.get("rules", [])])
-    limits = {**national["time_limits"], **own.get("time_limits", {})}
-    return Policy(province, rules, limits)
+    return Policy(province, rules, (*processes, default), pickup(own.get("pickup")))
 
 
 # Full-width and ASCII brackets, commas and enumeration marks, and spaces are written every which

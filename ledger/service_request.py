@@ -55,6 +55,10 @@ class ServiceRequest(Aggregate):
         applied_on: date
         accept_due: date
         provisional: bool
+        process: str = ""  # the time limits' process (policies.json); "" in stores written before
+        promised_due: date | None = None  # 承诺办结时限 of the whole request, where the process promises one
+        legal_due: date | None = None  # 法定办结时限, where one applies
+        id_shown: str = ""  # at the window: the original the applicant showed (id-card, social-security-card)
 
     class Accepted(Acted):
         accepted_on: date
@@ -65,6 +69,7 @@ class ServiceRequest(Aggregate):
         approved: bool
         reason: str
         checks: dict[str, bool]
+        due: date | None = None  # an approval's next due date, where the process limits the review itself
 
     class Completed(Acted):
         result_number: str
@@ -91,8 +96,13 @@ class ServiceRequest(Aggregate):
 
     def __init__(self, number: str, kind: str, certificate_number: str, office: str, applicant: str,
                  channel: str, applied_on: date, accept_due: date, provisional: bool, operator: str,
-                 at: datetime) -> None:
+                 at: datetime, process: str = "", promised_due: date | None = None,
+                 legal_due: date | None = None, id_shown: str = "") -> None:
         self.number = number
+        self.id_shown = id_shown
+        self.process = process
+        self.promised_due = promised_due
+        self.legal_due = legal_due
         self.kind = kind
         self.certificate_number = certificate_number
         self.office = office
@@ -116,11 +126,13 @@ class ServiceRequest(Aggregate):
     @classmethod
     def apply(cls, number: str, kind: RequestKind, certificate_number: str, office: str, applicant: str,
               channel: str, applied_on: date, accept_due: date, provisional: bool, operator: str,
-              at: datetime) -> ServiceRequest:
+              at: datetime, process: str = "", promised_due: date | None = None,
+              legal_due: date | None = None, id_shown: str = "") -> ServiceRequest:
         return cls._create(cls.Applied, id=request_id(number), number=number, kind=kind.value,
                            certificate_number=certificate_number, office=office, applicant=applicant,
                            channel=channel, applied_on=applied_on, accept_due=accept_due,
-                           provisional=provisional, operator=operator, at=at)
+                           provisional=provisional, operator=operator, at=at, process=process,
+                           promised_due=promised_due, legal_due=legal_due, id_shown=id_shown)
 
     def _require_stage(self, *stages: RequestStage, action: str) -> None:
         if self.stage not in stages:
@@ -151,7 +163,7 @@ class ServiceRequest(Aggregate):
         self.steps.append(RequestStep("accepted", accepted_on, operator))
 
     def decide(self, approved: bool, reason: str, checks: Mapping[str, bool], operator: str, office: str,
-               at: datetime) -> None:
+               at: datetime, due: date | None = None) -> None:
         """Review: approve only when every data check passed; a rejection needs a reason."""
         self._require_office(office)
         self._require_stage(RequestStage.ACCEPTED, action="review")
@@ -169,15 +181,17 @@ class ServiceRequest(Aggregate):
         if not approved and not reason.strip():
             raise InvalidInput("reason", "required when rejecting a request")
         self._reviewed(approved=approved, reason=reason.strip(), checks=dict(checks), operator=operator,
-                       office=office, at=at)
+                       office=office, at=at, due=due if approved else None)
 
     @event(Reviewed)
     def _reviewed(self, approved: bool, reason: str, checks: dict[str, bool], operator: str, office: str,
-                  at: datetime) -> None:
+                  at: datetime, due: date | None = None) -> None:
         self.stage = (RequestStage.APPROVED if approved else RequestStage.REJECTED).value
         self.review = Review(approved, reason, tuple(checks.items()), operator, at)
         if not approved:
             self.due = None
+        elif due is not None:
+            self.due = due
         self.steps.append(RequestStep(self.stage, china_date(at), operator))
 
     def complete(self, result_number: str, completed_on: date, deliver_due: date, provisional: bool,
@@ -210,7 +224,15 @@ class ServiceRequest(Aggregate):
         self.steps.append(RequestStep("delivered", delivered_on, operator))
 
     def is_overdue(self, today: date) -> bool:
-        return self.due is not None and today > self.due
+        """Past the current step's due date, or past the legal limit while still open."""
+        return self.due is not None and (today > self.due or self.past_legal_limit(today))
+
+    def past_legal_limit(self, today: date) -> bool:
+        return self.due is not None and self.legal_due is not None and today > self.legal_due
+
+    def step_on(self, stage: str) -> date | None:
+        """The day the request reached `stage` (applied, accepted, approved, completed), None if not yet."""
+        return next((s.on for s in reversed(self.steps) if s.stage == stage), None)
 
     # ------------------------------------------------------------ monthly batch
     @property

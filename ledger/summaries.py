@@ -15,7 +15,8 @@ from ledger.views import EventView
 def custody(kind: str, d: Mapping[str, Any]) -> tuple[str, str]:
     """(custody, location) after a handover of `kind` with details `d`."""
     if kind == HandoverKind.IN_PERSON:
-        return "holder", f"with the holder {d['recipient']} (ID {d['id_masked']} checked)"
+        shown = " on the social security card" if d.get("id_document") == "social-security-card" else ""
+        return "holder", f"with the holder {d['recipient']} (ID {d['id_masked']}{shown} checked)"
     if kind == HandoverKind.DELEGATE:
         return "delegate", f"with the delegate {d['delegate']} (ID {d['id_masked']}, power of attorney)"
     if kind == HandoverKind.MAIL:
@@ -26,7 +27,15 @@ def custody(kind: str, d: Mapping[str, Any]) -> tuple[str, str]:
 
 
 def _replaced(e: Any) -> str:
-    text = f"edition {e.edition}: {e.remark}"
+    return _with_corrections(f"edition {e.edition}: {e.remark}", e)
+
+
+def _proof_recorded(e: Any) -> str:
+    return _with_corrections(f"{ProofKind(e.kind).label} recorded for certificate {e.certificate_number} "
+                             f"edition {e.certificate_edition} (catalog {e.catalog_version or '-'})", e)
+
+
+def _with_corrections(text: str, e: Any) -> str:
     for c in getattr(e, "corrections", None) or []:
         old, new = c["old"], c["new"]
         if c["field"] == "id_number":
@@ -52,8 +61,7 @@ SUMMARIES: dict[type, Callable[[Any], str]] = {
     Certificate.Reissued: _replaced,  # and its subclasses Exchanged and Corrected
     Certificate.Superseded: lambda e: f"superseded by edition {e.by_edition} ({e.reason})",
     Certificate.ProofRecorded: lambda e: f"{ProofKind(e.kind).label} {e.proof_number} recorded",
-    Proof.Recorded: lambda e: (f"{ProofKind(e.kind).label} recorded for certificate {e.certificate_number} "
-                               f"edition {e.certificate_edition} (catalog {e.catalog_version or '-'})"),
+    Proof.Recorded: _proof_recorded,
     Proof.Superseded: lambda e: f"superseded by {e.by_number}",
     Document.HandedOver: _handed_over,
     Document.Revoked: lambda e: f"revoked: {e.reason}",

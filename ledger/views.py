@@ -55,6 +55,12 @@ def data_dict(data: CertificateData, reveal: bool = False) -> dict[str, Any]:
     return out
 
 
+def corrections_dict(corrections: tuple[Correction, ...], reveal: bool) -> list[dict[str, Any]]:
+    """Each changed field's old and new value, ID numbers masked unless revealed."""
+    return [{**c.to_dict(), "old": mask_id(str(c.old)), "new": mask_id(str(c.new))}
+            if c.field == "id_number" and not reveal else c.to_dict() for c in corrections]
+
+
 @dataclass(frozen=True)
 class AuthorityView:
     code: str
@@ -64,11 +70,23 @@ class AuthorityView:
     province: str
     area: str
     lookup_urls: tuple[str, ...] = ()
+    department: str = ""  # 发证机构: the issuing 人力资源社会保障部门 (seed 000 附件1)
+    hours: str = ""  # office hours, where a seed gives them
+    lookup_sentence: str = ""  # the written proof's last sentence (seed 000 附件1)
 
     @classmethod
     def of(cls, code: str) -> AuthorityView:
         a = authority(code)
-        return cls(a.code, a.office, a.phone, a.address, a.province, a.area, a.lookup_urls)
+        return cls(a.code, a.office, a.phone, a.address, a.province, a.area, a.lookup_urls, a.department,
+                   a.hours, a.lookup_sentence)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The office's contact data, and its hours where known (documents answer as they did before)."""
+        keys = ("code", "office", "phone", "address", "province", "area", "lookup_urls")
+        out: dict[str, Any] = _jsonable({k: getattr(self, k) for k in keys})
+        if self.hours:
+            out["hours"] = self.hours
+        return out
 
 
 @dataclass(frozen=True)
@@ -98,15 +116,11 @@ class CertificateView:
         return "certificate"
 
     def to_dict(self, reveal: bool = False) -> dict[str, Any]:
-        corrections = [
-            {**c.to_dict(), "old": mask_id(str(c.old)), "new": mask_id(str(c.new))}
-            if c.field == "id_number" and not reveal else c.to_dict()
-            for c in self.corrections
-        ]
+        corrections = corrections_dict(self.corrections, reveal)
         return _jsonable({
             "kind": "certificate", "id": self.id, "number": self.number, "edition": self.edition,
             "editions": self.editions, "status": self.status, "data": data_dict(self.data, reveal),
-            "authority": _jsonable(self.authority.__dict__), "issued_at": self.issued_at, "issued_by": self.issued_by,
+            "authority": self.authority.to_dict(), "issued_at": self.issued_at, "issued_by": self.issued_by,
             "remarks": list(self.remarks), "replacement": self.replacement,
             "replaces_edition": self.replaces_edition, "superseded": _dict_or_none(self.superseded),
             "revoked": _dict_or_none(self.revoked), "corrections": corrections, "catalog_version": self.catalog_version,
@@ -134,6 +148,7 @@ class ProofView:
     revoked: Revocation | None
     handover_count: int
     signatures: tuple[Signature, ...] = ()
+    corrections: tuple[Correction, ...] = ()  # a correction proof's changes (seed 001: 错误信息更改补证明)
 
     @property
     def kind(self) -> str:
@@ -144,10 +159,12 @@ class ProofView:
             "kind": "proof", "id": self.id, "number": self.number, "proof_kind": self.kind_name,
             "reason": self.reason, "status": self.status, "certificate_number": self.certificate_number,
             "certificate_edition": self.certificate_edition, "data": data_dict(self.data, reveal),
-            "authority": _jsonable(self.authority.__dict__), "issued_at": self.issued_at, "issued_by": self.issued_by,
+            "authority": self.authority.to_dict(), "issued_at": self.issued_at, "issued_by": self.issued_by,
             "catalog_version": self.catalog_version, "request_number": self.request_number,
             "superseded": _dict_or_none(self.superseded), "revoked": _dict_or_none(self.revoked),
             "handover_count": self.handover_count, "signatures": _signatures(self.signatures),
+            # only on a correction proof: a proof from an older store answers as it did
+            **({"corrections": corrections_dict(self.corrections, reveal)} if self.corrections else {}),
         })
 
 
@@ -225,9 +242,24 @@ class RequestView:
     review: Review | None
     result_number: str | None
     steps: tuple[RequestStep, ...]
+    process: str = ""  # the time limits' process in policies.json ("" for requests from older stores)
+    promised: date | None = None  # 承诺办结时限 of the whole request, where the process promises one
+    legal_limit: date | None = None  # 法定办结时限, where one applies (seed 002: 3 months)
+    past_legal_limit: bool = False
+    id_shown: str = ""  # at the window: id-card or social-security-card (seed 000 三(一)); "" if none recorded
 
     def to_dict(self) -> dict[str, Any]:
-        return _jsonable({**self.__dict__, "review": _dict_or_none(self.review),
+        # The time limits' fields (and the ID shown) only where they apply: an older store answers as it did.
+        limits: dict[str, Any] = {"process": self.process} if self.process else {}
+        if self.promised is not None:
+            limits["promised"] = self.promised
+        if self.legal_limit is not None:
+            limits.update(legal_limit=self.legal_limit, past_legal_limit=self.past_legal_limit)
+        if self.id_shown:
+            limits["id_shown"] = self.id_shown
+        plain = {k: v for k, v in self.__dict__.items()
+                 if k not in ("process", "promised", "legal_limit", "past_legal_limit", "id_shown")}
+        return _jsonable({**plain, **limits, "review": _dict_or_none(self.review),
                           "steps": [s.to_dict() for s in self.steps]})
 
 

@@ -1,6 +1,9 @@
 """What a signed document shows: built from a ledger read view, never from an aggregate.
 
-ID numbers are masked as the seed template shows them (`370124XXXXXXXXXXXX`).
+The document handed to the holder prints the whole ID number: the X's of seed 000 附件1
+(`370124XXXXXXXXXXXX`, as its name `XXX` and its phone `XXXX-XXXXXXXX`) are placeholders, and a
+user of the proof must be able to match it to the person. Public surfaces (the verification
+page, JSON answers, logs) read the ledger's views and keep masking it.
 """
 
 from __future__ import annotations
@@ -17,13 +20,34 @@ TITLES = {
     "certificate": "职业资格证书",
 }
 
-# Seed 000 附件1, the fixed attestation of a written proof (书面证明).
+# Seed 000 附件1, the fixed attestation of a written proof (书面证明): {event} is what happened to the
+# certificate, {confirmation} what the proof vouches for, {lookup} where to look it up (the seed's last
+# sentence, verbatim for Shandong: authorities.json `lookup_sentence`).
 WRITTEN_ATTESTATION = (
-    "兹证明上述证书持有人{event}所持有职业资格证书，根据《人力资源社会保障部办公厅关于进一步做好技能人员职业资格证书"
+    "兹证明上述证书持有人{event}，根据《人力资源社会保障部办公厅关于进一步做好技能人员职业资格证书"
     "发放管理有关工作的通知》（人社厅发〔2018〕42号）规定，证书持有人遗失证书申请补发或因境外就业申请换发证书，"
     "职业（工种）已移出《国家职业资格目录》的，不再补发或换发证书，改由原证书颁发机构出具书面证明。"
-    "上述职业资格证书信息证明与原证书信息完全一致，真实有效。如有疑问，可登录查询网址查询。"
+    "{confirmation}{lookup}"
 )
+WRITTEN_EVENTS = {
+    "lost": "遗失所持有职业资格证书",  # seed 000 附件1, verbatim
+    "overseas": "因境外就业申请换发所持有职业资格证书",
+    "correction": "所持有职业资格证书原记载信息有误，申请更改",  # seed 001: 证书错误信息更改补证明
+}
+WRITTEN_CONFIRMATIONS = {
+    "lost": "上述职业资格证书信息证明与原证书信息完全一致，真实有效。",  # seed 000 附件1, verbatim
+    "overseas": "上述职业资格证书信息证明与原证书信息完全一致，真实有效。",
+    "correction": "上述职业资格证书信息为经核实更正后的信息，真实有效。",
+}
+DEFAULT_LOOKUP = "如有疑问，可登录查询网址查询。"
+
+
+def written_attestation(reason: str, lookup_sentence: str = "") -> str:
+    """The written proof's attestation for a lost certificate, an overseas exchange or a correction."""
+    return WRITTEN_ATTESTATION.format(event=WRITTEN_EVENTS[reason], confirmation=WRITTEN_CONFIRMATIONS[reason],
+                                      lookup=lookup_sentence or DEFAULT_LOOKUP)
+
+
 SCORE_PASS_ATTESTATION = (
     "兹证明上述人员参加{qualification}考试，成绩合格，取得相应职业资格。其证书补（换）发申请正在办理中，"
     "本证明在证书补（换）发期间作为考试合格的证明使用（鲁人社函〔2020〕24号）。"
@@ -44,7 +68,7 @@ class DocumentContent:
     family: str  # skill or professional
     holder_name: str
     gender: str
-    id_masked: str
+    id_number: str  # whole: the document is the holder's (public surfaces mask it, not this)
     certificate_number: str
     edition: int
     occupation: str  # 职业（工种）, or the qualification of a professional certificate
@@ -62,14 +86,15 @@ class DocumentContent:
     remarks: tuple[str, ...]
     attestation: str  # empty for an e-certificate
     document_date: date  # the date printed above the seal
+    authority_department: str = ""  # 发证机构: the issuing 人力资源社会保障部门, whose seal the proof bears
 
     @classmethod
     def of(cls, view: CertificateView | ProofView, document_date: date) -> DocumentContent:
         data = view.data
         kind = "certificate" if isinstance(view, CertificateView) else view.kind_name
         if isinstance(view, ProofView):
-            event = "因境外就业换发" if view.reason == "overseas" else "遗失"
-            attestation = {"written": WRITTEN_ATTESTATION.format(event=event),
+            attestation = {"written": written_attestation(view.reason or "lost", view.authority.lookup_sentence)
+                           if kind == "written" else "",
                            "score-pass": SCORE_PASS_ATTESTATION.format(qualification=data.occupation),
                            "qualification": QUALIFICATION_ATTESTATION.format(qualification=data.occupation)}[kind]
             remarks: tuple[str, ...] = ()
@@ -82,11 +107,12 @@ class DocumentContent:
 
         return cls(
             kind=kind, number=view.number, title=TITLES[kind], family=data.family, holder_name=data.holder_name,
-            gender=data.gender, id_masked=data.masked_id, certificate_number=data.number, edition=edition,
+            gender=data.gender, id_number=data.id_number, certificate_number=data.number, edition=edition,
             occupation=data.occupation, level=data.level, specialty=data.specialty,
             theory_score=score(data.theory_score), practical_score=score(data.practical_score),
             review_score=score(data.review_score), result=data.result, issue_date=data.issued_on,
             authority_office=view.authority.office, authority_phone=view.authority.phone,
             authority_address=view.authority.address, lookup_urls=view.authority.lookup_urls, remarks=remarks,
             attestation=attestation, document_date=document_date,
+            authority_department=view.authority.department,
         )

@@ -94,8 +94,9 @@ class Renderer:
 
     def _check_glyphs(self, content: DocumentContent) -> None:
         """Refuse a character the font cannot show (a rare name character): never print a blank box."""
-        texts = [content.holder_name, content.gender, content.id_masked, content.certificate_number, content.number,
+        texts = [content.holder_name, content.gender, content.id_number, content.certificate_number, content.number,
                  content.occupation, content.level, content.specialty, content.result, content.authority_office,
+                 content.authority_department,
                  content.authority_phone, content.attestation, *content.lookup_urls, *content.remarks]
         known = self.font.face.charToGlyph
         missing = sorted({ch for text in texts for ch in text if ord(ch) not in known and not ch.isspace()})
@@ -129,16 +130,30 @@ class Renderer:
                 draw_text(c, left, y, label, size)
             draw_text(c, left + lw, y, url, size)
             y -= leading
+        draw_text(c, left, y, f"证明出具单位：{content.authority_office}", size)
+        y -= leading
         draw_text(c, left, y, f"证明出具单位咨询电话：{content.authority_phone}", size)
 
-        # The issuing unit's name and the date, the seal over both (seed 000 附件1: 发证机构章, date).
-        # Left of the QR code's column, so a long attestation never pushes the seal onto the code.
+        # The date under the seal (seed 000 附件1: 发证机构章, date). A written proof bears the issuing
+        # department's seal (发证机构章), the other proofs the issuing unit's. Left of the QR code's column,
+        # so a long attestation never pushes the seal onto the code.
         cx = PAGE_W - 72 * mm
         name_y = max(y - 20 * mm, 45 * mm)
-        draw_text(c, cx, name_y, content.authority_office, 13, align="centre")
+        sealed_by = self._issuer(content)
+        draw_text(c, cx, name_y, sealed_by, 13, align="centre")
         draw_text(c, cx, name_y - 9 * mm, chinese_date(content.document_date), 13, align="centre")
-        draw_seal(c, cx, name_y - 2 * mm, content.authority_office, "证明专用章")
+        if content.kind == "written":
+            draw_seal(c, cx, name_y - 2 * mm, sealed_by, "")
+        else:
+            draw_seal(c, cx, name_y - 2 * mm, content.authority_office, "证明专用章")
         self._footer(c, content)
+
+    @staticmethod
+    def _issuer(content: DocumentContent) -> str:
+        """发证机构 as the written proof names it: the issuing 人力资源社会保障部门 (seed 000 附件1)."""
+        if content.kind == "written" and content.authority_department:
+            return content.authority_department
+        return content.authority_office
 
     def _rows(self, content: DocumentContent) -> list[list[Cell]]:
         """The bordered table: the seed 000 附件1 fields, or the professional fields (管理号, 专业, 批准日期)."""
@@ -147,7 +162,7 @@ class Renderer:
         ]
         if content.family == "professional":
             rows += [
-                [Cell("身份证号", label=True), Cell(content.id_masked),
+                [Cell("身份证号", label=True), Cell(content.id_number),
                  Cell("管理号", label=True), Cell(content.certificate_number)],
                 [Cell("资格名称", label=True), Cell(content.occupation, span=3)],
                 [Cell("级别", label=True), Cell(content.level or "—"),
@@ -160,7 +175,7 @@ class Renderer:
                       f"操作技能考试成绩：{content.practical_score or '—'}　　"
                       f"综合评审成绩：{content.review_score or '—'}")
             rows += [
-                [Cell("身份证号", label=True), Cell(content.id_masked),
+                [Cell("身份证号", label=True), Cell(content.id_number),
                  Cell("证书编号", label=True), Cell(content.certificate_number)],
                 [Cell("职业\n（工种）", label=True), Cell(content.occupation),
                  Cell("等级", label=True), Cell(content.level)],
@@ -168,7 +183,7 @@ class Renderer:
                 [Cell("评定成绩", label=True), Cell(content.result),
                  Cell("发证日期", label=True), Cell(chinese_date(content.issue_date))],
             ]
-        rows.append([Cell("发证机构", label=True), Cell(content.authority_office, span=3)])
+        rows.append([Cell("发证机构", label=True), Cell(self._issuer(content), span=3)])
         return rows
 
     def _footer(self, c: Canvas, content: DocumentContent) -> None:
@@ -197,7 +212,7 @@ class Renderer:
         mid = (left + right) / 2 + 4 * mm
         fields: list[Sequence[tuple[str, str]]] = [
             [("姓名", content.holder_name), ("性别", content.gender)],
-            [("身份证号", content.id_masked)],
+            [("身份证号", content.id_number)],
         ]
         if professional:
             fields += [

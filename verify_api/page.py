@@ -140,7 +140,7 @@ def _document(d: DocumentFacts) -> str:
              f'href="tel:{escape(a.phone.replace(" ", ""))}">{escape(a.phone)}</a></dd></div>') if a.phone else ""
     return (f'<section class="card"><h2>证书信息 Document</h2><dl>{"".join(rows)}</dl></section>'
             f'<section class="card"><h2>发证机构 Issuing authority</h2><dl>{_row("机构", "Office", a.office)}'
-            f'{phone}{_row("地址", "Address", a.address)}</dl></section>')
+            f'{phone}{_row("地址", "Address", a.address)}{_row("办公时间", "Hours", a.hours)}</dl></section>')
 
 
 def _note(v: Verdict) -> str:

@@ -96,11 +96,13 @@ def test_a_week_at_two_offices_is_recorded_traced_and_replayed_unchanged(
     assert app.show(ELECTRICIAN) == issued
 
     # The holder applies online; the request runs apply -> accept -> review -> complete -> deliver,
-    # with due dates in official working days (Shandong: accept 1, complete 1, deliver 5).
+    # with due dates in official working days. Seed 000 三(二): 线上办理接件即办，办理后第二个工作日寄出证明
+    # (accepted and done on receipt, mailed the next working day).
     applied = app.apply(JINAN, RequestKind.PROOF, ELECTRICIAN, applicant="刘建国", channel="online")
-    assert (applied.stage, applied.applied_on, applied.due) == ("applied", date(2024, 5, 6), date(2024, 5, 7))
+    assert (applied.stage, applied.applied_on, applied.due) == ("applied", date(2024, 5, 6), date(2024, 5, 6))
+    assert applied.process == "sd-skill-proof-online"
     accepted = app.accept(JINAN, applied.number)
-    assert (accepted.stage, accepted.due) == ("accepted", date(2024, 5, 7))
+    assert (accepted.stage, accepted.due) == ("accepted", date(2024, 5, 6))
     approved = app.review(JINAN, applied.number, approve=True)
     assert approved.stage == "approved" and approved.review is not None and approved.review.approved
 
@@ -113,9 +115,9 @@ def test_a_week_at_two_offices_is_recorded_traced_and_replayed_unchanged(
     assert [p.number for p in app.show(ELECTRICIAN).proofs] == [proof.number]  # type: ignore[union-attr]
 
     completed = app.complete(JINAN, applied.number, proof.number)
-    # 5 working days from Monday 6 May 2024 end on Saturday 11 May, an adjusted working day.
+    # Done on Monday 6 May 2024, mailed the next working day.
     assert (completed.stage, completed.result_number, completed.due) == ("completed", proof.number,
-                                                                        date(2024, 5, 11))
+                                                                        date(2024, 5, 7))
 
     # The proof goes out by EMS, postage collected on delivery; then the request is delivered.
     app.hand_over(JINAN, [proof.number], HandoverKind.MAIL,

@@ -1,4 +1,5 @@
-"""Rendering: one A4 page, the font embedded, the right text (masked IDs only), a QR code a phone can read."""
+"""Rendering: one A4 page, the font embedded, the right text (the holder's whole ID: seed 000 附件1's X's are
+placeholders), a QR code a phone can read."""
 
 from __future__ import annotations
 
@@ -26,8 +27,8 @@ from signing.content import (
     QUALIFICATION_ATTESTATION,
     SCORE_PASS_ATTESTATION,
     TITLES,
-    WRITTEN_ATTESTATION,
     DocumentContent,
+    written_attestation,
 )
 from signing.errors import FontUnavailable, RenderError, SigningError
 from signing.fonts import FONT_NAME
@@ -47,7 +48,7 @@ def verify_url(seed: str, length: int = 240) -> str:
 def make_content(kind: str = "written", **changes: object) -> DocumentContent:
     """A document's content without a ledger: a skill certificate, or a professional one for those proofs."""
     professional = kind in ("score-pass", "qualification")
-    attestation = {"written": WRITTEN_ATTESTATION.format(event="遗失"),
+    attestation = {"written": written_attestation("lost"),
                    "score-pass": SCORE_PASS_ATTESTATION.format(qualification="一级建造师"),
                    "qualification": QUALIFICATION_ATTESTATION.format(qualification="招标师"),
                    "certificate": ""}[kind]
@@ -56,7 +57,7 @@ def make_content(kind: str = "written", **changes: object) -> DocumentContent:
         kind=kind, number={"written": "SM-", "score-pass": "CJ-", "qualification": "ZG-"}.get(kind, "")
         + number + ("-01" if kind != "certificate" else ""),
         title=TITLES[kind], family="professional" if professional else "skill", holder_name="王晓五",
-        gender="男", id_masked="370124XXXXXXXXXXXX", certificate_number=number, edition=1,
+        gender="男", id_number=resident_id(region="370124"), certificate_number=number, edition=1,
         occupation="一级建造师" if professional else "电工", level="一级" if professional else "三级",
         specialty="建筑工程" if professional else "", theory_score="" if professional else "81",
         practical_score="" if professional else "77", review_score="", result="合格", issue_date=date(2019, 6, 1),
@@ -111,7 +112,7 @@ def test_only_the_embedded_subset_cjk_font_is_used(renderer: Renderer, kind: str
 def test_the_page_says_who_what_and_which_certificate(renderer: Renderer, kind: str) -> None:
     content = make_content(kind)
     text = text_of(renderer.render(content, verify_url(kind)))
-    for expected in (content.title, content.holder_name, content.id_masked, content.certificate_number,
+    for expected in (content.title, content.holder_name, content.id_number, content.certificate_number,
                      content.occupation, content.authority_office, chinese_date(content.document_date)):
         assert expected in text, expected
 
@@ -126,7 +127,9 @@ def test_a_written_proof_follows_the_seed_template(renderer: Renderer) -> None:
         assert expected in text, expected
 
 
-def test_a_proof_from_the_ledger_shows_the_masked_id_never_the_whole_one(renderer: Renderer) -> None:
+def test_a_proof_from_the_ledger_prints_the_holders_whole_id_number(renderer: Renderer) -> None:
+    # Seed 000 附件1 writes every field as X's (name XXX, phone XXXX-XXXXXXXX): placeholders for the
+    # holder's data. The proof is the holder's, and whoever it is shown to matches it to the person.
     app = CertLedger(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
     app.ensure_default_catalog(JINAN)
     holder_id = resident_id()
@@ -139,8 +142,9 @@ def test_a_proof_from_the_ledger_shows_the_masked_id_never_the_whole_one(rendere
     content = DocumentContent.of(draft.view, date(2026, 11, 22))
     text = text_of(renderer.render(content, verify_url("ledger")))
     assert "刘建国" in text and "1915010000000731" in text and "完全一致，真实有效" in text
-    assert holder_id[:6] + "X" * 12 in text
-    assert holder_id not in text and holder_id[6:14] not in text  # not even the birth date
+    assert holder_id in text
+    assert holder_id[:6] + "X" * 12 not in text
+    assert "如有疑问，可登录山东省技能人才评价工作网或技能人才评价证书全国联网查询。" in text
 
 
 def test_a_reissued_certificate_shows_its_remark_and_edition(renderer: Renderer) -> None:
@@ -214,7 +218,7 @@ def test_an_unknown_kind_is_refused(renderer: Renderer) -> None:
 
 
 def test_cjk_wrapping_breaks_by_character_keeps_latin_runs_and_obeys_line_rules() -> None:
-    text = WRITTEN_ATTESTATION.format(event="因境外就业换发")
+    text = written_attestation("overseas")
     width, size = 300.0, 12.0
     lines = wrap_cjk(text, width, size, indent=24)
     assert "".join(lines) == text

@@ -371,10 +371,24 @@ def test_a_written_proof_of_an_occupation_that_left_the_catalog_carries_the_cert
     assert cert.proof_serial == 2
 
 
-def test_a_written_proof_for_a_correction_is_refused():
+def test_a_written_proof_for_a_correction_needs_the_corrected_data_and_a_known_reason():
+    # Seed 001 proves corrections too (证书错误信息更改补证明): refused only without the corrected data.
     cert = issued(skill_data(occupation="电工"))
     assert refused(cert, lambda: cert.prove(ProofKind.WRITTEN, "correction", CATALOG, "op", "1501", LATER),
+                   InvalidInput).field == "corrections"
+    assert refused(cert, lambda: cert.prove(ProofKind.WRITTEN, "stolen", CATALOG, "op", "1501", LATER),
                    InvalidInput).field == "reason"
+    assert refused(cert, lambda: cert.prove(ProofKind.WRITTEN, "lost", CATALOG, "op", "1501", LATER,
+                                            corrections={"level": "二级"}), InvalidInput).field == "corrections"
+
+
+def test_a_written_proof_for_a_correction_carries_the_corrected_data_and_each_change():
+    cert = issued(skill_data(occupation="电工"))
+    proof = cert.prove(ProofKind.WRITTEN, "correction", CATALOG, "op", "1501", LATER,
+                       corrections={"holder_name": "王小五"})
+    assert proof.data == cert.data.replace(holder_name="王小五")
+    assert [(c.field, c.new) for c in proof.corrections] == [("holder_name", "王小五")]
+    assert cert.data.holder_name != "王小五"  # the record keeps its history; the proof states the correction
 
 
 def test_a_written_proof_of_a_professional_certificate_is_refused():
