@@ -52,7 +52,7 @@ def key_store() -> KeyStore:
 
 
 def passphrase(which: str) -> str:
-    """The office key's or the root's passphrase: from the environment, else asked for at a terminal."""
+    """The office key's, the root's or the publisher's passphrase: from the environment, else asked at a terminal."""
     import sys
 
     from ledger.errors import InvalidInput
