@@ -38,6 +38,8 @@ def publisher_signer() -> TrustListSigner:
 
     def sign(keys: Sequence[SigningKeyView], issued_at: datetime) -> bytes:
         if "publisher" not in loaded:
+            if has_root_passphrase():  # a development set-up keeps its own publisher (a store from before it)
+                ensure_publisher(issued_at)
             loaded["publisher"] = load_publisher(key_store(), passphrase("publisher"), issued_at)
         return build_trust_list(keys, loaded["publisher"], issuer=s.root_name, issued_at=issued_at)
 
