@@ -109,6 +109,16 @@ class KeyChanges(LedgerBase):
                                  publication.published.at, publication.published.operator,
                                  publication.published.office, current)
 
+    def trust_list_sequence(self) -> int | None:
+        """The number of the latest recorded trust list (a small read: what a service polls)."""
+        series = self._series()
+        return None if series is None else series.sequence
+
+    def recorded_trust_list(self, sequence: int) -> bytes:
+        """The signed bytes of recorded trust list `sequence`."""
+        publication: TrustListPublication = self._get(trust_list_publication_id(sequence), f"trust list {sequence}")
+        return publication.jws.encode("ascii")
+
     # ----------------------------------------------------------------- internals
     def _save_key_change(self, actor: Actor, publisher: TrustListSigner, *changed: SigningKey) -> None:
         keys = {k.kid: k for k in self._key_aggregates()}
