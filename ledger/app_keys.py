@@ -121,6 +121,9 @@ class KeyChanges(LedgerBase):
 
     # ----------------------------------------------------------------- internals
     def _save_key_change(self, actor: Actor, publisher: TrustListSigner, *changed: SigningKey) -> None:
+        # The series first: a key change another writer saves after this read advances it, so this save
+        # then conflicts instead of recording a list that misses that change.
+        series = self._series()
         keys = {k.kid: k for k in self._key_aggregates()}
         keys.update({k.kid: k for k in changed})
         at = self.now()
@@ -129,7 +132,6 @@ class KeyChanges(LedgerBase):
         if not isinstance(data, bytes) or not data.isascii() or not data:
             raise InvalidInput("trust_list", "the publisher returned no compact JWS")
         sha256 = hashlib.sha256(data).hexdigest()
-        series = self._series()
         if series is None:
             series = TrustListSeries.start(sha256, actor.operator, actor.office, at)
         else:

@@ -18,7 +18,7 @@ from keys.keeper import certify
 from keys.store import KeyStore, OfficeKey
 from keys.trustlist import build_trust_list, load_trust_list
 from ledger.application import Actor, CertLedger
-from ledger.errors import RuleViolation
+from ledger.errors import Conflict, RuleViolation
 from ledger.views import SigningKeyView
 from tests.conftest import AppFactory, on_backends
 
@@ -143,3 +143,26 @@ def test_attack_2_an_office_does_not_change_another_offices_keys(deployment: Dep
     with pytest.raises(RuleViolation, match="belongs to office 0700"):
         d.app.revoke_key(JINAN, shenyang.kid, d.app.now(), "mine now", publisher=d.publisher)
     assert d.events() == before and d.trust() == {shenyang.kid: "active"}
+
+
+def test_two_key_changes_racing_give_one_list_each_or_a_conflict_never_a_list_missing_one(
+        deployment: Deployment, make_app: AppFactory) -> None:
+    """Office 0700 registers its key while 1501's change is being signed: 1501's list (signed without 0700's
+    key) is not recorded; the retry lists both."""
+    d = deployment
+    other = Deployment(d.keeper, d.keys, make_app())
+    d.register(JINAN, d.certified("1501"))  # the series exists: both writers read it
+    shenyang_key, jinan_key = d.certified("0700"), d.certified("1501")
+
+    def racing(views: Sequence[SigningKeyView], at: datetime) -> bytes:
+        if not other.app.signing_keys("0700"):
+            other.register(SHENYANG, shenyang_key)  # commits between this writer's read and its save
+        return d.publisher(views, at)
+
+    with pytest.raises(Conflict):
+        d.app.register_key(JINAN, jinan_key.kid, jinan_key.algorithm, jinan_key.public_key_pem,
+                           jinan_key.certificate_pem, jinan_key.not_before, jinan_key.not_after, office="1501",
+                           publisher=racing)
+    assert jinan_key.kid not in d.trust() and shenyang_key.kid in d.trust()
+    d.register(JINAN, jinan_key)
+    assert {jinan_key.kid, shenyang_key.kid} <= set(d.trust())
