@@ -3,7 +3,8 @@
 Needs only the root's key directory and passphrase, so it runs on the keeper's own machine:
 no ledger, no office key. What it issues is decided here, not by the request: the profile of
 the request's role, the window asked for (within the root's validity), the subject the request
-named (checked by keys.requests, and for an office against the name the caller expects).
+named (checked by keys.requests, and for an office against the name the caller expects). Every
+certificate issued is also kept in the root's directory (`issued-<serial>.cert.pem`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from keys.certificates import office_certificate, pem, publisher_certificate
 from keys.errors import InvalidKeyInput, KeyRequestInvalid
 from keys.requests import OFFICE, KeyRequest
 from keys.store import KeyStore, utc_seconds
+
+ISSUED_PREFIX = "issued-"
 
 
 @dataclass(frozen=True)
@@ -65,5 +68,13 @@ def certify(root_store: KeyStore, request: KeyRequest, root_passphrase: str, *, 
     else:
         certificate = publisher_certificate(root.private_key, root.certificate, request.public_key, request.name,
                                             start, end, digest)
+    # The keeper keeps every certificate it issued: what the root vouched for can be read back from its directory.
+    root_store._write_new(f"{ISSUED_PREFIX}{certificate.serial_number:x}.cert.pem", pem(certificate).encode("ascii"),
+                          0o644)
     return Certified(role=request.role, office=request.office, kid=request.kid, certificate_pem=pem(certificate),
                      not_before=start, not_after=end, serial=certificate.serial_number)
+
+
+def issued(root_store: KeyStore) -> list[str]:
+    """The certificates (PEM) the keeper issued from this root directory."""
+    return [p.read_text("ascii") for p in sorted(root_store.directory.glob(f"{ISSUED_PREFIX}*.cert.pem"))]

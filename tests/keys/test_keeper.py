@@ -17,7 +17,7 @@ from keys.algorithms import ES256
 from keys.certificates import DOCUMENT_SIGNING, TRUST_LIST_SIGNING, has_usage
 from keys.enrol import install, load_publisher, pending_requests, request_key
 from keys.errors import CertificateRefused, InvalidKeyInput, KeyRequestInvalid, KeysError, TrustListUnverified
-from keys.keeper import certify
+from keys.keeper import certify, issued
 from keys.requests import make_request, read_request
 from keys.roles import LoadedPublisher
 from keys.store import KeyStore
@@ -79,6 +79,7 @@ def test_an_office_key_is_requested_certified_elsewhere_and_installed(keeper: Ke
     assert not (office.directory / "root.key.pem").exists()  # the office never held the root's key
     certified = certify(keeper, read_request(request.pem), ROOT_PASSPHRASE, not_before=NOW, not_after=UNTIL,
                         office_name=JINAN, expect_kid=request.kid)
+    assert issued(keeper) == [certified.certificate_pem]  # the keeper's own record of what the root vouched for
     installed = install(office, certified.certificate_pem, now=NOW, root_pem=_pin(keeper))
     assert installed.root_pinned and installed.office_key is not None and installed.office_key.office == "1501"
     assert office.list_kids() == [request.kid] and pending_requests(office) == []
