@@ -1,42 +1,137 @@
-"""`certledger keys …`: office signing keys and the signed trust list."""
+"""`certledger keys …`: office signing keys, their certification by the root's keeper, the trust list.
+
+An office makes its key and a request (`keys request`), the root's keeper certifies it
+(`keys certify`, cli/keeper_commands.py, on its own machine), the office installs the
+certificate (`keys install`): recorded in the ledger with the trust list the publisher signs,
+in one save. `keys init` / `keys rotate` do all three in one step only where the root's
+passphrase is present (a development set-up); otherwise they make the request and say what to
+send to the keeper.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Annotated
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli import output
+from cli import keeper_commands, output
+from cli.key_wiring import ensure_publisher, ensure_root, has_root_passphrase, publisher_signer, root_store
+from cli.key_wiring import write_trust_list_file as write_file
 from cli.output import emit
-from cli.wiring import actor, key_store, open_ledger, passphrase, publish_trust_list, settings
+from cli.wiring import actor, key_store, open_ledger, passphrase, settings
 
-keys_app = typer.Typer(no_args_is_help=True, help="Office signing keys (ECDSA P-256, X.509) and the trust list.")
+if TYPE_CHECKING:
+    from keys.requests import KeyRequest
+
+keys_app = typer.Typer(no_args_is_help=True, help="Office signing keys (ECDSA P-256, X.509), their certification "
+                                                  "by the root's keeper, and the trust list.")
+keys_app.command("init-root")(keeper_commands.init_root)
+keys_app.command("certify")(keeper_commands.certify)
 
 
-def _new_office_key(retire: str | None) -> None:
-    from keys.store import ROOT_CERT_FILE
+@keys_app.command("request")
+def keys_request(
+    out: Annotated[Path | None, typer.Option("--out", help="Also write the request here (PEM).")] = None,
+    publisher: Annotated[bool, typer.Option("--publisher", help="The deployment's trust-list publisher key "
+                                                                "(CERTLEDGER_PUBLISHER_PASSPHRASE).")] = False,
+) -> None:
+    """Make a new key (kept here, pending) and the certificate request to send to the root's keeper."""
+    from keys.enrol import request_key
     from ledger.reference import authority
 
-    ledger, who, store, s = open_ledger(), actor(), key_store(), settings()
-    now = ledger.now()
-    created_root = None
-    if not (store.directory / ROOT_CERT_FILE).exists():
-        created_root = store.init_root(passphrase("root"), s.root_name, now=now)
-    key = store.generate_office_key(who.office, authority(who.office).office, passphrase("root"), passphrase("key"),
-                                    not_before=now, not_after=now + timedelta(days=365 * s.key_years))
-    view = ledger.register_key(who, key.kid, key.algorithm, key.public_key_pem, key.certificate_pem,
-                               key.not_before, key.not_after, retire=retire)
-    published = publish_trust_list(ledger)
-    emit({"key": view.to_dict(), "root_created": created_root is not None, "trust_list": str(published)},
-         (f"created the deployment root ({created_root.fingerprint_sha256[:16]}…); " if created_root else "")
+    store = key_store()
+    if publisher:
+        request = request_key(store, passphrase("publisher"), office=None)
+    else:
+        office = actor().office
+        request = request_key(store, passphrase("key"), office=office, office_name=authority(office).office)
+    _say_pending(request, out)
+
+
+def _say_pending(request: KeyRequest, out: Path | None, retire: str | None = None) -> None:
+    from keys.roles import OFFICE
+
+    stem = request.kid if request.role == OFFICE else f"publisher-{request.kid}"
+    target = out or key_store().directory / f"{stem}.csr.pem"
+    if out is not None:
+        keeper_commands._write_new(out, request.pem.encode("ascii"))
+    then = f"certledger keys install CERT{f' --retire {retire}' if retire else ''}"
+    emit({"pending": request.kid, "request": str(target), "next": f"certledger keys certify {target} --out CERT",
+          "then": then},
+         f"{request.describe()} is pending; send {target} to the root's keeper, read them the key id "
+         f"{request.kid} by another channel, and install the certificate they return: {then}")
+
+
+def _install(cert_pem: bytes, retire: str | None, root_pem: bytes | None = None,
+             made: dict[str, str] | None = None) -> None:
+    """Check a certificate, keep it, and (an office key) record it with the trust list; undone if refused."""
+    from keys.enrol import check_certificate, forget, keep
+
+    store = key_store()
+    ledger = open_ledger()
+    checked = check_certificate(store, cert_pem, now=ledger.now(), root_pem=root_pem)
+    if checked.office_key is None:  # the publisher's: not a ledger key
+        keep(store, checked)
+        emit({"publisher": checked.kid, "root_pinned": checked.root_pinned},
+             f"publisher key {checked.kid} installed; it signs the next trust list")
+        return
+    key, who = checked.office_key, actor()
+    written = keep(store, checked)
+    try:
+        view = ledger.register_key(who, key.kid, key.algorithm, key.public_key_pem, key.certificate_pem,
+                                   key.not_before, key.not_after, office=key.office, publisher=publisher_signer(),
+                                   retire=retire)
+    except BaseException:
+        forget(written)  # nothing recorded: the key stays pending, as before this command
+        raise
+    published = write_file(ledger)
+    made = made or {}
+    emit({"key": view.to_dict(), "root_pinned": checked.root_pinned, "trust_list": str(published),
+          "root_created": "root" in made, **made},
+         "".join(f"created the deployment {what} ({value[:16]}…); " for what, value in made.items())
          + f"key {view.kid} for office {view.office}, signing until {view.not_after:%Y-%m-%d}"
          + (f"; key {retire} retired" if retire else "") + f"; trust list published at {published}")
 
 
+@keys_app.command("install")
+def keys_install(
+    certificate: Annotated[Path, typer.Argument(help="The certificate (PEM) the root's keeper returned.")],
+    retire: Annotated[str | None, typer.Option("--retire", help="This office's key the new one replaces.")] = None,
+    root: Annotated[Path | None, typer.Option("--root", help="The root certificate to pin, where none is pinned "
+                                                             "yet (check its fingerprint first).")] = None,
+) -> None:
+    """Install a certificate for a pending key: checked against the pinned root, recorded with the trust list."""
+    _install(keeper_commands._read(certificate), retire, keeper_commands._read(root) if root else None)
+
+
+def _new_office_key(retire: str | None) -> None:
+    from keys.enrol import request_key
+    from keys.keeper import certify
+    from ledger.reference import authority
+
+    who, store = actor(), key_store()
+    name = authority(who.office).office
+    if not has_root_passphrase():
+        request = request_key(store, passphrase("key"), office=who.office, office_name=name)
+        _say_pending(request, None, retire)
+        return
+    # A development set-up: this machine is the root's keeper too, so request, certify, install at once.
+    now = open_ledger().now()
+    passphrase("publisher")  # before anything is made: the trust list needs it
+    root_created, publisher_created = ensure_root(now), ensure_publisher(now)
+    request = request_key(store, passphrase("key"), office=who.office, office_name=name)
+    certified = certify(root_store(), request, passphrase("root"), not_before=now,
+                        not_after=now.replace(year=now.year + settings().key_years), office_name=name)
+    made = {what: value for what, value in (("root", root_created), ("publisher", publisher_created)) if value}
+    _install(certified.certificate_pem.encode("ascii"), retire, root_store().root_certificate_pem().encode("ascii"),
+             made)
+
+
 @keys_app.command("init")
 def keys_init() -> None:
-    """Create the deployment root if there is none, and this office's first signing key."""
+    """This office's first signing key (and, in a development set-up, the root and publisher if missing)."""
     from ledger.errors import RuleViolation
 
     ledger, who = open_ledger(), actor()
@@ -48,9 +143,22 @@ def keys_init() -> None:
 
 @keys_app.command("rotate")
 def keys_rotate() -> None:
-    """A new key for this office; the old one stops signing now (its documents stay valid)."""
+    """A new key for this office; the old one stops signing when the new one is installed."""
     current = open_ledger().active_key(actor().office)
     _new_office_key(retire=current.kid)
+
+
+@keys_app.command("retire")
+def keys_retire(
+    kid: Annotated[str, typer.Argument(help="Key id.")],
+    reason: Annotated[str, typer.Option(help="Why.")],
+) -> None:
+    """End a key's signing window now (its documents stay valid)."""
+    ledger = open_ledger()
+    view = ledger.retire_key(actor(), kid, reason, publisher=publisher_signer())
+    published = write_file(ledger)
+    emit({"key": view.to_dict(), "trust_list": str(published)},
+         f"key {kid} retired; trust list published at {published}")
 
 
 @keys_app.command("revoke")
@@ -59,7 +167,9 @@ def keys_revoke(
     compromised_at: Annotated[str, typer.Option(help="When the key was compromised (ISO 8601, with zone).")],
     reason: Annotated[str, typer.Option(help="Why.")],
 ) -> None:
-    """Revoke a key: documents the ledger recorded as signed at or after the compromise time fail."""
+    """Revoke a key: documents the ledger recorded as signed at or after the compromise time fail.
+
+    The revocation and the trust list are recorded together; the same revocation again republishes."""
     from ledger.errors import InvalidInput
 
     try:
@@ -69,8 +179,8 @@ def keys_revoke(
     if moment.tzinfo is None:
         raise InvalidInput("--compromised-at", "needs a time zone, e.g. +08:00")
     ledger = open_ledger()
-    view = ledger.revoke_key(actor(), kid, moment, reason)
-    published = publish_trust_list(ledger)
+    view = ledger.revoke_key(actor(), kid, moment, reason, publisher=publisher_signer())
+    published = write_file(ledger)
     emit({"key": view.to_dict(), "trust_list": str(published)},
          f"key {kid} revoked from {moment.isoformat()}; trust list published at {published}")
 
@@ -89,7 +199,15 @@ def keys_list() -> None:
 
 
 @keys_app.command("trust-list")
-def keys_trust_list() -> None:
-    """Sign and publish the trust list (every office's keys) for verifiers."""
-    published = publish_trust_list(open_ledger())
-    emit({"trust_list": str(published)}, f"trust list published at {published}")
+def keys_trust_list(
+    sign: Annotated[bool, typer.Option("--sign", help="Sign and record a fresh list with the publisher key.")] = False,
+) -> None:
+    """Write the latest recorded trust list to its file; sign a fresh one when asked, or when none reflects
+    every key (a store from before lists were recorded; needs the publisher passphrase)."""
+    ledger = open_ledger()
+    latest = ledger.latest_trust_list()
+    if sign or latest is None or not latest.current:
+        latest = ledger.publish_trust_list(actor(), publisher_signer())
+    published = write_file(ledger)
+    emit({"trust_list": str(published), **latest.to_dict()},
+         f"trust list {latest.sequence} (issued {latest.issued_at:%Y-%m-%d %H:%M:%S}) published at {published}")

@@ -20,11 +20,17 @@ class Settings(StoreSettings):
     office: str | None = None
     operator: str | None = None
     key_passphrase: SecretStr | None = None  # the office key's; prompted for when unset at a terminal
-    root_passphrase: SecretStr | None = None  # the deployment root's
+    root_passphrase: SecretStr | None = None  # the deployment root's: only its keeper (or a dev set-up) has it
+    publisher_passphrase: SecretStr | None = None  # the publisher key's: signs the trust list (the deployment)
+    root_dir: Path | None = None  # the root's key directory (the keeper's); default: the keys directory
     key_years: int = 2  # an office key's signing window
     root_name: str = "certledger deployment root"
     verify_base_url: str = "https://verify.certledger.example"  # what QR codes point to
     tsa_url: str | None = None  # an RFC 3161 timestamp authority: PAdES B-T instead of B-B
+
+    @property
+    def root_path(self) -> Path:
+        return self.root_dir or self.keys_path
 
     @property
     def blobs_path(self) -> Path:

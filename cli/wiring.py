@@ -52,16 +52,16 @@ def key_store() -> KeyStore:
 
 
 def passphrase(which: str) -> str:
-    """The office key's or the root's passphrase: from the environment, else asked for at a terminal."""
+    """The office key's, the root's or the publisher's passphrase: from the environment, else asked at a terminal."""
     import sys
 
     from ledger.errors import InvalidInput
 
     s = settings()
-    secret = s.key_passphrase if which == "key" else s.root_passphrase
+    secret = {"key": s.key_passphrase, "root": s.root_passphrase, "publisher": s.publisher_passphrase}[which]
     if secret is not None and secret.get_secret_value():
         return secret.get_secret_value()
-    variable = "CERTLEDGER_KEY_PASSPHRASE" if which == "key" else "CERTLEDGER_ROOT_PASSPHRASE"
+    variable = f"CERTLEDGER_{which.upper()}_PASSPHRASE"
     if not sys.stdin.isatty():
         raise InvalidInput(variable, f"required: the {which} passphrase (set it, or run at a terminal to be asked)")
     import typer
@@ -75,21 +75,6 @@ def signer_key(kid: str, office: str) -> SignerKey:
     from signing.pipeline import SignerKey
 
     return SignerKey.of(key_store().load_signer(kid, passphrase("key")), authority(office).office)
-
-
-def publish_trust_list(ledger: CertLedger) -> Path:
-    """Sign the ledger's keys of every office into the trust list verifiers load."""
-    from keys.trustlist import build_trust_list
-
-    s = settings()
-    root = key_store().load_root(passphrase("root"))
-    data = build_trust_list(ledger.signing_keys(), root, issuer=s.root_name, issued_at=ledger.now())
-    target = s.trust_list_path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(target)
-    return target
 
 
 def trust_list(path: Path | None = None, root: Path | None = None) -> TrustList:

@@ -20,6 +20,11 @@ COUNTRY = "CN"
 # RFC 9336 id-kp-documentSigning. Poppler verifies through NSS as an e-mail signer, which
 # refuses a certificate whose EKU lacks emailProtection, so both are asserted.
 DOCUMENT_SIGNING = ObjectIdentifier("1.3.6.1.5.5.7.3.36")
+# certledger's trust-list signing role (an OID under 2.25, the UUID arc of X.667): the one
+# extended key usage of a publisher certificate, and never in an office certificate, so an
+# office key does not verify as a publisher and a publisher key does not verify as an office's.
+TRUST_LIST_SIGNING = ObjectIdentifier("2.25.172862578440493608168201535083997085476")
+PUBLISHER_NAME = "certledger trust list publisher"
 
 
 def root_certificate(private_key: CertificateIssuerPrivateKeyTypes, name: str, not_before: datetime,
@@ -68,6 +73,49 @@ def office_certificate(root_key: CertificateIssuerPrivateKeyTypes, root: x509.Ce
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(root_ski), critical=False)
         .sign(root_key, digest)
     )
+
+
+def publisher_certificate(root_key: CertificateIssuerPrivateKeyTypes, root: x509.Certificate,
+                          public_key: PublicKeyTypes, name: str, start: datetime, end: datetime,
+                          digest: X509Hash) -> x509.Certificate:
+    """The publisher's certificate: the root certifies one key for one role, signing the trust list."""
+    root_ski = root.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    return (
+        x509.CertificateBuilder()
+        .subject_name(_subject(name))
+        .issuer_name(root.subject)
+        .public_key(public_key)  # type: ignore[arg-type]
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(end)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_key_usage(digital_signature=True), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([TRUST_LIST_SIGNING]), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)  # type: ignore[arg-type]
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(root_ski), critical=False)
+        .sign(root_key, digest)
+    )
+
+
+def has_usage(certificate: x509.Certificate, usage: ObjectIdentifier) -> bool:
+    """Whether the certificate's extended key usage asserts `usage` (no EKU: asserts nothing)."""
+    try:
+        ekus = certificate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    except x509.ExtensionNotFound:
+        return False
+    return usage in list(ekus)
+
+
+def is_end_entity(certificate: x509.Certificate) -> bool:
+    try:
+        return not certificate.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    except x509.ExtensionNotFound:
+        return False
+
+
+def subject_of(office: str | None, common_name: str) -> x509.Name:
+    """The subject the deployment writes: C, O, [OU = office code], CN."""
+    return _subject(common_name, office=office)
 
 
 def office_of(certificate: x509.Certificate) -> str:

@@ -54,6 +54,24 @@ class KeyFileDamaged(KeysError):
     code = "key_file_damaged"
 
 
+class KeyRequestInvalid(InvalidKeyInput):
+    """A certificate request the root's keeper refuses: altered, badly formed, or naming no known office."""
+
+    code = "key_request_invalid"
+
+
+class CertificateRefused(KeysError):
+    """A certificate an office will not install: not from the pinned root, no pending key, another office's."""
+
+    code = "certificate_refused"
+
+
+class TrustListNotWritten(KeysError):
+    """The key change and its trust list are recorded, but the trust-list file could not be written."""
+
+    code = "trust_list_not_written"
+
+
 class TrustListInvalid(KeysError):
     """A trust list cannot be used; see the two subclasses."""
 

@@ -232,7 +232,8 @@ class KeyStore:
         if not self.directory.is_dir():
             return []
         names = (p.name.removesuffix(".key.pem") for p in self.directory.glob("*.key.pem"))
-        return sorted(n for n in names if _KID.fullmatch(n))
+        # A key without its certificate is pending (keys.enrol): requested, not yet certified.
+        return sorted(n for n in names if _KID.fullmatch(n) and (self.directory / f"{n}.cert.pem").exists())
 
     # -- files ----------------------------------------------------------------------------
 
@@ -360,6 +361,9 @@ def _utc_seconds(what: str, value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise InvalidKeyInput(f"{what}: a timezone-aware datetime is required")
     return value.astimezone(UTC).replace(microsecond=0)
+
+
+utc_seconds = _utc_seconds
 
 
 def _add_years(value: datetime, years: int) -> datetime:

@@ -1,10 +1,19 @@
-"""The signed trust list an office publishes and verifiers load.
+"""The signed trust list the deployment publishes and verifiers load.
 
-A compact JWS (ES256, signed by the deployment root) over a JSON payload listing every
-signing key with its window, retirement and compromise as the ledger records them.
-A verifier pins the root certificate out of band and trusts nothing the list says about
-its own signer: the signature is checked against the pinned key, and the root the
-payload carries must be the pinned one.
+A compact JWS (ES256) over a JSON payload listing every signing key with its window,
+retirement and compromise as the ledger records them. It is signed by the publisher: a key
+the root certified for that one role (keys.roles), whose certificate the header carries
+(x5c: the publisher's, then the root's). A verifier pins the root certificate out of band and
+trusts nothing the list says about its own signer: the publisher's certificate must be issued
+by the pinned root, be of the publisher role and be valid when the list was issued, and every
+listed key's certificate must be an office certificate of the pinned root naming the entry's
+office. So a publisher can restate keys' status but cannot add a key or move one to another
+office, and an office key does not verify as a publisher.
+
+Lists signed by the root itself (x5c: the pinned root alone, or no x5c; every list before
+the publisher existed) are still accepted: the root could certify any publisher, so its own
+signature admits nothing more, and old trust-list files and audit bundles keep verifying.
+New lists are signed by the publisher only.
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from keys.algorithms import ALGORITHMS, algorithm_of, key_id
 from keys.certificates import spki
 from keys.errors import InvalidKeyInput, TrustListMalformed, TrustListUnverified
+from keys.roles import LoadedPublisher, office_problem, publisher_problem
 from keys.store import LoadedRoot
 
 if TYPE_CHECKING:  # a verifier loading a list needs nothing from the ledger at run time
@@ -77,18 +87,27 @@ class TrustList:
     keys: dict[str, TrustedKey]
 
 
-def build_trust_list(keys: Sequence[SigningKeyView], root: LoadedRoot, *, issuer: str,
+def build_trust_list(keys: Sequence[SigningKeyView], signer: LoadedPublisher | LoadedRoot, *, issuer: str,
                      issued_at: datetime) -> bytes:
-    """The compact JWS of a trust list of `keys` (ledger SigningKeyViews), signed by the root."""
+    """The compact JWS of a trust list of `keys` (ledger SigningKeyViews), signed by the publisher.
+
+    A LoadedRoot still signs (the lists before the publisher existed; tests): verifiers accept both.
+    """
     issuer = issuer.strip() if isinstance(issuer, str) else ""
     if not issuer:
         raise InvalidKeyInput("issuer: required")
-    root_public = root.certificate.public_key()
-    if spki(root.private_key.public_key()) != spki(root_public):
-        raise InvalidKeyInput("root: the private key does not belong to the root certificate")
-    if not isinstance(root.private_key, ec.EllipticCurvePrivateKey):  # what JWS ES256 signs with
-        raise InvalidKeyInput("root: a trust list is signed by an ES256 (P-256) root only")
-    root_pem = root.certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
+    if isinstance(signer, LoadedPublisher):
+        root_certificate, chain, what = signer.root_certificate, signer.chain_der, "publisher"
+        signer_public = signer.certificate.public_key()
+    else:
+        root_certificate, what = signer.certificate, "root"
+        chain = [root_certificate.public_bytes(serialization.Encoding.DER)]
+        signer_public = root_certificate.public_key()
+    if spki(signer.private_key.public_key()) != spki(signer_public):
+        raise InvalidKeyInput(f"{what}: the private key does not belong to its certificate")
+    if not isinstance(signer.private_key, ec.EllipticCurvePrivateKey):  # what JWS ES256 signs with
+        raise InvalidKeyInput(f"{what}: a trust list is signed by an ES256 (P-256) key only")
+    root_pem = root_certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
     entries: list[dict[str, Any]] = []
     seen: set[str] = set()
     for view in sorted(keys, key=lambda k: k.kid):
@@ -99,12 +118,15 @@ def build_trust_list(keys: Sequence[SigningKeyView], root: LoadedRoot, *, issuer
             entry = _entry(view)
             # Each entry is parsed as a verifier will parse it, so nothing a verifier rejects is
             # published. The status is stated for human readers; verifiers check it against the dates.
-            entry["status"] = _trusted_key(entry, root.certificate).status
+            entry["status"] = _trusted_key(entry, root_certificate).status
         except _BadEntry as exc:
             raise InvalidKeyInput(f"key {view.kid}: {exc}") from None
         entries.append(entry)
     if not isinstance(issued_at, datetime) or issued_at.tzinfo is None:
         raise InvalidKeyInput("issued_at: a timezone-aware datetime is required")
+    if isinstance(signer, LoadedPublisher) and (why := publisher_problem(signer.certificate, root_certificate,
+                                                                         issued_at)) is not None:
+        raise InvalidKeyInput(f"publisher: {why}")
     payload = {
         "version": VERSION,
         "issuer": issuer,
@@ -113,50 +135,86 @@ def build_trust_list(keys: Sequence[SigningKeyView], root: LoadedRoot, *, issuer
         "keys": entries,
     }
     body = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
-    root_der = root.certificate.public_bytes(serialization.Encoding.DER)
     token = jwt.api_jws.PyJWS().encode(
         body,
-        root.private_key,
-        algorithm=algorithm_of(root_public).name,
-        headers={"typ": TRUST_LIST_TYPE, "x5c": [base64.b64encode(root_der).decode("ascii")]},
+        signer.private_key,
+        algorithm=algorithm_of(signer_public).name,
+        headers={"typ": TRUST_LIST_TYPE, "x5c": [base64.b64encode(der).decode("ascii") for der in chain]},
     )
     return token.encode("ascii")
 
 
 def load_trust_list(data: bytes | str, pinned_root_pem: bytes | str) -> TrustList:
-    """Verify a trust list against the pinned root certificate and parse it."""
+    """Verify a trust list against the pinned root certificate (through its publisher) and parse it."""
     pinned = _pinned_root(pinned_root_pem)
-    pinned_public = pinned.public_key()
-    if not isinstance(pinned_public, ec.EllipticCurvePublicKey):
+    if not isinstance(pinned.public_key(), ec.EllipticCurvePublicKey):
         raise InvalidKeyInput("pinned root: not an ES256 (P-256) certificate")
-    alg = algorithm_of(pinned_public).name
+    pinned_der = pinned.public_bytes(serialization.Encoding.DER)
+    publisher: x509.Certificate | None = None
+    alg = "ES256"
     try:
         token = (data.encode("ascii") if isinstance(data, str) else bytes(data)).strip()
-        decoded = jwt.api_jws.PyJWS().decode_complete(token, pinned_public, algorithms=[alg])
+        publisher = _signer_certificate(jwt.api_jws.PyJWS().get_unverified_header(token), pinned, pinned_der)
+        signer_public = (publisher or pinned).public_key()
+        if not isinstance(signer_public, ec.EllipticCurvePublicKey):
+            raise TrustListUnverified("trust list signer: not an ES256 (P-256) key")
+        alg = algorithm_of(signer_public).name
+        decoded = jwt.api_jws.PyJWS().decode_complete(token, signer_public, algorithms=[alg])
     except UnicodeEncodeError:
         raise TrustListMalformed("trust list is not a compact JWS (non-ASCII characters)") from None
     except jwt.InvalidSignatureError:
-        raise TrustListUnverified("trust list signature does not verify against the pinned root") from None
+        raise TrustListUnverified("trust list signature does not verify against the pinned root"
+                                  + (" through its publisher certificate" if publisher else "")) from None
     except (jwt.InvalidAlgorithmError, jwt.InvalidKeyError):
-        raise TrustListUnverified(f"trust list is not signed with {alg} by the pinned root") from None
+        raise TrustListUnverified(f"trust list is not signed with {alg} by the pinned root or its publisher") from None
     except jwt.PyJWTError as exc:
         raise TrustListMalformed(f"trust list is not a compact JWS: {_one_line(exc)}") from None
     header: dict[str, Any] = decoded["header"]
-    # From here on the bytes are the pinned root's own: what is wrong is a malformed list
-    # (or, checked in _parse_payload, a payload that names another root).
+    # From here on the bytes are the signer's own: what is wrong is a malformed list (or, checked
+    # in _parse_payload, a payload that names another root).
     if header.get("typ") != TRUST_LIST_TYPE:
         raise TrustListMalformed(f"not a certledger trust list (typ {header.get('typ')!r})")
-    pinned_der = pinned.public_bytes(serialization.Encoding.DER)
-    if "x5c" in header and header["x5c"] != [base64.b64encode(pinned_der).decode("ascii")]:
-        raise TrustListMalformed("trust list header x5c is not the pinned root certificate")
     try:
         payload = json.loads(decoded["payload"])
     except (ValueError, UnicodeDecodeError):
         raise TrustListMalformed("trust list payload is not JSON") from None
     try:
-        return _parse_payload(payload, pinned, pinned_der)
+        trust = _parse_payload(payload, pinned, pinned_der)
     except _BadEntry as exc:
         raise TrustListMalformed(f"trust list: {exc}") from None
+    if publisher is not None and (why := publisher_problem(publisher, pinned, trust.issued_at)) is not None:
+        raise TrustListUnverified(f"trust list publisher: {why}")
+    return trust
+
+
+def _signer_certificate(header: Any, pinned: x509.Certificate, pinned_der: bytes) -> x509.Certificate | None:
+    """The publisher certificate the header names (x5c[0]), or None for a list the pinned root signed itself.
+
+    Checked before the signature: a certificate that is not a publisher's of the pinned root is
+    refused, whatever its key signed.
+    """
+    chain = header.get("x5c") if isinstance(header, dict) else None
+    if chain is None:
+        return None  # a root-signed list from before x5c was written
+    try:
+        ders = [base64.b64decode(item, validate=True) for item in chain] if isinstance(chain, list) else []
+    except (ValueError, TypeError):
+        ders = []
+    if not 1 <= len(ders) <= 2:
+        raise TrustListMalformed("trust list header x5c is not a chain of one or two base64 certificates")
+    if ders == [pinned_der]:
+        return None
+    if len(ders) == 2 and ders[1] != pinned_der:
+        raise TrustListUnverified("trust list signature does not verify against the pinned root: "
+                                  "its x5c chain ends in another root")
+    try:
+        publisher = x509.load_der_x509_certificate(ders[0])
+    except ValueError:
+        raise TrustListMalformed("trust list header x5c[0] is not a DER certificate") from None
+    why = publisher_problem(publisher, pinned, publisher.not_valid_before_utc)
+    if why is not None:
+        raise TrustListUnverified(f"trust list signature does not verify against the pinned root: signer: {why}")
+    return publisher
 
 
 # -- one entry: written from the ledger's view, read back into a TrustedKey ----------------
@@ -216,17 +274,20 @@ def _trusted_key(entry: Any, root: x509.Certificate) -> TrustedKey:
     if key_id(public_key) != kid:
         raise _BadEntry("kid is not the hash of its public key")
     certificate_pem = _text(entry, "certificate")
-    _check_certificate(certificate_pem, public_key, root)
+    office = _text(entry, "office")
+    certificate = _check_certificate(certificate_pem, public_key, root, office)
     not_before, not_after = _time(entry, "not_before"), _time(entry, "not_after")
     if not_after <= not_before:
         raise _BadEntry("not_after is not after not_before")
+    if not_before < certificate.not_valid_before_utc or not_after > certificate.not_valid_after_utc:
+        raise _BadEntry("the window lies outside its certificate's validity")
     compromised_at = _optional_time(entry, "compromised_at")
     reason = entry.get("revocation_reason")
     if reason is not None and not isinstance(reason, str):
         raise _BadEntry("revocation_reason is not a string")
     if compromised_at is not None and not reason:
         raise _BadEntry("a compromised key needs a revocation_reason")
-    key = TrustedKey(kid=kid, office=_text(entry, "office"), algorithm=name, public_key=public_key,
+    key = TrustedKey(kid=kid, office=office, algorithm=name, public_key=public_key,
                      certificate_pem=certificate_pem, not_before=not_before, not_after=not_after,
                      retired_at=_optional_time(entry, "retired_at"), compromised_at=compromised_at,
                      revocation_reason=reason)
@@ -248,17 +309,18 @@ def _public_key(entry: Mapping[str, Any], name: str) -> PublicKeyTypes:
     return public_key
 
 
-def _check_certificate(certificate_pem: str, public_key: PublicKeyTypes, root: x509.Certificate) -> None:
+def _check_certificate(certificate_pem: str, public_key: PublicKeyTypes, root: x509.Certificate,
+                       office: str) -> x509.Certificate:
     try:
         certificate = x509.load_pem_x509_certificate(certificate_pem.encode("ascii"))
     except (ValueError, UnicodeEncodeError):
         raise _BadEntry("certificate is not a PEM certificate") from None
     if spki(certificate.public_key()) != spki(public_key):
         raise _BadEntry("certificate is for another key")
-    try:
-        certificate.verify_directly_issued_by(root)
-    except Exception:  # ValueError, TypeError or InvalidSignature: all mean "not from this root"
-        raise _BadEntry("certificate is not issued by the root") from None
+    why = office_problem(certificate, root, office)
+    if why is not None:
+        raise _BadEntry(why)
+    return certificate
 
 
 def _text(entry: Mapping[str, Any], name: str) -> str:

@@ -10,13 +10,13 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
 from ledger.app_base import Actor, edition_of
+from ledger.app_keys import KeyChanges
 from ledger.app_proofs import Proofs
 from ledger.docref import DocumentReference
 from ledger.documents import Document, ProofKind
 from ledger.errors import RuleViolation
 from ledger.projections import certificate_view, key_view, proof_view
 from ledger.signing_key import SignedFile, SigningKey, signed_file_id
-from ledger.values import parse_text
 from ledger.views import CertificateView, ProofView, SignedFileView, SigningKeyView
 
 
@@ -33,32 +33,8 @@ class Draft:
     document: Document
 
 
-class Signing(Proofs):
+class Signing(KeyChanges, Proofs):
     # ------------------------------------------------------------ signing keys
-    def register_key(self, actor: Actor, kid: str, algorithm: str, public_key_pem: str, certificate_pem: str,
-                     not_before: datetime, not_after: datetime, retire: str | None = None) -> SigningKeyView:
-        """Record a new office key; with `retire`, the old key's window ends in the same save (rotation)."""
-        key = SigningKey.register(kid, actor.office, algorithm, public_key_pem, certificate_pem, not_before,
-                                  not_after, actor.operator, self.now())
-        old = None
-        if retire:
-            old = self._key(retire)
-            old.retire(f"rotated to {kid}", actor.operator, actor.office, self.now())
-        self._save(key, old, duplicate=f"key {kid} is already registered")
-        return key_view(key)
-
-    def retire_key(self, actor: Actor, kid: str, reason: str) -> SigningKeyView:
-        key = self._key(kid)
-        key.retire(parse_text(reason, "reason", max_len=200), actor.operator, actor.office, self.now())
-        self._save(key)
-        return key_view(key)
-
-    def revoke_key(self, actor: Actor, kid: str, compromised_at: datetime, reason: str) -> SigningKeyView:
-        key = self._key(kid)
-        key.revoke(compromised_at, reason, actor.operator, actor.office, self.now())
-        self._save(key)
-        return key_view(key)
-
     def key(self, kid: str) -> SigningKeyView:
         return key_view(self._key(kid))
 

@@ -18,13 +18,14 @@ from __future__ import annotations
 from ledger.app_base import Actor, LedgerBase
 from ledger.app_custody import Custody
 from ledger.app_issuance import Issuance, parse_certificate_for
+from ledger.app_keys import RecordedTrustList, TrustListSigner
 from ledger.app_log import LogQueries
 from ledger.app_queries import Queries
 from ledger.app_requests import RequestWorkflow
 from ledger.app_signing import Draft, Signing
 from ledger.batch_service import BatchCommands
 
-__all__ = ["Actor", "CertLedger", "Draft", "parse_certificate_for"]
+__all__ = ["Actor", "CertLedger", "Draft", "RecordedTrustList", "TrustListSigner", "parse_certificate_for"]
 
 
 class CertLedger(Signing, Issuance, Custody, LogQueries, Queries, RequestWorkflow, BatchCommands, LedgerBase):

@@ -107,13 +107,13 @@ class SigningKey(Aggregate):
                            public_key_pem=public_key_pem, certificate_pem=certificate_pem, not_before=not_before,
                            not_after=not_after, operator=operator, at=at)
 
-    def _require_owner(self, office: str) -> None:
+    def require_owner(self, office: str) -> None:
         if office != self.office:
             raise RuleViolation("key-owner-only", f"key {self.kid} belongs to office {self.office}")
 
     def retire(self, reason: str, operator: str, office: str, at: datetime) -> None:
         """End the signing window now (rotation); documents signed before stay valid."""
-        self._require_owner(office)
+        self.require_owner(office)
         if self.revoked is not None or self.retired is not None:
             state = "revoked" if self.revoked else "retired"
             raise RuleViolation("key-not-active", f"key {self.kid} is already {state}")
@@ -125,7 +125,7 @@ class SigningKey(Aggregate):
 
     def revoke(self, compromised_at: datetime, reason: str, operator: str, office: str, at: datetime) -> None:
         """Documents signed (by the ledger's record) at or after `compromised_at` fail verification."""
-        self._require_owner(office)
+        self.require_owner(office)
         if self.revoked is not None:
             raise RuleViolation("key-already-revoked", f"key {self.kid} is already revoked")
         if not reason.strip():

@@ -11,6 +11,7 @@ export CERTLEDGER_HOME="${CERTLEDGER_HOME:-$(mktemp -d)/ledger}"
 # Development keys, fresh for this run: random passphrases that live only in this shell.
 export CERTLEDGER_KEY_PASSPHRASE="${CERTLEDGER_KEY_PASSPHRASE:-$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(18))')}"
 export CERTLEDGER_ROOT_PASSPHRASE="${CERTLEDGER_ROOT_PASSPHRASE:-$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(18))')}"
+export CERTLEDGER_PUBLISHER_PASSPHRASE="${CERTLEDGER_PUBLISHER_PASSPHRASE:-$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(18))')}"
 OUT="$(dirname "$CERTLEDGER_HOME")/documents"
 id() { .venv/bin/python -c "from ledger.identity import gb11643_check_char as c; print('$1' + c('$1'))"; }
 masked() { sed -E 's/\b([0-9]{6})[0-9]{11}[0-9X]\b/\1XXXXXXXXXXXX/g' <<<"$*"; }  # ID numbers, even in the echo
@@ -19,8 +20,20 @@ sayfail() { printf '\n\033[1m$ certledger %s\033[0m   (expected to be refused)\n
 
 echo "ledger home: $CERTLEDGER_HOME"
 say init --office 1501 --operator 张三
-say keys init   # the deployment root, Jinan's signing key, the signed trust list
-say --office 0700 --operator 李四 keys init   # Liaoning's key, certified by the same root
+say keys init   # a development set-up (the root's passphrase is here): the root, the trust-list publisher, Jinan's key
+# Liaoning's key as production makes it: the office requests, the root's keeper certifies with nothing but the
+# root's directory and passphrase (no ledger, no office key: another machine), the office installs.
+mkdir -p "$OUT"
+KID=$(certledger --office 0700 --operator 李四 --json keys request --out "$OUT/0700.req" \
+    | .venv/bin/python -c "import json,sys; print(json.load(sys.stdin)['pending'])")
+echo "office 0700 made key $KID and its request $OUT/0700.req (its private key stays in its key directory)"
+keeper() {
+    printf '\n\033[1m$ certledger %s\033[0m   (the root'"'"'s keeper)\n' "$*"
+    env -u CERTLEDGER_KEY_PASSPHRASE -u CERTLEDGER_PUBLISHER_PASSPHRASE CERTLEDGER_HOME="$OUT/keeper-has-no-ledger" \
+        certledger "$@"
+}
+keeper keys certify "$OUT/0700.req" --out "$OUT/0700.cert" --root-dir "$CERTLEDGER_HOME/keys" --kid "$KID"
+say --office 0700 --operator 李四 keys install "$OUT/0700.cert"   # checked against the pinned root, recorded with the trust list
 # A Jinan electrician's certificate; electricians left the national catalog (seed 000).
 say issue --number 1915010000123456 --name 王五 --gender 男 --id-number "$(id 37012419900101123)" \
     --occupation 电工 --level 三级 --theory 80 --practical 75 --date 2019-06-01

@@ -1,7 +1,8 @@
 """The verification service without HTTP: a token, a PDF or a number + name in, a verdict out.
 
-One per worker process. It holds the ledger (read-only), the trust list (reloaded when its
-file changes) with the Verifier built on it, and the recorder of verification counts.
+One per worker process. It holds the ledger (read-only), the trust list (the latest the ledger
+recorded, else the file; reloaded when either changes) with the Verifier built on it, and the
+recorder of verification counts.
 """
 
 from __future__ import annotations
@@ -62,7 +63,8 @@ class VerificationService:
     def from_settings(cls, settings: ServiceSettings) -> VerificationService:
         """Open the ledger and the trust list as configured; start the recorder if records are on."""
         ledger = open_ledger(settings)
-        trust = TrustSource(settings.trust_list_path, settings.root_certificate_path, settings.trust_reload_seconds)
+        trust = TrustSource(settings.trust_list_path, settings.root_certificate_path, settings.trust_reload_seconds,
+                            recorded=ledger)
         recorder = None
         if settings.verify_records:
             sink: SqliteSink | PostgresSink

@@ -1,4 +1,5 @@
-"""The trust list a worker verifies against: loaded once, reloaded when its file changes."""
+"""The trust list a worker verifies against: the latest one the ledger recorded (with the key change it
+reflects), else the file; loaded once, reloaded when a newer one is recorded or the file changes."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from keys.errors import KeysError
 from keys.trustlist import TrustList, load_trust_list
@@ -19,11 +21,19 @@ class TrustListUnavailable(Exception):
     """No valid trust list could be loaded: nothing can be verified."""
 
 
+class RecordedLists(Protocol):
+    """The ledger's recorded trust lists (ledger.app_keys), as far as a worker reads them."""
+
+    def trust_list_sequence(self) -> int | None: ...
+
+    def recorded_trust_list(self, sequence: int) -> bytes: ...
+
+
 @dataclass(frozen=True)
 class LoadedTrust:
     trust: TrustList
     data: bytes  # the signed bytes, served as they are
-    stamp: tuple[int, int]  # the files' mtimes when read
+    stamp: tuple[str, int, int]  # ("ledger", the recorded list's number | "file", its mtime; the root's mtime)
 
 
 class TrustSource:
@@ -33,7 +43,9 @@ class TrustSource:
     a half-published or tampered list never replaces a good one.
     """
 
-    def __init__(self, list_path: Path, root_path: Path, interval: float = 1.0) -> None:
+    def __init__(self, list_path: Path, root_path: Path, interval: float = 1.0,
+                 recorded: RecordedLists | None = None) -> None:
+        self.recorded = recorded  # where a list is recorded, the ledger's latest wins over the file
         self.list_path = list_path
         self.root_path = root_path
         self.interval = interval
@@ -51,13 +63,18 @@ class TrustSource:
         with self._lock:
             self._next_check = now + self.interval
             try:
-                stamp = (os.stat(self.list_path).st_mtime_ns, os.stat(self.root_path).st_mtime_ns)
+                sequence = self._recorded_sequence()
+                source = ("ledger", sequence) if sequence is not None else ("file", os.stat(self.list_path).st_mtime_ns)
+                stamp = (*source, os.stat(self.root_path).st_mtime_ns)
             except OSError as e:
                 return self._keep(f"cannot read {e.filename}")
+            except Exception as e:  # the ledger's store down: keep the list in force
+                return self._keep(f"cannot read the recorded trust list: {type(e).__name__}")
             if self._loaded is not None and stamp == self._loaded.stamp:
                 return self._loaded
             try:
-                data = self.list_path.read_bytes()
+                data = (self.recorded.recorded_trust_list(sequence) if self.recorded is not None and sequence
+                        else self.list_path.read_bytes())
                 trust = load_trust_list(data, self.root_path.read_bytes())
             except (OSError, KeysError) as e:
                 return self._keep(f"{type(e).__name__}: {e}")
@@ -65,6 +82,9 @@ class TrustSource:
                 log.info("trust list reloaded: %d keys, issued %s", len(trust.keys), trust.issued_at.isoformat())
             self._loaded = LoadedTrust(trust, data, stamp)
             return self._loaded
+
+    def _recorded_sequence(self) -> int | None:
+        return self.recorded.trust_list_sequence() if self.recorded is not None else None
 
     def _keep(self, why: str) -> LoadedTrust:
         if self._loaded is None:

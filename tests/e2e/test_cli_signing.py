@@ -12,7 +12,8 @@ from tests.conftest import resident_id
 from tests.e2e.conftest import Cli
 from tests.e2e.test_cli_story import issue_args
 
-PASSPHRASES = {"CERTLEDGER_KEY_PASSPHRASE": "office-secret-1501", "CERTLEDGER_ROOT_PASSPHRASE": "root-secret"}
+PASSPHRASES = {"CERTLEDGER_KEY_PASSPHRASE": "office-secret-1501", "CERTLEDGER_ROOT_PASSPHRASE": "root-secret",
+               "CERTLEDGER_PUBLISHER_PASSPHRASE": "publisher-secret"}
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -31,7 +32,7 @@ def office(tmp_path: Path) -> Cli:
 
 def test_private_keys_are_encrypted_owner_only_and_ignored_by_git(office: Cli) -> None:
     keys = sorted((office.home / "keys").glob("*.key.pem"))
-    assert len(keys) == 2  # the deployment root and the office key
+    assert len(keys) == 3  # the deployment root, the trust-list publisher and the office key
     for key in keys:
         assert key.stat().st_mode & 0o777 == 0o600
         assert key.read_bytes().startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,6 +16,7 @@ from keys.store import KeyStore
 from keys.trustlist import TrustList, build_trust_list, load_trust_list
 from ledger.application import Actor, CertLedger
 from ledger.domain import ProofKind, china_date
+from ledger.views import SigningKeyView
 from signing.pipeline import DocumentSigner, SignedDocument, SignerKey
 from signing.verify import Verifier
 from tests.conftest import resident_id
@@ -53,9 +54,14 @@ class Office:
         key = self.store.generate_office_key("1501", "济南市人才服务中心", ROOT_PASS, KEY_PASS, not_before=now,
                                              not_after=now + timedelta(days=days))
         self.app.register_key(JINAN, key.kid, key.algorithm, key.public_key_pem, key.certificate_pem,
-                              key.not_before, key.not_after, retire=retire)
+                              key.not_before, key.not_after, office=key.office, publisher=self.sign_list,
+                              retire=retire)
         self.kids.append(key.kid)
         return key.kid
+
+    def sign_list(self, views: Sequence[SigningKeyView], at: datetime) -> bytes:
+        """The publisher the ledger records a trust list with on each key change (here the root signs it)."""
+        return build_trust_list(views, self.store.load_root(ROOT_PASS), issuer="test root", issued_at=at)
 
     def signer(self, kid: str | None = None) -> DocumentSigner:
         kid = kid or self.app.active_key("1501").kid

@@ -137,7 +137,8 @@ def test_a_proof_from_the_ledger_prints_the_holders_whole_id_number(renderer: Re
                       "occupation": "电工", "level": "三级", "theory_score": "81", "practical_score": "77",
                       "issue_date": "2019-06-28"})
     now = app.now()  # a draft names the office's key that may sign it: its record is enough here
-    app.register_key(JINAN, "k-render", "Ed25519", "-", "-", now - timedelta(days=1), now + timedelta(days=1))
+    app.register_key(JINAN, "k-render", "Ed25519", "-", "-", now - timedelta(days=1), now + timedelta(days=1),
+                     office="1501", publisher=lambda views, at: b"not-a-list-this-test-reads")
     draft = app.draft_proof(JINAN, "1915010000000731", ProofKind.WRITTEN, "lost")
     content = DocumentContent.of(draft.view, date(2026, 11, 22))
     text = text_of(renderer.render(content, verify_url("ledger")))

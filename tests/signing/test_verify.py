@@ -127,7 +127,7 @@ def test_after_a_compromise_later_documents_fail_and_earlier_ones_stay_valid(off
     compromised_at = office.app.now()
     office.clock.advance(hours=1)
     after = signed_proof("1915010000000732")
-    office.app.revoke_key(JINAN, office.kids[0], compromised_at, "laptop stolen")
+    office.app.revoke_key(JINAN, office.kids[0], compromised_at, "laptop stolen", publisher=office.sign_list)
     verifier = office.verifier()
     assert verifier.verify_pdf(before.pdf).ok
     late = verifier.verify_pdf(after.pdf)
@@ -239,7 +239,8 @@ def test_a_remembered_signature_does_not_outlive_the_trust_list_it_held_with(off
     signed = signed_proof("1915010000000731")
     first = Verifier(office.trust_list(), office.app, remember=10)
     assert first.verify_token(signed.token).ok
-    office.app.revoke_key(JINAN, office.kids[0], office.app.now() - timedelta(hours=1), "laptop stolen")
+    office.app.revoke_key(JINAN, office.kids[0], office.app.now() - timedelta(hours=1), "laptop stolen",
+                          publisher=office.sign_list)
     reloaded = Verifier(office.trust_list(), office.app, remember=10)  # what the service builds on a reload
     assert failed(reloaded.verify_token(signed.token)) == ["key_window"]
 

@@ -38,8 +38,11 @@ class Home:
     tokens: dict[str, str] = field(default_factory=dict)
 
     def publish(self) -> None:
-        data = build_trust_list(self.office.app.signing_keys(), self.office.store.load_root(ROOT_PASS),
-                                issuer="test root", issued_at=self.office.app.now())
+        """Write the latest trust list the ledger recorded to the file, as `certledger keys trust-list` does."""
+        latest = self.office.app.latest_trust_list()
+        data = latest.data if latest is not None else build_trust_list(
+            self.office.app.signing_keys(), self.office.store.load_root(ROOT_PASS), issuer="test root",
+            issued_at=self.office.app.now())
         target = self.path / "trust-list.jws"
         tmp = target.with_suffix(".tmp")
         tmp.write_bytes(data)

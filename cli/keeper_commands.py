@@ -1,0 +1,87 @@
+"""`certledger keys init-root`, `keys certify`: the root's keeper, on its own machine.
+
+Neither opens a ledger or reads an office's keys: they need the root's key directory
+(`--root-dir`, default the keys directory) and CERTLEDGER_ROOT_PASSPHRASE, nothing else.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli.key_wiring import root_store
+from cli.output import emit
+from cli.wiring import passphrase, settings
+
+RootDir = Annotated[Path | None, typer.Option("--root-dir", help="The root's key directory (default: the keys "
+                                                                 "directory, or CERTLEDGER_ROOT_DIR).")]
+
+
+def init_root(root_dir: RootDir = None) -> None:
+    """Create the deployment root (P-256, self-signed) in the root's directory."""
+    store = root_store(root_dir)
+    info = store.init_root(passphrase("root"), settings().root_name, now=datetime.now(UTC))
+    emit({"root_dir": str(store.directory), "subject": info.subject, "fingerprint_sha256": info.fingerprint_sha256},
+         f"root created in {store.directory}: {info.subject}, SHA-256 {info.fingerprint_sha256}; give offices "
+         f"{store.directory / 'root.cert.pem'} and read them this fingerprint by another channel")
+
+
+def certify(
+    request_file: Annotated[Path, typer.Argument(help="The request (PEM) an office or the publisher sent.")],
+    out: Annotated[Path, typer.Option("--out", help="Where to write the certificate (PEM).")],
+    root_dir: RootDir = None,
+    kid: Annotated[str | None, typer.Option("--kid", help="The key id the requester read to you by another "
+                                                          "channel: refuse a request for any other key.")] = None,
+    days: Annotated[int | None, typer.Option(help="Validity in days (default: CERTLEDGER_KEY_YEARS years).")] = None,
+) -> None:
+    """Check a request (its signature, its subject, a known office) and certify it with the root key."""
+    from keys.errors import KeyRequestInvalid
+    from keys.keeper import certify as issue
+    from keys.requests import read_request
+    from keys.roles import OFFICE
+    from ledger.errors import InvalidInput, LedgerError
+    from ledger.reference import authority
+
+    if days is not None and days < 1:
+        raise InvalidInput("--days", "at least 1")
+    request = read_request(_read(request_file))
+    office_name = None
+    if request.role == OFFICE:
+        assert request.office is not None
+        try:
+            office_name = authority(request.office).office
+        except LedgerError as e:
+            raise KeyRequestInvalid(f"request subject: OU {request.office} is no known issuing authority "
+                                    f"({e})") from None
+    now = datetime.now(UTC)
+    end = now + timedelta(days=days) if days else now.replace(year=now.year + settings().key_years)
+    certified = issue(root_store(root_dir), request, passphrase("root"), not_before=now, not_after=end,
+                      office_name=office_name, expect_kid=kid)
+    _write_new(out, certified.certificate_pem.encode("ascii"))
+    emit({"certificate": str(out), "role": certified.role, "office": certified.office, "kid": certified.kid,
+          "not_before": certified.not_before.isoformat(), "not_after": certified.not_after.isoformat(),
+          "serial": f"{certified.serial:x}"},
+         f"certified {request.describe()}, valid {certified.not_before:%Y-%m-%d} .. {certified.not_after:%Y-%m-%d}"
+         f"; certificate written to {out}")
+
+
+def _read(path: Path) -> bytes:
+    from ledger.errors import NotFound
+
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise NotFound(f"no request file {path}") from None
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    from ledger.errors import AlreadyExists
+
+    try:
+        with path.open("xb") as handle:
+            handle.write(data)
+    except FileExistsError:
+        raise AlreadyExists(f"{path} already exists; choose another --out") from None
