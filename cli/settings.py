@@ -21,6 +21,9 @@ class Settings(StoreSettings):
     operator: str | None = None
     key_passphrase: SecretStr | None = None  # the office key's; prompted for when unset at a terminal
     root_passphrase: SecretStr | None = None  # the deployment root's
+    log_key_passphrase: SecretStr | None = None  # the log key's (it signs the checkpoints)
+    witness_passphrase: SecretStr | None = None  # `certledger witness`: its cosigner key's
+    log_origin: str | None = None  # the log's name, its checkpoints' first line (default: <verify host>/log)
     key_years: int = 2  # an office key's signing window
     root_name: str = "certledger deployment root"
     verify_base_url: str = "https://verify.certledger.example"  # what QR codes point to

@@ -275,7 +275,9 @@ class KeyStore:
         )
         self._write_new(name, pem, _PRIVATE_MODE)
 
-    def _read_private(self, name: str, passphrase: str, what: str) -> CertificateIssuerPrivateKeyTypes:
+    def _read_private(self, name: str, passphrase: str, what: str,
+                      kinds: tuple[type, ...] | None = None) -> CertificateIssuerPrivateKeyTypes:
+        """Decrypt a private key file; `kinds` (e.g. Ed25519 note keys) replaces the registered-algorithm check."""
         path = self.directory / name
         try:
             # O_NOFOLLOW and fstat on the open descriptor: the mode checked is the file read.
@@ -306,6 +308,10 @@ class KeyStore:
             raise WrongPassphrase(f"wrong passphrase for {what}") from None
         except UnsupportedAlgorithm:
             raise KeyFileDamaged(f"{what}: {path} uses an unsupported key algorithm") from None
+        if kinds is not None:
+            if not isinstance(private_key, kinds):
+                raise KeyFileDamaged(f"{what}: {path} holds another kind of key")
+            return private_key
         try:
             algorithm_of(private_key.public_key())
         except InvalidKeyInput:
