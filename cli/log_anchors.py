@@ -85,12 +85,18 @@ def record_in_history(ledger: CertLedger, checkpoint: Checkpoint, verifier: Note
     """Append the checkpoint's note to the history, checked by a consistency proof from the last entry.
 
     A store rewritten since the last entry gives a proof that does not hold: CheckpointInconsistent."""
+    from keys.tlog import TlogUnverified
+    from keys.tlog.errors import located
     from ledger.errors import RuleViolation
 
     if checkpoint.note is None:
         raise RuleViolation("legacy-checkpoint", "a legacy checkpoint has no note for the history")
-    log = ledger._translog()
-    return history(verifier).append(checkpoint.note, log.consistency_proof)
+    log, kept = ledger._translog(), history(verifier)
+    try:
+        return kept.append(checkpoint.note, log.consistency_proof)
+    except TlogUnverified as e:
+        raise located(f"the checkpoint history {kept.path} refuses the checkpoint of {checkpoint.size} events",
+                      e) from None
 
 
 def anchors(verifier: NoteVerifier, files: Sequence[Path]) -> tuple[list[Anchor], int]:

@@ -116,7 +116,7 @@ def _fetch(url: str) -> bytes:
         raise InvalidInput("from", f"{url}: cannot reach the service ({e})") from None
 
 
-def _from_service(base: str, latest: int) -> tuple[bytes, int, list[bytes]]:
+def _from_service(base: str, latest: int) -> tuple[bytes, int | None, list[bytes]]:
     """The service's latest checkpoint note and the consistency proof to it from the witness's last size."""
     if not base.startswith(("https://", "http://")):
         raise InvalidInput("from", "an http(s) URL of the verification service")
@@ -124,7 +124,7 @@ def _from_service(base: str, latest: int) -> tuple[bytes, int, list[bytes]]:
     note = _fetch(f"{base}/api/v1/log/checkpoint")
     size = _size_of(note)
     if latest == 0 or latest >= size:
-        return note, latest, []
+        return note, None, []
     try:
         answer = json.loads(_fetch(f"{base}/api/v1/log/consistency?old={latest}&new={size}"))
         return note, latest, [bytes.fromhex(h) for h in answer["proof"]]
@@ -149,6 +149,7 @@ def cosign(
     witness = _witness(_directory(directory))
     state = witness.state()
     latest = 0 if state is None else state.size
+    old: int | None
     if from_ is not None:
         if checkpoint is not None or proof is not None:
             raise InvalidInput("from", "give the service's URL, or a checkpoint file (and a proof), not both")
@@ -161,7 +162,7 @@ def cosign(
         if proof is not None:
             old, hashes = _proof_file(proof, size)
         elif latest in (0, size) or size < latest:  # a first one, the same again, or a rollback it refuses
-            old, hashes = latest, []
+            old, hashes = None, []
         else:
             raise InvalidInput("proof", f"required: this witness last cosigned {latest} leaves; give the proof "
                                         f"from {latest} to {size} (`certledger audit consistency {latest} {size} "
