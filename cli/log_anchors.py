@@ -107,7 +107,7 @@ def anchors(verifier: NoteVerifier, files: Sequence[Path]) -> tuple[list[Anchor]
     from ledger.audit import Anchor
 
     entries = history(verifier).read()
-    heads = {}  # a tree head once, at its first line (later lines of one head add cosignatures)
+    heads: dict[tuple[int, bytes], int] = {}  # a tree head once, at its first line (later lines of one head add cosignatures)
     for e in entries:
         heads.setdefault((e.checkpoint.size, e.checkpoint.root), e.line)
     found = [Anchor(size, root, f"checkpoint history line {line}", stored=True) for (size, root), line in heads.items()]

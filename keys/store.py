@@ -308,17 +308,7 @@ class KeyStore:
             raise WrongPassphrase(f"wrong passphrase for {what}") from None
         except UnsupportedAlgorithm:
             raise KeyFileDamaged(f"{what}: {path} uses an unsupported key algorithm") from None
-        if kinds is not None:
-            if not isinstance(private_key, kinds):
-                raise KeyFileDamaged(f"{what}: {path} holds another kind of key")
-            return private_key
-        try:
-            algorithm_of(private_key.public_key())
-        except InvalidKeyInput:
-            raise KeyFileDamaged(f"{what}: {path} holds a key of no registered algorithm") from None
-        if not isinstance(private_key, _ISSUER_KEY_TYPES):  # every registered algorithm's key is one
-            raise KeyFileDamaged(f"{what}: {path} holds a key that cannot sign certificates")
-        return private_key
+        return _usable(private_key, kinds, f"{what}: {path}")
 
     def _read_certificate(self, name: str, what: str) -> x509.Certificate:
         path = self.directory / name
@@ -346,6 +336,21 @@ class KeyStore:
 
 
 # -- helpers ------------------------------------------------------------------------------
+
+
+def _usable(private_key: object, kinds: tuple[type, ...] | None, what: str) -> CertificateIssuerPrivateKeyTypes:
+    """The key, if it is of `kinds` (when given) or of a registered algorithm."""
+    if kinds is not None:
+        if not isinstance(private_key, kinds):
+            raise KeyFileDamaged(f"{what} holds another kind of key")
+    else:
+        try:
+            algorithm_of(private_key.public_key())  # type: ignore[attr-defined]
+        except InvalidKeyInput:
+            raise KeyFileDamaged(f"{what} holds a key of no registered algorithm") from None
+    if not isinstance(private_key, _ISSUER_KEY_TYPES):  # every registered algorithm's key is one
+        raise KeyFileDamaged(f"{what} holds a key that cannot sign certificates")
+    return private_key
 
 
 def _require_passphrase(what: str, passphrase: str) -> None:

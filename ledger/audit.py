@@ -91,8 +91,8 @@ class AuditReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "events": self.events, "leaves": self.leaves, "checkpoints": self.checkpoints,
-                "legacy_checkpoints": self.legacy, "anchors": self.anchors, "summary": self.summary(), "divergences": [d.__dict__ | {"description": d.describe()}
-                                                          for d in self.divergences]}
+                "legacy_checkpoints": self.legacy, "anchors": self.anchors, "summary": self.summary(),
+                "divergences": [d.__dict__ | {"description": d.describe()} for d in self.divergences]}
 
 
 def _short(topic: str) -> str:

@@ -16,9 +16,9 @@ from ledger.errors import LedgerError
 from ledger.views import CertificateView, ProofView
 from signing.checks import Check, DocumentStatus, Outcome, document_status, outcome_of_state, signed_tokens
 from signing.verify import PdfVerification, TokenVerification, Verifier
+from verify_api.history import PublishedHistory
 from verify_api.records import PostgresSink, SqliteSink, VerificationRecorder
 from verify_api.settings import ServiceSettings
-from verify_api.history import PublishedHistory
 from verify_api.transparency import PublishedLog
 from verify_api.trust import LoadedTrust, TrustSource
 from verify_api.verdict import DocumentFacts, Successor, Verdict
