@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -194,7 +195,7 @@ def _default_log_key(header: dict[str, Any]) -> Any:
     except KeyNotFound:
         pass
     if header.get("log_key"):
-        emit(None, "warning: no pinned log key here (--log-key): trusting the log key the bundle carries")
+        print("warning: no pinned log key here (--log-key): trusting the log key the bundle carries", file=sys.stderr)
         return NoteVerifier.from_verifier_key(str(header["log_key"]))
     return None
 
