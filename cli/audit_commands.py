@@ -316,7 +316,7 @@ def add_cosignature(
 
     It must be of the history's latest tree head (the same size and root) and carry a valid cosignature of
     every --witness key."""
-    from keys.tlog import CosignatureVerifier, SignedNote, open_checkpoint, verify_cosignature
+    from keys.tlog import CosignatureVerifier, open_checkpoint, verify_cosignature
 
     verifier = log_anchors.log_verifier()
     signed = open_checkpoint(note.read_bytes(), verifier)
@@ -329,7 +329,7 @@ def add_cosignature(
     for line in signed.note.signatures:  # keep what the history has, add the witnesses' lines
         if (line.name, line.key_id) != (verifier.name, verifier.key_id):
             merged = merged.with_signature(line)
-    entry = log_anchors.history(verifier).append(SignedNote(merged.text, merged.signatures), lambda a, b: [])
+    entry = log_anchors.history(verifier, for_writing=True).append(merged, lambda old, new: [])  # one tree head
     emit({"history_line": entry.line, "cosignatures": [c.name for c in found]},
          f"history line {entry.line}: checkpoint of {signed.size} events with the cosignatures of "
          + ", ".join(f"{c.name} ({c.at.isoformat()})" for c in found))

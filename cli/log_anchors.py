@@ -73,11 +73,13 @@ def log_verifier(vkey: str | None = None) -> NoteVerifier:
     return NoteVerifier.from_verifier_key(vkey) if vkey else stored(key_store())
 
 
-def history(verifier: NoteVerifier) -> CheckpointHistory:
+def history(verifier: NoteVerifier, *, for_writing: bool = False) -> CheckpointHistory:
+    """The checkpoint history file (its directory made 0700 when it is to be written)."""
     from keys.tlog import CheckpointHistory
 
     path = settings().checkpoint_history_path
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if for_writing:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     return CheckpointHistory(path, verifier)
 
 
@@ -91,7 +93,7 @@ def record_in_history(ledger: CertLedger, checkpoint: Checkpoint, verifier: Note
 
     if checkpoint.note is None:
         raise RuleViolation("legacy-checkpoint", "a legacy checkpoint has no note for the history")
-    log, kept = ledger._translog(), history(verifier)
+    log, kept = ledger._translog(), history(verifier, for_writing=True)
     try:
         return kept.append(checkpoint.note, log.consistency_proof)
     except TlogUnverified as e:
@@ -107,7 +109,7 @@ def anchors(verifier: NoteVerifier, files: Sequence[Path]) -> tuple[list[Anchor]
     from ledger.audit import Anchor
 
     entries = history(verifier).read()
-    heads: dict[tuple[int, bytes], int] = {}  # a tree head once, at its first line (later lines of one head add cosignatures)
+    heads: dict[tuple[int, bytes], int] = {}  # a tree head once, at its first line (later lines add cosignatures)
     for e in entries:
         heads.setdefault((e.checkpoint.size, e.checkpoint.root), e.line)
     found = [Anchor(size, root, f"checkpoint history line {line}", stored=True) for (size, root), line in heads.items()]
