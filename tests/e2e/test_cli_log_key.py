@@ -54,3 +54,20 @@ def test_a_missing_history_is_named_while_the_store_holds_checkpoint_notes(offic
     (office.home / "checkpoints" / "history").unlink()
     r = office("audit", "verify")
     assert r.code == 13 and "is missing or empty" in r.out, r.out
+
+
+def test_an_offline_bundle_is_checked_against_a_checkpoint_file_with_the_pinned_log_key(office: Cli,
+                                                                                        tmp_path: Path) -> None:
+    assert office("keys", "init").code == 0
+    assert office("audit", "checkpoint", "--out", str(tmp_path / "kept.note")).code == 0
+    assert office("audit", "export", "--out", str(tmp_path / "bundle.gz")).code == 0
+    vkey = office("audit", "log-key").out.strip()
+    offline = Cli(home=tmp_path / "elsewhere", cwd=tmp_path)  # no database, no key store
+    args = ["audit", "verify", "--bundle", str(tmp_path / "bundle.gz"), "--root",
+            str(office.home / "keys" / "root.cert.pem"), "--log-key", vkey]
+    r = offline("--json", *args, "--checkpoint", str(tmp_path / "kept.note"))
+    assert r.code == 0 and r.json()["anchors"] == 1 and r.json()["checkpoints"] == 1, r.out  # type: ignore[index]
+    other = Cli(home=tmp_path / "other", cwd=tmp_path, extra_env=dict(PASSPHRASES))
+    assert other("audit", "log-key", "--init", "--origin", vkey.split("+")[0]).code == 0  # same name, another key
+    r = offline(*args[:-1], other("audit", "log-key").out.strip())
+    assert r.code == 13 and "does not verify" in r.out, r.out
