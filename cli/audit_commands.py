@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,27 +13,21 @@ from typing import Annotated, Any
 
 import typer
 
-from cli import output
+from cli import log_anchors, output
 from cli.output import emit
-from cli.wiring import actor, key_store, open_ledger, passphrase, settings, trust_list
+from cli.wiring import key_store, open_ledger, settings, trust_list
+from ledger.errors import InvalidInput
 
 audit_app = typer.Typer(no_args_is_help=True, help="Transparency log: checkpoints, replay audit, offline bundles.")
 BUNDLE_FORMAT = "certledger-audit-bundle/1"
-EXIT_DIVERGENCE = 13
-
-
-def _signer() -> Any:
-    """sign(body) -> (key id, signature) with this office's active key."""
-    ledger, who = open_ledger(), actor()
-    kid = ledger.active_key(who.office).kid
-    loaded = key_store().load_signer(kid, passphrase("key"))
-    return lambda body: (kid, loaded.sign(body))
 
 
 def _verifier(trust: Any) -> Any:
-    """verify(kid, body, signature): a key of the trust list, valid when the checkpoint was signed."""
+    """verify(kid, body, signature) for a legacy checkpoint: a key of the trust list, valid when it was signed.
+
+    `trust` is a callable giving the trust list, read only when a legacy checkpoint is met."""
     def verify(kid: str, body: bytes, signature: bytes) -> bool:
-        key = trust.keys.get(kid)
+        key = trust().keys.get(kid)
         if key is None or not key.verify(body, signature):
             return False
         when = body.decode().splitlines()[3] if body.count(b"\n") >= 4 else ""
@@ -46,24 +41,64 @@ def _verifier(trust: Any) -> Any:
     return verify
 
 
+def _once(load: Any) -> Any:
+    """load(), called the first time it is needed and remembered."""
+    held: list[Any] = []
+
+    def get() -> Any:
+        if not held:
+            held.append(load())
+        return held[0]
+
+    return get
+
+
+@audit_app.command("log-key")
+def log_key(
+    init: Annotated[bool, typer.Option("--init", help="Create the log key (CERTLEDGER_LOG_KEY_PASSPHRASE).")] = False,
+    origin: Annotated[str | None, typer.Option(help="With --init: the log's name (default: <verify host>/log).")]
+    = None,
+) -> None:
+    """Print the log's verifier key `<name>+<hash>+<base64>` (as Go's sumdb/note writes it): what verifiers pin."""
+    verifier = log_anchors.init_log_key(origin) if init else log_anchors.log_verifier()
+    vkey = verifier.verifier_key()
+    emit({"vkey": vkey, "origin": verifier.name, "key_id": f"{verifier.key_id:08x}"}, vkey)
+
+
 @audit_app.command("checkpoint")
 def checkpoint(
     every: Annotated[int, typer.Option(help="Keep taking one every this many seconds (0: once).")] = 0,
     count: Annotated[int, typer.Option(help="With --every: stop after this many (0: run until stopped).")] = 0,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the signed note (C2SP tlog-checkpoint) here.")]
+    = None,
 ) -> None:
-    """Catch the log up and sign its head with this office's key (size, root, time)."""
-    ledger, sign = open_ledger(), _signer()
+    """Sign the log's head with the log key (a C2SP signed note) and append it to the checkpoint history.
+
+    The history (outside the database) takes it only with a consistency proof from its last entry."""
+    from keys.notekeys import head_signer
+
+    ledger = open_ledger()
+    signer = log_anchors.log_signer(ledger)
     taken = 0
     while True:
-        cp = ledger.take_checkpoint(sign)
-        target = settings().home / "checkpoint.json"
-        target.write_text(json.dumps(cp.to_dict(), indent=2) + "\n")
-        emit(cp.to_dict(), f"checkpoint: {cp.size} events, root {cp.root.hex()[:16]}…, key {cp.key_id}, "
-                           f"{cp.at.isoformat()} -> {target}")
+        cp = ledger.take_checkpoint(head_signer(signer))
+        entry = log_anchors.record_in_history(ledger, cp, signer.verifier)
+        if out is not None:
+            _write_atomically(out, cp.note or b"")
+        target = settings().checkpoint_history_path
+        emit(cp.to_dict() | {"history_line": entry.line},
+             f"checkpoint: {cp.size} events, root {cp.root.hex()[:16]}…, key {cp.key_id}, {cp.at.isoformat()} -> "
+             f"{target} line {entry.line}" + (f", {out}" if out else ""))
         taken += 1
         if not every or (count and taken >= count):
             return
         time.sleep(every)
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
 
 
 @audit_app.command("verify")
@@ -71,22 +106,20 @@ def verify(
     bundle: Annotated[Path | None, typer.Option(help="Check an exported bundle, with no database.")] = None,
     root: Annotated[Path | None, typer.Option(help="The root certificate you pin (default: the key store's).")]
     = None,
+    checkpoints: Annotated[list[Path] | None, typer.Option("--checkpoint", help="A signed checkpoint note kept "
+                                                           "outside the database; the store must extend it "
+                                                           "(repeatable).")] = None,
+    log_key_: Annotated[str | None, typer.Option("--log-key", help="The log's verifier key you pin (default: "
+                                                 "the key store's log.vkey).")] = None,
 ) -> None:
-    """Replay every event, recompute the log and every signed checkpoint; exit 13 at any divergence."""
-    from ledger.audit import audit
-
+    """Replay every event, recompute the log, every signed checkpoint and every checkpoint kept outside the
+    database (the history, --checkpoint files); exit 13 at any divergence."""
     with output.progress() as bar:
         task = bar.add_task("replaying", total=None)
         if bundle is None:
-            report = open_ledger().audit(_verifier(trust_list(None, root)), progress=lambda n: bar.advance(task, n))
+            report = _verify_store(checkpoints or [], log_key_, root, lambda n: bar.advance(task, n))
         else:
-            header, events, leaves, checkpoints = _read_bundle(bundle)
-            pinned = root.read_bytes() if root else _default_root(header)
-            from keys.trustlist import load_trust_list
-
-            trust = load_trust_list(header["trust_list"].encode(), pinned)
-            report = audit(events, lambda a, b: leaves[a:b], len(leaves), checkpoints, _verifier(trust),
-                           progress=lambda n: bar.advance(task, n))
+            report = _verify_bundle(bundle, checkpoints or [], log_key_, root, lambda n: bar.advance(task, n))
     if output.json_mode():
         emit(report.to_dict(), "")
     else:
@@ -94,7 +127,77 @@ def verify(
         for d in report.divergences[1:10]:
             emit(None, f"  also: {d.describe()}")
     if not report.ok:
-        raise SystemExit(EXIT_DIVERGENCE)
+        raise SystemExit(output.EXIT_DIVERGENCE)
+
+
+def _verify_store(files: list[Path], vkey: str | None, root: Path | None, progress: Any) -> Any:
+    from keys.errors import KeyNotFound
+    from keys.notekeys import note_verifier
+
+    ledger = open_ledger()
+    try:
+        verifier = log_anchors.log_verifier(vkey)
+    except KeyNotFound:
+        if files:
+            raise
+        verifier = None  # a store that never signed a note: only legacy checkpoints to verify
+    anchors, lines = log_anchors.anchors(verifier, files) if verifier is not None else ([], 0)
+    report = ledger.audit(_verifier(_once(lambda: trust_list(None, root))), progress,
+                          verify_note=note_verifier(verifier) if verifier else None, anchors=anchors)
+    return _with_missing_history(report, lines)
+
+
+def _with_missing_history(report: Any, lines: int) -> Any:
+    """A store holding checkpoint notes with no history beside it: the history was removed (or never kept)."""
+    import dataclasses
+
+    from ledger.audit import Divergence
+
+    notes = report.checkpoints - report.legacy
+    path = settings().checkpoint_history_path
+    if notes and not lines:
+        missing = Divergence(None, None, None, None, f"the store holds {notes} signed checkpoint notes but the "
+                             f"checkpoint history {path} is missing or empty: every checkpoint is appended there")
+        return dataclasses.replace(report, divergences=(*report.divergences, missing))
+    return report
+
+
+def _verify_bundle(bundle: Path, files: list[Path], vkey: str | None, root: Path | None, progress: Any) -> Any:
+    from keys.notekeys import note_verifier
+    from keys.tlog import NoteVerifier, TlogError, open_checkpoint
+    from keys.tlog.errors import located
+    from keys.trustlist import load_trust_list
+    from ledger.audit import Anchor, audit
+
+    header, events, leaves, checkpoints = _read_bundle(bundle)
+    pinned = root.read_bytes() if root else _default_root(header)
+    trust = _once(lambda: load_trust_list(header["trust_list"].encode(), pinned))
+    verifier = NoteVerifier.from_verifier_key(vkey) if vkey else _default_log_key(header)
+    anchors = []
+    for path in files:
+        if verifier is None:
+            raise InvalidInput("log-key", "a --checkpoint file needs the log's verifier key (--log-key)")
+        try:
+            cp = open_checkpoint(path.read_bytes(), verifier)
+        except TlogError as e:
+            raise located(f"checkpoint file {path}", e) from None
+        anchors.append(Anchor(cp.size, cp.root, f"the checkpoint in {path}"))
+    return audit(events, lambda a, b: leaves[a:b], len(leaves), checkpoints, _verifier(trust), progress,
+                 verify_note=note_verifier(verifier) if verifier else None, anchors=anchors)
+
+
+def _default_log_key(header: dict[str, Any]) -> Any:
+    from keys.errors import KeyNotFound
+    from keys.tlog import NoteVerifier
+
+    try:
+        return log_anchors.log_verifier()
+    except KeyNotFound:
+        pass
+    if header.get("log_key"):
+        print("warning: no pinned log key here (--log-key): trusting the log key the bundle carries", file=sys.stderr)
+        return NoteVerifier.from_verifier_key(str(header["log_key"]))
+    return None
 
 
 def _default_root(header: dict[str, Any]) -> bytes:
@@ -114,7 +217,8 @@ def export(out: Annotated[Path, typer.Option("--out", help="The bundle to write 
     log = ledger._translog()
     s = settings()
     header = {"format": BUNDLE_FORMAT, "exported_at": ledger.now().isoformat(),
-              "trust_list": s.trust_list_path.read_text(), "root_certificate": key_store().root_certificate_pem()}
+              "trust_list": s.trust_list_path.read_text(), "root_certificate": key_store().root_certificate_pem(),
+              "log_key": s.log_vkey_path.read_text().strip() if s.log_vkey_path.is_file() else None}
     n_events = n_leaves = 0
     tmp = out.with_name(f".{out.name}.tmp")
     with gzip.open(tmp, "wt", encoding="utf-8") as f:
@@ -137,7 +241,6 @@ def export(out: Annotated[Path, typer.Option("--out", help="The bundle to write 
 
 def _read_bundle(path: Path) -> tuple[dict[str, Any], Iterator[Any], list[tuple[int, bytes]], list[Any]]:
     from ledger.audit import StoredEvent
-    from ledger.errors import InvalidInput
     from ledger.translog import Checkpoint
 
     header: dict[str, Any] | None = None
@@ -188,9 +291,45 @@ def inclusion(
 def consistency(
     old: Annotated[int, typer.Argument(help="The earlier tree size.")],
     new: Annotated[int, typer.Argument(help="The later tree size.")],
+    out: Annotated[Path | None, typer.Option("--out", help="Also write the proof as JSON here (what `certledger "
+                                             "witness cosign --proof` reads).")] = None,
 ) -> None:
     """The consistency proof between two tree sizes (RFC 6962): the older is a prefix of the newer."""
     log = open_ledger()._translog()
     proof = [h.hex() for h in log.consistency_proof(old, new)]
-    emit({"old_size": old, "new_size": new, "old_root": log.root(old).hex(), "new_root": log.root(new).hex(),
-          "proof": proof}, f"{old} -> {new}: {len(proof)} hashes: " + " ".join(h[:12] for h in proof))
+    answer = {"old_size": old, "new_size": new, "old_root": log.root(old).hex(), "new_root": log.root(new).hex(),
+              "proof": proof}
+    if out is not None:
+        _write_atomically(out, (json.dumps(answer, indent=2) + "\n").encode())
+    emit(answer, f"{old} -> {new}: {len(proof)} hashes: " + " ".join(h[:12] for h in proof)
+         + (f" -> {out}" if out else ""))
+
+
+@audit_app.command("add-cosignature")
+def add_cosignature(
+    note: Annotated[Path, typer.Argument(help="A checkpoint note a witness cosigned (`certledger witness cosign "
+                                              "--out`).")],
+    witness: Annotated[list[str], typer.Option("--witness", help="The witness's verifier key; its cosignature "
+                                                                 "must verify (repeatable).")],
+) -> None:
+    """Append the cosigned checkpoint to the history, so the service shows its cosignatures.
+
+    It must be of the history's latest tree head (the same size and root) and carry a valid cosignature of
+    every --witness key."""
+    from keys.tlog import CosignatureVerifier, open_checkpoint, verify_cosignature
+
+    verifier = log_anchors.log_verifier()
+    signed = open_checkpoint(note.read_bytes(), verifier)
+    found = [verify_cosignature(signed.note, CosignatureVerifier.from_verifier_key(w)) for w in witness]
+    latest = log_anchors.history(verifier).latest()
+    if latest is None or (latest.size, latest.root) != (signed.size, signed.root):
+        raise InvalidInput("note", "must be of the history's latest checkpoint (the same tree size and root); "
+                                   "have the witness cosign the latest one")
+    merged = latest.note
+    for line in signed.note.signatures:  # keep what the history has, add the witnesses' lines
+        if (line.name, line.key_id) != (verifier.name, verifier.key_id):
+            merged = merged.with_signature(line)
+    entry = log_anchors.history(verifier, for_writing=True).append(merged, lambda old, new: [])  # one tree head
+    emit({"history_line": entry.line, "cosignatures": [c.name for c in found]},
+         f"history line {entry.line}: checkpoint of {signed.size} events with the cosignatures of "
+         + ", ".join(f"{c.name} ({c.at.isoformat()})" for c in found))

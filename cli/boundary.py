@@ -37,6 +37,7 @@ def guard() -> Iterator[None]:
     from eventsourcing.persistence import PersistenceError
 
     from keys.errors import KeysError
+    from keys.tlog.errors import TlogUnverified
     from ledger.errors import ImportRejected, LedgerError
     from signing.errors import SigningError
 
@@ -50,6 +51,8 @@ def guard() -> Iterator[None]:
               output.EXIT_IMPORT_REJECTED, detail if not output.json_mode() else ())
     except LedgerError as e:
         _fail(e.to_dict(), e.message, _exit_code(e))
+    except TlogUnverified as e:  # a checkpoint that does not extend the one before, a signature that fails
+        _fail({"error": "log", "kind": type(e).__name__, "message": str(e)}, str(e), output.EXIT_DIVERGENCE)
     except KeysError as e:
         _fail({"error": "keys", "kind": type(e).__name__, "message": str(e)}, str(e), output.EXIT_KEYS)
     except SigningError as e:

@@ -25,6 +25,7 @@ from cli.proof_commands import proof_app
 from cli.query_commands import query_app
 from cli.request_commands import request_app
 from cli.serve_command import serve, verifications
+from cli.witness_commands import witness_app
 
 app = typer.Typer(name="certledger", cls=GuardedGroup, no_args_is_help=True, add_completion=False,
                   help="Event-sourced ledger of vocational qualification certificates, proofs and handovers.")
@@ -43,6 +44,7 @@ app.add_typer(catalog_app, name="catalog")
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
 app.add_typer(batch_app, name="batch")
+app.add_typer(witness_app, name="witness")
 # ... and the verification service.
 app.add_typer(service_app)
 

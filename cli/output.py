@@ -33,6 +33,7 @@ EXIT_STORE = 9
 EXIT_ATTACHMENT = 10
 EXIT_KEYS = 11  # wrong passphrase, unsafe or missing key file, invalid trust list
 EXIT_NOT_VALID = 12  # verify-pdf: the document failed a check
+EXIT_DIVERGENCE = 13  # audit verify: history diverges; a checkpoint that does not extend the one before
 
 _state: dict[str, Any] = {"json": False, "overrides": {}, "settings": None}
 

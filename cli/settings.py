@@ -23,6 +23,9 @@ class Settings(StoreSettings):
     root_passphrase: SecretStr | None = None  # the deployment root's: only its keeper (or a dev set-up) has it
     publisher_passphrase: SecretStr | None = None  # the publisher key's: signs the trust list (the deployment)
     root_dir: Path | None = None  # the root's key directory (the keeper's); default: the keys directory
+    log_key_passphrase: SecretStr | None = None  # the log key's (it signs the checkpoints)
+    witness_passphrase: SecretStr | None = None  # `certledger witness`: its cosigner key's
+    log_origin: str | None = None  # the log's name, its checkpoints' first line (default: <verify host>/log)
     key_years: int = 2  # an office key's signing window
     root_name: str = "certledger deployment root"
     verify_base_url: str = "https://verify.certledger.example"  # what QR codes point to

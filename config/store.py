@@ -36,6 +36,7 @@ class StoreSettings(BaseSettings):
     keys_dir: Path | None = None  # default: <home>/keys (the pinned root is <keys>/root.cert.pem)
     trust_list: Path | None = None  # default: <home>/trust-list.jws
     transparency_log: bool = True  # keep (and publish) the RFC 6962 log of every event
+    checkpoint_history: Path | None = None  # default: <home>/checkpoints/history (outside the database)
 
     @property
     def config_file(self) -> Path:
@@ -52,6 +53,16 @@ class StoreSettings(BaseSettings):
     @property
     def trust_list_path(self) -> Path:
         return self.trust_list or self.home / "trust-list.jws"
+
+    @property
+    def checkpoint_history_path(self) -> Path:
+        """The append-only file of every signed checkpoint, kept outside the database."""
+        return self.checkpoint_history or self.home / "checkpoints" / "history"
+
+    @property
+    def log_vkey_path(self) -> Path:
+        """The log key's public half (`<name>+<hex id>+<base64>`): what verifies the checkpoints."""
+        return self.keys_path / "log.vkey"
 
     @property
     def root_certificate_path(self) -> Path:

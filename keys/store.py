@@ -276,7 +276,9 @@ class KeyStore:
         )
         self._write_new(name, pem, _PRIVATE_MODE)
 
-    def _read_private(self, name: str, passphrase: str, what: str) -> CertificateIssuerPrivateKeyTypes:
+    def _read_private(self, name: str, passphrase: str, what: str,
+                      kinds: tuple[type, ...] | None = None) -> CertificateIssuerPrivateKeyTypes:
+        """Decrypt a private key file; `kinds` (e.g. Ed25519 note keys) replaces the registered-algorithm check."""
         path = self.directory / name
         try:
             # O_NOFOLLOW and fstat on the open descriptor: the mode checked is the file read.
@@ -307,13 +309,7 @@ class KeyStore:
             raise WrongPassphrase(f"wrong passphrase for {what}") from None
         except UnsupportedAlgorithm:
             raise KeyFileDamaged(f"{what}: {path} uses an unsupported key algorithm") from None
-        try:
-            algorithm_of(private_key.public_key())
-        except InvalidKeyInput:
-            raise KeyFileDamaged(f"{what}: {path} holds a key of no registered algorithm") from None
-        if not isinstance(private_key, _ISSUER_KEY_TYPES):  # every registered algorithm's key is one
-            raise KeyFileDamaged(f"{what}: {path} holds a key that cannot sign certificates")
-        return private_key
+        return _usable(private_key, kinds, f"{what}: {path}")
 
     def _read_certificate(self, name: str, what: str) -> x509.Certificate:
         path = self.directory / name
@@ -341,6 +337,21 @@ class KeyStore:
 
 
 # -- helpers ------------------------------------------------------------------------------
+
+
+def _usable(private_key: object, kinds: tuple[type, ...] | None, what: str) -> CertificateIssuerPrivateKeyTypes:
+    """The key, if it is of `kinds` (when given) or of a registered algorithm."""
+    if kinds is not None:
+        if not isinstance(private_key, kinds):
+            raise KeyFileDamaged(f"{what} holds another kind of key")
+    else:
+        try:
+            algorithm_of(private_key.public_key())  # type: ignore[attr-defined]
+        except InvalidKeyInput:
+            raise KeyFileDamaged(f"{what} holds a key of no registered algorithm") from None
+    if not isinstance(private_key, _ISSUER_KEY_TYPES):  # every registered algorithm's key is one
+        raise KeyFileDamaged(f"{what} holds a key that cannot sign certificates")
+    return private_key
 
 
 def _require_passphrase(what: str, passphrase: str) -> None:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ledger.app_base import LedgerBase, edition_of
-from ledger.audit import AuditReport, VerifySignature, audit, events_from_recorder
+from ledger.audit import Anchor, AuditReport, VerifyNote, VerifySignature, audit, events_from_recorder
 from ledger.docref import DocumentReference
 from ledger.documents import Certificate, Proof
 from ledger.errors import InvalidInput, RuleViolation
-from ledger.translog import Checkpoint, TransparencyLog
+from ledger.translog import Checkpoint, SignHead, TransparencyLog
 
 
 class LogQueries(LedgerBase):
@@ -19,17 +19,19 @@ class LogQueries(LedgerBase):
             raise RuleViolation("log-disabled", "the transparency log is not enabled for this ledger")
         return self.translog
 
-    def take_checkpoint(self, sign: Callable[[bytes], tuple[str, bytes]]) -> Checkpoint:
-        """Sign the log's head (`sign(body) -> (key id, signature)`). Rows the log has not seen are not
-        absorbed: `audit verify` names them, and only `audit repair` brings them in."""
+    def take_checkpoint(self, sign: SignHead) -> Checkpoint:
+        """Sign the log's head as a C2SP note (`sign(size, root) -> SignedHead`, the log key's, injected).
+        Rows the log has not seen are not absorbed: `audit verify` names them, and only `audit repair` brings
+        them in."""
         return self._translog().checkpoint(sign, self.now())
 
-    def audit(self, verify_signature: VerifySignature,
-              progress: Callable[[int], None] | None = None) -> AuditReport:
-        """Replay every stored event against the log and the signed checkpoints; changes nothing."""
+    def audit(self, verify_signature: VerifySignature, progress: Callable[[int], None] | None = None, *,
+              verify_note: VerifyNote | None = None, anchors: Sequence[Anchor] = ()) -> AuditReport:
+        """Replay every stored event against the log, the signed checkpoints (notes verified with
+        `verify_note`, legacy ones with `verify_signature`) and the anchors kept outside the database."""
         log = self._translog()
         return audit(events_from_recorder(self.recorder), log.store.leaves, log.size(), log.checkpoints(),
-                     verify_signature, progress)
+                     verify_signature, progress, verify_note=verify_note, anchors=anchors)
 
     def inclusion(self, reference: str, size: int | None = None) -> dict[str, Any]:
         """A document's latest event in the log (its signature, usually) with its RFC 6962 inclusion proof in

@@ -2,9 +2,13 @@
 recompute the tree at every signed checkpoint, and name the first divergence.
 
 It trusts nothing in the database: not the events, not the log's stored hashes, not the
-checkpoints, only the keys that verify checkpoint signatures (from the trust list).
-Checkpoints are mutually consistent when each one's root is recomputed from the same leaf
-sequence: that proves every earlier tree is a prefix of every later one.
+checkpoints, only the keys that verify checkpoint signatures (the log key for C2SP notes, the
+trust list for legacy checkpoints) and the anchors it is given from outside the database (the
+checkpoint history file, checkpoints an auditor or a witness kept). Checkpoints are mutually
+consistent when each one's root is recomputed from the same leaf sequence: that proves every
+earlier tree is a prefix of every later one. Someone who can write the database can rewrite
+events, recompute the log and delete the stored checkpoints; an anchor kept elsewhere still pins
+the old root, and an anchor that must be stored (a history entry) names the deleted checkpoint.
 """
 
 from __future__ import annotations
@@ -18,7 +22,18 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 from ledger.merkle import Frontier, leaf_hash
 from ledger.translog import Checkpoint, record_bytes
 
-VerifySignature = Callable[[str, bytes, bytes], bool]  # (key id, body, signature) -> valid
+VerifySignature = Callable[[str, bytes, bytes], bool]  # legacy: (key id, body, signature) -> valid
+VerifyNote = Callable[[Checkpoint], bool]  # a C2SP checkpoint: the log key signed its note, of its size and root
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A tree head known from outside the database: the store must extend it (and hold it, when `stored`)."""
+
+    size: int
+    root: bytes
+    source: str  # where it came from, as the divergence names it: "checkpoint history line 3", a file
+    stored: bool = False  # a history entry: the store took this checkpoint, so it must still hold it
 
 
 class StoredEvent(NamedTuple):
@@ -53,6 +68,8 @@ class AuditReport:
     leaves: int
     checkpoints: int
     divergences: tuple[Divergence, ...] = field(default_factory=tuple)
+    legacy: int = 0  # of the checkpoints, those of the earlier format (verified with the trust list)
+    anchors: int = 0  # tree heads from outside the database the store was checked against
 
     @property
     def ok(self) -> bool:
@@ -64,16 +81,18 @@ class AuditReport:
 
     def summary(self) -> str:
         if self.ok:
+            legacy = f" ({self.legacy} legacy)" if self.legacy else ""
             return (f"intact: {self.events} events, {self.leaves} log leaves, {self.checkpoints} signed "
-                    "checkpoints verified and mutually consistent")
+                    f"checkpoints{legacy} verified and mutually consistent; consistent with {self.anchors} "
+                    "checkpoints kept outside the database")
         first = self.first
         assert first is not None
         return f"DIVERGENCE at {first.describe()} ({len(self.divergences)} problem(s) in all)"
 
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "events": self.events, "leaves": self.leaves, "checkpoints": self.checkpoints,
-                "summary": self.summary(), "divergences": [d.__dict__ | {"description": d.describe()}
-                                                          for d in self.divergences]}
+                "legacy_checkpoints": self.legacy, "anchors": self.anchors, "summary": self.summary(),
+                "divergences": [d.__dict__ | {"description": d.describe()} for d in self.divergences]}
 
 
 def _short(topic: str) -> str:
@@ -82,35 +101,64 @@ def _short(topic: str) -> str:
 
 def audit(events: Iterable[StoredEvent], logged: Callable[[int, int], Sequence[tuple[int, bytes]]],
           log_size: int, checkpoints: Sequence[Checkpoint], verify_signature: VerifySignature,
-          progress: Callable[[int], None] | None = None, max_problems: int = 100) -> AuditReport:
+          progress: Callable[[int], None] | None = None, max_problems: int = 100, *,
+          verify_note: VerifyNote | None = None, anchors: Sequence[Anchor] = ()) -> AuditReport:
     """Replay `events`; `logged(start, end)` gives the log's stored (notification id, leaf hash) rows.
 
     Events and leaves are matched by notification id, so a row that no save wrote (inserted straight
     into the events table: it has no leaf) and a logged event that is gone are each named once, at their
-    place, and every later event is still compared with its own leaf."""
+    place, and every later event is still compared with its own leaf. The tree is checked at every
+    verified stored checkpoint and at every anchor."""
     problems: list[Divergence] = []
 
     def note(d: Divergence) -> None:
         if len(problems) < max_problems:
             problems.append(d)
 
-    replay = _Replay(logged, _verified_checkpoints(checkpoints, verify_signature, note), note)
+    by_size = _verified_checkpoints(checkpoints, verify_signature, verify_note, note)
+    _note_unstored_anchors(anchors, by_size, note)
+    replay = _Replay(logged, _pins(by_size, anchors), note)
     count = 0
     for e in events:
         replay.event(e)
         count += 1
         if progress is not None and count % 10000 == 0:
             progress(10000)
-    _note_missing_tail(replay.position, count, log_size, replay.by_size, note)
-    return AuditReport(count, log_size, len(replay.by_size), tuple(problems))
+    _note_missing_tail(replay.position, count, log_size, replay.pins, note)
+    legacy = sum(1 for cp in by_size.values() if cp.legacy)
+    return AuditReport(count, log_size, len(by_size), tuple(problems), legacy, len(anchors))
+
+
+Pin = tuple[bytes, str]  # a root the tree must have at some size, and whose it is (for the divergence)
+
+
+def _pins(by_size: Mapping[int, Checkpoint], anchors: Sequence[Anchor]) -> dict[int, list[Pin]]:
+    pins: dict[int, list[Pin]] = {}
+    for size, cp in by_size.items():
+        pins.setdefault(size, []).append((cp.root, f"the checkpoint signed at {cp.at.isoformat()}"))
+    for a in anchors:
+        pins.setdefault(a.size, []).append((a.root, a.source))
+    return pins
+
+
+def _note_unstored_anchors(anchors: Sequence[Anchor], by_size: Mapping[int, Checkpoint],
+                           note: Callable[[Divergence], None]) -> None:
+    """An anchor the store once held (a history entry) that it no longer holds: checkpoints were deleted."""
+    for a in anchors:
+        stored = by_size.get(a.size)
+        if a.stored and (stored is None or stored.root != a.root):
+            what = "holds no verified checkpoint" if stored is None else "holds another root"
+            note(Divergence(None, None, None, None,
+                            f"{a.source}: the store {what} of {a.size} events: its signed checkpoints were deleted "
+                            "or replaced (the history outside the database has them)"))
 
 
 class _Replay:
     """The log's leaves walked beside the stored events, the tree rebuilt from recomputed leaf hashes."""
 
-    def __init__(self, logged: Callable[[int, int], Sequence[tuple[int, bytes]]], by_size: Mapping[int, Checkpoint],
+    def __init__(self, logged: Callable[[int, int], Sequence[tuple[int, bytes]]], pins: Mapping[int, list[Pin]],
                  note: Callable[[Divergence], None]) -> None:
-        self._logged, self.by_size, self._note = logged, by_size, note
+        self._logged, self.pins, self._note = logged, pins, note
         self._frontier = Frontier()
         self._window: Sequence[tuple[int, bytes]] = ()
         self._window_start = self._window_end = 0
@@ -152,37 +200,51 @@ class _Replay:
     def _append(self, h: bytes, e: StoredEvent) -> None:
         self._frontier.append(h)
         self.position += 1
-        pinned = self.by_size.get(self.position)
-        if pinned is not None and self._frontier.root() != pinned.root:
-            self._note(Divergence(self.position - 1, e.notification_id, str(e.originator_id), _short(str(e.topic)),
-                                  f"the tree of the first {pinned.size} events does not match the checkpoint signed "
-                                  f"at {pinned.at.isoformat()}: history up to here was rewritten"))
+        pinned = self.pins.get(self.position)
+        if pinned is None:
+            return
+        root = self._frontier.root()
+        for expected, whose in pinned:
+            if root != expected:
+                self._note(Divergence(self.position - 1, e.notification_id, str(e.originator_id),
+                                      _short(str(e.topic)), f"the tree of the first {self.position} events does not "
+                                      f"match {whose}: history up to here was rewritten"))
 
 
 def _verified_checkpoints(checkpoints: Sequence[Checkpoint], verify_signature: VerifySignature,
-                          note: Callable[[Divergence], None]) -> dict[int, Checkpoint]:
-    """The checkpoints whose signature verifies, by tree size; each other one is a divergence."""
+                          verify_note: VerifyNote | None, note: Callable[[Divergence], None]) -> dict[int, Checkpoint]:
+    """The checkpoints whose signature verifies, by tree size; each other one is a divergence.
+
+    A C2SP note is verified with the log key (`verify_note`); a legacy checkpoint with the trust list."""
     by_size: dict[int, Checkpoint] = {}
     for cp in checkpoints:
-        if not verify_signature(cp.key_id, cp.body, cp.signature):
+        if cp.legacy:
+            ok, what = verify_signature(cp.key_id, cp.body, cp.signature), "legacy format"
+        else:
+            ok, what = verify_note is not None and verify_note(cp), "signed note"
+        if not ok:
+            why = "no log key was given to verify it" if not cp.legacy and verify_note is None else (
+                "forged or altered checkpoint")
             note(Divergence(None, None, None, None,
-                            f"checkpoint at size {cp.size} ({cp.at.isoformat()}): signature by key {cp.key_id} "
-                            "does not verify (forged or altered checkpoint)"))
+                            f"checkpoint at size {cp.size} ({what}, {cp.at.isoformat()}): signature by key "
+                            f"{cp.key_id} does not verify ({why})"))
         else:
             by_size[cp.size] = cp
     return by_size
 
 
-def _note_missing_tail(position: int, count: int, log_size: int, by_size: Mapping[int, Checkpoint],
+def _note_missing_tail(position: int, count: int, log_size: int, pins: Mapping[int, list[Pin]],
                        note: Callable[[Divergence], None]) -> None:
     """After the last stored event: log leaves or checkpoints beyond it mean events were removed."""
     if log_size > position:
         note(Divergence(position, None, None, None,
                         f"the log has {log_size} leaves but the store only {count} events: events from position "
                         f"{position} on were deleted or truncated"))
-    for size in sorted(s for s in by_size if s > position):
-        note(Divergence(position, None, None, None,
-                        f"a checkpoint covers {size} events but the store has only {count}"))
+    for size in sorted(s for s in pins if s > position):
+        for _, whose in pins[size]:
+            note(Divergence(position, None, None, None,
+                            f"a checkpoint covers {size} events but the store has only {count} ({whose}): events "
+                            "were removed"))
 
 
 def events_from_recorder(recorder: Any, page: int = 5000) -> Iterator[StoredEvent]:

@@ -20,8 +20,9 @@ if TYPE_CHECKING:
 def _checkpoint(row: Sequence[Any]) -> Checkpoint:
     from ledger.translog import Checkpoint
 
-    size, root, at, key_id, signature = row
-    return Checkpoint(int(size), bytes(root), datetime.fromisoformat(at), key_id, bytes(signature))
+    size, root, at, key_id, signature, note = row
+    return Checkpoint(int(size), bytes(root), datetime.fromisoformat(at), key_id, bytes(signature),
+                      None if note is None else bytes(note))
 
 
 class MemoryLogStore:
@@ -83,6 +84,7 @@ class SqlLogStore:
         self._p = placeholder
         self._lock_sql = lock_sql
         self._blob = blob
+        self._note_column: bool | None = None  # known once asked
 
     @property
     def conn(self) -> Any:
@@ -99,8 +101,28 @@ class SqlLogStore:
                 c.execute(f"CREATE TABLE IF NOT EXISTS log_nodes (level INTEGER NOT NULL, idx BIGINT NOT NULL, "
                           f"hash {self._blob} NOT NULL, PRIMARY KEY (level, idx))")
                 c.execute(f"CREATE TABLE IF NOT EXISTS log_checkpoints (size BIGINT PRIMARY KEY, root {self._blob} "
-                          f"NOT NULL, at TEXT NOT NULL, key_id TEXT NOT NULL, signature {self._blob} NOT NULL)")
+                          f"NOT NULL, at TEXT NOT NULL, key_id TEXT NOT NULL, signature {self._blob} NOT NULL, "
+                          f"note {self._blob})")
+            self._add_note_column()
         return self._conn
+
+    def _has_note_column(self) -> bool:
+        """Whether log_checkpoints has its `note` column (a table made before C2SP notes has not)."""
+        if self._note_column is None:
+            if self._p == "?":
+                rows = self._all("SELECT name FROM pragma_table_info('log_checkpoints')")
+            else:
+                rows = self._all("SELECT column_name FROM information_schema.columns WHERE table_schema = "
+                                 "current_schema() AND table_name = 'log_checkpoints'")
+            self._note_column = "note" in {r[0] for r in rows}
+        return self._note_column
+
+    def _add_note_column(self) -> None:
+        """Give a table made before C2SP notes its `note` column (NULL: a legacy checkpoint)."""
+        if not self._has_note_column():
+            with self._tx() as c:
+                c.execute(f"ALTER TABLE log_checkpoints ADD COLUMN note {self._blob}")
+            self._note_column = True
 
     @contextmanager
     def _tx(self) -> Iterator[Any]:
@@ -194,20 +216,27 @@ class SqlLogStore:
                         originator_id, version)
         return None if row is None else int(row[0])
 
+    def _columns(self) -> str:
+        return "size, root, at, key_id, signature, " + ("note" if self._has_note_column() else "NULL")
+
     def checkpoints(self) -> list[Checkpoint]:
-        rows = self._all("SELECT size, root, at, key_id, signature FROM log_checkpoints ORDER BY size")
+        rows = self._all(f"SELECT {self._columns()} FROM log_checkpoints ORDER BY size")
         return [_checkpoint(row) for row in rows]
 
     def latest_checkpoint(self) -> Checkpoint | None:
-        row = self._one("SELECT size, root, at, key_id, signature FROM log_checkpoints ORDER BY size DESC LIMIT 1")
+        row = self._one(f"SELECT {self._columns()} FROM log_checkpoints ORDER BY size DESC LIMIT 1")
         return None if row is None else _checkpoint(row)
 
     def add_checkpoint(self, checkpoint: Checkpoint) -> None:
+        """Record a checkpoint; a legacy one of the same size is replaced by it (the same root, now a note)."""
+        self._add_note_column()  # a store made before notes, opened without creating tables
         p = self._p
         with self._tx() as c:
-            c.execute(f"INSERT INTO log_checkpoints (size, root, at, key_id, signature) VALUES ({p}, {p}, {p}, {p}, "
-                      f"{p})", (checkpoint.size, checkpoint.root, checkpoint.at.isoformat(), checkpoint.key_id,
-                                checkpoint.signature))
+            c.execute(f"INSERT INTO log_checkpoints (size, root, at, key_id, signature, note) VALUES ({p}, {p}, {p}, "
+                      f"{p}, {p}, {p}) ON CONFLICT (size) DO UPDATE SET root = excluded.root, at = excluded.at, "
+                      "key_id = excluded.key_id, signature = excluded.signature, note = excluded.note",
+                      (checkpoint.size, checkpoint.root, checkpoint.at.isoformat(), checkpoint.key_id,
+                       checkpoint.signature, checkpoint.note))
 
     def prepare(self) -> None:
         """Make the log's tables (where this store may create them) before a save writes into them."""

@@ -19,7 +19,7 @@ import struct
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 from uuid import UUID
 
 from ledger.errors import LedgerError, NotFound
@@ -27,7 +27,7 @@ from ledger.logstore import MemoryLogStore, SqlLogStore, _TxLogStore, store_for
 from ledger.merkle import EMPTY_ROOT, Frontier, consistency_path, inclusion_path, leaf_hash, node_hash, split
 
 __all__ = ["CHECKPOINT_ORIGIN", "PAGE", "Checkpoint", "Leaf", "LogCorrupt", "LogStore", "LogUnavailable",
-           "MemoryLogStore", "SqlLogStore", "TransparencyLog", "record_bytes", "store_for"]
+           "MemoryLogStore", "SignHead", "SignedHead", "SqlLogStore", "TransparencyLog", "record_bytes", "store_for"]
 
 PAGE = 2000
 CHECKPOINT_ORIGIN = "certledger-log/1"
@@ -50,26 +50,55 @@ def _uuid_bytes(originator_id: UUID | str) -> bytes:
 
 @dataclass(frozen=True)
 class Checkpoint:
+    """A signed tree head as the store keeps it.
+
+    `note` is the C2SP signed note (c2sp.org/tlog-checkpoint: origin, size, base64 root, then the log key's
+    signature line) that the log key signed; `key_id` is that key's `<name>+<hex id>` and `signature` its raw
+    signature over the note text. A checkpoint without a note is one of the ledger's earlier format
+    (`legacy`): its body (origin, size, root, time) was signed by an office key of the trust list.
+    """
+
     size: int
     root: bytes
     at: datetime
     key_id: str
     signature: bytes
+    note: bytes | None = None
+
+    @property
+    def legacy(self) -> bool:
+        return self.note is None
 
     @property
     def body(self) -> bytes:
-        """The signed text, in the spirit of C2SP signed notes: origin, size, root, time."""
+        """The signed text: the note's text (before its blank line), or the legacy body with its time."""
+        if self.note is not None:
+            return self.note[: self.note.rfind(b"\n\n") + 1]
         root = base64.b64encode(self.root).decode()
         return f"{CHECKPOINT_ORIGIN}\n{self.size}\n{root}\n{self.at.isoformat()}\n".encode()
 
     def to_dict(self) -> dict[str, Any]:
         return {"size": self.size, "root": self.root.hex(), "at": self.at.isoformat(), "key_id": self.key_id,
-                "signature": base64.b64encode(self.signature).decode(), "body": self.body.decode()}
+                "signature": base64.b64encode(self.signature).decode(), "body": self.body.decode(),
+                "format": "legacy" if self.note is None else "c2sp-checkpoint",
+                "note": None if self.note is None else self.note.decode()}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Checkpoint:
+        note = d.get("note")
         return cls(int(d["size"]), bytes.fromhex(d["root"]), datetime.fromisoformat(d["at"]), str(d["key_id"]),
-                   base64.b64decode(d["signature"]))
+                   base64.b64decode(d["signature"]), None if note is None else str(note).encode())
+
+
+class SignedHead(NamedTuple):
+    """What signing a tree head gives back: the key's id, its raw signature, the whole signed note."""
+
+    key_id: str
+    signature: bytes
+    note: bytes
+
+
+SignHead = Callable[[int, bytes], SignedHead]  # (tree size, root) -> the signed note (the log key's, at the edge)
 
 
 Leaf = tuple[int, int, str, int, bytes]  # position, notification id, aggregate id, version, leaf hash
@@ -182,14 +211,16 @@ class TransparencyLog:
     def latest_checkpoint(self) -> Checkpoint | None:
         return self.store.latest_checkpoint()
 
-    def checkpoint(self, sign: Callable[[bytes], tuple[str, bytes]], at: datetime) -> Checkpoint:
-        """Sign the current tree head (size, root, time); returns the existing one if nothing changed."""
-        size = self.size()
-        latest = self.latest_checkpoint()
-        if latest is not None and latest.size == size:
-            return latest
-        unsigned = Checkpoint(size, self.root(size), at, "", b"")
-        kid, signature = sign(unsigned.body)
-        signed = Checkpoint(size, unsigned.root, at, kid, signature)
-        self.store.add_checkpoint(signed)
-        return signed
+    def checkpoint(self, sign: SignHead, at: datetime) -> Checkpoint:
+        """Sign the current tree head as a signed note; returns the latest one if the log has not grown since
+        and that one is a note (a legacy checkpoint of the same size is signed again, as a note)."""
+        with self.store.write_lock():  # two checkpointers at once: one signs, the other finds it
+            size = self.size()
+            latest = self.latest_checkpoint()
+            if latest is not None and latest.size == size and not latest.legacy:
+                return latest
+            root = self.root(size)
+            head = sign(size, root)
+            signed = Checkpoint(size, root, at, head.key_id, head.signature, head.note)
+            self.store.add_checkpoint(signed)
+            return signed

@@ -89,10 +89,19 @@ export CERTLEDGER_VERIFY_BASE_URL="http://127.0.0.1:$PORT"
 URL=$(certledger --json ecert 1915010000123457 --out "$OUT/1915010000123457-e1.pdf" \
     | .venv/bin/python -c "import json,sys; print(json.load(sys.stdin)['url'])")
 
-# Auditors: sign a checkpoint of the transparency log, then replay the whole history against it.
-say audit checkpoint
-say audit verify
+# Auditors: the log key signs a checkpoint (a C2SP signed note, appended to the history kept outside the
+# database); the replay checks the store against it. A witness (another office, or an auditor) cosigns it.
+export CERTLEDGER_LOG_KEY_PASSPHRASE="${CERTLEDGER_LOG_KEY_PASSPHRASE:-$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(18))')}"
+export CERTLEDGER_WITNESS_PASSPHRASE="${CERTLEDGER_WITNESS_PASSPHRASE:-$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(18))')}"
+WITNESS="$(dirname "$CERTLEDGER_HOME")/witness"
+say audit log-key --init
+say audit checkpoint --out "$OUT/checkpoint.note"
+cat "$OUT/checkpoint.note"
+say audit verify --checkpoint "$OUT/checkpoint.note"
 say audit inclusion 1915010000123457
+say witness init --dir "$WITNESS" --name witness.0700.example --log-key "$(certledger audit log-key)"
+say witness cosign "$OUT/checkpoint.note" --dir "$WITNESS" --out "$OUT/checkpoint.cosigned"
+say audit add-cosignature "$OUT/checkpoint.cosigned" --witness "$(certledger witness key --dir "$WITNESS")"
 
 # Employers: the verification service on this ledger, asked what that QR code says.
 certledger serve --port "$PORT" >"$OUT/serve.log" 2>&1 &

@@ -17,6 +17,7 @@ from ledger.errors import LedgerError
 from ledger.views import CertificateView, ProofView
 from signing.checks import Check, DocumentStatus, Outcome, document_status, outcome_of_state, signed_tokens
 from signing.verify import PdfVerification, TokenVerification, Verifier
+from verify_api.history import PublishedHistory
 from verify_api.records import PostgresSink, SqliteSink, VerificationRecorder
 from verify_api.settings import ServiceSettings
 from verify_api.transparency import PublishedLog
@@ -54,7 +55,8 @@ class VerificationService:
         self.recorder = recorder
         changes = SqliteChanges(settings.sqlite_file) if settings.store == "sqlite" else None
         self.views = CachedViews(ledger, changes, settings.cache_size, settings.cache_check_seconds)
-        self.log = PublishedLog(ledger, settings.log_reload_seconds, settings.cache_size)
+        history = PublishedHistory(settings.checkpoint_history_path, settings.keys_path)
+        self.log = PublishedLog(ledger, settings.log_reload_seconds, settings.cache_size, history)
         self._verifier: Verifier | None = None
         self._verifier_trust: LoadedTrust | None = None
         self._facts: dict[str, tuple[CertificateView | ProofView, DocumentFacts]] = {}

@@ -13,6 +13,7 @@ changes), so the token endpoint pays a dictionary lookup, not O(log n) queries, 
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import logging
 import threading
@@ -21,10 +22,12 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from keys.tlog import SignedNote
 from ledger.application import CertLedger
 from ledger.errors import InvalidInput, LedgerError
 from ledger.translog import Checkpoint, LogUnavailable, TransparencyLog
 from ledger.views import CertificateView, ProofView
+from verify_api.history import PublishedHistory
 
 log = logging.getLogger("verify_api")
 T = TypeVar("T")
@@ -58,9 +61,20 @@ class LogNotPublished(Exception):
     """The log is switched off, its tables are missing, or no checkpoint has been signed yet."""
 
 
+def _as_json(checkpoint: Checkpoint) -> dict[str, Any]:
+    """The checkpoint as the service answers it, with the names of the cosignatures its note carries."""
+    cosignatures: list[str] = []
+    if checkpoint.note is not None:
+        note = SignedNote.parse(checkpoint.note)
+        cosignatures = [f"{s.name}+{s.key_id:08x}" for s in note.signatures[1:]]
+    return {**checkpoint.to_dict(), "cosignatures": cosignatures}
+
+
 class PublishedLog:
-    def __init__(self, ledger: CertLedger, reload_seconds: float = 1.0, cache_size: int = 4096) -> None:
+    def __init__(self, ledger: CertLedger, reload_seconds: float = 1.0, cache_size: int = 4096,
+                 history: PublishedHistory | None = None) -> None:
         self.ledger = ledger
+        self.history = history
         self.reload_seconds = reload_seconds
         self.cache_size = max(cache_size, 1)
         self._lock = threading.Lock()  # one log connection per worker: its readers take turns
@@ -99,10 +113,33 @@ class PublishedLog:
             self._unavailable, latest = str(e), None
         if latest is None:
             self._head = None
-        elif self._head is None or self._head[0] != latest:
-            self._head = (latest, latest.to_dict())
+        else:
+            latest = self._cosigned(latest)
+            if self._head is None or self._head[0] != latest:
+                self._head = (latest, _as_json(latest))
         self._expires = now + self.reload_seconds
         return self._head
+
+    def _cosigned(self, latest: Checkpoint) -> Checkpoint:
+        """The history's note of the same tree head when it has one: it carries the witnesses' cosignatures."""
+        kept = self.history.latest() if self.history is not None and latest.note is not None else None
+        if kept is None or (kept.size, kept.root) != (latest.size, latest.root):
+            return latest
+        return dataclasses.replace(latest, note=kept.encode())
+
+    def note(self) -> bytes:
+        """The latest checkpoint's signed note (C2SP tlog-checkpoint, cosignatures included)."""
+        checkpoint = self._published()[0]
+        if checkpoint.note is None:
+            raise LogNotPublished("the latest checkpoint is of the legacy format: it has no signed note")
+        return checkpoint.note
+
+    def history_file(self) -> bytes:
+        """The checkpoint history, byte for byte."""
+        data = None if self.history is None else self.history.data()
+        if data is None:
+            raise LogNotPublished("no checkpoint history is published here")
+        return data
 
     def _published(self) -> tuple[Checkpoint, dict[str, Any]]:
         head = self._current()

@@ -3,6 +3,7 @@ and names the place; the untouched store passes. Run on SQLite and on PostgreSQL
 
 from __future__ import annotations
 
+import base64
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -14,6 +15,9 @@ import pytest
 from psycopg import sql
 
 from keys.algorithms import ES256
+from keys.notekeys import head_signer, note_verifier
+from keys.tlog import Checkpoint as NoteCheckpoint
+from keys.tlog import NoteSigner
 from ledger.application import Actor, CertLedger
 from ledger.audit import AuditReport
 from ledger.translog import Checkpoint
@@ -21,14 +25,18 @@ from tests.conftest import Backend, on_backends, resident_id
 
 JINAN = Actor("王芳", "1501")
 KID = "auditor-test-key"
-_KEY = ES256.generate()
+_KEY = ES256.generate()  # an office key of the trust list: what signed legacy checkpoints
+LOG = NoteSigner.generate("auditor-test.example/log")  # the log key: it signs checkpoints as C2SP notes
+sign = head_signer(LOG)
+verify_note = note_verifier(LOG.verifier)
 
 
-def sign(body: bytes) -> tuple[str, bytes]:
+def legacy_sign(body: bytes) -> tuple[str, bytes]:
     return KID, ES256.sign(_KEY, body)
 
 
 def verify(kid: str, body: bytes, signature: bytes) -> bool:
+    """A legacy checkpoint's signature, as the trust list checks it."""
     return kid == KID and ES256.verify(_KEY.public_key(), body, signature)
 
 
@@ -89,7 +97,7 @@ def ledger(backend: Backend) -> Iterator[CertLedger]:
 
 
 def audited(app: CertLedger) -> AuditReport:
-    return app.audit(verify)
+    return app.audit(verify, verify_note=verify_note)
 
 
 def test_the_untouched_store_passes(ledger: CertLedger) -> None:
@@ -179,10 +187,12 @@ def test_a_forged_checkpoint_is_found(ledger: CertLedger, backend: Backend) -> N
 
 
 def test_a_checkpoint_signed_by_an_unknown_key_is_found(ledger: CertLedger, backend: Backend) -> None:
-    rogue = ES256.generate()
+    rogue = NoteSigner.generate(LOG.name)  # the log's name, another key
     cp = ledger.translog.latest_checkpoint()  # type: ignore[union-attr]
     assert cp is not None
-    Db(backend).run("UPDATE log_checkpoints SET signature = ? WHERE size = ?", ES256.sign(rogue, cp.body), cp.size)
+    note = NoteCheckpoint(LOG.name, cp.size, cp.root).sign(rogue)
+    Db(backend).run("UPDATE log_checkpoints SET note = ?, signature = ? WHERE size = ?", note.encode(),
+                    note.signatures[0].data, cp.size)
     report = audited(ledger)
     assert report.first is not None and "checkpoint at size 22" in report.first.problem
 
@@ -205,9 +215,28 @@ def test_rewriting_an_event_and_the_log_together_is_caught_by_the_signed_checkpo
     assert first is not None and "does not match the checkpoint" in first.problem and first.position == 13
 
 
-def test_a_checkpoint_body_states_origin_size_root_and_time(ledger: CertLedger) -> None:
+def test_a_checkpoint_body_states_origin_size_and_root_as_a_c2sp_checkpoint(ledger: CertLedger) -> None:
     cp: Checkpoint = ledger.translog.checkpoints()[0]  # type: ignore[union-attr]
     lines = cp.body.decode().splitlines()
-    assert lines[0] == "certledger-log/1" and lines[1] == "14" and len(lines) == 4
-    assert verify(cp.key_id, cp.body, cp.signature)
+    assert lines == [LOG.name, "14", base64.b64encode(cp.root).decode()] and not cp.legacy
+    assert cp.note is not None and cp.note.startswith(cp.body + "\n\u2014 ".encode())
+    assert LOG.verifier.verify(cp.body, cp.signature) and verify_note(cp)
+
+
+def test_a_legacy_checkpoint_body_states_origin_size_root_and_time_and_the_trust_list_verifies_it(
+        ledger: CertLedger) -> None:
+    """A store written before C2SP notes keeps checkpoints signed by an office key: still verified, as legacy."""
+    assert ledger.translog is not None
+    at = ledger.now()
+    unsigned = Checkpoint(10, ledger.translog.root(10), at, "", b"")
+    kid, signature = legacy_sign(unsigned.body)
+    ledger.translog.store.add_checkpoint(Checkpoint(10, unsigned.root, at, kid, signature))
+    cp = ledger.translog.checkpoints()[0]
+    lines = cp.body.decode().splitlines()
+    assert cp.legacy and lines[0] == "certledger-log/1" and lines[1] == "10" and len(lines) == 4
+    report = audited(ledger)
+    assert report.ok and (report.checkpoints, report.legacy) == (3, 1)
+    ledger.translog.store.add_checkpoint(Checkpoint(10, b"\x01" * 32, at, kid, signature))  # replaced: forged
+    report = audited(ledger)
+    assert report.first is not None and "checkpoint at size 10 (legacy format" in report.first.problem
 

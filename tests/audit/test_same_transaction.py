@@ -88,13 +88,13 @@ def test_a_row_inserted_after_the_last_save_is_what_a_catch_up_would_absorb(
 
 def test_the_audit_names_a_row_no_save_wrote_once_and_checks_every_later_event(
         ledger: CertLedger, backend: Backend) -> None:
-    from tests.audit.test_mutations import verify
+    from tests.audit.test_mutations import verify, verify_note
 
     forged_id = insert_forged_row(backend)
     for i in (7, 8):  # honest saves after the forgery: their leaves follow the log's last one
         ledger.issue(JINAN, fields(i))
     ledger.take_checkpoint(sign)
-    report = ledger.audit(verify)
+    report = ledger.audit(verify, verify_note=verify_note)
     assert [(d.position, d.problem.split(":")[0]) for d in report.divergences] == [
         (7, "the event is not in the log")]
     assert "no save wrote it" in report.divergences[0].problem

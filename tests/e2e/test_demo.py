@@ -32,6 +32,10 @@ def test_the_demo_tells_the_whole_story_on_a_fresh_sqlite_ledger(tmp_path: Path)
     assert "no problems; ready to import" in out and "1 request(s) forwarded" in out
     # The auditor's replay and the employer's verdict.
     assert re.search(r"intact: (\d+) events, \1 log leaves, 1 signed checkpoints", out)
+    # The checkpoint is a C2SP note the store is checked against; a witness cosigns it, the history shows it.
+    assert "consistent with 2 checkpoints kept outside the database" in out  # the history's and the file's
+    assert re.search(r"cosigned the tree of (\d+) leaves \(after 0\)", out)
+    assert re.search(r"history line 2: checkpoint of \d+ events with the cosignatures of witness\.0700\.example", out)
     assert "current: 真实有效 / Genuine and current" in out and "FAIL" not in out
     assert re.search(r"transparency log: entry \d+ of \d+, checkpoint signed", out)
     # The ledger holds the story; no whole ID number was printed.

@@ -13,7 +13,8 @@ from tests.e2e.test_cli_story import issue_args
 from tests.signing.conftest import signed_by_a_stranger
 
 PASSPHRASES = {"CERTLEDGER_KEY_PASSPHRASE": "office-secret-1501", "CERTLEDGER_ROOT_PASSPHRASE": "root-secret",
-               "CERTLEDGER_PUBLISHER_PASSPHRASE": "publisher-secret"}
+               "CERTLEDGER_PUBLISHER_PASSPHRASE": "publisher-secret",
+               "CERTLEDGER_LOG_KEY_PASSPHRASE": "log-key-secret"}
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from keys.notekeys import has_log_key, head_signer, init_log_key, load_log_signer
 from keys.store import KeyStore
+from keys.tlog import CheckpointHistory
 from keys.trustlist import build_trust_list
 from ledger.application import CertLedger
 from ledger.domain import china_date
@@ -20,13 +22,15 @@ from ledger.translog import Checkpoint
 from signing.pipeline import SignedDocument
 from tests.conftest import resident_id
 from tests.e2e.conftest import Cli
-from tests.signing.conftest import JINAN, KEY_PASS, ROOT_PASS, START, Office, SteppingClock
+from tests.signing.conftest import JINAN, ROOT_PASS, START, Office, SteppingClock
 from tests.verify_api.served import PASSPHRASES, Documents, Server, free_port, make_documents
 from verify_api.app import create_app
 from verify_api.settings import ServiceSettings
 
 ID_NUMBER = resident_id()  # every holder here has it: no response may ever contain it whole
 MASKED = ID_NUMBER[:6] + "X" * 12
+LOG_ORIGIN = "verify.certledger.example/log"
+LOG_PASS = "log key passphrase of the tests"
 
 
 @dataclass
@@ -59,15 +63,22 @@ class Home:
 
     def checkpoint(self) -> Checkpoint:
         """Bring every event so far into the transparency log (the office's ledger keeps none: an explicit
-        catch-up, as a repair of a store kept without its log would) and sign its head with the office's
-        key, as `certledger audit checkpoint` does."""
+        catch-up, as a repair of a store kept without its log would), sign its head with the log key (made
+        on the first checkpoint) and append it to the checkpoint history, as `certledger audit checkpoint` does."""
+        store = self.office.store
+        if not has_log_key(store):
+            init_log_key(store, LOG_ORIGIN, LOG_PASS)
+        signer = load_log_signer(store, LOG_PASS)
         ledger = CertLedger(env=self.env, clock=self.office.clock, transparency_log=True)
         try:
             assert ledger.translog is not None
             ledger.translog.catch_up(ledger.recorder)
-            kid = ledger.active_key("1501").kid
-            key = self.office.store.load_signer(kid, KEY_PASS)
-            return ledger.take_checkpoint(lambda body: (kid, key.sign(body)))
+            checkpoint = ledger.take_checkpoint(head_signer(signer))
+            assert checkpoint.note is not None
+            (self.path / "checkpoints").mkdir(exist_ok=True)
+            CheckpointHistory(self.path / "checkpoints" / "history", signer.verifier).append(
+                checkpoint.note, ledger.translog.consistency_proof)
+            return checkpoint
         finally:
             ledger.close()
 

@@ -19,7 +19,8 @@ from tests.e2e.conftest import CERTLEDGER, Cli
 from tests.e2e.test_cli_story import issue_args
 
 PASSPHRASES = {"CERTLEDGER_KEY_PASSPHRASE": "office-secret-1501", "CERTLEDGER_ROOT_PASSPHRASE": "root-secret",
-               "CERTLEDGER_PUBLISHER_PASSPHRASE": "publisher-secret"}
+               "CERTLEDGER_PUBLISHER_PASSPHRASE": "publisher-secret",
+               "CERTLEDGER_LOG_KEY_PASSPHRASE": "log-key-secret"}
 HOLDER_ID = resident_id(serial=7)
 
 

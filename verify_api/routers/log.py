@@ -27,10 +27,28 @@ async def _answer(service: VerificationService, fn: Any, *args: Any) -> Response
     return json_response(await ledger_read(service, fn, *args))
 
 
-@router.get("/checkpoint", response_model=CheckpointOut, responses=responses(404, 503))
-async def checkpoint(service: Service) -> Response:
-    """The latest signed checkpoint (tree size, root, time, key id, signature over `body`)."""
+NOTE_TYPE = "text/plain; charset=utf-8"
+
+
+@router.get("/checkpoint", response_model=CheckpointOut, responses={
+    200: {"content": {"text/plain": {"schema": {"type": "string"}}},
+          "description": "JSON; with `Accept: text/plain`, the C2SP signed note itself"}, **responses(404, 503)})
+async def checkpoint(request: Request, service: Service) -> Response:
+    """The latest signed checkpoint: tree size, root, time, the log key's id and signature over `body`, and `note`,
+    the C2SP tlog-checkpoint signed note (with the witnesses' cosignatures). Asked with `Accept: text/plain`,
+    the note alone, as witnesses and Go's sumdb/note read it."""
+    if "text/plain" in request.headers.get("accept", ""):
+        return Response(await ledger_read(service, service.log.note), media_type=NOTE_TYPE)
     return await _answer(service, service.log.checkpoint)
+
+
+@router.get("/history", response_class=Response, responses={
+    200: {"content": {"application/x-ndjson": {"schema": {"type": "string"}}},
+          "description": 'The checkpoint history: one {"note", "proof"} JSON object a line'}, **responses(404)})
+async def history(service: Service) -> Response:
+    """Every checkpoint the log signed, in order, each with the consistency proof from the one before: the
+    append-only file kept outside the database, byte for byte. Check it with the log's verifier key."""
+    return Response(await ledger_read(service, service.log.history_file), media_type="application/x-ndjson")
 
 
 MAX_TOKEN = 1024  # as the token route takes them

@@ -83,15 +83,20 @@ class Headline(BaseModel):
 
 
 class CheckpointOut(BaseModel):
-    """A signed tree head. `body` is the exact signed text; verify `signature` (ECDSA P-256, raw r||s) over it
-    with the trust list's key `key_id`."""
+    """A signed tree head. `note` is the C2SP tlog-checkpoint signed note: verify it with the log's verifier key
+    (`certledger audit log-key`; Go's sumdb/note reads it); `body` is its text and `signature` the log key's
+    Ed25519 signature over it. A `legacy` checkpoint has no note: its `signature` (ECDSA P-256, raw r||s) over
+    `body` is by the trust list's key `key_id`."""
 
     size: int
     root: str = Field(description="RFC 6962 Merkle tree hash, hex")
     at: str
     key_id: str
     signature: str = Field(description="base64")
-    body: str = Field(examples=["certledger-log/1\n1234\n<root base64>\n2026-11-30T08:00:00+00:00\n"])
+    body: str = Field(examples=["verify.certledger.example/log\n1234\n<root base64>\n"])
+    format: Literal["c2sp-checkpoint", "legacy"]
+    note: str | None = Field(description="The signed note, cosignatures included (null for a legacy checkpoint)")
+    cosignatures: list[str] = Field(description="`<name>+<hex key id>` of each cosignature line the note carries")
 
 
 class InclusionOut(BaseModel):
