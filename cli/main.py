@@ -7,6 +7,7 @@ cli.wiring, output in cli.output, the path from a draft to a signed file in cli.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -24,6 +25,7 @@ from cli.output import configure
 from cli.proof_commands import proof_app
 from cli.query_commands import query_app
 from cli.request_commands import request_app
+from cli.rewrap_command import keys_rewrap
 from cli.serve_command import serve, verifications
 
 app = typer.Typer(name="certledger", cls=GuardedGroup, no_args_is_help=True, add_completion=False,
@@ -40,6 +42,7 @@ for commands in (init_app, issuance_app, proof_app, query_app):
 app.add_typer(handover_app, name="handover")
 app.add_typer(request_app, name="request")
 app.add_typer(catalog_app, name="catalog")
+keys_app.command("rewrap")(keys_rewrap)
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
 app.add_typer(batch_app, name="batch")
@@ -59,4 +62,12 @@ def main(
 
 
 def run() -> None:
+    import warnings
+
+    from config.datadir import private_umask
+
+    private_umask()  # the ledger's files, attachments and outputs: the owner's alone
+
+    # A warning meant for the operator (an old key file, say) is one line, not Python's file:line form.
+    warnings.showwarning = lambda message, *_a, **_k: print(f"warning: {message}", file=sys.stderr)
     app()
