@@ -24,6 +24,7 @@ from cli.keys_commands import keys_app
 from cli.output import configure
 from cli.proof_commands import proof_app
 from cli.query_commands import query_app
+from cli.repair_command import audit_repair
 from cli.request_commands import request_app
 from cli.rewrap_command import keys_rewrap
 from cli.serve_command import serve, verifications
@@ -44,6 +45,7 @@ app.add_typer(request_app, name="request")
 app.add_typer(catalog_app, name="catalog")
 keys_app.command("rewrap")(keys_rewrap)
 app.add_typer(keys_app, name="keys")
+audit_app.command("repair")(audit_repair)
 app.add_typer(audit_app, name="audit")
 app.add_typer(batch_app, name="batch")
 # ... and the verification service.

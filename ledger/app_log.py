@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ledger.app_base import LedgerBase, edition_of
+from ledger.app_base import edition_of
+from ledger.app_repair import LogRepairs
 from ledger.audit import AuditReport, VerifySignature, audit, events_from_recorder
 from ledger.docref import DocumentReference
 from ledger.documents import Certificate, Proof
@@ -13,7 +14,7 @@ from ledger.errors import InvalidInput, RuleViolation
 from ledger.translog import Checkpoint, TransparencyLog
 
 
-class LogQueries(LedgerBase):
+class LogQueries(LogRepairs):
     def _translog(self) -> TransparencyLog:
         if self.translog is None:
             raise RuleViolation("log-disabled", "the transparency log is not enabled for this ledger")
@@ -29,7 +30,7 @@ class LogQueries(LedgerBase):
         """Replay every stored event against the log and the signed checkpoints; changes nothing."""
         log = self._translog()
         return audit(events_from_recorder(self.recorder), log.store.leaves, log.size(), log.checkpoints(),
-                     verify_signature, progress)
+                     verify_signature, progress, repairs=self.repairs())
 
     def inclusion(self, reference: str, size: int | None = None) -> dict[str, Any]:
         """A document's latest event in the log (its signature, usually) with its RFC 6962 inclusion proof in
