@@ -112,7 +112,7 @@ def open_private_key(data: bytes, passphrase: str, what: str) -> CertificateIssu
     try:
         der = AESGCM(params.derive(passphrase, salt)).decrypt(nonce, sealed, header.encode("ascii"))
     except InvalidTag:
-        raise WrongPassphrase(f"wrong passphrase for {what} (or its file was altered)") from None
+        raise WrongPassphrase(f"wrong passphrase for {what}") from None  # or an altered header: AEAD
     try:
         key = serialization.load_der_private_key(der, password=None)
     except (ValueError, TypeError, UnsupportedAlgorithm):

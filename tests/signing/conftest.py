@@ -87,7 +87,7 @@ def office(tmp_path: Path) -> Office:
     clock = SteppingClock(START)
     app = CertLedger(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, clock=clock)
     app.ensure_default_catalog(JINAN)
-    store = KeyStore(tmp_path / "keys")
+    store = KeyStore(tmp_path / "keys", kdf_cost=14)  # scrypt 2^14: see tests/keys/conftest.py
     store.init_root(ROOT_PASS, "test root", now=START - timedelta(days=1))
     o = Office(app, store, clock, tmp_path)
     o.new_key()

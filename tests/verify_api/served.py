@@ -18,7 +18,7 @@ from tests.conftest import resident_id
 from tests.e2e.conftest import CERTLEDGER, Cli
 from tests.e2e.test_cli_story import issue_args
 
-PASSPHRASES = {"CERTLEDGER_KEY_PASSPHRASE": "office-secret-1501", "CERTLEDGER_ROOT_PASSPHRASE": "root-secret"}
+PASSPHRASES = {"CERTLEDGER_KEY_PASSPHRASE": "office-secret-1501", "CERTLEDGER_ROOT_PASSPHRASE": "root-secret-1501"}
 HOLDER_ID = resident_id(serial=7)
 
 
