@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from cli.output import emit
+from cli.output import emit, json_mode
 from cli.wiring import key_store, passphrase, settings
 
 
@@ -38,8 +38,9 @@ def keys_rewrap(
     for name in chosen:
         result = rewrap(store, name, _passphrase_for(name), fresh)
         done.append(result.to_dict())
-        emit(None, f"{name}: {result.was} -> {result.now}" + (" (new passphrase)" if result.new_passphrase else "")
-             if result.changed else f"{name}: already {result.now}; unchanged")
+        if not json_mode():
+            emit(None, f"{name}: {result.was} -> {result.now}" + (" (new passphrase)" if result.new_passphrase else "")
+                 if result.changed else f"{name}: already {result.now}; unchanged")
     emit(done, f"{sum(d['changed'] is True for d in done)} of {len(done)} key file(s) re-wrapped in "
                f"{store.directory}")
 
