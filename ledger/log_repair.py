@@ -3,9 +3,10 @@
 A row in the events table without a log leaf did not come from a save (saves write their leaves in
 their own transaction), so the audit names it as foreign and no later save absorbs it. If an operator
 knows such rows to be genuine (a crash, a restore), `audit repair` brings them in explicitly: one save
-records this aggregate's event, naming every row it brought in, a SHA-256 over their exact stored
-records, who did it and why, and appends their leaves just before its own. The audit then reports those
-rows as "brought in by repair R (who, when)" instead of foreign.
+records a `LogRepair.RowsBroughtIn` event on the ledger's one repair register (id LOG_REPAIR_ID), naming
+every row it brought in, a SHA-256 over their exact stored records, who did it and why, and appends their
+leaves right after its own event's, in the same transaction. The audit then reports those rows as
+"brought in by repair N (who, when: why)" instead of foreign (ledger.audit_repairs).
 """
 
 from __future__ import annotations
@@ -103,6 +104,13 @@ class RepairRecord:
 
     def describe(self) -> str:
         return f"repair {self.number} ({self.who()}: {self.reason})"
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> RepairRecord:
+        """As an audit bundle carries it (to_dict with its rows)."""
+        return cls(int(d["repair"]), d.get("notification_id"), tuple(int(n) for n in d["notification_ids"]),
+                   tuple(dict(r) for r in d.get("rows", ())), str(d["rows_sha256"]), str(d["operator"]),
+                   str(d["office"]), datetime.fromisoformat(d["at"]), str(d["reason"]))
 
     def to_dict(self) -> dict[str, Any]:
         return {"repair": self.number, "notification_id": self.notification_id,

@@ -146,8 +146,9 @@ class TransparencyLog:
         return list(recorder.select_notifications(start=self.store.last_notification_id() + 1, limit=limit))
 
     def catch_up(self, recorder: Any) -> int:
-        """Append every stored event the log has not seen yet; returns how many. Only `audit repair`
-        does this now: saves write their leaves in their own transaction."""
+        """Append every stored event after the log's last leaf; returns how many. No command calls it any more:
+        saves write their leaves in their own transaction, and `audit repair` brings rows in explicitly and on
+        the record (`bringing_in`, ledger.app_repair)."""
         with self.store.write_lock():
             start = self.store.last_notification_id() + 1
             added = 0

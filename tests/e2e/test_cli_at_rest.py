@@ -169,3 +169,12 @@ def test_audit_repair_through_the_command(tmp_path: Path) -> None:
     r = cli("audit", "verify")
     assert r.code == 0, r.out
     assert "brought in by repair 1 (张三 @ 1501" in r.out
+    assert "brought into the log by repair 1" not in cli("history", "1915010000000001").out  # not that one's
+
+    bundle = tmp_path / "bundle.jsonl.gz"  # the offline audit holds the repair to the same checks
+    assert cli("audit", "export", "--out", str(bundle)).code == 0
+    offline = Cli(home=tmp_path / "elsewhere", cwd=tmp_path)
+    r = offline("--json", "audit", "verify", "--bundle", str(bundle), "--root",
+                str(cli.home / "keys" / "root.cert.pem"))
+    assert r.code == 0, r.out
+    assert [b["notification_id"] for b in r.json()["brought_in"]] == [forged]  # type: ignore[index]
