@@ -34,7 +34,7 @@ def test_private_keys_are_encrypted_owner_only_and_ignored_by_git(office: Cli) -
     assert len(keys) == 2  # the deployment root and the office key
     for key in keys:
         assert key.stat().st_mode & 0o777 == 0o600
-        assert key.read_bytes().startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
+        assert key.read_bytes().startswith(b"-----BEGIN CERTLEDGER SEALED PRIVATE KEY-----")  # scrypt, AES-GCM
     ignored = subprocess.run(["git", "-C", str(REPO), "check-ignore", "-q", ".certledger/keys/x.key.pem"])
     assert ignored.returncode == 0
 
