@@ -22,7 +22,7 @@ from tests.conftest import resident_id
 
 JINAN = Actor("王芳", "1501")
 BASE_URL = "https://verify.certledger.example"
-ROOT_PASS, KEY_PASS = "root-pass", "key-pass"
+ROOT_PASS, KEY_PASS = "signing-root-pass-1501", "signing-office-key-1501"  # long enough for new keys (issue 12)
 START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
 
