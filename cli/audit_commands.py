@@ -169,7 +169,7 @@ def _verify_bundle(bundle: Path, files: list[Path], vkey: str | None, root: Path
     from keys.trustlist import load_trust_list
     from ledger.audit import Anchor, audit
 
-    header, events, leaves, checkpoints = _read_bundle(bundle)
+    header, events, leaves, checkpoints, repairs = _read_bundle(bundle)
     pinned = root.read_bytes() if root else _default_root(header)
     trust = _once(lambda: load_trust_list(header["trust_list"].encode(), pinned))
     verifier = NoteVerifier.from_verifier_key(vkey) if vkey else _default_log_key(header)
@@ -183,7 +183,7 @@ def _verify_bundle(bundle: Path, files: list[Path], vkey: str | None, root: Path
             raise located(f"checkpoint file {path}", e) from None
         anchors.append(Anchor(cp.size, cp.root, f"the checkpoint in {path}"))
     return audit(events, lambda a, b: leaves[a:b], len(leaves), checkpoints, _verifier(trust), progress,
-                 verify_note=note_verifier(verifier) if verifier else None, anchors=anchors)
+                 verify_note=note_verifier(verifier) if verifier else None, anchors=anchors, repairs=repairs)
 
 
 def _default_log_key(header: dict[str, Any]) -> Any:
@@ -225,6 +225,8 @@ def export(out: Annotated[Path, typer.Option("--out", help="The bundle to write 
         f.write(json.dumps({"header": header}) + "\n")
         for cp in log.checkpoints():
             f.write(json.dumps({"checkpoint": cp.to_dict()}) + "\n")
+        for repair in ledger.repairs():  # what the audit holds the rows brought in by `audit repair` to
+            f.write(json.dumps({"repair": repair.to_dict() | {"rows": list(repair.rows)}}, ensure_ascii=False) + "\n")
         size = log.size()
         for start in range(0, size, 5000):
             for nid, h in log.store.leaves(start, min(size, start + 5000)):
@@ -239,14 +241,16 @@ def export(out: Annotated[Path, typer.Option("--out", help="The bundle to write 
          f"exported {n_events} events, {n_leaves} log leaves and the checkpoints to {out}")
 
 
-def _read_bundle(path: Path) -> tuple[dict[str, Any], Iterator[Any], list[tuple[int, bytes]], list[Any]]:
+def _read_bundle(path: Path) -> tuple[dict[str, Any], Iterator[Any], list[tuple[int, bytes]], list[Any], list[Any]]:
     from ledger.audit import StoredEvent
+    from ledger.log_repair import RepairRecord
     from ledger.translog import Checkpoint
 
     header: dict[str, Any] | None = None
     leaves: list[tuple[int, bytes]] = []
     checkpoints: list[Checkpoint] = []
     events: list[StoredEvent] = []
+    repairs: list[RepairRecord] = []
     try:
         with gzip.open(path, "rt", encoding="utf-8") as f:
             for line in f:
@@ -258,13 +262,15 @@ def _read_bundle(path: Path) -> tuple[dict[str, Any], Iterator[Any], list[tuple[
                     leaves.append((int(item["leaf"][0]), bytes.fromhex(item["leaf"][1])))
                 elif "checkpoint" in item:
                     checkpoints.append(Checkpoint.from_dict(item["checkpoint"]))
+                elif "repair" in item:
+                    repairs.append(RepairRecord.from_dict(item["repair"]))
                 elif "header" in item:
                     header = item["header"]
     except (OSError, EOFError, ValueError, KeyError, TypeError) as e:
         raise InvalidInput("bundle", f"not a readable certledger audit bundle ({type(e).__name__})") from None
     if header is None or header.get("format") != BUNDLE_FORMAT:
         raise InvalidInput("bundle", f"not a {BUNDLE_FORMAT} file")
-    return header, iter(events), leaves, checkpoints
+    return header, iter(events), leaves, checkpoints, repairs
 
 
 @audit_app.command("inclusion")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import Annotated
 
 import typer
@@ -28,7 +29,10 @@ def init(
     if store not in ("sqlite", "postgres"):
         raise InvalidInput("store", "sqlite or postgres")
     s = settings()
-    s.home.mkdir(parents=True, exist_ok=True)
+    from config.datadir import make_private_dir
+
+    for line in make_private_dir(s.home):  # 0700: it will hold ID numbers and attachments
+        print(f"warning: {line}", file=sys.stderr)
     saved = {"office": office, "operator": operator, "store": store}
     s.config_file.write_text(json.dumps(saved, ensure_ascii=False, indent=2) + "\n", "utf-8")
     output.reset_settings()

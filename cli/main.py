@@ -7,6 +7,7 @@ cli.wiring, output in cli.output, the path from a draft to a signed file in cli.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -23,7 +24,9 @@ from cli.keys_commands import keys_app
 from cli.output import configure
 from cli.proof_commands import proof_app
 from cli.query_commands import query_app
+from cli.repair_command import audit_repair
 from cli.request_commands import request_app
+from cli.rewrap_command import keys_rewrap
 from cli.serve_command import serve, verifications
 from cli.witness_commands import witness_app
 
@@ -41,7 +44,9 @@ for commands in (init_app, issuance_app, proof_app, query_app):
 app.add_typer(handover_app, name="handover")
 app.add_typer(request_app, name="request")
 app.add_typer(catalog_app, name="catalog")
+keys_app.command("rewrap")(keys_rewrap)
 app.add_typer(keys_app, name="keys")
+audit_app.command("repair")(audit_repair)
 app.add_typer(audit_app, name="audit")
 app.add_typer(batch_app, name="batch")
 app.add_typer(witness_app, name="witness")
@@ -61,4 +66,12 @@ def main(
 
 
 def run() -> None:
+    import warnings
+
+    from config.datadir import private_umask
+
+    private_umask()  # the ledger's files, attachments and outputs: the owner's alone
+
+    # A warning meant for the operator (an old key file, say) is one line, not Python's file:line form.
+    warnings.showwarning = lambda message, *_a, **_k: print(f"warning: {message}", file=sys.stderr)
     app()

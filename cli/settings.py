@@ -26,6 +26,9 @@ class Settings(StoreSettings):
     log_key_passphrase: SecretStr | None = None  # the log key's (it signs the checkpoints)
     witness_passphrase: SecretStr | None = None  # `certledger witness`: its cosigner key's
     log_origin: str | None = None  # the log's name, its checkpoints' first line (default: <verify host>/log)
+    new_passphrase: SecretStr | None = None  # `keys rewrap --new-passphrase`; prompted for when unset
+    rewrap_passphrase: SecretStr | None = None  # `keys rewrap`: a key file that is neither the root nor an office key
+    key_kdf_cost: int = 17  # log2 of scrypt's N for new key files (keys.sealed: 14-20; 17 = 128 MiB)
     key_years: int = 2  # an office key's signing window
     root_name: str = "certledger deployment root"
     verify_base_url: str = "https://verify.certledger.example"  # what QR codes point to

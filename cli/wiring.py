@@ -41,14 +41,30 @@ def open_ledger(create: bool = False) -> CertLedger:
     s = settings()
     if s.store == "sqlite" and not s.sqlite_file.parent.is_dir():
         raise NotFound(f"no ledger at {s.home}: run certledger init --office CODE --operator NAME")
+    secure_data_dir()
     return CertLedger(env=s.eventsourcing_env(create), blobs=BlobStore(s.blobs_path),
                       transparency_log=s.transparency_log)
+
+
+def secure_data_dir() -> None:
+    """The home, the SQLite files beside it and the attachment store: owner-only (config.datadir), each
+    change said on stderr."""
+    import sys
+
+    from config.datadir import sqlite_files, tighten
+
+    s = settings()
+    paths = [s.home, s.blobs_path, *sqlite_files(s.records_path), *sqlite_files(s.home / "ratelimits.sqlite")]
+    if s.store == "sqlite":
+        paths[1:1] = [s.sqlite_file.parent, *sqlite_files(s.sqlite_file)]
+    for line in tighten(dict.fromkeys(paths)):
+        print(f"warning: {line}", file=sys.stderr)
 
 
 def key_store() -> KeyStore:
     from keys.store import KeyStore
 
-    return KeyStore(settings().keys_path)
+    return KeyStore(settings().keys_path, kdf_cost=settings().key_kdf_cost)
 
 
 def passphrase(which: str) -> str:

@@ -2,14 +2,17 @@
 
 Layout (the directory is 0700):
 
-    root.key.pem        the root's private key, PKCS#8 PEM encrypted with its passphrase, 0600
+    root.key.pem        the root's private key, sealed with its passphrase (keys.sealed: scrypt, AES-256-GCM), 0600
     root.cert.pem       the self-signed root certificate
-    <kid>.key.pem       an office key, encrypted with its own passphrase, 0600
+    <kid>.key.pem       an office key, sealed with its own passphrase, 0600
     <kid>.cert.pem      its end-entity certificate, issued by the root
 
-Nothing is ever overwritten, and nothing here logs or prints key material. The ledger
-records which key may sign when (ledger.domain.SigningKey); this module only makes and
-keeps the keys.
+Files written before keys.sealed (PKCS#8 with PBKDF2 at 2,048 iterations) still open, with a
+LegacyKeyFile warning; keys.rewrap seals them anew in place.
+
+Nothing is ever overwritten (only keys.rewrap replaces a key file, atomically, by the same key),
+and nothing here logs or prints key material. The ledger records which key may sign when
+(ledger.domain.SigningKey); this module only makes and keeps the keys.
 """
 
 from __future__ import annotations
@@ -20,13 +23,13 @@ import hashlib
 import os
 import re
 import stat
+import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import get_args
 
 from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes, PublicKeyTypes
 
@@ -39,7 +42,14 @@ from keys.errors import (
     KeyFileDamaged,
     KeyFileUnsafe,
     KeyNotFound,
-    WrongPassphrase,
+)
+from keys.sealed import (
+    DEFAULT_LOG2_N,
+    ScryptParams,
+    check_passphrase_strength,
+    is_legacy,
+    open_private_key,
+    seal_private_key,
 )
 
 ROOT_KEY_FILE = "root.key.pem"
@@ -49,7 +59,11 @@ _PRIVATE_MODE = 0o600
 _DIRECTORY_MODE = 0o700
 # A PEM block's label (RFC 7468): an encrypted PKCS#8 key is labelled "ENCRYPTED PRIVATE KEY".
 _PEM_LABEL = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----")
-_ENCRYPTED_PKCS8 = b"ENCRYPTED PRIVATE KEY"
+_KEY_LABELS = (b"ENCRYPTED PRIVATE KEY", b"CERTLEDGER SEALED PRIVATE KEY")
+
+
+class LegacyKeyFile(UserWarning):
+    """A key file in the old PKCS#8 format was opened: `certledger keys rewrap` seals it with scrypt."""
 _ISSUER_KEY_TYPES = get_args(CertificateIssuerPrivateKeyTypes)
 
 
@@ -124,14 +138,21 @@ class LoadedKey:
 class KeyStore:
     """The key directory: create the root, generate office keys, load them for signing."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, kdf_cost: int = DEFAULT_LOG2_N) -> None:
         self.directory = Path(directory)
+        self._kdf = ScryptParams.of_cost(kdf_cost)  # log2 of scrypt's N for the files this store writes
+
+    @property
+    def kdf(self) -> ScryptParams:
+        """The scrypt parameters of the files this store writes."""
+        return self._kdf
 
     # -- the root -------------------------------------------------------------------------
 
     def init_root(self, passphrase: str, name: str, *, now: datetime, years: int = 20) -> RootInfo:
         """Create the self-signed root CA (P-256); refuses if the store already has a root."""
         _require_passphrase("root passphrase", passphrase)
+        check_passphrase_strength(passphrase, "root passphrase")
         name = _name_part("name", name)
         if years < 1:
             raise InvalidKeyInput("years: the root must be valid for at least one year")
@@ -174,6 +195,7 @@ class KeyStore:
                             not_before: datetime, not_after: datetime, algorithm: str = "ES256") -> OfficeKey:
         """A new office key pair and its certificate from the root, valid exactly for [not_before, not_after)."""
         _require_passphrase("key passphrase", key_passphrase)
+        check_passphrase_strength(key_passphrase, "key passphrase")
         office = _name_part("office", office)
         office_name = _name_part("office_name", office_name)
         scheme = lookup_algorithm(algorithm)
@@ -268,47 +290,21 @@ class KeyStore:
         os.close(fd)
         _fsync_directory(self.directory)
 
-    def _write_private(self, name: str, private_key: CertificateIssuerPrivateKeyTypes, passphrase: str) -> None:
-        pem = private_key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.BestAvailableEncryption(passphrase.encode("utf-8")),
-        )
-        self._write_new(name, pem, _PRIVATE_MODE)
+    def _write_private(self, name: str, private_key: CertificateIssuerPrivateKeyTypes, passphrase: str, *,
+                       field: str | None = None) -> None:
+        """A new private key file, sealed (keys.sealed); its passphrase must be strong enough."""
+        check_passphrase_strength(passphrase, field or f"passphrase for {name}")
+        self._write_new(name, seal_private_key(private_key, passphrase, self._kdf), _PRIVATE_MODE)
 
     def _read_private(self, name: str, passphrase: str, what: str,
                       kinds: tuple[type, ...] | None = None) -> CertificateIssuerPrivateKeyTypes:
         """Decrypt a private key file; `kinds` (e.g. Ed25519 note keys) replaces the registered-algorithm check."""
         path = self.directory / name
-        try:
-            # O_NOFOLLOW and fstat on the open descriptor: the mode checked is the file read.
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-        except FileNotFoundError:
-            raise KeyNotFound(f"{what}: no key file {path}") from None
-        except OSError as exc:
-            if exc.errno == errno.ELOOP:
-                raise KeyFileUnsafe(f"{what}: {path} is a symbolic link; refusing to read it") from None
-            raise
-        try:
-            info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode):
-                raise KeyFileUnsafe(f"{what}: {path} is not a regular file")
-            if info.st_mode & 0o077:
-                raise KeyFileUnsafe(f"{what}: {path} is readable by group or others "
-                                    f"(mode {stat.S_IMODE(info.st_mode):04o}); chmod 600 it")
-            with os.fdopen(fd, "rb", closefd=False) as handle:
-                data = handle.read()
-        finally:
-            os.close(fd)
-        if _ENCRYPTED_PKCS8 not in _PEM_LABEL.findall(data):
-            raise KeyFileDamaged(f"{what}: {path} is not an encrypted PKCS#8 private key")
-        try:
-            private_key = serialization.load_pem_private_key(data, password=passphrase.encode("utf-8"))
-        except (ValueError, TypeError):
-            # cryptography reports a failed decryption as ValueError ("Bad decrypt").
-            raise WrongPassphrase(f"wrong passphrase for {what}") from None
-        except UnsupportedAlgorithm:
-            raise KeyFileDamaged(f"{what}: {path} uses an unsupported key algorithm") from None
+        data = read_private_bytes(path, what)
+        private_key = open_private_key(data, passphrase, what)
+        if is_legacy(data):
+            warnings.warn(f"{what}: {path} is in the old PKCS#8 format (PBKDF2 at 2,048 iterations); seal it with "
+                          "scrypt: certledger keys rewrap", LegacyKeyFile, stacklevel=2)
         return _usable(private_key, kinds, f"{what}: {path}")
 
     def _read_certificate(self, name: str, what: str) -> x509.Certificate:
@@ -401,6 +397,34 @@ def _root_info(certificate: x509.Certificate) -> RootInfo:
     return RootInfo(subject=certificate.subject.rfc4514_string(), fingerprint_sha256=hashlib.sha256(der).hexdigest(),
                     certificate_pem=pem(certificate), not_before=certificate.not_valid_before_utc,
                     not_after=certificate.not_valid_after_utc)
+
+
+def read_private_bytes(path: Path, what: str) -> bytes:
+    """A private key file's bytes, refused when it is a symlink, not a regular file, open to group or others,
+    or no encrypted key file at all."""
+    try:
+        # O_NOFOLLOW and fstat on the open descriptor: the mode checked is the file read.
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except FileNotFoundError:
+        raise KeyNotFound(f"{what}: no key file {path}") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise KeyFileUnsafe(f"{what}: {path} is a symbolic link; refusing to read it") from None
+        raise
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise KeyFileUnsafe(f"{what}: {path} is not a regular file")
+        if info.st_mode & 0o077:
+            raise KeyFileUnsafe(f"{what}: {path} is readable by group or others "
+                                f"(mode {stat.S_IMODE(info.st_mode):04o}); chmod 600 it")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = handle.read()
+    finally:
+        os.close(fd)
+    if not set(_KEY_LABELS) & set(_PEM_LABEL.findall(data)):
+        raise KeyFileDamaged(f"{what}: {path} is not an encrypted private key file")
+    return data
 
 
 def _fsync_directory(directory: Path) -> None:

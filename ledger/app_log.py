@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ledger.app_base import LedgerBase, edition_of
+from ledger.app_base import edition_of
+from ledger.app_repair import LogRepairs
 from ledger.audit import Anchor, AuditReport, VerifyNote, VerifySignature, audit, events_from_recorder
 from ledger.docref import DocumentReference
 from ledger.documents import Certificate, Proof
@@ -13,7 +14,7 @@ from ledger.errors import InvalidInput, RuleViolation
 from ledger.translog import Checkpoint, SignHead, TransparencyLog
 
 
-class LogQueries(LedgerBase):
+class LogQueries(LogRepairs):
     def _translog(self) -> TransparencyLog:
         if self.translog is None:
             raise RuleViolation("log-disabled", "the transparency log is not enabled for this ledger")
@@ -31,7 +32,7 @@ class LogQueries(LedgerBase):
         `verify_note`, legacy ones with `verify_signature`) and the anchors kept outside the database."""
         log = self._translog()
         return audit(events_from_recorder(self.recorder), log.store.leaves, log.size(), log.checkpoints(),
-                     verify_signature, progress, verify_note=verify_note, anchors=anchors)
+                     verify_signature, progress, verify_note=verify_note, anchors=anchors, repairs=self.repairs())
 
     def inclusion(self, reference: str, size: int | None = None) -> dict[str, Any]:
         """A document's latest event in the log (its signature, usually) with its RFC 6962 inclusion proof in

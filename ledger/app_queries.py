@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from ledger.app_base import LedgerBase
+from ledger.app_repair import LogRepairs
 from ledger.docref import DocumentReference, NumberKind, kind_of_number, normalise_number
 from ledger.documents import Certificate, certificate_id, proof_id
 from ledger.errors import NotFound
@@ -15,7 +16,7 @@ from ledger.summaries import event_time, event_view
 from ledger.views import CertificateView, EventView, ProofView, RequestView
 
 
-class Queries(LedgerBase):
+class Queries(LogRepairs):
     def show(self, number: str) -> CertificateView | ProofView | RequestView:
         text = normalise_number(number)
         kind = kind_of_number(text)
@@ -61,7 +62,27 @@ class Queries(LedgerBase):
             streams += [(p.number, p.id) for c in editions for p in c.proofs]
         out = [event_view(label, e) for label, aggregate_id in streams for e in self.events.get(aggregate_id)
                if as_of is None or event_time(e) <= as_of]
+        if self.translog is not None:
+            out = self._marked(out, dict(streams))
         return sorted(out, key=lambda v: (v.at, v.version > 1))  # a new edition before the old one's supersession
 
     def count_events(self) -> int:
         return self.recorder.max_notification_id() or 0
+
+
+    def _marked(self, views: list[EventView], ids: dict[str, UUID]) -> list[EventView]:
+        """An event no save wrote says so in its line: not in the log at all, or brought in by a repair."""
+        assert self.translog is not None
+        log, repaired = self.translog, self.brought_in()
+        out = []
+        for v in views:
+            key = (ids[v.document], v.version)
+            repair = repaired.get(key)
+            if repair is not None:
+                v = replace(v, summary=f"{v.summary} [no save wrote this event: brought into the log by "
+                                       f"{repair.describe()}]")
+            elif log.position_of(key[0], key[1]) is None:
+                v = replace(v, summary=f"{v.summary} [NOT IN THE LOG: no save wrote this event; audit verify "
+                                       "names it]")
+            out.append(v)
+        return out

@@ -19,6 +19,8 @@ from typing import Any, NamedTuple
 
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
+from ledger.audit_repairs import BroughtIn, _Repaired
+from ledger.log_repair import RepairRecord
 from ledger.merkle import Frontier, leaf_hash
 from ledger.translog import Checkpoint, record_bytes
 
@@ -70,6 +72,7 @@ class AuditReport:
     divergences: tuple[Divergence, ...] = field(default_factory=tuple)
     legacy: int = 0  # of the checkpoints, those of the earlier format (verified with the trust list)
     anchors: int = 0  # tree heads from outside the database the store was checked against
+    brought_in: tuple[BroughtIn, ...] = field(default_factory=tuple)
 
     @property
     def ok(self) -> bool:
@@ -82,9 +85,11 @@ class AuditReport:
     def summary(self) -> str:
         if self.ok:
             legacy = f" ({self.legacy} legacy)" if self.legacy else ""
+            repaired = (f"; {len(self.brought_in)} row(s) no save wrote, brought in by "
+                        + ", ".join(sorted({b.repair.describe() for b in self.brought_in})) if self.brought_in else "")
             return (f"intact: {self.events} events, {self.leaves} log leaves, {self.checkpoints} signed "
                     f"checkpoints{legacy} verified and mutually consistent; consistent with {self.anchors} "
-                    "checkpoints kept outside the database")
+                    f"checkpoints kept outside the database{repaired}")
         first = self.first
         assert first is not None
         return f"DIVERGENCE at {first.describe()} ({len(self.divergences)} problem(s) in all)"
@@ -92,7 +97,10 @@ class AuditReport:
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "events": self.events, "leaves": self.leaves, "checkpoints": self.checkpoints,
                 "legacy_checkpoints": self.legacy, "anchors": self.anchors, "summary": self.summary(),
-                "divergences": [d.__dict__ | {"description": d.describe()} for d in self.divergences]}
+                "divergences": [d.__dict__ | {"description": d.describe()} for d in self.divergences],
+                "brought_in": [{"position": b.position, "notification_id": b.notification_id,
+                                "aggregate": b.aggregate, "event_type": b.event_type,
+                                "repair": b.repair.to_dict(), "description": b.describe()} for b in self.brought_in]}
 
 
 def _short(topic: str) -> str:
@@ -102,13 +110,16 @@ def _short(topic: str) -> str:
 def audit(events: Iterable[StoredEvent], logged: Callable[[int, int], Sequence[tuple[int, bytes]]],
           log_size: int, checkpoints: Sequence[Checkpoint], verify_signature: VerifySignature,
           progress: Callable[[int], None] | None = None, max_problems: int = 100, *,
-          verify_note: VerifyNote | None = None, anchors: Sequence[Anchor] = ()) -> AuditReport:
+          verify_note: VerifyNote | None = None, anchors: Sequence[Anchor] = (),
+          repairs: Sequence[RepairRecord] = ()) -> AuditReport:
     """Replay `events`; `logged(start, end)` gives the log's stored (notification id, leaf hash) rows.
 
     Events and leaves are matched by notification id, so a row that no save wrote (inserted straight
     into the events table: it has no leaf) and a logged event that is gone are each named once, at their
     place, and every later event is still compared with its own leaf. The tree is checked at every
-    verified stored checkpoint and at every anchor."""
+    verified stored checkpoint and at every anchor. A row a recorded repair names (`repairs`) is instead
+    looked for among the leaves just after that repair's own event, where `audit repair` appended it, and
+    the repair's SHA-256 over the rows is checked."""
     problems: list[Divergence] = []
 
     def note(d: Divergence) -> None:
@@ -118,15 +129,22 @@ def audit(events: Iterable[StoredEvent], logged: Callable[[int, int], Sequence[t
     by_size = _verified_checkpoints(checkpoints, verify_signature, verify_note, note)
     _note_unstored_anchors(anchors, by_size, note)
     replay = _Replay(logged, _pins(by_size, anchors), note)
+    repaired = _Repaired(repairs, note) if repairs else None
+    replay.repaired = repaired
     count = 0
     for e in events:
         replay.event(e)
         count += 1
         if progress is not None and count % 10000 == 0:
             progress(10000)
+    if repaired is not None:
+        replay.drain()  # the leaves of rows the last save (a repair) brought in
+        repaired.finish()
     _note_missing_tail(replay.position, count, log_size, replay.pins, note)
+    problems.sort(key=lambda d: -1 if d.position is None else d.position)
     legacy = sum(1 for cp in by_size.values() if cp.legacy)
-    return AuditReport(count, log_size, len(by_size), tuple(problems), legacy, len(anchors))
+    return AuditReport(count, log_size, len(by_size), tuple(problems), legacy, len(anchors),
+                       tuple(repaired.brought) if repaired is not None else ())
 
 
 Pin = tuple[bytes, str]  # a root the tree must have at some size, and whose it is (for the divergence)
@@ -163,6 +181,7 @@ class _Replay:
         self._window: Sequence[tuple[int, bytes]] = ()
         self._window_start = self._window_end = 0
         self.position = 0  # the next leaf
+        self.repaired: _Repaired | None = None
 
     def _leaf(self) -> tuple[int, bytes] | None:
         if self.position >= self._window_end:
@@ -171,21 +190,39 @@ class _Replay:
         return self._window[self.position - self._window_start] if self.position < self._window_end else None
 
     def event(self, e: StoredEvent) -> None:
-        leaf = self._leaf()
-        while leaf is not None and leaf[0] < e.notification_id:  # logged, but the store no longer has it
-            self._note(Divergence(self.position, leaf[0], None, None,
-                                  f"the log has notification {leaf[0]} here but the store has no such event: it was "
-                                  "deleted (deleted or inserted rows are named one by one)"))
-            self._append(leaf[1], e)
-            leaf = self._leaf()
+        leaf = self._earlier_leaves(e.notification_id, e)
         if leaf is None or leaf[0] > e.notification_id:
+            if self.repaired is not None and self.repaired.stash(e, self.position, self._hash(e)):
+                return  # a repair names it: its leaf comes after the repair's own event
             self._note(self._at(e, "the event is not in the log: no save wrote it (a row inserted straight into the "
                                    "events table); it is left out of the tree"))
             return
         h = self._hash(e)
         if leaf[1] != h:
             self._note(self._at(e, "the stored event differs from the one the log recorded"))
+        if self.repaired is not None:
+            self.repaired.seen(e, self.position)
         self._append(h, e)
+
+    def drain(self) -> None:
+        """After the last event: leaves still ahead are rows a repair brought in (or deleted events)."""
+        self._earlier_leaves(None, None)
+
+    def _earlier_leaves(self, notification_id: int | None, e: StoredEvent | None) -> tuple[int, bytes] | None:
+        """Walk the leaves of notifications before `notification_id` (all, for None): rows a repair brought
+        in, or events the store no longer has."""
+        leaf = self._leaf()
+        while leaf is not None and (notification_id is None or leaf[0] < notification_id):
+            brought = self.repaired.take(leaf, self.position) if self.repaired is not None else None
+            if brought is not None:
+                self._append(brought, e)
+            else:  # logged, but the store no longer has it
+                self._note(Divergence(self.position, leaf[0], None, None,
+                                      f"the log has notification {leaf[0]} here but the store has no such event: it "
+                                      "was deleted (deleted or inserted rows are named one by one)"))
+                self._append(leaf[1], e)
+            leaf = self._leaf()
+        return leaf
 
     def _hash(self, e: StoredEvent) -> bytes:
         try:
@@ -197,7 +234,7 @@ class _Replay:
     def _at(self, e: StoredEvent, problem: str) -> Divergence:
         return Divergence(self.position, e.notification_id, str(e.originator_id), _short(str(e.topic)), problem)
 
-    def _append(self, h: bytes, e: StoredEvent) -> None:
+    def _append(self, h: bytes, e: StoredEvent | None) -> None:
         self._frontier.append(h)
         self.position += 1
         pinned = self.pins.get(self.position)
@@ -206,9 +243,10 @@ class _Replay:
         root = self._frontier.root()
         for expected, whose in pinned:
             if root != expected:
-                self._note(Divergence(self.position - 1, e.notification_id, str(e.originator_id),
-                                      _short(str(e.topic)), f"the tree of the first {self.position} events does not "
-                                      f"match {whose}: history up to here was rewritten"))
+                self._note(Divergence(self.position - 1, e.notification_id if e else None,
+                                      str(e.originator_id) if e else None, _short(str(e.topic)) if e else None,
+                                      f"the tree of the first {self.position} events does not match {whose}: "
+                                      "history up to here was rewritten"))
 
 
 def _verified_checkpoints(checkpoints: Sequence[Checkpoint], verify_signature: VerifySignature,

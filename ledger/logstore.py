@@ -54,6 +54,9 @@ class MemoryLogStore:
     def position_of(self, originator_id: str, version: int) -> int | None:
         return self._positions.get((originator_id, version))
 
+    def has_notification(self, notification_id: int) -> bool:
+        return any(nid == notification_id for nid, _ in self._leaves)
+
     def checkpoints(self) -> list[Checkpoint]:
         return sorted(self._checkpoints.values(), key=lambda c: c.size)
 
@@ -219,6 +222,9 @@ class SqlLogStore:
     def _columns(self) -> str:
         return "size, root, at, key_id, signature, " + ("note" if self._has_note_column() else "NULL")
 
+    def has_notification(self, notification_id: int) -> bool:
+        return self._one("SELECT 1 FROM log_leaves WHERE notification_id = ?", notification_id) is not None
+
     def checkpoints(self) -> list[Checkpoint]:
         rows = self._all(f"SELECT {self._columns()} FROM log_checkpoints ORDER BY size")
         return [_checkpoint(row) for row in rows]
@@ -314,6 +320,9 @@ class _TxLogStore:
 
             raise LogCorrupt(f"the log has no subtree hash at level {level}, index {index}")
         return bytes(row[0])
+
+    def has_notification(self, notification_id: int) -> bool:
+        return self._tx.one("SELECT 1 FROM log_leaves WHERE notification_id = ?", (notification_id,)) is not None
 
     def append(self, leaves: Sequence[Leaf], nodes: Sequence[tuple[int, int, bytes]]) -> None:
         self._tx.executemany("INSERT INTO log_leaves (position, notification_id, originator_id, originator_version, "

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import base64
 import struct
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
@@ -111,6 +112,7 @@ class LogStore(Protocol):
     def node(self, level: int, index: int) -> bytes: ...
     def append(self, leaves: Sequence[Leaf], nodes: Sequence[tuple[int, int, bytes]]) -> None: ...
     def position_of(self, originator_id: str, version: int) -> int | None: ...
+    def has_notification(self, notification_id: int) -> bool: ...
     def checkpoints(self) -> list[Checkpoint]: ...
     def latest_checkpoint(self) -> Checkpoint | None: ...
     def add_checkpoint(self, checkpoint: Checkpoint) -> None: ...
@@ -144,6 +146,17 @@ def _append(store: Any, records: Sequence[Record]) -> None:
 class TransparencyLog:
     def __init__(self, store: LogStore) -> None:
         self.store = store
+        self._bring_in: list[Record] = []  # rows `audit repair` appends after its own save's events
+
+    @contextmanager
+    def bringing_in(self, records: Sequence[Record]) -> Iterator[None]:
+        """The next save (a log repair's) also appends these unlogged rows' leaves, after its own events and
+        in its transaction; it fails if any of them got a leaf meanwhile."""
+        self._bring_in = list(records)
+        try:
+            yield
+        finally:
+            self._bring_in = []
 
     # ---------------------------------------------------------------- append
     def write_in_transaction(self, tx: Any, stored: Sequence[Any], ids: Sequence[int]) -> None:
@@ -151,15 +164,20 @@ class TransparencyLog:
         transaction, so the events and the log commit together or not at all."""
         records = [(nid, s.originator_id, s.originator_version, s.topic, s.state)
                    for nid, s in zip(ids, stored, strict=True)]
-        _append(self.store if tx is None else _TxLogStore(tx), records)
+        target = self.store if tx is None else _TxLogStore(tx)
+        staged, self._bring_in = self._bring_in, []
+        if staged and any(target.has_notification(r[0]) for r in staged):
+            raise LogCorrupt("a row to bring in got a leaf meanwhile (another repair?): nothing was written")
+        _append(target, records + staged)
 
     def unlogged(self, recorder: Any, limit: int = PAGE) -> list[Any]:
         """Stored events after the log's last leaf: rows that reached the table without a save."""
         return list(recorder.select_notifications(start=self.store.last_notification_id() + 1, limit=limit))
 
     def catch_up(self, recorder: Any) -> int:
-        """Append every stored event the log has not seen yet; returns how many. Only `audit repair`
-        does this now: saves write their leaves in their own transaction."""
+        """Append every stored event after the log's last leaf; returns how many. No command calls it any more:
+        saves write their leaves in their own transaction, and `audit repair` brings rows in explicitly and on
+        the record (`bringing_in`, ledger.app_repair)."""
         with self.store.write_lock():
             start = self.store.last_notification_id() + 1
             added = 0

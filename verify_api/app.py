@@ -79,4 +79,7 @@ def create_app(settings: ServiceSettings | None = None, *, service: Verification
 
 def create_app_from_env() -> FastAPI:
     """The application as a uvicorn worker builds it: settings from the environment and <home>/config.json."""
+    from config.datadir import private_umask
+
+    private_umask()  # the verification counts and rate limits it creates: the owner's alone
     return create_app(ServiceSettings().with_file())

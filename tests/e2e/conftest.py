@@ -34,7 +34,9 @@ class Cli:
 
     def env(self, **extra: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("CERTLEDGER_")}
-        env.update({"CERTLEDGER_HOME": str(self.home), "COLUMNS": "200", **self.extra_env, **extra})
+        # scrypt at 2^14 for the key files the tests make (2^17, the default, costs ~0.5-0.8 s per unlock here).
+        env.update({"CERTLEDGER_HOME": str(self.home), "COLUMNS": "200", "CERTLEDGER_KEY_KDF_COST": "14",
+                    **self.extra_env, **extra})
         return env
 
     def __call__(self, *args: str, office: str | None = None, operator: str | None = None,

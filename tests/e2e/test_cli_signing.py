@@ -12,9 +12,9 @@ from tests.conftest import resident_id
 from tests.e2e.conftest import Cli
 from tests.e2e.test_cli_story import issue_args
 
-PASSPHRASES = {"CERTLEDGER_KEY_PASSPHRASE": "office-secret-1501", "CERTLEDGER_ROOT_PASSPHRASE": "root-secret",
-               "CERTLEDGER_PUBLISHER_PASSPHRASE": "publisher-secret",
-               "CERTLEDGER_LOG_KEY_PASSPHRASE": "log-key-secret"}
+PASSPHRASES = {"CERTLEDGER_KEY_PASSPHRASE": "office-secret-1501", "CERTLEDGER_ROOT_PASSPHRASE": "root-secret-1501",
+               "CERTLEDGER_PUBLISHER_PASSPHRASE": "publisher-secret-1501",
+               "CERTLEDGER_LOG_KEY_PASSPHRASE": "log-key-secret-1501"}
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -36,7 +36,7 @@ def test_private_keys_are_encrypted_owner_only_and_ignored_by_git(office: Cli) -
     assert len(keys) == 3  # the deployment root, the trust-list publisher and the office key
     for key in keys:
         assert key.stat().st_mode & 0o777 == 0o600
-        assert key.read_bytes().startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
+        assert key.read_bytes().startswith(b"-----BEGIN CERTLEDGER SEALED PRIVATE KEY-----")  # scrypt, AES-GCM
     ignored = subprocess.run(["git", "-C", str(REPO), "check-ignore", "-q", ".certledger/keys/x.key.pem"])
     assert ignored.returncode == 0
 

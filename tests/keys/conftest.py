@@ -14,12 +14,15 @@ KEY_PASSPHRASE = "office battery staple"
 ROOT_CREATED = datetime(2024, 1, 1, tzinfo=UTC)
 NOT_BEFORE = datetime(2024, 3, 1, tzinfo=UTC)
 NOT_AFTER = datetime(2026, 3, 1, tzinfo=UTC)
+# scrypt's N = 2^14 (16 MiB) for the fixtures' files: 2^17 costs ~0.5-0.8 s per seal or open on this machine,
+# minutes over the suite. tests/keys/test_sealed.py checks that a store writes 2^17 by default.
+TEST_KDF_COST = 14
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> KeyStore:
     """A key store (a fresh subdirectory, so the store creates it 0700) with its root."""
-    keystore = KeyStore(tmp_path / "keys")
+    keystore = KeyStore(tmp_path / "keys", kdf_cost=TEST_KDF_COST)
     keystore.init_root(ROOT_PASSPHRASE, "certledger test root", now=ROOT_CREATED)
     return keystore
 

@@ -56,12 +56,13 @@ def test_key_files_are_0600_even_under_a_permissive_umask(tmp_path: Path) -> Non
     assert _mode(keystore.directory) == 0o700
 
 
-def test_private_key_files_are_encrypted_pkcs8(store: KeyStore, office_key: OfficeKey) -> None:
+def test_private_key_files_are_encrypted(store: KeyStore, office_key: OfficeKey) -> None:
+    # Sealed with scrypt and AES-256-GCM (keys.sealed) since issue 12; before, encrypted PKCS#8.
     for name in ("root.key.pem", f"{office_key.kid}.key.pem"):
         data = (store.directory / name).read_bytes()
-        assert data.startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
+        assert data.startswith(b"-----BEGIN CERTLEDGER SEALED PRIVATE KEY-----")
         assert b"BEGIN PRIVATE KEY" not in data and b"BEGIN EC PRIVATE KEY" not in data
-        with pytest.raises(TypeError, match="encrypted"):
+        with pytest.raises(ValueError):
             serialization.load_pem_private_key(data, password=None)
 
 
@@ -71,7 +72,7 @@ def test_a_key_file_stored_unencrypted_is_refused_before_any_decryption(store: K
     key = store.load_signer(office_key.kid, KEY_PASSPHRASE).private_key
     path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                        serialization.NoEncryption()))
-    with pytest.raises(KeysError, match="is not an encrypted PKCS#8 private key"):
+    with pytest.raises(KeysError, match="is not an encrypted private key"):
         store.load_signer(office_key.kid, KEY_PASSPHRASE)
 
 

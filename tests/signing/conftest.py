@@ -23,7 +23,7 @@ from tests.conftest import resident_id
 
 JINAN = Actor("王芳", "1501")
 BASE_URL = "https://verify.certledger.example"
-ROOT_PASS, KEY_PASS = "root-pass", "key-pass"
+ROOT_PASS, KEY_PASS = "signing-root-pass-1501", "signing-office-key-1501"  # long enough for new keys (issue 12)
 START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
 
@@ -93,7 +93,7 @@ def office(tmp_path: Path) -> Office:
     clock = SteppingClock(START)
     app = CertLedger(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, clock=clock)
     app.ensure_default_catalog(JINAN)
-    store = KeyStore(tmp_path / "keys")
+    store = KeyStore(tmp_path / "keys", kdf_cost=14)  # scrypt 2^14: see tests/keys/conftest.py
     store.init_root(ROOT_PASS, "test root", now=START - timedelta(days=1))
     o = Office(app, store, clock, tmp_path)
     o.new_key()

@@ -12,9 +12,9 @@ from tests.e2e.conftest import Cli
 from tests.e2e.test_cli_story import issue_args
 from tests.signing.conftest import signed_by_a_stranger
 
-PASSPHRASES = {"CERTLEDGER_KEY_PASSPHRASE": "office-secret-1501", "CERTLEDGER_ROOT_PASSPHRASE": "root-secret",
-               "CERTLEDGER_PUBLISHER_PASSPHRASE": "publisher-secret",
-               "CERTLEDGER_LOG_KEY_PASSPHRASE": "log-key-secret"}
+PASSPHRASES = {"CERTLEDGER_KEY_PASSPHRASE": "office-secret-1501", "CERTLEDGER_ROOT_PASSPHRASE": "root-secret-1501",
+               "CERTLEDGER_PUBLISHER_PASSPHRASE": "publisher-secret-1501",
+               "CERTLEDGER_LOG_KEY_PASSPHRASE": "log-key-secret-1501"}
 
 
 @pytest.fixture(scope="module")

@@ -102,7 +102,7 @@ def home(tmp_path: Path) -> Home:
     app = CertLedger(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path / "ledger.sqlite")},
                      clock=clock)  # keeps no log: Home.checkpoint catches one up, as a later writer would
     app.ensure_default_catalog(JINAN)
-    store = KeyStore(path / "keys")
+    store = KeyStore(path / "keys", kdf_cost=14)  # scrypt 2^14: see tests/keys/conftest.py
     store.init_root(ROOT_PASS, "test root", now=START - timedelta(days=1))
     office = Office(app, store, clock, tmp_path)
     office.new_key()

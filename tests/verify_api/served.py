@@ -18,9 +18,9 @@ from tests.conftest import resident_id
 from tests.e2e.conftest import CERTLEDGER, Cli
 from tests.e2e.test_cli_story import issue_args
 
-PASSPHRASES = {"CERTLEDGER_KEY_PASSPHRASE": "office-secret-1501", "CERTLEDGER_ROOT_PASSPHRASE": "root-secret",
-               "CERTLEDGER_PUBLISHER_PASSPHRASE": "publisher-secret",
-               "CERTLEDGER_LOG_KEY_PASSPHRASE": "log-key-secret"}
+PASSPHRASES = {"CERTLEDGER_KEY_PASSPHRASE": "office-secret-1501", "CERTLEDGER_ROOT_PASSPHRASE": "root-secret-1501",
+               "CERTLEDGER_PUBLISHER_PASSPHRASE": "publisher-secret-1501",
+               "CERTLEDGER_LOG_KEY_PASSPHRASE": "log-key-secret-1501"}
 HOLDER_ID = resident_id(serial=7)
 
 
