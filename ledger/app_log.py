@@ -6,14 +6,16 @@ from collections.abc import Callable
 from typing import Any
 
 from ledger.app_base import LedgerBase, edition_of
+from ledger.app_save_audit import SaveAuditing
 from ledger.audit import AuditReport, VerifySignature, audit, events_from_recorder
+from ledger.audit_saves import CredentialChecks
 from ledger.docref import DocumentReference
 from ledger.documents import Certificate, Proof
 from ledger.errors import InvalidInput, RuleViolation
 from ledger.translog import Checkpoint, TransparencyLog
 
 
-class LogQueries(LedgerBase):
+class LogQueries(SaveAuditing, LedgerBase):
     def _translog(self) -> TransparencyLog:
         if self.translog is None:
             raise RuleViolation("log-disabled", "the transparency log is not enabled for this ledger")
@@ -24,12 +26,13 @@ class LogQueries(LedgerBase):
         absorbed: `audit verify` names them, and only `audit repair` brings them in."""
         return self._translog().checkpoint(sign, self.now())
 
-    def audit(self, verify_signature: VerifySignature,
-              progress: Callable[[int], None] | None = None) -> AuditReport:
-        """Replay every stored event against the log and the signed checkpoints; changes nothing."""
+    def audit(self, verify_signature: VerifySignature, progress: Callable[[int], None] | None = None,
+              credentials: CredentialChecks | None = None) -> AuditReport:
+        """Replay every stored event against the log and the signed checkpoints; changes nothing. With
+        `credentials` (the pinned root's checks), every save's signature and authority too (a forgery each)."""
         log = self._translog()
         return audit(events_from_recorder(self.recorder), log.store.leaves, log.size(), log.checkpoints(),
-                     verify_signature, progress)
+                     verify_signature, progress, saves=None if credentials is None else self._save_audit(credentials))
 
     def inclusion(self, reference: str, size: int | None = None) -> dict[str, Any]:
         """A document's latest event in the log (its signature, usually) with its RFC 6962 inclusion proof in

@@ -82,7 +82,8 @@ def _short(topic: str) -> str:
 
 def audit(events: Iterable[StoredEvent], logged: Callable[[int, int], Sequence[tuple[int, bytes]]],
           log_size: int, checkpoints: Sequence[Checkpoint], verify_signature: VerifySignature,
-          progress: Callable[[int], None] | None = None, max_problems: int = 100) -> AuditReport:
+          progress: Callable[[int], None] | None = None, max_problems: int = 100,
+          saves: Any = None) -> AuditReport:
     """Replay `events`; `logged(start, end)` gives the log's stored (notification id, leaf hash) rows.
 
     Events and leaves are matched by notification id, so a row that no save wrote (inserted straight
@@ -95,12 +96,18 @@ def audit(events: Iterable[StoredEvent], logged: Callable[[int, int], Sequence[t
             problems.append(d)
 
     replay = _Replay(logged, _verified_checkpoints(checkpoints, verify_signature, note), note)
+    if saves is not None:  # the signed saves' audit (ledger.audit_saves), in the same pass
+        saves.start(note)
     count = 0
     for e in events:
         replay.event(e)
+        if saves is not None:
+            saves.event(e, count)
         count += 1
         if progress is not None and count % 10000 == 0:
             progress(10000)
+    if saves is not None:
+        saves.finish()
     _note_missing_tail(replay.position, count, log_size, replay.by_size, note)
     return AuditReport(count, log_size, len(replay.by_size), tuple(problems))
 
