@@ -14,7 +14,7 @@ import typer
 
 from cli import output
 from cli.output import emit
-from cli.wiring import actor, key_store, open_ledger, passphrase, settings, trust_list
+from cli.wiring import actor, key_store, open_ledger, passphrase, save_verifier, settings, trust_list
 
 audit_app = typer.Typer(no_args_is_help=True, help="Transparency log: checkpoints, replay audit, offline bundles.")
 BUNDLE_FORMAT = "certledger-audit-bundle/1"
@@ -78,7 +78,8 @@ def verify(
     with output.progress() as bar:
         task = bar.add_task("replaying", total=None)
         if bundle is None:
-            report = open_ledger().audit(_verifier(trust_list(None, root)), progress=lambda n: bar.advance(task, n))
+            report = open_ledger().audit(_verifier(trust_list(None, root)), progress=lambda n: bar.advance(task, n),
+                                         credentials=save_verifier(root))
         else:
             header, events, leaves, checkpoints = _read_bundle(bundle)
             pinned = root.read_bytes() if root else _default_root(header)

@@ -41,7 +41,12 @@ def keys_init() -> None:
 
     ledger, who = open_ledger(), actor()
     active = [k for k in ledger.signing_keys(who.office) if k.status == "active"]
-    if active:
+    if active:  # certledger init makes the office's first key with its first credential
+        if (key_store().directory / f"{active[0].kid}.key.pem").exists():
+            emit({"key": active[0].to_dict(), "root_created": False, "trust_list": None},
+                 f"office {who.office} already has key {active[0].kid} (certledger init made it); keys rotate "
+                 "makes a new one")
+            return
         raise RuleViolation("key-exists", f"office {who.office} already has key {active[0].kid}: use keys rotate")
     _new_office_key(retire=None)
 

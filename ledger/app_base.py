@@ -99,6 +99,14 @@ class LedgerBase(Application[UUID]):
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
 
+    def sign_with(self, signer: SaveSigner) -> None:
+        """Sign every later save with this credential (the command line loads it once it knows who acts)."""
+        if not takes_writers(self.recorder):
+            raise RuleViolation("signer-needs-own-recorder", "signed saves are written by certledger's recorder")
+        self.signer = self.save_signatures.signer = signer
+        if self.save_signatures not in self.recorder.writers:  # type: ignore[attr-defined]
+            self.recorder.add_writer(self.save_signatures)  # type: ignore[attr-defined]
+
     def _record(self, processing_event: Any) -> Any:
         check_actor(self.signer, processing_event.events)  # an event naming another actor: nothing written
         return super()._record(processing_event)

@@ -74,6 +74,13 @@ class Credentials(LedgerBase):
         self._save(key, credential, duplicate=f"credential {enrolment.credential[:16]} is already enrolled")
         return _view(credential)
 
+    def register_office(self, actor: Actor, kid: str, algorithm: str, public_key_pem: str, certificate_pem: str,
+                        not_before: datetime, not_after: datetime, enrolment: Enrolment) -> CredentialView:
+        """A new office's key and its first operator's credential, in one save that credential signs."""
+        key = SigningKey.register(kid, actor.office, algorithm, public_key_pem, certificate_pem, not_before,
+                                  not_after, actor.operator, self.now())
+        return self.enrol_credential(actor, enrolment, key=key)
+
     def revoke_credential(self, actor: Actor, credential: str, reason: str) -> CredentialView:
         c: Credential = self._get(credential_uuid(credential), f"credential {credential[:16]}")
         c.revoke(parse_text(reason, "reason", max_len=200), actor.operator, actor.office, self.now())
