@@ -14,6 +14,9 @@ from pathlib import Path
 import pytest
 
 CERTLEDGER = Path(sys.executable).parent / "certledger"
+# Every write is made with an operator credential that `init` makes: the tests' development passphrases.
+PASSPHRASES = {"CERTLEDGER_KEY_PASSPHRASE": "office-secret-1501", "CERTLEDGER_ROOT_PASSPHRASE": "root-secret",
+               "CERTLEDGER_OPERATOR_PASSPHRASE": "operator-secret", "CERTLEDGER_NEW_OPERATOR_PASSPHRASE": "new-secret"}
 
 
 @dataclass
@@ -34,7 +37,7 @@ class Cli:
 
     def env(self, **extra: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("CERTLEDGER_")}
-        env.update({"CERTLEDGER_HOME": str(self.home), "COLUMNS": "200", **self.extra_env, **extra})
+        env.update({"CERTLEDGER_HOME": str(self.home), "COLUMNS": "200", **PASSPHRASES, **self.extra_env, **extra})
         return env
 
     def __call__(self, *args: str, office: str | None = None, operator: str | None = None,
@@ -43,6 +46,16 @@ class Cli:
         proc = subprocess.run([str(CERTLEDGER), *pre, *args], cwd=self.cwd, env=self.env(), capture_output=True,
                               text=True, timeout=timeout)
         return Result(proc.returncode, proc.stdout, proc.stderr)
+
+    def add_office(self, office: str, operator: str) -> None:
+        """Make another office in this home (its key from this home's root, its first operator's credential)."""
+        r = self("init", "--office", office, "--operator", operator)
+        assert r.code == 0, r.err
+
+    def add_operator(self, office: str, acting: str, operator: str) -> None:
+        """A new operator of `office`, whose credential `acting` (an operator of that office) issues."""
+        r = self("operator", "add", "--operator", operator, office=office, operator=acting)
+        assert r.code == 0, r.err
 
     def popen(self, *args: str) -> subprocess.Popen[str]:
         return subprocess.Popen([str(CERTLEDGER), *args], cwd=self.cwd, env=self.env(), stdout=subprocess.PIPE,
