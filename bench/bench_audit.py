@@ -22,7 +22,8 @@ from bench.gen_certificates import write
 from ledger.application import Actor, CertLedger
 
 CERTLEDGER = Path(sys.executable).parent / "certledger"
-PASS = {"CERTLEDGER_KEY_PASSPHRASE": "bench-office-key", "CERTLEDGER_ROOT_PASSPHRASE": "bench-root-key"}
+PASS = {"CERTLEDGER_KEY_PASSPHRASE": "bench-office-key", "CERTLEDGER_ROOT_PASSPHRASE": "bench-root-key",
+        "CERTLEDGER_OPERATOR_PASSPHRASE": "bench-operator-key"}
 
 
 def run(env: dict[str, str], *args: str) -> float:

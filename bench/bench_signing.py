@@ -38,7 +38,8 @@ from signing.token import TokenVerifier, parse_token
 from signing.verify import Verifier
 
 CERTLEDGER = Path(sys.executable).parent / "certledger"
-PASS = {"CERTLEDGER_KEY_PASSPHRASE": "bench-office-key", "CERTLEDGER_ROOT_PASSPHRASE": "bench-root-key"}
+PASS = {"CERTLEDGER_KEY_PASSPHRASE": "bench-office-key", "CERTLEDGER_ROOT_PASSPHRASE": "bench-root-key",
+        "CERTLEDGER_OPERATOR_PASSPHRASE": "bench-operator-key"}
 
 
 def rate(n: int, fn) -> float:  # type: ignore[no-untyped-def]

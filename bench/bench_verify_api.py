@@ -49,7 +49,8 @@ from bench.gen_certificates import write
 CERTLEDGER = Path(sys.executable).parent / "certledger"
 UVICORN = Path(sys.executable).parent / "uvicorn"
 REPO = Path(__file__).resolve().parents[1]
-PASS = {"CERTLEDGER_KEY_PASSPHRASE": "bench-office-key", "CERTLEDGER_ROOT_PASSPHRASE": "bench-root-key"}
+PASS = {"CERTLEDGER_KEY_PASSPHRASE": "bench-office-key", "CERTLEDGER_ROOT_PASSPHRASE": "bench-root-key",
+        "CERTLEDGER_OPERATOR_PASSPHRASE": "bench-operator-key"}
 TARGET_RPS, TARGET_P99_MS = 2000, 25.0
 
 # ------------------------------------------------------------------ the bare reference endpoint

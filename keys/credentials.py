@@ -27,6 +27,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.x509.oid import NameOID
+from nacl.bindings import crypto_sign_open
+from nacl.exceptions import BadSignatureError
 
 from keys.certificates import COUNTRY, ORGANIZATION, office_of, pem
 from keys.errors import InvalidKeyInput, KeyFileDamaged, KeyFileUnsafe, KeyNotFound, WrongPassphrase
@@ -240,12 +242,24 @@ class SaveVerifier:
         return True
 
     def verifies(self, certificate_pem: str, message: bytes, signature: bytes) -> bool:
-        c = self._certificate(certificate_pem)
-        key = None if c is None else c.public_key()
-        if not isinstance(key, Ed25519PublicKey):
+        """An Ed25519 signature by the certificate's key, checked with libsodium (PyNaCl): about twice as fast
+        as OpenSSL's here, and the audit checks one per save."""
+        raw = _raw_ed25519(certificate_pem)
+        if raw is None or len(signature) != 64:
             return False
         try:
-            key.verify(signature, message)
-        except InvalidSignature:
+            crypto_sign_open(signature + message, raw)
+        except BadSignatureError:
             return False
         return True
+
+
+@lru_cache(maxsize=4096)
+def _raw_ed25519(certificate_pem: str) -> bytes | None:
+    try:
+        key = x509.load_pem_x509_certificate(certificate_pem.encode("ascii")).public_key()
+    except (ValueError, UnicodeEncodeError):
+        return None
+    if not isinstance(key, Ed25519PublicKey):
+        return None
+    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)

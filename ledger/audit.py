@@ -102,7 +102,7 @@ def audit(events: Iterable[StoredEvent], logged: Callable[[int, int], Sequence[t
     for e in events:
         replay.event(e)
         if saves is not None:
-            saves.event(e, count)
+            saves.event(e, count, replay.record)
         count += 1
         if progress is not None and count % 10000 == 0:
             progress(10000)
@@ -130,6 +130,7 @@ class _Replay:
         return self._window[self.position - self._window_start] if self.position < self._window_end else None
 
     def event(self, e: StoredEvent) -> None:
+        self.record: bytes | None = None  # the row's record bytes, when hashed (the save audit reuses them)
         leaf = self._leaf()
         while leaf is not None and leaf[0] < e.notification_id:  # logged, but the store no longer has it
             self._note(Divergence(self.position, leaf[0], None, None,
@@ -148,7 +149,8 @@ class _Replay:
 
     def _hash(self, e: StoredEvent) -> bytes:
         try:
-            return leaf_hash(record_bytes(e.originator_id, e.version, e.topic, e.state))
+            self.record = record_bytes(e.originator_id, e.version, e.topic, e.state)
+            return leaf_hash(self.record)
         except (ValueError, TypeError):
             self._note(self._at(e, "the stored row is malformed (its aggregate id is no UUID)"))
             return leaf_hash(repr(tuple(e)).encode())  # not a record the library could have written

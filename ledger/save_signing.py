@@ -64,6 +64,14 @@ class SaveDigest:
         self.last = notification_id
         self._h.update(row_bytes(notification_id, originator_id, version, topic, state))
 
+    def add_record(self, notification_id: int, record: bytes) -> None:
+        """The same, from the row's record bytes (ledger.translog.record_bytes) made already."""
+        if self.first is None:
+            self.first = notification_id
+        self.last = notification_id
+        self._h.update(_ID.pack(notification_id))
+        self._h.update(record)
+
     def digest(self) -> bytes:
         return self._h.digest()
 
