@@ -23,6 +23,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,11 @@ def provincial_rows(n: int, start: int) -> list[dict[str, str]]:
     return rows
 
 
+def _issue_all(app: CertLedger, rows: list[dict[str, str]]) -> None:
+    for row in rows:
+        app.issue(PROVINCE, row)
+
+
 def timed(what: Callable[[], object]) -> float:
     started = time.perf_counter()
     what()
@@ -88,7 +94,7 @@ def issue_rates(office: Office, tmp: Path, n: int, rounds: int) -> dict[bool, fl
             app = office.ledger({"PERSISTENCE_MODULE": "eventsourcing.sqlite",
                                  "SQLITE_DBNAME": str(tmp / f"issue-{r}-{signed}.sqlite")}, signed)
             rows = provincial_rows(n, 20_000_000 + r * n)
-            rates[signed].append(n / timed(lambda app=app, rows=rows: [app.issue(PROVINCE, row) for row in rows]))
+            rates[signed].append(n / timed(partial(_issue_all, app, rows)))
             app.close()
     return {k: sorted(v)[len(v) // 2] for k, v in rates.items()}
 
@@ -101,7 +107,7 @@ def import_rates(office: Office, envs: Callable[[str], Any], datas: list[Certifi
             with envs(f"imp-{r}-{signed}") as env:
                 app = office.ledger(env, signed)
                 gc.collect()
-                rates[signed].append(len(datas) / timed(lambda app=app: app.import_many(PROVINCE, datas, "b.csv")))
+                rates[signed].append(len(datas) / timed(partial(app.import_many, PROVINCE, datas, "b.csv")))
                 app.close()
     return {k: sorted(v)[len(v) // 2] for k, v in rates.items()}
 

@@ -53,8 +53,11 @@ class Cli:
         assert r.code == 0, r.err
 
     def add_operator(self, office: str, acting: str, operator: str) -> None:
-        """A new operator of `office`, whose credential `acting` (an operator of that office) issues."""
-        r = self("operator", "add", "--operator", operator, office=office, operator=acting)
+        """A new operator of `office`, whose credential `acting` (an operator of that office) issues; with the
+        tests' operator passphrase, so the same Cli acts as either."""
+        same = Cli(self.home, self.cwd, {**self.extra_env, "CERTLEDGER_NEW_OPERATOR_PASSPHRASE":
+                                         PASSPHRASES["CERTLEDGER_OPERATOR_PASSPHRASE"]})
+        r = same("operator", "add", "--operator", operator, office=office, operator=acting)
         assert r.code == 0, r.err
 
     def popen(self, *args: str) -> subprocess.Popen[str]:
