@@ -71,6 +71,7 @@ class Registry:
     credentials: dict[str, EnrolledCredential] = field(default_factory=dict)
     keys: dict[str, RecordedKey] = field(default_factory=dict)
     repairs: list[RepairAttestation] = field(default_factory=list)
+    owners: dict[Any, str] = field(default_factory=dict)  # a key's or credential's aggregate id -> its office
 
 
 Decode = Callable[[bytes], bytes]  # stored state -> JSON (the cipher and compressor undone)
@@ -238,6 +239,9 @@ class SaveAudit:
             self._forgery(e, f"the event names office {office} but is signed by a credential of {cred.office}")
         elif operator is not None and operator != cred.operator:
             self._forgery(e, f"the event names operator {operator} but is signed by {cred.operator}'s credential")
+        elif office is not None and self._registry.owners.get(e.originator_id, office) != office:
+            self._forgery(e, f"office {office} had no authority here: the key or credential belongs to office "
+                          f"{self._registry.owners[e.originator_id]}")
         elif kind and office is not None:
             data = decoded.get("data") if e.version == 1 else None
             authority = data.get("authority") if isinstance(data, dict) else None
@@ -277,14 +281,23 @@ def registry_from(events: Iterable[tuple[int, Any]]) -> Registry:
             by_uuid[ev.originator_id] = reg.credentials[ev.credential] = EnrolledCredential(
                 ev.credential, ev.holder, ev.holder_office, ev.certificate_pem, ev.issuer_kid, ev.not_before,
                 ev.not_after)
-        elif isinstance(ev, Credential.Revoked) and ev.originator_id in by_uuid:
+            _own(reg, ev.originator_id, ev.holder_office)
+        elif isinstance(ev, Credential.Revoked) and ev.originator_id in by_uuid and (
+                ev.office == by_uuid[ev.originator_id].office):  # another office's is a forgery, not a revocation
             by_uuid[ev.originator_id].revoked_after = nid
         elif isinstance(ev, SigningKey.Registered):
             keys_by_uuid[ev.originator_id] = reg.keys[ev.kid] = RecordedKey(ev.kid, ev.office, ev.certificate_pem)
-        elif isinstance(ev, SigningKey.Revoked) and ev.originator_id in keys_by_uuid:
+            _own(reg, ev.originator_id, ev.office)
+        elif isinstance(ev, SigningKey.Revoked) and ev.originator_id in keys_by_uuid and (
+                ev.office == keys_by_uuid[ev.originator_id].office):
             key = keys_by_uuid[ev.originator_id]
             key.compromised_at, key.revoked_after = ev.compromised_at, nid
         elif hasattr(ev, "notification_ids") and hasattr(ev, "rows_sha256"):
             reg.repairs.append(RepairAttestation(nid, frozenset(int(i) for i in ev.notification_ids),
                                                  bytes.fromhex(ev.rows_sha256)))
     return reg
+
+
+def _own(reg: Registry, originator_id: Any, office: str) -> None:
+    """By every form a stored row's aggregate id takes (a UUID; SQLite's hex text)."""
+    reg.owners[originator_id] = reg.owners[originator_id.hex] = reg.owners[str(originator_id)] = office

@@ -218,3 +218,24 @@ def test_rows_a_verified_repair_attests_count_as_covered(ledger: CertLedger, off
     repair(hashlib.sha256(row_bytes(row[0], row[1], row[2], row[3], bytes(row[4]))).hexdigest())
     problems = [d.problem for d in audited(ledger, offices).divergences]
     assert not any("no save signature covers" in p for p in problems)  # the repaired row counts as covered
+
+
+def test_another_offices_revocation_of_a_key_signed_with_its_own_credential_is_a_forgery(
+        ledger: CertLedger, offices: SigningOffices, backend: Backend) -> None:
+    liaoning = offices.credential("0700", "李四")
+    other = CertLedger(env=backend.env, transparency_log=True)
+    offices.enrol(other, liaoning)
+    kid = offices.office_key("1501")[0].kid
+    key = ledger._key(kid)
+    forged = ledger.mapper.to_stored_event(key.Revoked(  # type: ignore[attr-defined]
+        originator_id=key.id, originator_version=key.version + 1, timestamp=datetime.now(UTC),
+        compromised_at=datetime.now(UTC), reason="冒名", operator="李四", office="0700", at=datetime.now(UTC)))
+    nid = _insert(backend, forged.topic, forged.state, forged.originator_id, forged.originator_version)
+    _sign_rows(backend, liaoning, nid, nid)
+    assert ledger.translog is not None
+    ledger.translog.catch_up(ledger.recorder)
+    ledger.issue(JINAN, fields(30))  # Jinan's key still stands: its saves after the forged revocation are genuine
+    report = audited(ledger, offices)
+    assert [d.notification_id for d in report.divergences] == [nid]
+    assert "the key or credential belongs to office 1501" in report.divergences[0].problem
+    other.close()
