@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ledger.app_base import LedgerBase, edition_of
-from ledger.app_save_audit import SaveAuditing
+from ledger.app_save_audit import SaveAuditing, merged
 from ledger.audit import AuditReport, VerifySignature, audit, events_from_recorder
 from ledger.audit_saves import CredentialChecks
 from ledger.docref import DocumentReference
@@ -31,8 +31,11 @@ class LogQueries(SaveAuditing, LedgerBase):
         """Replay every stored event against the log and the signed checkpoints; changes nothing. With
         `credentials` (the pinned root's checks), every save's signature and authority too (a forgery each)."""
         log = self._translog()
-        return audit(events_from_recorder(self.recorder), log.store.leaves, log.size(), log.checkpoints(),
-                     verify_signature, progress, saves=None if credentials is None else self._save_audit(credentials))
+        saves = None if credentials is None else self._save_audit(credentials)
+        beside = self._beside(saves) if saves is not None else None  # on SQLite: in a second process
+        report = audit(events_from_recorder(self.recorder), log.store.leaves, log.size(), log.checkpoints(),
+                       verify_signature, progress, saves=saves if beside is None else None)
+        return report if beside is None else merged(report, beside())
 
     def inclusion(self, reference: str, size: int | None = None) -> dict[str, Any]:
         """A document's latest event in the log (its signature, usually) with its RFC 6962 inclusion proof in
