@@ -24,7 +24,8 @@ from ledger.application import Actor, CertLedger
 CERTLEDGER = Path(sys.executable).parent / "certledger"
 PASS = {"CERTLEDGER_KEY_PASSPHRASE": "bench-office-key", "CERTLEDGER_ROOT_PASSPHRASE": "bench-root-key",
         "CERTLEDGER_PUBLISHER_PASSPHRASE": "bench-publisher-key",
-        "CERTLEDGER_LOG_KEY_PASSPHRASE": "bench-log-key"}
+        "CERTLEDGER_LOG_KEY_PASSPHRASE": "bench-log-key",
+        "CERTLEDGER_OPERATOR_PASSPHRASE": "bench-operator-key"}
 
 
 def run(env: dict[str, str], *args: str) -> float:

@@ -48,6 +48,11 @@ CITY, CENTER = "1501", "1500"
 CHUNK = 500
 
 
+# init makes the office key and the first operator's credential: development passphrases for the run
+DEV_PASSPHRASES = {"CERTLEDGER_KEY_PASSPHRASE": "bench-office-key", "CERTLEDGER_ROOT_PASSPHRASE": "bench-root-key",
+                   "CERTLEDGER_OPERATOR_PASSPHRASE": "bench-operator-key"}
+
+
 def base_photos(count: int, large: bool) -> list[bytes]:
     """White-ground ID photos, 295×413 px: 10–30 KB, or over 30 KB for the computer and communications exams."""
     low, high = (31 * 1024, 60 * 1024) if large else (12 * 1024, 29 * 1024)
@@ -145,7 +150,7 @@ def main() -> None:
         tmp = Path(tmp_name)
         home = tmp / "home"
         env = {**{k: v for k, v in os.environ.items() if not k.startswith("CERTLEDGER_")},
-               "CERTLEDGER_HOME": str(home)}
+               "CERTLEDGER_HOME": str(home), **DEV_PASSPHRASES}
         run("init", "--office", CITY, "--operator", "张三", env=env)
         setup = set_up(home, args.n)
         figures["setup"] = setup

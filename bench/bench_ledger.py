@@ -35,6 +35,11 @@ from ledger.application import Actor, CertLedger
 CERTLEDGER = Path(sys.executable).parent / "certledger"
 
 
+# init makes the office key and the first operator's credential: development passphrases for the run
+DEV_PASSPHRASES = {"CERTLEDGER_KEY_PASSPHRASE": "bench-office-key", "CERTLEDGER_ROOT_PASSPHRASE": "bench-root-key",
+                   "CERTLEDGER_OPERATOR_PASSPHRASE": "bench-operator-key"}
+
+
 def machine() -> dict[str, object]:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
@@ -97,7 +102,7 @@ def main() -> None:
         # 2. Bulk import through the installed command, process start included.
         home = tmp / "home"
         env = {**{k: v for k, v in os.environ.items() if not k.startswith("CERTLEDGER_")},
-               "CERTLEDGER_HOME": str(home)}
+               "CERTLEDGER_HOME": str(home), **DEV_PASSPHRASES}
         run("init", "--office", "1500", "--operator", "bench", env=env)
         per_file = args.n // args.files
         files = [write(tmp / f"part{i}.csv", per_file, seed=i, start=i * per_file) for i in range(args.files)]

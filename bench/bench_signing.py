@@ -40,7 +40,8 @@ from signing.verify import Verifier
 CERTLEDGER = Path(sys.executable).parent / "certledger"
 PASS = {"CERTLEDGER_KEY_PASSPHRASE": "bench-office-key", "CERTLEDGER_ROOT_PASSPHRASE": "bench-root-key",
         "CERTLEDGER_PUBLISHER_PASSPHRASE": "bench-publisher-key",
-        "CERTLEDGER_LOG_KEY_PASSPHRASE": "bench-log-key"}
+        "CERTLEDGER_LOG_KEY_PASSPHRASE": "bench-log-key",
+        "CERTLEDGER_OPERATOR_PASSPHRASE": "bench-operator-key"}
 
 
 def rate(n: int, fn) -> float:  # type: ignore[no-untyped-def]

@@ -51,7 +51,8 @@ UVICORN = Path(sys.executable).parent / "uvicorn"
 REPO = Path(__file__).resolve().parents[1]
 PASS = {"CERTLEDGER_KEY_PASSPHRASE": "bench-office-key", "CERTLEDGER_ROOT_PASSPHRASE": "bench-root-key",
         "CERTLEDGER_PUBLISHER_PASSPHRASE": "bench-publisher-key",
-        "CERTLEDGER_LOG_KEY_PASSPHRASE": "bench-log-key"}
+        "CERTLEDGER_LOG_KEY_PASSPHRASE": "bench-log-key",
+        "CERTLEDGER_OPERATOR_PASSPHRASE": "bench-operator-key"}
 TARGET_RPS, TARGET_P99_MS = 2000, 25.0
 
 # ------------------------------------------------------------------ the bare reference endpoint

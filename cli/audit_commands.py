@@ -15,7 +15,7 @@ import typer
 
 from cli import log_anchors, output
 from cli.output import emit
-from cli.wiring import key_store, open_ledger, settings, trust_list
+from cli.wiring import key_store, open_ledger, save_verifier, settings, trust_list
 from ledger.errors import InvalidInput
 
 audit_app = typer.Typer(no_args_is_help=True, help="Transparency log: checkpoints, replay audit, offline bundles.")
@@ -142,7 +142,7 @@ def _verify_store(files: list[Path], vkey: str | None, root: Path | None, progre
             raise
         verifier = None  # a store that never signed a note: only legacy checkpoints to verify
     anchors, lines = log_anchors.anchors(verifier, files) if verifier is not None else ([], 0)
-    report = ledger.audit(_verifier(_once(lambda: trust_list(None, root))), progress,
+    report = ledger.audit(_verifier(_once(lambda: trust_list(None, root))), progress, save_verifier(root),
                           verify_note=note_verifier(verifier) if verifier else None, anchors=anchors)
     return _with_missing_history(report, lines)
 

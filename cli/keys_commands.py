@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -44,10 +44,19 @@ def keys_request(
     store = key_store()
     if publisher:
         request = request_key(store, passphrase("publisher"), office=None)
-    else:
-        office = actor().office
+    else:  # the declared office: a request records nothing, the keeper's certificate is what proves
+        office = _declared_office()
         request = request_key(store, passphrase("key"), office=office, office_name=authority(office).office)
     _say_pending(request, out)
+
+
+def _declared_office() -> str:
+    from ledger.errors import InvalidInput
+
+    office = settings().office
+    if not office:
+        raise InvalidInput("office", "which office's key: pass --office CODE")
+    return office
 
 
 def _say_pending(request: KeyRequest, out: Path | None, retire: str | None = None) -> None:
@@ -65,8 +74,10 @@ def _say_pending(request: KeyRequest, out: Path | None, retire: str | None = Non
 
 
 def _install(cert_pem: bytes, retire: str | None, root_pem: bytes | None = None,
-             made: dict[str, str] | None = None) -> None:
-    """Check a certificate, keep it, and (an office key) record it with the trust list; undone if refused."""
+             made: dict[str, str] | None = None, *, operator: str | None = None,
+             quiet: bool = False) -> dict[str, object]:
+    """Check a certificate, keep it, and (an office key) record it with the trust list; undone if refused.
+    An office's first key here is recorded with its first operator's credential, which that key issues."""
     from keys.enrol import check_certificate, forget, keep
 
     store = key_store()
@@ -76,23 +87,39 @@ def _install(cert_pem: bytes, retire: str | None, root_pem: bytes | None = None,
         keep(store, checked)
         emit({"publisher": checked.kid, "root_pinned": checked.root_pinned},
              f"publisher key {checked.kid} installed; it signs the next trust list")
-        return
-    key, who = checked.office_key, actor()
+        return {}
+    key = checked.office_key
+    first = retire is None and not ledger.signing_keys(key.office)
     written = keep(store, checked)
     try:
-        view = ledger.register_key(who, key.kid, key.algorithm, key.public_key_pem, key.certificate_pem,
-                                   key.not_before, key.not_after, office=key.office, publisher=publisher_signer(),
-                                   retire=retire)
+        view = (_record_first(ledger, key, operator) if first else
+                ledger.register_key(actor(), key.kid, key.algorithm, key.public_key_pem, key.certificate_pem,
+                                    key.not_before, key.not_after, office=key.office, publisher=publisher_signer(),
+                                    retire=retire))
     except BaseException:
         forget(written)  # nothing recorded: the key stays pending, as before this command
         raise
     published = write_file(ledger)
     made = made or {}
-    emit({"key": view.to_dict(), "root_pinned": checked.root_pinned, "trust_list": str(published),
-          "root_created": "root" in made, **made},
-         "".join(f"created the deployment {what} ({value[:16]}…); " for what, value in made.items())
-         + f"key {view.kid} for office {view.office}, signing until {view.not_after:%Y-%m-%d}"
-         + (f"; key {retire} retired" if retire else "") + f"; trust list published at {published}")
+    payload = {"key": view.to_dict(), "root_pinned": checked.root_pinned, "trust_list": str(published),
+               "root_created": "root" in made, **made}
+    if not quiet:
+        emit(payload, "".join(f"created the deployment {what} ({value[:16]}…); " for what, value in made.items())
+             + f"key {view.kid} for office {view.office}, signing until {view.not_after:%Y-%m-%d}"
+             + (f"; key {retire} retired" if retire else "") + f"; trust list published at {published}")
+    return payload
+
+
+def _record_first(ledger: Any, key: Any, operator: str | None) -> Any:
+    from cli import credentials
+    from ledger.errors import InvalidInput
+
+    operator = operator or settings().operator
+    if not operator:
+        raise InvalidInput("operator", "the office's first key needs its first operator: pass --operator NAME "
+                                       "(the key issues that operator's credential)")
+    credentials.record_first_key(ledger, operator, key)
+    return ledger.key(key.kid)
 
 
 @keys_app.command("install")
@@ -106,27 +133,29 @@ def keys_install(
     _install(keeper_commands._read(certificate), retire, keeper_commands._read(root) if root else None)
 
 
-def _new_office_key(retire: str | None) -> None:
+def _new_office_key(retire: str | None, *, office: str | None = None, operator: str | None = None,
+                    quiet: bool = False) -> dict[str, object] | None:
+    """Request a key for the office; where the root's passphrase is here (development), certify and install it
+    too and return what was made; otherwise say what to send to the keeper and return None."""
     from keys.enrol import request_key
     from keys.keeper import certify
     from ledger.reference import authority
 
-    who, store = actor(), key_store()
-    name = authority(who.office).office
+    office = office or (actor().office if retire else _declared_office())
+    store, name = key_store(), authority(office).office
     if not has_root_passphrase():
-        request = request_key(store, passphrase("key"), office=who.office, office_name=name)
-        _say_pending(request, None, retire)
-        return
+        _say_pending(request_key(store, passphrase("key"), office=office, office_name=name), None, retire)
+        return None
     # A development set-up: this machine is the root's keeper too, so request, certify, install at once.
     now = open_ledger().now()
     passphrase("publisher")  # before anything is made: the trust list needs it
     root_created, publisher_created = ensure_root(now), ensure_publisher(now)
-    request = request_key(store, passphrase("key"), office=who.office, office_name=name)
+    request = request_key(store, passphrase("key"), office=office, office_name=name)
     certified = certify(root_store(), request, passphrase("root"), not_before=now,
                         not_after=now.replace(year=now.year + settings().key_years), office_name=name)
     made = {what: value for what, value in (("root", root_created), ("publisher", publisher_created)) if value}
-    _install(certified.certificate_pem.encode("ascii"), retire, root_store().root_certificate_pem().encode("ascii"),
-             made)
+    return _install(certified.certificate_pem.encode("ascii"), retire,
+                    root_store().root_certificate_pem().encode("ascii"), made, operator=operator, quiet=quiet)
 
 
 @keys_app.command("init")
@@ -136,7 +165,12 @@ def keys_init() -> None:
 
     ledger, who = open_ledger(), actor()
     active = [k for k in ledger.signing_keys(who.office) if k.status == "active"]
-    if active:
+    if active:  # certledger init makes the office's first key with its first credential
+        if (key_store().directory / f"{active[0].kid}.key.pem").exists():
+            emit({"key": active[0].to_dict(), "root_created": False, "trust_list": None},
+                 f"office {who.office} already has key {active[0].kid} (certledger init made it); keys rotate "
+                 "makes a new one")
+            return
         raise RuleViolation("key-exists", f"office {who.office} already has key {active[0].kid}: use keys rotate")
     _new_office_key(retire=None)
 

@@ -21,6 +21,7 @@ from cli.handover_commands import handover_app
 from cli.init_command import init_app
 from cli.issuance_commands import issuance_app
 from cli.keys_commands import keys_app
+from cli.operator_commands import operator_app
 from cli.output import configure
 from cli.proof_commands import proof_app
 from cli.query_commands import query_app
@@ -47,6 +48,7 @@ app.add_typer(catalog_app, name="catalog")
 keys_app.command("rewrap")(keys_rewrap)
 app.add_typer(keys_app, name="keys")
 audit_app.command("repair")(audit_repair)
+app.add_typer(operator_app, name="operator")
 app.add_typer(audit_app, name="audit")
 app.add_typer(batch_app, name="batch")
 app.add_typer(witness_app, name="witness")

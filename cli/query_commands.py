@@ -10,7 +10,7 @@ import typer
 from cli import output
 from cli.output import emit
 from cli.params import Number
-from cli.wiring import open_ledger
+from cli.wiring import actor, open_ledger
 
 query_app = typer.Typer()
 
@@ -26,6 +26,8 @@ def show(
 
     ledger = open_ledger()
     view = ledger.edition(number, edition) if edition else ledger.show(number)
+    if reveal:  # only with a credential of the issuing office, and recorded before anything is shown
+        ledger.record_reveal(actor(), number)
     if isinstance(view, RequestView):
         output.requests([view])
     else:

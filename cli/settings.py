@@ -29,6 +29,9 @@ class Settings(StoreSettings):
     new_passphrase: SecretStr | None = None  # `keys rewrap --new-passphrase`; prompted for when unset
     rewrap_passphrase: SecretStr | None = None  # `keys rewrap`: a key file that is neither the root nor an office key
     key_kdf_cost: int = 17  # log2 of scrypt's N for new key files (keys.sealed: 14-20; 17 = 128 MiB)
+    operator_passphrase: SecretStr | None = None  # the acting operator's credential
+    new_operator_passphrase: SecretStr | None = None  # `operator add`: the new operator's credential
+    credentials_dir: Path | None = None  # default: <home>/credentials
     key_years: int = 2  # an office key's signing window
     root_name: str = "certledger deployment root"
     verify_base_url: str = "https://verify.certledger.example"  # what QR codes point to
@@ -37,6 +40,10 @@ class Settings(StoreSettings):
     @property
     def root_path(self) -> Path:
         return self.root_dir or self.keys_path
+
+    @property
+    def credentials_path(self) -> Path:
+        return self.credentials_dir or self.home / "credentials"
 
     @property
     def blobs_path(self) -> Path:

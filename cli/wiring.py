@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cli import output
 from cli.settings import Settings
@@ -19,16 +19,28 @@ def settings() -> Settings:
     return output.settings()
 
 
-def actor() -> Actor:
-    from ledger.application import Actor
-    from ledger.errors import InvalidInput
+_acting: dict[str, Any] = {"credential": None, "ledgers": []}
 
-    s = settings()
-    if not s.office:
-        raise InvalidInput("office", "no acting office: run certledger init, or set --office / CERTLEDGER_OFFICE")
-    if not s.operator:
-        raise InvalidInput("operator", "no operator: run certledger init, or set --operator / CERTLEDGER_OPERATOR")
-    return Actor(s.operator, s.office)
+
+def actor() -> Actor:
+    """Who acts: the operator and office of the credential the user holds and unlocks (`--office` and
+    `--operator` only choose among the held ones). Every ledger this command opens signs its saves with it."""
+    from cli.credentials import load_acting
+    from ledger.application import Actor
+
+    credential = _acting["credential"]
+    if credential is None:
+        credential = _acting["credential"] = load_acting()
+        for ledger in _acting["ledgers"]:
+            ledger.sign_with(credential)
+    return Actor(credential.operator, credential.office)
+
+
+def acting_as(credential: Any) -> None:
+    """Act with this credential from now on (`init` has just made it)."""
+    _acting["credential"] = credential
+    for ledger in _acting["ledgers"]:
+        ledger.sign_with(credential)
 
 
 def open_ledger(create: bool = False) -> CertLedger:
@@ -42,8 +54,10 @@ def open_ledger(create: bool = False) -> CertLedger:
     if s.store == "sqlite" and not s.sqlite_file.parent.is_dir():
         raise NotFound(f"no ledger at {s.home}: run certledger init --office CODE --operator NAME")
     secure_data_dir()
-    return CertLedger(env=s.eventsourcing_env(create), blobs=BlobStore(s.blobs_path),
-                      transparency_log=s.transparency_log)
+    ledger = CertLedger(env=s.eventsourcing_env(create), blobs=BlobStore(s.blobs_path),
+                        transparency_log=s.transparency_log, signer=_acting["credential"])
+    _acting["ledgers"].append(ledger)
+    return ledger
 
 
 def secure_data_dir() -> None:
@@ -67,17 +81,22 @@ def key_store() -> KeyStore:
     return KeyStore(settings().keys_path, kdf_cost=settings().key_kdf_cost)
 
 
+_PASSPHRASES = {"key": "key_passphrase", "root": "root_passphrase", "publisher": "publisher_passphrase",
+                "operator": "operator_passphrase", "new operator": "new_operator_passphrase"}
+
+
 def passphrase(which: str) -> str:
-    """The office key's, the root's or the publisher's passphrase: from the environment, else asked at a terminal."""
+    """A passphrase (the office key's, the root's, the publisher's, the acting operator's or a new operator's):
+    from the environment, else asked for at a terminal."""
     import sys
 
     from ledger.errors import InvalidInput
 
     s = settings()
-    secret = {"key": s.key_passphrase, "root": s.root_passphrase, "publisher": s.publisher_passphrase}[which]
+    secret = getattr(s, _PASSPHRASES[which])
     if secret is not None and secret.get_secret_value():
-        return secret.get_secret_value()
-    variable = f"CERTLEDGER_{which.upper()}_PASSPHRASE"
+        return str(secret.get_secret_value())
+    variable = "CERTLEDGER_" + _PASSPHRASES[which].upper()
     if not sys.stdin.isatty():
         raise InvalidInput(variable, f"required: the {which} passphrase (set it, or run at a terminal to be asked)")
     import typer
@@ -104,3 +123,14 @@ def trust_list(path: Path | None = None, root: Path | None = None) -> TrustList:
         if not p.is_file():
             raise NotFound(f"no {what} at {p}: run certledger keys init (or pass it)")
     return load_trust_list(list_path.read_bytes(), root_path.read_bytes())
+
+
+def save_verifier(root: Path | None = None) -> Any:
+    """The checks of signed saves (credential certificates, signatures) against the pinned root."""
+    from keys.credentials import SaveVerifier
+    from ledger.errors import NotFound
+
+    path = root or settings().keys_path / "root.cert.pem"
+    if not path.is_file():
+        raise NotFound(f"no root certificate at {path}: pass the one you pin with --root")
+    return SaveVerifier(path.read_bytes())

@@ -25,6 +25,7 @@ from ledger.errors import AlreadyExists, Conflict, NotFound, RuleViolation
 from ledger.events import CHINA, topics_of
 from ledger.recorders import construct_factory, takes_writers
 from ledger.reference import authority
+from ledger.save_signing import SaveSignatures, SaveSigner, check_actor
 from ledger.service_request import ServiceRequest, request_id
 from ledger.signing_key import SigningKey, signing_key_id
 from ledger.translog import TransparencyLog, store_for
@@ -68,10 +69,19 @@ class LedgerBase(Application[UUID]):
     notification_page = 1000
 
     def __init__(self, env: Mapping[str, str] | None = None, *, blobs: BlobStore | None = None,
-                 clock: Callable[[], datetime] | None = None, transparency_log: bool = False) -> None:
+                 clock: Callable[[], datetime] | None = None, transparency_log: bool = False,
+                 signer: SaveSigner | None = None) -> None:
         super().__init__(env)
         self.blobs = blobs
         self._clock = clock or (lambda: datetime.now(UTC))
+        # One signature of the acting credential per save, in the save's transaction (ledger.save_signing).
+        self.signer = signer
+        self.save_signatures = SaveSignatures(signer, self.now)
+        if signer is not None:
+            if not takes_writers(self.recorder):
+                raise RuleViolation("signer-needs-own-recorder", "signed saves are written by certledger's "
+                                    "recorder: unset APPLICATION_RECORDER_TOPIC")
+            self.recorder.add_writer(self.save_signatures)  # type: ignore[attr-defined]
         # The log is written in each save's own transaction (ledger.recorders): a row in the events
         # table without a leaf did not come from a save, and no later save absorbs it.
         self.translog = TransparencyLog(store_for(self.env)) if transparency_log else None
@@ -88,6 +98,18 @@ class LedgerBase(Application[UUID]):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
+
+    def sign_with(self, signer: SaveSigner) -> None:
+        """Sign every later save with this credential (the command line loads it once it knows who acts)."""
+        if not takes_writers(self.recorder):
+            raise RuleViolation("signer-needs-own-recorder", "signed saves are written by certledger's recorder")
+        self.signer = self.save_signatures.signer = signer
+        if self.save_signatures not in self.recorder.writers:  # type: ignore[attr-defined]
+            self.recorder.add_writer(self.save_signatures)  # type: ignore[attr-defined]
+
+    def _record(self, processing_event: Any) -> Any:
+        check_actor(self.signer, processing_event.events)  # an event naming another actor: nothing written
+        return super()._record(processing_event)
 
     def now(self) -> datetime:
         return self._clock()

@@ -18,6 +18,7 @@ from ledger.documents import Certificate, Replacement, certificate_id
 from ledger.errors import AlreadyExists, Conflict, InvalidInput
 from ledger.projections import certificate_view, document_view
 from ledger.reference import default_catalog
+from ledger.save_signing import check_actor
 from ledger.service_request import RequestKind
 from ledger.values import CertificateData, Family, parse_text
 from ledger.views import CertificateView, ProofView
@@ -68,6 +69,7 @@ class Issuance(RequestWorkflow):
             events += Certificate.import_record(data, source, actor.operator, actor.office, at).collect_events()
             if on_built is not None and i % 1000 == 999:
                 on_built(1000)
+        check_actor(self.signer, events[:1])  # every event names the same actor
         try:
             # One transaction, the rows save() would store, without save()'s per-object checks; numbers
             # already issued: AlreadyExists naming them. (The library's PostgreSQL put stalls past ~8 MB.)

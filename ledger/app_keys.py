@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
 
 from ledger.app_base import Actor, LedgerBase
 from ledger.errors import AlreadyExists, InvalidInput, RuleViolation
@@ -120,7 +121,8 @@ class KeyChanges(LedgerBase):
         return publication.jws.encode("ascii")
 
     # ----------------------------------------------------------------- internals
-    def _save_key_change(self, actor: Actor, publisher: TrustListSigner, *changed: SigningKey) -> None:
+    def _save_key_change(self, actor: Actor, publisher: TrustListSigner, *changed: SigningKey,
+                         also: Sequence[Aggregate] = ()) -> None:
         # The series first: a key change another writer saves after this read advances it, so this save
         # then conflicts instead of recording a list that misses that change.
         series = self._series()
@@ -139,7 +141,7 @@ class KeyChanges(LedgerBase):
         publication = TrustListPublication.publish(series.sequence, data.decode("ascii"), sha256,
                                                    {kid: k.version for kid, k in keys.items()}, actor.operator,
                                                    actor.office, at)
-        self._save(*changed, series, publication, duplicate=None)
+        self._save(*changed, *also, series, publication, duplicate=None)
 
     def _reflects_every_key(self) -> bool:
         latest = self.latest_trust_list()

@@ -7,14 +7,16 @@ from typing import Any
 
 from ledger.app_base import edition_of
 from ledger.app_repair import LogRepairs
+from ledger.app_save_audit import SaveAuditing, merged
 from ledger.audit import Anchor, AuditReport, VerifyNote, VerifySignature, audit, events_from_recorder
+from ledger.audit_saves import CredentialChecks
 from ledger.docref import DocumentReference
 from ledger.documents import Certificate, Proof
 from ledger.errors import InvalidInput, RuleViolation
 from ledger.translog import Checkpoint, SignHead, TransparencyLog
 
 
-class LogQueries(LogRepairs):
+class LogQueries(SaveAuditing, LogRepairs):
     def _translog(self) -> TransparencyLog:
         if self.translog is None:
             raise RuleViolation("log-disabled", "the transparency log is not enabled for this ledger")
@@ -26,13 +28,19 @@ class LogQueries(LogRepairs):
         them in."""
         return self._translog().checkpoint(sign, self.now())
 
-    def audit(self, verify_signature: VerifySignature, progress: Callable[[int], None] | None = None, *,
-              verify_note: VerifyNote | None = None, anchors: Sequence[Anchor] = ()) -> AuditReport:
+    def audit(self, verify_signature: VerifySignature, progress: Callable[[int], None] | None = None,
+              credentials: CredentialChecks | None = None, *, verify_note: VerifyNote | None = None,
+              anchors: Sequence[Anchor] = ()) -> AuditReport:
         """Replay every stored event against the log, the signed checkpoints (notes verified with
-        `verify_note`, legacy ones with `verify_signature`) and the anchors kept outside the database."""
+        `verify_note`, legacy ones with `verify_signature`) and the anchors kept outside the database; with
+        `credentials` (the pinned root's checks), every save's signature and authority too (a forgery each)."""
         log = self._translog()
-        return audit(events_from_recorder(self.recorder), log.store.leaves, log.size(), log.checkpoints(),
-                     verify_signature, progress, verify_note=verify_note, anchors=anchors, repairs=self.repairs())
+        saves = None if credentials is None else self._save_audit(credentials)
+        beside = self._beside(saves) if saves is not None else None  # on SQLite: in a second process
+        report = audit(events_from_recorder(self.recorder), log.store.leaves, log.size(), log.checkpoints(),
+                       verify_signature, progress, verify_note=verify_note, anchors=anchors, repairs=self.repairs(),
+                       saves=saves if beside is None else None)
+        return report if beside is None else merged(report, beside())
 
     def inclusion(self, reference: str, size: int | None = None) -> dict[str, Any]:
         """A document's latest event in the log (its signature, usually) with its RFC 6962 inclusion proof in

@@ -16,6 +16,7 @@ Storage is the library's: SQLite by default, PostgreSQL or in-memory by configur
 from __future__ import annotations
 
 from ledger.app_base import Actor, LedgerBase
+from ledger.app_credentials import Credentials
 from ledger.app_custody import Custody
 from ledger.app_issuance import Issuance, parse_certificate_for
 from ledger.app_keys import RecordedTrustList, TrustListSigner
@@ -28,6 +29,7 @@ from ledger.batch_service import BatchCommands
 __all__ = ["Actor", "CertLedger", "Draft", "RecordedTrustList", "TrustListSigner", "parse_certificate_for"]
 
 
-class CertLedger(Signing, Issuance, Custody, LogQueries, Queries, RequestWorkflow, BatchCommands, LedgerBase):
+class CertLedger(Credentials, Signing, Issuance, Custody, LogQueries, Queries, RequestWorkflow, BatchCommands,
+                 LedgerBase):
     """The one public application: every command and query of the ledger."""
 

@@ -111,7 +111,7 @@ def audit(events: Iterable[StoredEvent], logged: Callable[[int, int], Sequence[t
           log_size: int, checkpoints: Sequence[Checkpoint], verify_signature: VerifySignature,
           progress: Callable[[int], None] | None = None, max_problems: int = 100, *,
           verify_note: VerifyNote | None = None, anchors: Sequence[Anchor] = (),
-          repairs: Sequence[RepairRecord] = ()) -> AuditReport:
+          repairs: Sequence[RepairRecord] = (), saves: Any = None) -> AuditReport:
     """Replay `events`; `logged(start, end)` gives the log's stored (notification id, leaf hash) rows.
 
     Events and leaves are matched by notification id, so a row that no save wrote (inserted straight
@@ -131,15 +131,21 @@ def audit(events: Iterable[StoredEvent], logged: Callable[[int, int], Sequence[t
     replay = _Replay(logged, _pins(by_size, anchors), note)
     repaired = _Repaired(repairs, note) if repairs else None
     replay.repaired = repaired
+    if saves is not None:  # the signed saves' audit (ledger.audit_saves), in the same pass
+        saves.start(note)
     count = 0
     for e in events:
         replay.event(e)
+        if saves is not None:
+            saves.event(e, count, replay.record)
         count += 1
         if progress is not None and count % 10000 == 0:
             progress(10000)
     if repaired is not None:
         replay.drain()  # the leaves of rows the last save (a repair) brought in
         repaired.finish()
+    if saves is not None:
+        saves.finish()
     _note_missing_tail(replay.position, count, log_size, replay.pins, note)
     problems.sort(key=lambda d: -1 if d.position is None else d.position)
     legacy = sum(1 for cp in by_size.values() if cp.legacy)
@@ -190,6 +196,7 @@ class _Replay:
         return self._window[self.position - self._window_start] if self.position < self._window_end else None
 
     def event(self, e: StoredEvent) -> None:
+        self.record: bytes | None = None  # the row's record bytes, when hashed (the save audit reuses them)
         leaf = self._earlier_leaves(e.notification_id, e)
         if leaf is None or leaf[0] > e.notification_id:
             if self.repaired is not None and self.repaired.stash(e, self.position, self._hash(e)):
@@ -226,7 +233,8 @@ class _Replay:
 
     def _hash(self, e: StoredEvent) -> bytes:
         try:
-            return leaf_hash(record_bytes(e.originator_id, e.version, e.topic, e.state))
+            self.record = record_bytes(e.originator_id, e.version, e.topic, e.state)
+            return leaf_hash(self.record)
         except (ValueError, TypeError):
             self._note(self._at(e, "the stored row is malformed (its aggregate id is no UUID)"))
             return leaf_hash(repr(tuple(e)).encode())  # not a record the library could have written

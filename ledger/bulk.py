@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 import struct
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, nullcontext
 from typing import Any
 from uuid import UUID
 
@@ -106,12 +107,19 @@ class _CopyTx(Tx):
 
 
 def _put_postgres(recorder: Any, mapper: Mapper[Any], events: Sequence[Any], progress: Progress | None) -> None:
+    with ExitStack() as stack:
+        _put_postgres_in(stack, recorder, mapper, events, progress)
+
+
+def _put_postgres_in(stack: ExitStack, recorder: Any, mapper: Mapper[Any], events: Sequence[Any],
+                     progress: Progress | None) -> None:
     from psycopg.sql import SQL, Identifier
 
     datastore = recorder.datastore
     table = SQL("{}.{}").format(Identifier(datastore.schema), Identifier(recorder.events_table_name))
     copy = SQL("COPY {} (originator_id, originator_version, topic, state) FROM STDIN (FORMAT BINARY)").format(table)
     writers = bool(getattr(recorder, "writers", None))
+    finish = stack.enter_context(recorder.batched()) if writers else None
     # The datastore's connection maps psycopg's errors to the library's (a duplicate: IntegrityError).
     with datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
         # What the recorder's insert does first, by its own statements: the table lock that keeps
@@ -130,6 +138,8 @@ def _put_postgres(recorder: Any, mapper: Mapper[Any], events: Sequence[Any], pro
             last = ids[-1]
             if progress is not None:
                 progress(len(chunk))
+        if finish is not None:
+            finish(_CopyTx(curs, "%s"))  # the import's one save signature, in the same transaction
 
 
 def _last_id(curs: Any, table: Any) -> int:
@@ -159,11 +169,14 @@ def _ids_after(curs: Any, table: Any, last: int, chunk: Sequence[StoredEvent]) -
 
 # ---------------------------------------------------------------------- SQLite
 def _put_sqlite(recorder: Any, mapper: Mapper[Any], events: Sequence[Any], progress: Progress | None) -> None:
-    with recorder.datastore.transaction(commit=True) as c:
+    batched = recorder.batched() if hasattr(recorder, "batched") else nullcontext(None)
+    with batched as finish, recorder.datastore.transaction(commit=True) as c:
         for chunk in _stored(mapper, events):
             recorder._insert_events(c, chunk)  # the recorder's own insert and writers, in the one transaction
             if progress is not None:
                 progress(len(chunk))
+        if finish is not None:
+            finish(Tx(c, "?"))  # the import's one save signature, in the same transaction
 
 
 # ------------------------------------------------------------------ duplicates

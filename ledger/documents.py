@@ -75,6 +75,11 @@ class HandoverKind(StrEnum):
         return {"in-person": "本人领取", "institution": "单位领取", "delegate": "委托他人领取",
                 "mail": "邮寄送达"}[self.value]
 
+def may_import(office: str, authority: str) -> bool:
+    """Who may import a certificate: its issuing authority, or its province's provincial office (xx00)."""
+    return office == authority or (office[2:] == "00" and office[:2] == authority[:2])
+
+
 def certificate_id(number: str, edition: int) -> UUID:
     return uuid5(NAMESPACE, f"certificate/{number}/{edition}")
 
@@ -246,7 +251,7 @@ class Certificate(Document):
                       at: datetime) -> Certificate:
         """Load an issuance from an existing database: the issuing office's own, or, for a
         provincial office (code ending 00), any of its province's."""
-        if office != data.authority and not (office[2:] == "00" and office[:2] == data.authority[:2]):
+        if not may_import(office, data.authority):
             raise RuleViolation(
                 "issuing-authority-only",
                 f"certificate {data.number} belongs to {data.authority}; office {office} may import only its "

@@ -13,7 +13,8 @@ before the commit. A writer that raises aborts the save.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from eventsourcing import popo, postgres, sqlite
@@ -28,6 +29,10 @@ class Tx:
     def __init__(self, cursor: Any, placeholder: str) -> None:
         self._cursor = cursor
         self._p = placeholder
+
+    @property
+    def placeholder(self) -> str:
+        return self._p
 
     def _sql(self, statement: str) -> str:
         return statement if self._p == "?" else statement.replace("?", self._p)
@@ -55,6 +60,19 @@ class _Writers:
 
     def add_writer(self, writer: Writer) -> None:
         self.writers.append(writer)
+
+    @contextmanager
+    def batched(self) -> Iterator[Callable[[Tx | None], None]]:
+        """Many inserts, one save (a bulk import): a writer with a `batch()` (the save's signature) writes once,
+        when the caller calls the yielded `finish(tx)` inside the transaction after the last chunk."""
+        with ExitStack() as stack:
+            finishers = [stack.enter_context(w.batch()) for w in self.writers if hasattr(w, "batch")]
+
+            def finish(tx: Tx | None) -> None:
+                for f in finishers:
+                    f(tx)
+
+            yield finish
 
     def _run_writers(self, tx: Tx | None, stored: Sequence[StoredEvent], ids: Sequence[int] | None) -> None:
         if self.writers and stored:

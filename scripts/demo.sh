@@ -12,6 +12,8 @@ export CERTLEDGER_HOME="${CERTLEDGER_HOME:-$(mktemp -d)/ledger}"
 export CERTLEDGER_KEY_PASSPHRASE="${CERTLEDGER_KEY_PASSPHRASE:-$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(18))')}"
 export CERTLEDGER_ROOT_PASSPHRASE="${CERTLEDGER_ROOT_PASSPHRASE:-$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(18))')}"
 export CERTLEDGER_PUBLISHER_PASSPHRASE="${CERTLEDGER_PUBLISHER_PASSPHRASE:-$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(18))')}"
+# Each operator's credential (one passphrase for the demo's three operators).
+export CERTLEDGER_OPERATOR_PASSPHRASE="${CERTLEDGER_OPERATOR_PASSPHRASE:-$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(18))')}"
 OUT="$(dirname "$CERTLEDGER_HOME")/documents"
 id() { .venv/bin/python -c "from ledger.identity import gb11643_check_char as c; print('$1' + c('$1'))"; }
 masked() { sed -E 's/\b([0-9]{6})[0-9]{11}[0-9X]\b/\1XXXXXXXXXXXX/g' <<<"$*"; }  # ID numbers, even in the echo
@@ -19,21 +21,23 @@ say() { printf '\n\033[1m$ certledger %s\033[0m\n' "$(masked "$@")"; certledger 
 sayfail() { printf '\n\033[1m$ certledger %s\033[0m   (expected to be refused)\n' "$(masked "$@")"; certledger "$@" || echo "exit code $?"; }
 
 echo "ledger home: $CERTLEDGER_HOME"
-say init --office 1501 --operator 张三
-say keys init   # a development set-up (the root's passphrase is here): the root, the trust-list publisher, Jinan's key
+say init --office 1501 --operator 张三   # development: the root, the trust-list publisher, Jinan's key, 张三's credential
 # Liaoning's key as production makes it: the office requests, the root's keeper certifies with nothing but the
 # root's directory and passphrase (no ledger, no office key: another machine), the office installs.
 mkdir -p "$OUT"
-KID=$(certledger --office 0700 --operator 李四 --json keys request --out "$OUT/0700.req" \
+KID=$(certledger --office 0700 --json keys request --out "$OUT/0700.req" \
     | .venv/bin/python -c "import json,sys; print(json.load(sys.stdin)['pending'])")
 echo "office 0700 made key $KID and its request $OUT/0700.req (its private key stays in its key directory)"
 keeper() {
     printf '\n\033[1m$ certledger %s\033[0m   (the root'"'"'s keeper)\n' "$*"
-    env -u CERTLEDGER_KEY_PASSPHRASE -u CERTLEDGER_PUBLISHER_PASSPHRASE CERTLEDGER_HOME="$OUT/keeper-has-no-ledger" \
-        certledger "$@"
+    env -u CERTLEDGER_KEY_PASSPHRASE -u CERTLEDGER_PUBLISHER_PASSPHRASE -u CERTLEDGER_OPERATOR_PASSPHRASE \
+        CERTLEDGER_HOME="$OUT/keeper-has-no-ledger" certledger "$@"
 }
 keeper keys certify "$OUT/0700.req" --out "$OUT/0700.cert" --root-dir "$CERTLEDGER_HOME/keys" --kid "$KID"
-say --office 0700 --operator 李四 keys install "$OUT/0700.cert"   # checked against the pinned root, recorded with the trust list
+# Installed: checked against the pinned root, recorded with the trust list and 李四's first credential.
+say --office 0700 --operator 李四 keys install "$OUT/0700.cert"
+say init --office 1500 --operator 王九   # the provincial center's (it imports the monthly batch below)
+say operator list   # the credentials this home holds: --office / --operator only choose among them
 # A Jinan electrician's certificate; electricians left the national catalog (seed 000).
 say issue --number 1915010000123456 --name 王五 --gender 男 --id-number "$(id 37012419900101123)" \
     --occupation 电工 --level 三级 --theory 80 --practical 75 --date 2019-06-01
@@ -54,6 +58,8 @@ say "${LN[@]}" correct 1807000000103353 --set holder_name=赵陆
 say "${LN[@]}" ecert 1807000000103353 --out "$OUT/1807000000103353-e3.pdf"
 say "${LN[@]}" handover in-person 1807000000103353 --id-number "$(id 21010219850505202)"
 say "${LN[@]}" request deliver "$REQ" --how "本人现场领取"
+# Acting as someone else: --office/--operator only choose among the credentials held here.
+sayfail --office 0700 --operator 冒名 revoke 1807000000103353 --reason 冒名顶替
 say history 1807000000103353
 say where 1807000000103353
 say where SM-1915010000123456-01

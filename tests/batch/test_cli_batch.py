@@ -85,7 +85,9 @@ def _export(root: Path) -> Exported:
 def center(exported: Exported, tmp_path: Path) -> Cli:
     """A copy of the exported ledger of its own, acting as the provincial center."""
     shutil.copytree(exported.home, tmp_path / "home")
-    return Cli(home=tmp_path / "home", cwd=tmp_path)
+    cli = Cli(home=tmp_path / "home", cwd=tmp_path)
+    cli.add_office(**CENTER)  # the center's key and its clerk's credential
+    return cli
 
 
 def test_an_exported_package_is_checked_and_imported_through_the_command(exported: Exported, center: Cli) -> None:
@@ -220,6 +222,7 @@ def assert_one_clear_line(result: Result, code: int, *fragments: str) -> None:
 
 def test_bad_input_gets_one_clear_line_and_a_documented_exit_code(exported: Exported, center: Cli,
                                                                    tmp_path: Path) -> None:
+    center.add_office("1502", "青岛")  # Qingdao, with a credential of its own, exporting Jinan's month
     before = center.rows()
     not_zip = tmp_path / "notes.zip"
     not_zip.write_text("not a zip")

@@ -14,6 +14,12 @@ from pathlib import Path
 import pytest
 
 CERTLEDGER = Path(sys.executable).parent / "certledger"
+# Every write is made with an operator credential that `init` makes: the tests' development passphrases.
+PASSPHRASES = {"CERTLEDGER_KEY_PASSPHRASE": "office-secret-1501", "CERTLEDGER_ROOT_PASSPHRASE": "root-secret-1501",
+               "CERTLEDGER_PUBLISHER_PASSPHRASE": "publisher-secret-1501",
+               "CERTLEDGER_LOG_KEY_PASSPHRASE": "log-key-secret-1501",
+               "CERTLEDGER_OPERATOR_PASSPHRASE": "operator-secret-1501",
+               "CERTLEDGER_NEW_OPERATOR_PASSPHRASE": "new-operator-secret-1501"}
 
 
 @dataclass
@@ -36,7 +42,7 @@ class Cli:
         env = {k: v for k, v in os.environ.items() if not k.startswith("CERTLEDGER_")}
         # scrypt at 2^14 for the key files the tests make (2^17, the default, costs ~0.5-0.8 s per unlock here).
         env.update({"CERTLEDGER_HOME": str(self.home), "COLUMNS": "200", "CERTLEDGER_KEY_KDF_COST": "14",
-                    **self.extra_env, **extra})
+                    **PASSPHRASES, **self.extra_env, **extra})
         return env
 
     def __call__(self, *args: str, office: str | None = None, operator: str | None = None,
@@ -45,6 +51,19 @@ class Cli:
         proc = subprocess.run([str(CERTLEDGER), *pre, *args], cwd=self.cwd, env=self.env(), capture_output=True,
                               text=True, timeout=timeout)
         return Result(proc.returncode, proc.stdout, proc.stderr)
+
+    def add_office(self, office: str, operator: str) -> None:
+        """Make another office in this home (its key from this home's root, its first operator's credential)."""
+        r = self("init", "--office", office, "--operator", operator)
+        assert r.code == 0, r.err
+
+    def add_operator(self, office: str, acting: str, operator: str) -> None:
+        """A new operator of `office`, whose credential `acting` (an operator of that office) issues; with the
+        tests' operator passphrase, so the same Cli acts as either."""
+        same = Cli(self.home, self.cwd, {**self.extra_env, "CERTLEDGER_NEW_OPERATOR_PASSPHRASE":
+                                         PASSPHRASES["CERTLEDGER_OPERATOR_PASSPHRASE"]})
+        r = same("operator", "add", "--operator", operator, office=office, operator=acting)
+        assert r.code == 0, r.err
 
     def popen(self, *args: str) -> subprocess.Popen[str]:
         return subprocess.Popen([str(CERTLEDGER), *args], cwd=self.cwd, env=self.env(), stdout=subprocess.PIPE,

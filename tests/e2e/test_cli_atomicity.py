@@ -44,6 +44,9 @@ def test_an_import_killed_with_sigkill_while_writing_leaves_all_of_the_file_or_n
 def test_two_processes_reissuing_one_certificate_give_exactly_one_winner(
         shandong: Cli, resident_id: Callable[[str], str]) -> None:
     cli = shandong
+    cli.add_office("0700", "李四")
+    for i in range(2):  # two clerks of Liaoning, each with a credential of their own
+        cli.add_operator("0700", "李四", f"p{i}")
     for office in ("0700",):
         assert cli(*issue_args("1807000000103353", "赵六", "女", resident_id("21010219850505202"), "焊工", "四级",
                                "2018-05-01"), office=office, operator="李四").code == 0

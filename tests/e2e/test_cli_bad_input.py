@@ -45,6 +45,7 @@ def test_an_unknown_province_code_is_refused(issued: Cli, resident_id: Callable[
 
 
 def test_a_reissue_by_an_office_that_did_not_issue_it_is_refused(issued: Cli) -> None:
+    issued.add_office("1502", "青岛")  # a genuine credential of another office: the authority rule refuses it
     assert_refused_cleanly(issued, ["prove", "1915010000123456"], 4, "issuing-authority-only",
                            office="1502", operator="青岛")
 
@@ -72,6 +73,7 @@ def test_a_malformed_import_file_is_reported_row_by_row_and_nothing_is_imported(
         f"1915010000000001,丁,男,{good_id},电工,三级,2019-01-01\n"  # duplicate in file
         f"1915010000000005,戊,男,{good_id},电工,九级,2019-01-01\n",  # bad level
         encoding="utf-8")
+    issued.add_office("1500", "省中心")
     before = issued.rows()
     r = issued("import", str(bad), office="1500", operator="省中心")
     assert r.code == 8

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from tests.conftest import Backend, on_backends, resident_id
@@ -18,6 +19,10 @@ def postgres_cli(backend: Backend, tmp_path: Path, name: str) -> Cli:
 def test_two_offices_share_one_postgres_ledger_and_race_without_errors(backend: Backend, tmp_path: Path) -> None:
     jinan, qingdao = postgres_cli(backend, tmp_path, "jinan"), postgres_cli(backend, tmp_path, "qingdao")
     assert jinan("init", "--office", "1501", "--operator", "张三", "--store", "postgres").code == 0
+    # One deployment root certifies both offices' keys (until the root's keeper certifies requests: issue 12).
+    (qingdao.home / "keys").mkdir(mode=0o700, parents=True)
+    for name in ("root.key.pem", "root.cert.pem"):
+        shutil.copy2(jinan.home / "keys" / name, qingdao.home / "keys" / name)
     assert qingdao("init", "--office", "1502", "--operator", "李四", "--store", "postgres").code == 0
 
     # Each office issues its own; each sees the other's (one ledger).

@@ -40,6 +40,7 @@ def test_the_whole_story_from_loss_to_delivery_is_told_by_history_and_where(
     # A Liaoning provincial certificate for a welder (in the catalog): reissued under its number.
     welder = resident_id("21010219850505202")
     welder_args = issue_args("1807000000103353", "赵六", "女", welder, "焊工", "四级", "2018-05-01")
+    cli.add_office(**LIAONING)  # Liaoning's key and its clerk's credential, in the same home
     assert cli(*welder_args, **LIAONING).code == 0
     other_office = cli("reissue", "1807000000103353")  # Jinan did not issue it
     assert other_office.code == 4 and "issuing-authority-only" in other_office.err

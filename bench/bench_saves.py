@@ -1,0 +1,200 @@
+"""Signed saves: their cost on issuing and on bulk import beside the same without signatures, and the
+audit's time with every save's signature and authority checked. One run, the log on, SQLite (and
+PostgreSQL for the import with --postgres).
+
+    .venv/bin/python -m bench.bench_saves                                  # 1,000,000 imported, 100,000 saves
+    .venv/bin/python -m bench.bench_saves --count 100000 --saves 10000     # a quicker run
+    eval "$(bash scripts/pg-up.sh --env)"; .venv/bin/python -m bench.bench_saves --postgres
+
+1. Single issues (`CertLedger.issue`, one save each) signed and unsigned, in alternating rounds.
+2. `import_many` of the same validated file into fresh stores signed and unsigned, alternating.
+3. `audit` with the save checks over the signed import store (`--count` events), and over a store of
+   `--saves` single-command saves, each beside the same audit without the save checks.
+Prints the machine and the figures; writes them as JSON to bench/out/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from bench.bench_import import postgres_schema
+from bench.bench_ledger import _rows, machine
+from bench.gen_certificates import write
+from formats.import_file import read_rows
+from keys.credentials import CredentialStore, SaveVerifier
+from keys.store import KeyStore
+from ledger.app_credentials import Enrolment
+from ledger.application import Actor, CertLedger
+from ledger.importer import validate_rows
+from ledger.values import CertificateData
+
+PROVINCE = Actor("bench", "1500")
+
+
+class Office:
+    """The provincial office 1500: a root, its key and the operator's credential, made once per run."""
+
+    def __init__(self, directory: Path) -> None:
+        now = datetime.now(UTC).replace(microsecond=0)
+        keys = KeyStore(directory / "keys")
+        keys.init_root("bench-root-passphrase", "bench root", now=now - timedelta(days=1))
+        self.key = keys.generate_office_key("1500", "bench", "bench-root-passphrase", "bench-key-passphrase",
+                                            not_before=now - timedelta(hours=2), not_after=now + timedelta(days=30))
+        creds = CredentialStore(directory / "credentials")
+        held = creds.issue(keys.load_signer(self.key.kid, "bench-key-passphrase"), "bench", "bench-operator-passphrase",
+                           now=now - timedelta(hours=1))
+        self.credential = creds.load(held, "bench-operator-passphrase")
+        self.verifier = SaveVerifier(keys.root_certificate_pem())
+
+    def ledger(self, env: dict[str, str], signed: bool) -> CertLedger:
+        app = CertLedger(env=env, transparency_log=True)
+        if signed:
+            app.sign_with(self.credential)
+            h, k = self.credential.held, self.key
+            app.register_office(PROVINCE, k.kid, k.algorithm, k.public_key_pem, k.certificate_pem, k.not_before,
+                                k.not_after, Enrolment(h.credential, h.operator, h.office, h.certificate_pem,
+                                                       h.issuer_kid, h.not_before, h.not_after))
+        app.ensure_default_catalog(PROVINCE)
+        return app
+
+
+def provincial_rows(n: int, start: int) -> list[dict[str, str]]:
+    """Generated certificates, numbered as the provincial office's own (it issues them one at a time)."""
+    rows = list(_rows(n, start=start))
+    for row in rows:
+        row["number"] = row["number"][:2] + "1500" + row["number"][6:]
+    return rows
+
+
+def _issue_all(app: CertLedger, rows: list[dict[str, str]]) -> None:
+    for row in rows:
+        app.issue(PROVINCE, row)
+
+
+def timed(what: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    what()
+    return time.perf_counter() - started
+
+
+def issue_rates(office: Office, tmp: Path, n: int, rounds: int) -> dict[bool, float]:
+    rates: dict[bool, list[float]] = {True: [], False: []}
+    for r in range(rounds):
+        for signed in ((True, False) if r % 2 == 0 else (False, True)):
+            app = office.ledger({"PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                                 "SQLITE_DBNAME": str(tmp / f"issue-{r}-{signed}.sqlite")}, signed)
+            rows = provincial_rows(n, 20_000_000 + r * n)
+            rates[signed].append(n / timed(partial(_issue_all, app, rows)))
+            app.close()
+    return {k: sorted(v)[len(v) // 2] for k, v in rates.items()}
+
+
+def import_rates(office: Office, envs: Callable[[str], Any], datas: list[CertificateData],
+                 rounds: int) -> dict[bool, float]:
+    rates: dict[bool, list[float]] = {True: [], False: []}
+    for r in range(rounds):
+        for signed in ((True, False) if r % 2 == 0 else (False, True)):
+            with envs(f"imp-{r}-{signed}") as env:
+                app = office.ledger(env, signed)
+                gc.collect()
+                rates[signed].append(len(datas) / timed(partial(app.import_many, PROVINCE, datas, "b.csv")))
+                app.close()
+    return {k: sorted(v)[len(v) // 2] for k, v in rates.items()}
+
+
+def audit_seconds(office: Office, app: CertLedger) -> dict[str, float]:
+    def run(checks: bool) -> float:
+        started = time.perf_counter()
+        report = app.audit(lambda *a: True, credentials=office.verifier if checks else None)
+        seconds = time.perf_counter() - started
+        assert report.ok, report.summary()
+        return seconds
+
+    return {"with_save_checks": round(run(True), 2), "log_only": round(run(False), 2)}
+
+
+class _Sqlite:
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+
+    def __call__(self, name: str) -> Any:
+        from contextlib import nullcontext
+
+        return nullcontext({"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(self.tmp / name)})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--count", type=int, default=1_000_000, help="certificates imported (audited store)")
+    parser.add_argument("--saves", type=int, default=100_000, help="single-command saves (second audited store)")
+    parser.add_argument("--issues", type=int, default=1000, help="single issues per round, signed and not")
+    parser.add_argument("--import-count", type=int, default=200_000, help="certificates per import round")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--postgres", action="store_true", help="also the import rounds on PostgreSQL")
+    args = parser.parse_args()
+    figures: dict[str, Any] = {"machine": machine(), "load_average": os.getloadavg(), "args": vars(args)}
+    print("machine:", json.dumps(figures["machine"], ensure_ascii=False), f"load {os.getloadavg()[0]:.1f}")
+    with tempfile.TemporaryDirectory(prefix="certledger-bench-saves-") as tmp_name:
+        tmp = Path(tmp_name)
+        office = Office(tmp / "pki")
+        issue = issue_rates(office, tmp, args.issues, args.rounds)
+        figures["issue_per_s"] = {"signed": round(issue[True]), "unsigned": round(issue[False]),
+                                  "ratio": round(issue[True] / issue[False], 2)}
+        print(f"single issues: {issue[True]:,.0f}/s signed, {issue[False]:,.0f}/s unsigned "
+              f"({issue[True] / issue[False]:.2f})")
+
+        gc.disable()  # as `certledger import` does
+        n_imp = min(args.import_count, args.count)
+        path = write(tmp / "imp.csv", n_imp)
+        datas = list(validate_rows(read_rows(path), path.name))
+        stores: dict[str, Any] = {"sqlite": _Sqlite(tmp)}
+        if args.postgres:
+            stores["postgres"] = lambda name: postgres_schema()
+        for store, envs in stores.items():
+            rate = import_rates(office, envs, datas, args.rounds)
+            figures[f"import_{store}_per_s"] = {"signed": round(rate[True]), "unsigned": round(rate[False]),
+                                                "ratio": round(rate[True] / rate[False], 2)}
+            print(f"import_many of {n_imp:,} on {store}: {rate[True]:,.0f}/s signed, {rate[False]:,.0f}/s unsigned "
+                  f"({rate[True] / rate[False]:.2f}; target >= 0.9)")
+        del datas
+
+        big = office.ledger({"PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                             "SQLITE_DBNAME": str(tmp / "big.sqlite")}, True)
+        path = write(tmp / "big.csv", args.count, start=5_000_000)
+        big.import_many(PROVINCE, list(validate_rows(read_rows(path), path.name)), "big.csv")
+        gc.enable()
+        events = big.count_events()
+        figures["audit_import"] = {"events": events, **audit_seconds(office, big)}
+        print(f"audit over {events:,} events (one signed import): {figures['audit_import']['with_save_checks']} s "
+              f"with the save checks, {figures['audit_import']['log_only']} s the log alone (target <= 20 s at 1M)")
+        big.close()
+
+        many = office.ledger({"PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                              "SQLITE_DBNAME": str(tmp / "many.sqlite")}, True)
+        made = timed(lambda: [many.issue(PROVINCE, row) for row in provincial_rows(args.saves, 30_000_000)])
+        events = many.count_events()
+        figures["audit_saves"] = {"saves": args.saves, "events": events, "made_seconds": round(made, 1),
+                                  **audit_seconds(office, many)}
+        print(f"audit over {args.saves:,} single saves ({events:,} events): "
+              f"{figures['audit_saves']['with_save_checks']} s with the save checks, "
+              f"{figures['audit_saves']['log_only']} s the log alone (target <= 15 s at 100,000)")
+        many.close()
+    out = Path(__file__).parent / "out"
+    out.mkdir(exist_ok=True)
+    target = out / f"saves-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
+    target.write_text(json.dumps(figures, ensure_ascii=False, indent=2) + "\n")
+    print(f"figures written to {target}")
+
+
+if __name__ == "__main__":
+    main()

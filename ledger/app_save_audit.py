@@ -1,0 +1,112 @@
+"""Wiring the signed saves' audit (ledger.audit_saves) to this application's store."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import pickle
+import sqlite3
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from eventsourcing.sqlite import SQLiteApplicationRecorder
+
+from ledger.app_base import LedgerBase
+from ledger.audit import AuditReport, Divergence, StoredEvent
+from ledger.audit_saves import REPAIR_TOPICS, CredentialChecks, SaveAudit, registry_from
+from ledger.credential import Credential
+from ledger.events import topics_of
+from ledger.save_signing import read_signatures
+from ledger.signing_key import SigningKey
+
+_REGISTRY_EVENTS = (Credential.Enrolled, Credential.Revoked, SigningKey.Registered, SigningKey.Revoked)
+
+
+class SaveAuditing(LedgerBase):
+    def _save_audit(self, checks: CredentialChecks) -> SaveAudit:
+        """The save audit for one pass: the signature rows, and what the store records about credentials, keys
+        and repairs (a few events, read by topic and decoded by the library)."""
+        topics = [t for cls in _REGISTRY_EVENTS for t in topics_of(cls)] + REPAIR_TOPICS
+        found: list[Any] = []
+        start = None
+        while True:
+            page = self.recorder.select_notifications(start=start, limit=self.notification_page, topics=topics)
+            found += page
+            if len(page) < self.notification_page:
+                break
+            start = page[-1].id + 1
+        registry = registry_from((n.id, self.mapper.to_domain_event(n)) for n in found)
+        return SaveAudit(read_signatures(self.recorder, self.save_signatures.memory), registry, checks,
+                         self._state_decoder())
+
+    def _beside(self, saves: SaveAudit) -> Callable[[], list[Divergence]] | None:
+        """On SQLite, run the save audit over the rows in a forked process of its own (the log's replay and the
+        save checks each take about half an audit: two cores, half the time); returns a function that waits for
+        its divergences. None where that is not possible (another store, no fork): the audit runs it in line."""
+        path = self.env.get("SQLITE_DBNAME", "")
+        if not isinstance(self.recorder, SQLiteApplicationRecorder) or not path or ":memory:" in path or not hasattr(
+                os, "fork"):
+            return None
+        table = self.recorder.events_table_name
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: its own connection, its own pass, its answer down the pipe, then gone
+            code = 1
+            try:
+                found: list[Divergence] = []
+                saves.start(lambda d: found.append(d) if len(found) < 100 else None)
+                for i, row in enumerate(_rows(path, table)):
+                    saves.event(StoredEvent(*row), i)
+                saves.finish()
+                with os.fdopen(write, "wb") as pipe:
+                    pickle.dump(found, pipe)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write)
+
+        def wait() -> list[Divergence]:
+            with os.fdopen(read, "rb") as pipe:
+                data = pipe.read()
+            _, status = os.waitpid(pid, 0)
+            if status != 0 or not data:
+                raise RuntimeError("the save audit's process failed")
+            return list(pickle.loads(data))  # noqa: S301 (our own child's answer)
+
+        return wait
+
+    def _state_decoder(self) -> Any:
+        cipher, compressor = self.mapper.cipher, self.mapper.compressor
+        if cipher is None and compressor is None:
+            return bytes
+
+        def decode(state: bytes) -> bytes:
+            if cipher is not None:
+                state = cipher.decrypt(state)
+            if compressor is not None:
+                state = compressor.decompress(state)
+            return state
+
+        return decode
+
+
+def _rows(path: str, table: str, page: int = 5000) -> Iterator[tuple[Any, ...]]:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        last = 0
+        while True:
+            rows = conn.execute(f"SELECT rowid, originator_id, originator_version, topic, state FROM {table} "  # noqa: S608
+                                "WHERE rowid > ? ORDER BY rowid LIMIT ?", (last, page)).fetchall()
+            yield from rows
+            if len(rows) < page:
+                return
+            last = rows[-1][0]
+    finally:
+        conn.close()
+
+
+def merged(report: AuditReport, saves: list[Divergence]) -> AuditReport:
+    """The log's divergences and the saves' forgeries in one report, in the store's order."""
+    every = sorted((*report.divergences, *saves), key=lambda d: (d.notification_id is not None,
+                                                                 d.notification_id or 0))
+    return dataclasses.replace(report, divergences=tuple(every[:100]))
