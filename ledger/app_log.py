@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -40,7 +41,8 @@ class LogQueries(SaveAuditing, LogRepairs):
         report = audit(events_from_recorder(self.recorder), log.store.leaves, log.size(), log.checkpoints(),
                        verify_signature, progress, verify_note=verify_note, anchors=anchors, repairs=self.repairs(),
                        saves=saves if beside is None else None)
-        return report if beside is None else merged(report, beside())
+        report = report if beside is None else merged(report, beside())
+        return report if saves is None else dataclasses.replace(report, saves=saves.signatures)
 
     def inclusion(self, reference: str, size: int | None = None) -> dict[str, Any]:
         """A document's latest event in the log (its signature, usually) with its RFC 6962 inclusion proof in

@@ -73,6 +73,7 @@ class AuditReport:
     legacy: int = 0  # of the checkpoints, those of the earlier format (verified with the trust list)
     anchors: int = 0  # tree heads from outside the database the store was checked against
     brought_in: tuple[BroughtIn, ...] = field(default_factory=tuple)
+    saves: int | None = None  # the save signatures checked (None: the saves were not audited)
 
     @property
     def ok(self) -> bool:
@@ -89,14 +90,17 @@ class AuditReport:
                         + ", ".join(sorted({b.repair.describe() for b in self.brought_in})) if self.brought_in else "")
             return (f"intact: {self.events} events, {self.leaves} log leaves, {self.checkpoints} signed "
                     f"checkpoints{legacy} verified and mutually consistent; consistent with {self.anchors} "
-                    f"checkpoints kept outside the database{repaired}")
+                    f"checkpoints kept outside the database{repaired}"
+                    + (f"; {self.saves} saves signed by credentials chaining to the root, each event within its "
+                       "office's authority" if self.saves is not None else ""))
         first = self.first
         assert first is not None
         return f"DIVERGENCE at {first.describe()} ({len(self.divergences)} problem(s) in all)"
 
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "events": self.events, "leaves": self.leaves, "checkpoints": self.checkpoints,
-                "legacy_checkpoints": self.legacy, "anchors": self.anchors, "summary": self.summary(),
+                "legacy_checkpoints": self.legacy, "anchors": self.anchors, "saves": self.saves,
+                "summary": self.summary(),
                 "divergences": [d.__dict__ | {"description": d.describe()} for d in self.divergences],
                 "brought_in": [{"position": b.position, "notification_id": b.notification_id,
                                 "aggregate": b.aggregate, "event_type": b.event_type,

@@ -132,6 +132,11 @@ class SaveAudit:
         self._position = 0
         self._first_event: StoredEvent | None = None
 
+    @property
+    def signatures(self) -> int:
+        """The save signatures this audit checks (one per save)."""
+        return len(self._rows)
+
     def start(self, note: Callable[[Divergence], None]) -> None:
         self._note = note
 

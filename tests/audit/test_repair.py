@@ -13,7 +13,7 @@ from ledger.application import Actor, CertLedger
 from ledger.errors import InvalidInput, RuleViolation
 from ledger.log_repair import LOG_REPAIR_ID, rows_digest
 from ledger.translog import record_bytes
-from tests.audit.test_mutations import JINAN, Db, sign, verify
+from tests.audit.test_mutations import JINAN, Db, sign, verify, verify_note
 from tests.audit.test_same_transaction import fields
 from tests.conftest import Backend, on_backends
 
@@ -52,7 +52,7 @@ def ordinary_writes(ledger: CertLedger) -> None:
 
 
 def foreign(ledger: CertLedger) -> list[int | None]:
-    return [d.notification_id for d in ledger.audit(verify).divergences if "not in the log" in d.problem]
+    return [d.notification_id for d in ledger.audit(verify, verify_note=verify_note).divergences if "not in the log" in d.problem]
 
 
 def test_a_forged_revocation_is_not_absorbed_by_ordinary_writes_and_stays_named(
@@ -68,7 +68,7 @@ def test_a_forged_revocation_is_not_absorbed_by_ordinary_writes_and_stays_named(
         ordinary_writes_again.close()
     assert ledger.translog is not None
     assert ledger.translog.position_of(ledger._current(victim).id, 2) is None  # the log does not hold it
-    report = ledger.audit(verify)
+    report = ledger.audit(verify, verify_note=verify_note)
     assert [d.notification_id for d in report.divergences] == [forged]  # named once, nothing else wrong
     assert "no save wrote it" in report.divergences[0].problem
     assert [r.notification_id for r in ledger.unlogged_rows()] == [forged]
@@ -94,7 +94,7 @@ def test_a_repair_is_explicit_recorded_and_reported_by_the_audit(ledger: CertLed
     assert ledger.unlogged_rows() == []
     ledger.take_checkpoint(sign)
 
-    report = ledger.audit(verify)
+    report = ledger.audit(verify, verify_note=verify_note)
     assert report.ok, report.divergences
     assert [(b.notification_id, b.repair.number) for b in report.brought_in] == [(forged, 1)]
     assert "brought in by repair 1 (陈工 @ 1501" in report.summary()
@@ -114,7 +114,7 @@ def test_repair_only_brings_in_the_rows_named_and_the_others_stay_foreign(
         ledger.repair_log(KEEPER, "crash", only=[1])  # a logged row is not one to bring in
     ledger.repair_log(KEEPER, "crash", only=[second])
     ledger.issue(JINAN, fields(7))
-    report = ledger.audit(verify)
+    report = ledger.audit(verify, verify_note=verify_note)
     assert [b.notification_id for b in report.brought_in] == [second]
     assert [d.notification_id for d in report.divergences] == [first]
 
@@ -125,7 +125,7 @@ def test_a_row_changed_after_its_repair_is_named(ledger: CertLedger, backend: Ba
     db = Db(backend)
     row = next(r for r in db.events() if r[0] == forged)
     db.set_row(forged, row[1], row[2], row[3], bytes(row[4]).replace(b"\xe5", b"\xe6", 1) or b"x")
-    report = ledger.audit(verify)
+    report = ledger.audit(verify, verify_note=verify_note)
     assert not report.ok
     assert any(d.notification_id == forged for d in report.divergences)
 
@@ -147,7 +147,7 @@ def test_a_repair_record_forged_into_the_table_covers_nothing(ledger: CertLedger
         db.run("INSERT INTO stored_events (originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?)",
                oid, stored.originator_version, stored.topic, stored.state)
     ledger.issue(JINAN, fields(7))
-    report = ledger.audit(verify)
+    report = ledger.audit(verify, verify_note=verify_note)
     assert report.brought_in == ()
     named = {d.notification_id for d in report.divergences}
     assert forged in named and forged + 1 in named and forged + 2 in named  # the row and the fake repair's two
