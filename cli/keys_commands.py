@@ -163,16 +163,16 @@ def keys_init() -> None:
     """This office's first signing key (and, in a development set-up, the root and publisher if missing)."""
     from ledger.errors import RuleViolation
 
-    ledger, who = open_ledger(), actor()
-    active = [k for k in ledger.signing_keys(who.office) if k.status == "active"]
+    ledger, office = open_ledger(), _declared_office()  # a first key has no credential yet to prove who acts
+    active = [k for k in ledger.signing_keys(office) if k.status == "active"]
     if active:  # certledger init makes the office's first key with its first credential
         if (key_store().directory / f"{active[0].kid}.key.pem").exists():
             emit({"key": active[0].to_dict(), "root_created": False, "trust_list": None},
-                 f"office {who.office} already has key {active[0].kid} (certledger init made it); keys rotate "
+                 f"office {office} already has key {active[0].kid} (certledger init made it); keys rotate "
                  "makes a new one")
             return
-        raise RuleViolation("key-exists", f"office {who.office} already has key {active[0].kid}: use keys rotate")
-    _new_office_key(retire=None)
+        raise RuleViolation("key-exists", f"office {office} already has key {active[0].kid}: use keys rotate")
+    _new_office_key(retire=None, office=office)
 
 
 @keys_app.command("rotate")

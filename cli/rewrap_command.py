@@ -52,6 +52,10 @@ def _passphrase_for(name: str) -> str:
         return passphrase("root")
     if re.fullmatch(r"[0-9a-f]{16}\.key\.pem", name):
         return passphrase("key")
+    if re.fullmatch(r"publisher-[0-9a-f]{16}\.key\.pem", name):
+        return passphrase("publisher")
+    if name == "log.key.pem" and settings().log_key_passphrase is not None:
+        return settings().log_key_passphrase.get_secret_value()  # type: ignore[union-attr]
     secret = settings().rewrap_passphrase
     if secret is not None and secret.get_secret_value():
         return secret.get_secret_value()

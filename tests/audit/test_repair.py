@@ -52,7 +52,8 @@ def ordinary_writes(ledger: CertLedger) -> None:
 
 
 def foreign(ledger: CertLedger) -> list[int | None]:
-    return [d.notification_id for d in ledger.audit(verify, verify_note=verify_note).divergences if "not in the log" in d.problem]
+    report = ledger.audit(verify, verify_note=verify_note)
+    return [d.notification_id for d in report.divergences if "not in the log" in d.problem]
 
 
 def test_a_forged_revocation_is_not_absorbed_by_ordinary_writes_and_stays_named(

@@ -44,8 +44,10 @@ def test_the_home_and_everything_the_command_writes_in_it_are_the_owners_alone(t
     writer.close()
     assert {"ledger.sqlite", "config.json", "keys", "keys/root.key.pem", "trust-list.jws"} <= set(found)
     assert found["."] == 0o700 and found["keys"] == 0o700
-    # Only the certificates are public (0644, as written on purpose), and they sit in the 0700 key directory.
-    assert {name: mode for name, mode in found.items() if mode & 0o077 and not name.endswith(".cert.pem")} == {}
+    # Only public material is 0644 (certificates, certificate requests, the log's verifier key: written so on
+    # purpose), and it sits in the 0700 key directory.
+    public = (".cert.pem", ".csr.pem", "log.vkey")
+    assert {name: mode for name, mode in found.items() if mode & 0o077 and not name.endswith(public)} == {}
     assert {"ledger.sqlite-wal", "ledger.sqlite-shm"} <= set(found)
     for name, mode in found.items():
         if name.startswith("ledger.sqlite"):
@@ -68,10 +70,10 @@ def test_an_existing_home_open_to_others_is_tightened_and_the_command_says_so(tm
 def test_a_one_character_passphrase_is_refused_for_new_keys_and_nothing_is_made(tmp_path: Path) -> None:
     cli = Cli(home=tmp_path / "home", cwd=tmp_path,
               extra_env={"CERTLEDGER_KEY_PASSPHRASE": "x", "CERTLEDGER_ROOT_PASSPHRASE": "y"})
-    assert cli("init", "--office", "1501", "--operator", "张三").code == 0
-    r = cli("keys", "init")
+    r = cli("init", "--office", "1501", "--operator", "张三")  # init makes the root: refused, nothing made
     assert r.code == 11 and "root passphrase: too short (1 characters)" in r.err and "Traceback" not in r.err
     assert not (cli.home / "keys" / "root.key.pem").exists()
+    assert not list((cli.home / "keys").glob("*.key.pem")) if (cli.home / "keys").exists() else True
 
 
 def test_keys_rewrap_seals_old_files_and_a_wrong_passphrase_leaves_them_untouched(tmp_path: Path) -> None:
@@ -84,14 +86,16 @@ def test_keys_rewrap_seals_old_files_and_a_wrong_passphrase_leaves_them_untouche
     assert cli("keys", "init").code == 0
     keys = cli.home / "keys"
     for path, secret in ((keys / "root.key.pem", PASSPHRASES["CERTLEDGER_ROOT_PASSPHRASE"]),
-                         (next(p for p in keys.glob("*.key.pem") if p.name != "root.key.pem"),
+                         (next(p for p in keys.glob("????????????????.key.pem")),
                           PASSPHRASES["CERTLEDGER_KEY_PASSPHRASE"])):
         key = open_private_key(path.read_bytes(), secret, path.name)  # as the previous main wrote it
         path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                            serialization.BestAvailableEncryption(secret.encode())))
     old = {p.name: p.read_bytes() for p in keys.glob("*.key.pem")}
-    r = cli("audit", "checkpoint")  # the old files still work, with a one-line warning
-    assert r.code == 0 and "warning: signing key" in r.err and "keys rewrap" in r.err
+    r = cli(*issue_args("1915010000000901", "王五", "男", resident_id(serial=9), "焊工", "三级", "2019-06-01"))
+    assert r.code == 0, r.err
+    r = cli("ecert", "1915010000000901", "--out", str(tmp_path / "e.pdf"))  # the old files still work, with a warning
+    assert r.code == 0 and "warning: signing key" in r.err and "keys rewrap" in r.err, r.err
 
     wrong = cli.__class__(cli.home, cli.cwd, extra_env={**PASSPHRASES, "CERTLEDGER_ROOT_PASSPHRASE": "guess"})
     r = wrong("keys", "rewrap", "root.key.pem")
@@ -100,12 +104,13 @@ def test_keys_rewrap_seals_old_files_and_a_wrong_passphrase_leaves_them_untouche
 
     r = cli("--json", "keys", "rewrap")
     assert r.code == 0, r.err
-    assert [d["was"] for d in r.json()] == ["pkcs8", "pkcs8"]  # type: ignore[union-attr]
+    was = sorted(d["was"] for d in r.json())  # type: ignore[union-attr]
+    assert was == ["pkcs8", "pkcs8", "scrypt n=16384, r=8, p=1"]  # the root and the office key; the publisher's
     assert not any(is_legacy(p.read_bytes()) for p in keys.glob("*.key.pem"))
     assert {stat.S_IMODE(p.stat().st_mode) for p in keys.iterdir() if p.name.endswith(".key.pem")} == {0o600}
     assert sorted(p.name for p in keys.iterdir() if p.name.startswith(".")) == []
-    r = cli("audit", "checkpoint")
-    assert r.code == 0 and "warning" not in r.err
+    r = cli("ecert", "1915010000000901", "--out", str(tmp_path / "e2.pdf"))
+    assert r.code == 0 and "warning" not in r.err, r.err
 
 
 def _raw_sqlite(cli: Cli) -> bytes:

@@ -13,7 +13,8 @@ import pytest
 
 from tests.e2e.conftest import Cli
 
-OFFICE_ENV = {"CERTLEDGER_KEY_PASSPHRASE": "office-secret-1", "CERTLEDGER_PUBLISHER_PASSPHRASE": "publisher-secret-1"}
+OFFICE_ENV = {"CERTLEDGER_KEY_PASSPHRASE": "office-secret-1", "CERTLEDGER_PUBLISHER_PASSPHRASE": "publisher-secret-1",
+              "CERTLEDGER_ROOT_PASSPHRASE": ""}  # no office holds the root passphrase
 ROOT_SECRET = "the-keepers-secret-1"
 
 
@@ -85,10 +86,14 @@ def test_the_keeper_certifies_on_its_own_directory_and_the_office_installs(deplo
 
 def test_attack_2_without_the_root_passphrase_an_office_gets_no_key_alone(deployment: Cli, keeper: Cli,
                                                                           tmp_path: Path) -> None:
+    _office_key(deployment, keeper, tmp_path, "1501")
     real = _office_key(deployment, keeper, tmp_path, "0700")
-    events = deployment.event_count()
-    # 1501 "rotating" 0700's key: only a request comes of it, nothing is recorded.
+    events, keys_before = deployment.event_count(), _keys(deployment)
+    # 1501 "rotating" 0700's key as an operator it made up: it holds no 0700 credential, so it cannot act.
     r = deployment("--json", "keys", "rotate", office="0700", operator="冒名")
+    assert r.code == 3 and "no credential of 冒名 @ 0700" in r.err and deployment.event_count() == events, r.err
+    # A request it can make (a request records nothing): only the keeper turns one into a key.
+    r = deployment("--json", "keys", "request", office="0700")
     assert r.code == 0, r.err
     pending = r.json()["pending"]  # type: ignore[index]
     assert "keys certify" in r.json()["next"] and deployment.event_count() == events  # type: ignore[index]
@@ -109,19 +114,21 @@ def test_attack_2_without_the_root_passphrase_an_office_gets_no_key_alone(deploy
     r = deployment("keys", "revoke", real, "--compromised-at", "2026-01-01T00:00:00+08:00", "--reason", "x",
                    office="1501")
     assert r.code == 4 and "belongs to office 0700" in r.err
-    assert deployment.event_count() == events and _keys(deployment) == {real: "active"}
+    assert deployment.event_count() == events and _keys(deployment) == keys_before and keys_before[real] == "active"
 
 
 def test_without_the_defence_the_root_passphrase_lets_one_office_mint_anothers_key(tmp_path: Path) -> None:
     """main's attack 2: with the root passphrase an office minted 0700's key and retired the real one. The root
     passphrase now makes this machine the keeper (a development set-up), so it still can: that is why no office
-    holds it."""
+    holds it. (With credentials, it mints a key only for an office the ledger has no key of yet: rotating an
+    office's key afterwards needs one of that office's credentials, here the one minted with it.)"""
     dev = Cli(home=tmp_path / "dev", cwd=tmp_path,
               extra_env={**OFFICE_ENV, "CERTLEDGER_ROOT_PASSPHRASE": ROOT_SECRET})
     assert dev("init", "--office", "1501", "--operator", "张三").code == 0
     assert dev("keys", "init", office="0700", operator="李四").code == 0
     real = next(iter(_keys(dev)))
-    assert dev("keys", "rotate", office="0700", operator="冒名").code == 0
+    assert dev("keys", "rotate", office="0700", operator="冒名").code == 3  # no credential of 冒名 @ 0700
+    assert dev("keys", "rotate", office="0700", operator="李四").code == 0
     assert _keys(dev)[real] == "retired"
 
 

@@ -32,7 +32,8 @@ def test_the_log_key_is_made_once_encrypted_and_printed_as_a_note_verifier_key(o
     assert vkey.startswith("logs.example.org/certledger+") and vkey.count("+") >= 2
     assert office("audit", "log-key").out.strip() == vkey
     key_file = office.home / "keys" / "log.key.pem"
-    assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600 and b"ENCRYPTED PRIVATE KEY" in key_file.read_bytes()
+    assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
+    assert b"CERTLEDGER SEALED PRIVATE KEY" in key_file.read_bytes()  # scrypt, AES-GCM
     again = office("audit", "log-key", "--init")
     assert again.code == 11 and "never replaced" in again.err
     wrong = Cli(office.home, office.cwd, {**office.extra_env, "CERTLEDGER_LOG_KEY_PASSPHRASE": "not-it"})
