@@ -24,7 +24,7 @@ from tests.conftest import AppFactory, on_backends
 
 JINAN, SHENYANG = Actor("张三", "1501"), Actor("李四", "0700")
 NAMES = {"1501": "济南市人才服务中心", "0700": "辽宁省职业技能鉴定中心"}
-ROOT_PASS, KEY_PASS, PUBLISHER_PASS = "root-pass-1", "key-pass-1", "publisher-pass-1"
+ROOT_PASS, KEY_PASS, PUBLISHER_PASS = "root-pass-1501-x", "key-pass-1501-x", "publisher-pass-1501-x"
 ROOT_CREATED = datetime(2024, 1, 1, tzinfo=UTC)
 
 pytestmark = on_backends("sqlite", "postgres")

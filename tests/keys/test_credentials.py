@@ -64,9 +64,10 @@ def test_a_credential_loads_only_with_its_passphrase_and_never_through_a_symlink
 
 def test_another_roots_office_key_does_not_chain(tmp_path: Path, pki: SigningOffices) -> None:
     rogue = KeyStore(tmp_path / "rogue")
-    rogue.init_root("rogue-root", "rogue", now=NOW - timedelta(days=1))
-    key = rogue.generate_office_key("1501", "济南", "rogue-root", "k", not_before=NOW, not_after=NOW + timedelta(
-        days=10))
-    held = CredentialStore(tmp_path / "rc").issue(rogue.load_signer(key.kid, "k"), "冒名", "p", now=NOW)
+    rogue.init_root("rogue-root-passphrase", "rogue", now=NOW - timedelta(days=1))
+    key = rogue.generate_office_key("1501", "济南", "rogue-root-passphrase", "rogue-key-passphrase", not_before=NOW,
+                                    not_after=NOW + timedelta(days=10))
+    held = CredentialStore(tmp_path / "rc", kdf_cost=14).issue(rogue.load_signer(key.kid, "rogue-key-passphrase"),
+                                                               "冒名", "rogue-operator-passphrase", now=NOW)
     assert not pki.verifier.issued_by(key.certificate_pem)
     assert SaveVerifier(rogue.root_certificate_pem()).issued_by(held.certificate_pem, key.certificate_pem)
