@@ -13,10 +13,7 @@ is given to check credential certificates and save signatures (ledger imports no
 
 from __future__ import annotations
 
-import errno
 import hashlib
-import os
-import stat
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -31,7 +28,7 @@ from nacl.bindings import crypto_sign_open
 from nacl.exceptions import BadSignatureError
 
 from keys.certificates import COUNTRY, ORGANIZATION, office_of, pem
-from keys.errors import InvalidKeyInput, KeyFileDamaged, KeyFileUnsafe, KeyNotFound
+from keys.errors import InvalidKeyInput, KeyFileDamaged
 from keys.store import KeyStore, LoadedKey
 
 _PRIVATE_MODE = 0o600
@@ -186,24 +183,9 @@ class CredentialStore:
         return LoadedCredential(held, key)
 
     def _read_private(self, name: str, what: str) -> bytes:
-        path = self.directory / name
-        try:
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-        except FileNotFoundError:
-            raise KeyNotFound(f"{what}: no key file {path}") from None
-        except OSError as exc:
-            if exc.errno == errno.ELOOP:
-                raise KeyFileUnsafe(f"{what}: {path} is a symbolic link; refusing to read it") from None
-            raise
-        try:
-            info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode) or info.st_mode & 0o077:
-                raise KeyFileUnsafe(f"{what}: {path} is not a regular file of mode 0600; chmod 600 it")
-            with os.fdopen(fd, "rb", closefd=False) as handle:
-                return handle.read()
-        finally:
-            os.close(fd)
+        from keys.store import read_private_bytes  # one reader of private key files: O_NOFOLLOW, mode checked
 
+        return read_private_bytes(self.directory / name, what)
 
 class SaveVerifier:
     """What the audit is given (ledger.audit_saves.CredentialChecks): certificates and signatures checked
