@@ -29,18 +29,18 @@ def test_a_witness_cosigns_what_the_service_publishes_step_by_step(tmp_path: Pat
     ok(office, "keys", "init")
     ok(office, *issue_args("1915010000000601", "王五", "男", resident_id(serial=1), "焊工", "三级", "2019-06-01"))
     ok(office, "audit", "checkpoint")
-    auditor = Cli(home=tmp_path / "auditor", cwd=tmp_path, extra_env={"CERTLEDGER_WITNESS_PASSPHRASE": "w-secret"})
+    auditor = Cli(home=tmp_path / "auditor", cwd=tmp_path, extra_env={"CERTLEDGER_WITNESS_PASSPHRASE": "witness-secret-1501"})
     ok(auditor, "witness", "init", "--name", "auditor.example/witness", "--log-key",
        ok(office, "audit", "log-key").strip())
     server = Server(office, free_port()).start()
     try:
         first = json.loads(ok(auditor, "--json", "witness", "cosign", "--from", server.base))
-        assert first["previous_size"] == 0 and first["size"] == 4
+        assert first["previous_size"] == 0 and first["size"] == 7  # init: catalog 2, key, credential, trust list 2; one issue
         ok(office, *issue_args("1915010000000602", "王五", "男", resident_id(serial=2), "焊工", "三级", "2019-06-01"))
         ok(office, "audit", "checkpoint")
         time.sleep(1.2)  # a worker looks for a newer checkpoint once a second
         second = json.loads(ok(auditor, "--json", "witness", "cosign", "--from", server.base))
-        assert (second["previous_size"], second["size"]) == (4, 5)
+        assert (second["previous_size"], second["size"]) == (7, 8)
         state = json.loads((tmp_path / "auditor" / "witness" / "state.json").read_text())
         assert state["note"] == second["note"] and "\n— auditor.example/witness " in state["note"]
         r = auditor("witness", "cosign", "--from", "http://127.0.0.1:9/")
