@@ -29,13 +29,15 @@ def test_a_witness_cosigns_what_the_service_publishes_step_by_step(tmp_path: Pat
     ok(office, "keys", "init")
     ok(office, *issue_args("1915010000000601", "王五", "男", resident_id(serial=1), "焊工", "三级", "2019-06-01"))
     ok(office, "audit", "checkpoint")
-    auditor = Cli(home=tmp_path / "auditor", cwd=tmp_path, extra_env={"CERTLEDGER_WITNESS_PASSPHRASE": "witness-secret-1501"})
+    auditor = Cli(home=tmp_path / "auditor", cwd=tmp_path,
+                  extra_env={"CERTLEDGER_WITNESS_PASSPHRASE": "witness-secret-1501"})
     ok(auditor, "witness", "init", "--name", "auditor.example/witness", "--log-key",
        ok(office, "audit", "log-key").strip())
     server = Server(office, free_port()).start()
     try:
         first = json.loads(ok(auditor, "--json", "witness", "cosign", "--from", server.base))
-        assert first["previous_size"] == 0 and first["size"] == 7  # init: catalog 2, key, credential, trust list 2; one issue
+        # init: the catalog's 2 events, the key, the credential, the trust list's 2; one issue
+        assert first["previous_size"] == 0 and first["size"] == 7
         ok(office, *issue_args("1915010000000602", "王五", "男", resident_id(serial=2), "焊工", "三级", "2019-06-01"))
         ok(office, "audit", "checkpoint")
         time.sleep(1.2)  # a worker looks for a newer checkpoint once a second
