@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tests.conftest import Backend, on_backends
-from tests.e2e.conftest import Cli
+from tests.e2e.conftest import PASSPHRASES, Cli
 from tests.e2e.test_cli_story import issue_args
 
 WELDER = "1807000000103353"
@@ -70,7 +70,8 @@ def test_operators_added_by_their_office_act_with_their_own_credential(
     listed = home("--json", "operator", "list").json()
     assert sorted((c["operator"], c["office"], c["state"]) for c in listed) == [  # type: ignore[union-attr]
         ("张三", "1501", "enrolled"), ("赵敏", "1501", "enrolled")]
-    zhao = Cli(home.home, home.cwd, extra_env={"CERTLEDGER_OPERATOR_PASSPHRASE": "new-secret"})  # her own
+    her_own = PASSPHRASES["CERTLEDGER_NEW_OPERATOR_PASSPHRASE"]
+    zhao = Cli(home.home, home.cwd, extra_env={"CERTLEDGER_OPERATOR_PASSPHRASE": her_own})
     r = zhao("revoke", "1915010000123456", "--reason", "测试", operator="赵敏")
     assert r.code == 0, r.err
     assert "赵敏 @ 1501" in home("history", "1915010000123456").out
