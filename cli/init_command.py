@@ -59,7 +59,7 @@ def _office_and_credential(ledger: CertLedger, who: Actor) -> dict[str, str | No
     """The office's key and its first operator's credential when the office has no key yet (None: requested
     from the root's keeper); an init repeated by an operator already enrolled changes nothing."""
     from cli import credentials
-    from cli.keys_commands import _new_office_key
+    from cli.keys_commands import new_office_key
     from ledger.errors import RuleViolation
 
     active = [k for k in ledger.signing_keys(who.office) if k.status == "active"]
@@ -70,7 +70,7 @@ def _office_and_credential(ledger: CertLedger, who: Actor) -> dict[str, str | No
                                 "an operator of that office adds a new one (certledger operator add)")
         acting_as(credentials.store().load(held, passphrase("operator")))
         return {"key": None, "credential": None}
-    made = _new_office_key(None, office=who.office, operator=who.operator, quiet=True)
+    made = new_office_key(None, office=who.office, operator=who.operator, quiet=True)
     if made is None:
         return None
     held = credentials.held_for(who.office, who.operator)

@@ -133,7 +133,7 @@ def keys_install(
     _install(keeper_commands._read(certificate), retire, keeper_commands._read(root) if root else None)
 
 
-def _new_office_key(retire: str | None, *, office: str | None = None, operator: str | None = None,
+def new_office_key(retire: str | None, *, office: str | None = None, operator: str | None = None,
                     quiet: bool = False) -> dict[str, object] | None:
     """Request a key for the office; where the root's passphrase is here (development), certify and install it
     too and return what was made; otherwise say what to send to the keeper and return None."""
@@ -172,14 +172,14 @@ def keys_init() -> None:
                  "makes a new one")
             return
         raise RuleViolation("key-exists", f"office {office} already has key {active[0].kid}: use keys rotate")
-    _new_office_key(retire=None, office=office)
+    new_office_key(retire=None, office=office)
 
 
 @keys_app.command("rotate")
 def keys_rotate() -> None:
     """A new key for this office; the old one stops signing when the new one is installed."""
     current = open_ledger().active_key(actor().office)
-    _new_office_key(retire=current.kid)
+    new_office_key(retire=current.kid)
 
 
 @keys_app.command("retire")
