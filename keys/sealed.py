@@ -2,9 +2,9 @@
 
 `cryptography` reads PKCS#8 files encrypted with PBES2/scrypt but writes PKCS#8 only with PBKDF2 at a fixed
 2,048 iterations (no way to choose the KDF). So new files use this small, self-describing, versioned format;
-the key inside is the library's own unencrypted PKCS#8 DER, and every primitive is the library's:
+the key inside is the library's own unencrypted PKCS#8 DER, and every primitive is the library's. A PEM
+block labelled `LABEL` (below) holds:
 
-    -----BEGIN CERTLEDGER SEALED PRIVATE KEY-----
     Format: certledger-sealed-key/1
     KDF: scrypt; n=131072; r=8; p=1
     Salt: <16 bytes, base64>
@@ -12,7 +12,6 @@ the key inside is the library's own unencrypted PKCS#8 DER, and every primitive 
     Nonce: <12 bytes, base64>
 
     <AES-256-GCM(key = scrypt(passphrase, salt), nonce, PKCS#8 DER, associated data = the header lines)>
-    -----END CERTLEDGER SEALED PRIVATE KEY-----
 
 The header (format, KDF and its parameters, salt, cipher, nonce) is the associated data, so a file whose
 parameters were changed does not open. A file is read only in its canonical form. Old files (PKCS#8 PEM,
@@ -46,7 +45,7 @@ MIN_LOG2_N, MAX_LOG2_N = 14, 20  # what a file may ask for: 16 MiB to 1 GiB of m
 _SALT_BYTES, _NONCE_BYTES = 16, 12
 _BEGIN, _END = f"-----BEGIN {LABEL}-----\n", f"-----END {LABEL}-----\n"
 _KDF_LINE = re.compile(r"KDF: scrypt; n=([0-9]{1,8}); r=([0-9]{1,2}); p=([0-9]{1,2})")
-_LEGACY_LABEL = b"-----BEGIN ENCRYPTED PRIVATE KEY-----"
+_LEGACY_LABEL = b"-----BEGIN %s-----" % b"ENCRYPTED PRIVATE KEY"  # the library's PKCS#8 PEM (a label, no key)
 _ISSUER_KEY_TYPES = get_args(CertificateIssuerPrivateKeyTypes)
 
 # The minimum strength of a new key's passphrase: long enough, and not guessable by zxcvbn's estimator
