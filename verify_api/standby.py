@@ -79,7 +79,9 @@ class StoreStatus:
         standby, received, replayed, replayed_at, now, behind, receiver = self._query()
         if not standby:
             return {"standby": False}
-        lag = 0.0 if received is not None and behind == 0 else _seconds_between(replayed_at, now)
+        # Caught up with what it received, and (where PostgreSQL shows it) still receiving: no lag it can see.
+        caught_up = received is not None and behind == 0 and receiver in (None, "streaming")
+        lag = 0.0 if caught_up else _seconds_between(replayed_at, now)
         return {"standby": True, "replay_lag_seconds": lag, "last_replayed_at": _iso(replayed_at),
                 "received_lsn": received, "replayed_lsn": replayed, "replay_behind_bytes": int(behind),
                 "receiver": receiver}

@@ -117,6 +117,10 @@ def test_healthz_reports_a_standby_its_lag_and_where_it_writes(office_home: Repl
         assert store["replay_lag_seconds"] is not None and 0 <= store["replay_lag_seconds"] < 10
         assert store["replayed_lsn"] and store["received_lsn"] and store["replay_behind_bytes"] >= 0
         assert primary.get("/healthz").json()["store"] == {"standby": False, "writes": "ledger"}
+        # The WAL receiver's state is shown to a role in pg_read_all_stats only.
+        as_superuser(pair, pair.primary_port, f"GRANT pg_read_all_stats TO {pair.user}")
+        pair.replayed()
+        assert replica.get("/healthz").json()["store"]["receiver"] == "streaming"
 
 
 def test_a_standby_whose_replay_stops_reports_the_growing_lag_and_shows_the_revocation_only_after(
