@@ -83,16 +83,17 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=300, help="single issues to time")
     args = parser.parse_args()
     found = pair()
-    conninfo = {"host": found["CERTLEDGER_TEST_POSTGRES_HOST"], "port": int(found["CERTLEDGER_TEST_PRIMARY_PORT"]),
-                "user": found["CERTLEDGER_TEST_POSTGRES_USER"], "password": found["CERTLEDGER_TEST_POSTGRES_PASSWORD"],
-                "dbname": found["CERTLEDGER_TEST_POSTGRES_DBNAME"]}
+    test = "CERTLEDGER_TEST_POSTGRES_"
+    conninfo: dict[str, Any] = {"host": found[test + "HOST"], "port": int(found["CERTLEDGER_TEST_PRIMARY_PORT"]),
+                                "user": found[test + "USER"], "password": found[test + "PASSWORD"],
+                                "dbname": found[test + "DBNAME"]}
     replica_port = int(found["CERTLEDGER_TEST_REPLICA_PORT"])
     figures: dict[str, Any] = {"machine": machine(), "load_average_before": os.getloadavg(), "count": args.count}
     print("machine:", json.dumps(figures["machine"], ensure_ascii=False), f"load average {os.getloadavg()[0]:.1f}")
     schema = f"bench_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(**conninfo, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-    env = {"PERSISTENCE_MODULE": "eventsourcing.postgres", "POSTGRES_HOST": conninfo["host"],
+    env: dict[str, str] = {"PERSISTENCE_MODULE": "eventsourcing.postgres", "POSTGRES_HOST": conninfo["host"],
            "POSTGRES_PORT": str(conninfo["port"]), "POSTGRES_USER": conninfo["user"],
            "POSTGRES_PASSWORD": conninfo["password"], "POSTGRES_DBNAME": conninfo["dbname"], "POSTGRES_SCHEMA": schema}
     try:
