@@ -17,6 +17,7 @@ from cli.audit_commands import audit_app
 from cli.batch_commands import batch_app
 from cli.boundary import GuardedGroup
 from cli.catalog_commands import catalog_app
+from cli.console_command import console_app
 from cli.handover_commands import handover_app
 from cli.init_command import init_app
 from cli.issuance_commands import issuance_app
@@ -52,6 +53,7 @@ app.add_typer(operator_app, name="operator")
 app.add_typer(audit_app, name="audit")
 app.add_typer(batch_app, name="batch")
 app.add_typer(witness_app, name="witness")
+app.add_typer(console_app, name="console")
 # ... and the verification service.
 app.add_typer(service_app)
 
