@@ -1,0 +1,75 @@
+"""The Shandong window case through the console's pages: a lost electrician certificate (电工 left the catalog,
+seed 000) -> application accepted at the window -> reviewed against the record -> written proof signed by the
+head -> mailed by the clerk; every save signed by the acting operator's own credential (audit verify)."""
+
+from __future__ import annotations
+
+from tests.console.conftest import CLERK_PASSWORD, HEAD_PASSWORD, HOLDER_ID, NUMBER, REVIEWER_PASSWORD, client_of, \
+    log_in, post
+from tests.console.test_access import make_staff
+
+
+def test_a_lost_electrician_certificate_becomes_a_mailed_written_proof(app, cli) -> None:
+    make_staff(app)
+    clerk, reviewer, head = client_of(app), client_of(app), client_of(app)
+    clerk_csrf = log_in(clerk, "李四", CLERK_PASSWORD)
+    r = post(clerk, "/requests", clerk_csrf, number=NUMBER, kind="proof", applicant="王五", channel="window",
+             id_document="id-card", id_number=HOLDER_ID, accept="1")
+    assert r.status_code == 303, r.text
+    request = r.headers["location"].rsplit("/", 1)[1]
+    queue = clerk.get("/?kind=proof&channel=window").text
+    assert request in queue and "已受理" in queue
+
+    reviewer_csrf = log_in(reviewer, "赵六", REVIEWER_PASSWORD)
+    stated = {"stated_name": "王五", "stated_id_number": HOLDER_ID, "stated_certificate_number": NUMBER,
+              "stated_level": "三级", "stated_specialty": "电工", "stated_approval_date": "2019-06-01"}
+    compared = post(reviewer, f"/requests/{request}/review", reviewer_csrf, decision="compare",
+                    **{**stated, "stated_level": "四级"})
+    assert compared.status_code == 200
+    assert 'class="mismatch" data-check="level"' in compared.text and "不一致" in compared.text
+    refused = post(reviewer, f"/requests/{request}/review", reviewer_csrf, decision="approve",
+                   **{**stated, "stated_level": "四级"}, photo="same-person")
+    assert refused.status_code == 409 and "review-data-must-match" in refused.text
+    r = post(reviewer, f"/requests/{request}/review", reviewer_csrf, decision="approve", **stated,
+             photo="same-person")
+    assert r.status_code == 303, r.text
+
+    head_csrf = log_in(head, "张三", HEAD_PASSWORD)
+    r = post(head, f"/requests/{request}/prove", head_csrf, reason="lost")
+    assert r.status_code == 303, r.text
+    proof = r.headers["location"].rsplit("/", 1)[1]
+    assert proof.startswith("SM-")
+    page = head.get(f"/proofs/{proof}")
+    assert page.status_code == 200 and "签名 PDF 预览" in page.text
+    pdf = head.get(f"/proofs/{proof}/pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert head.get(f"/proofs/{proof}/print").status_code == 200
+
+    r = post(clerk, f"/requests/{request}/mail", clerk_csrf, tracking="EA123456789CN", address="济南市历下区…1号",
+             recipient="王五", phone="13800000000")
+    assert r.status_code == 303, r.text
+    assert "已送达" in clerk.get(f"/requests/{request}").text
+    timeline = clerk.get(f"/documents/{NUMBER}").text
+    assert proof in timeline and "EA123456789CN" in timeline
+
+    shown = cli("--json", "show", request).json()
+    shown = shown[0] if isinstance(shown, list) else shown
+    steps = {s["stage"]: s["operator"] for s in shown["steps"]}  # type: ignore[index]
+    assert steps == {"applied": "李四", "accepted": "李四", "approved": "赵六", "completed": "张三",
+                     "delivered": "李四"}
+    audit = cli("audit", "verify")
+    assert audit.code == 0, audit.out + audit.err
+
+
+def test_a_refusal_names_the_field_in_chinese_and_writes_nothing(app) -> None:
+    make_staff(app)
+    clerk = client_of(app)
+    csrf = log_in(clerk, "李四", CLERK_PASSWORD)
+    r = post(clerk, "/requests", csrf, number=NUMBER, kind="proof", applicant="", channel="window")
+    assert r.status_code in (400, 422) and "申请人" in r.text
+    r = post(clerk, "/requests", csrf, number=NUMBER, kind="nonsense", applicant="王五")
+    assert r.status_code == 400 and "字段「申请类型」" in r.text
+    r = post(clerk, "/requests", csrf, number=NUMBER, kind="proof", applicant="王五", channel="window",
+             id_number="110101199003071234")
+    assert r.status_code in (400, 409) and "Traceback" not in r.text
+    assert "没有符合条件的申请" in clerk.get("/").text
