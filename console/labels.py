@@ -19,7 +19,17 @@ KINDS = {"reissue": "遗失补发", "exchange": "境外就业换发", "correct":
 CHANNELS = {"window": "窗口", "online": "网上", "mail": "邮寄"}
 CHECKS = {"name": "姓名", "id_number": "身份证号", "certificate_number": "证书编号/管理号", "level": "等级",
           "specialty": "职业（工种）/专业", "approval_date": "发证/批准日期", "photo": "照片为同一人"}
+EVENTS = {"Issued": "颁发", "Reissued": "补发", "Exchanged": "换发", "Corrected": "更正", "Recorded": "出具证明",
+          "ProofRecorded": "出具证明", "Signed": "签名", "HandedOver": "交付", "Superseded": "被替代",
+          "Revoked": "撤销", "Applied": "申请", "Accepted": "受理", "Reviewed": "审核", "Completed": "办结",
+          "Delivered": "送达", "Forwarded": "报送省中心", "PhotoAttached": "附照片", "Revealed": "查看完整证件号"}
+STATUSES = {"current": "有效", "superseded": "已被替代", "revoked": "已撤销"}
 ID_DOCUMENTS = {"id-card": "居民身份证", "social-security-card": "社会保障卡"}
+
+
+def event(type_name: str) -> str:
+    """`Certificate.Issued` -> 颁发 (the type's last part), else the type as recorded."""
+    return EVENTS.get(type_name.rpartition(".")[2], type_name)
 
 
 def field(name: str) -> str:

@@ -32,8 +32,9 @@ def timeline(request: Request, session: Reader, number: str) -> Response:
         where = ledger.where(number) if kind_of_number(normalise_number(number)) is not NumberKind.REQUEST \
             else None
         view = ledger.show(number)
+        proofs = [ledger.where(p.number) for p in getattr(view, "proofs", ())]
     return page(request, "timeline.html", {"title": f"{view.number} 的经历", "view": view, "events": events,
-                                           "where": where})
+                                           "where": where, "proofs": proofs})
 
 
 @router.get("/proofs/{number}", response_class=HTMLResponse)
@@ -47,6 +48,10 @@ def proof(request: Request, session: Reader, number: str) -> Response:
 
 
 def _pdf(request: Request, number: str) -> bytes:
+    return _signed(request, number)[1]
+
+
+def _signed(request: Request, number: str) -> tuple[str, bytes]:
     with console_of(request).reading() as ledger:
         view = ledger.show(number)
         signatures = getattr(view, "signatures", ())
@@ -54,13 +59,22 @@ def _pdf(request: Request, number: str) -> bytes:
             raise Refused(404, f"{number} 尚无签名文件（PDF）", "number")
         if ledger.blobs is None or ledger.blobs.check(signatures[-1].sha256).value != "ok":
             raise Refused(404, f"{number} 的签名文件不在附件库中或已被改动", "number")
-        return ledger.blobs.path(signatures[-1].sha256).read_bytes()  # type: ignore[no-any-return]
+        sha256 = signatures[-1].sha256
+        return sha256, ledger.blobs.path(sha256).read_bytes()
 
 
 @router.get("/proofs/{number}/pdf")
 def proof_pdf(request: Request, session: Reader, number: str) -> Response:
     return Response(_pdf(request, number), media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{normalise_number(number)}.pdf"'})
+
+
+@router.get("/proofs/{number}/page.png")
+def proof_page_png(request: Request, session: Reader, number: str) -> Response:
+    from console.preview import page_png
+
+    sha256, pdf = _signed(request, number)
+    return Response(page_png(sha256, pdf), media_type="image/png")
 
 
 @router.get("/proofs/{number}/print", response_class=HTMLResponse)

@@ -3,8 +3,7 @@ document.addEventListener("click", (event) => {
   const target = event.target;
   if (!(target instanceof HTMLElement)) return;
   if (target.matches("[data-print]")) {
-    const sheet = document.querySelector("iframe.sheet");
-    if (sheet && sheet.contentWindow) sheet.contentWindow.print(); else window.print();
+    window.print();
   }
   if (target.matches("[data-back]")) { event.preventDefault(); history.back(); }
   if (target.matches("button.danger") && !window.confirm("确定驳回？")) event.preventDefault();

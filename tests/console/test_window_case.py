@@ -4,8 +4,16 @@ head -> mailed by the clerk; every save signed by the acting operator's own cred
 
 from __future__ import annotations
 
-from tests.console.conftest import CLERK_PASSWORD, HEAD_PASSWORD, HOLDER_ID, NUMBER, REVIEWER_PASSWORD, client_of, \
-    log_in, post
+from tests.console.conftest import (
+    CLERK_PASSWORD,
+    HEAD_PASSWORD,
+    HOLDER_ID,
+    NUMBER,
+    REVIEWER_PASSWORD,
+    client_of,
+    log_in,
+    post,
+)
 from tests.console.test_access import make_staff
 
 
@@ -44,6 +52,7 @@ def test_a_lost_electrician_certificate_becomes_a_mailed_written_proof(app, cli)
     pdf = head.get(f"/proofs/{proof}/pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert head.get(f"/proofs/{proof}/print").status_code == 200
+    assert head.get(f"/proofs/{proof}/page.png").content.startswith(b"\x89PNG")
 
     r = post(clerk, f"/requests/{request}/mail", clerk_csrf, tracking="EA123456789CN", address="济南市历下区…1号",
              recipient="王五", phone="13800000000")
