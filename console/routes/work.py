@@ -16,7 +16,7 @@ from console.security import Reader, console_of, require
 from console.sessions import Session
 from console.signing import sign_proof
 from ledger.domain import HandoverKind, ProofKind, RequestKind
-from ledger.views import RequestView
+from ledger.views import CertificateView, RequestView
 from office.roles import Action
 
 router = APIRouter()
@@ -84,8 +84,12 @@ def show_request(request: Request, session: Reader, number: str) -> Response:
     with console_of(request).reading() as ledger:
         view = _request_view(ledger, number)
         cert = ledger.show(view.certificate_number)
+        assert isinstance(cert, CertificateView)  # a request is for a certificate
+        in_catalog = ledger.catalog().contains(cert.data.occupation) if cert.data.family == "skill" else None
+        version = ledger.catalog().version
     return page(request, "request.html", {"title": f"申请 {view.number}", "req": view, "cert": cert,
-                                          "checks": CHECKS, "comparison": None})
+                                          "checks": CHECKS, "comparison": None, "in_catalog": in_catalog,
+                                          "catalog_version": version})
 
 
 @router.post("/requests/{number}/accept")
@@ -115,16 +119,35 @@ async def review(request: Request, session: Reviewing, number: str) -> Response:
     return RedirectResponse(f"/requests/{number}", status_code=303)
 
 
+_PROOF_REASONS = {"proof": ("lost", "overseas"), "reissue": ("lost",), "exchange": ("overseas",)}
+_REPLACE = {"reissue": "reissue", "exchange": "exchange"}
+
+
 @router.post("/requests/{number}/prove")
 def prove(request: Request, session: Signing, number: str, reason: Annotated[str, Form()] = "lost") -> Response:
+    """签发书面证明: for a proof request, or as the dead end of a reissue or exchange the catalog rule refuses."""
     console = console_of(request)
     with console.acting(session) as (ledger, who):
         req = _request_view(ledger, number)
-        if req.kind != RequestKind.PROOF.value:
-            raise Refused(409, f"申请 {number} 不是书面证明申请", "kind")
+        reasons = _PROOF_REASONS.get(req.kind)
+        if reasons is None:
+            raise Refused(409, f"申请 {number} 是{KINDS.get(req.kind, req.kind)}：不出具书面证明", "kind")
+        if reason not in reasons:
+            raise Refused(400, f"字段「事由」只能是：{'、'.join(reasons)}", "reason")
         draft = ledger.draft_proof(who, req.certificate_number, ProofKind.WRITTEN, reason, number)
         signed = sign_proof(console, ledger, who, draft)
     return RedirectResponse(f"/proofs/{signed.record.document_number}", status_code=303)
+
+
+@router.post("/requests/{number}/replace")
+def replace(request: Request, session: Signing, number: str) -> Response:
+    """补发/换发 under the original number (the catalog rule decides in the ledger; a refusal names the proof)."""
+    with console_of(request).acting(session) as (ledger, who):
+        req = _request_view(ledger, number)
+        if req.kind not in _REPLACE:
+            raise Refused(409, f"申请 {number} 是{KINDS.get(req.kind, req.kind)}：不补发或换发", "kind")
+        view = getattr(ledger, _REPLACE[req.kind])(who, req.certificate_number, request=number)
+    return RedirectResponse(f"/documents/{view.number}", status_code=303)
 
 
 @router.post("/requests/{number}/mail")

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.conftest import resident_id
 from tests.e2e.conftest import PASSPHRASES, Cli
 
 HEAD_PASSWORD = PASSPHRASES["CERTLEDGER_OPERATOR_PASSPHRASE"]  # the head is init's operator: her credential's
@@ -19,6 +20,8 @@ REVIEWER_PASSWORD = "reviewer-desk-secret-1501"
 NUMBER = "1915010000123456"  # 电工 三级, Jinan: the occupation left the catalog (seed 000)
 HOLDER_ID = "37012419900101123X"
 ORIGIN = "http://testserver"
+WELDER = "1915010000654321"  # 焊工 四级: still in the catalog, so reissued under its number
+WELDER_ID = resident_id(date(1988, 7, 9))
 
 
 @pytest.fixture(scope="session")
@@ -29,6 +32,9 @@ def made_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
                  ("issue", "--number", NUMBER, "--name", "王五", "--gender", "男", "--id-number", HOLDER_ID,
                   "--occupation", "电工", "--level", "三级", "--theory", "80", "--practical", "75",
                   "--date", "2019-06-01"),
+                 ("issue", "--number", WELDER, "--name", "孙九", "--gender", "男", "--id-number", WELDER_ID,
+                  "--occupation", "焊工", "--level", "四级", "--theory", "85", "--practical", "88",
+                  "--date", "2019-09-01"),
                  ("console", "account", "add", "--username", "张三", "--role", "head")):
         r = cli(*args)
         assert r.code == 0, r.err

@@ -82,3 +82,43 @@ def test_a_refusal_names_the_field_in_chinese_and_writes_nothing(app) -> None:
              id_number="110101199003071234")
     assert r.status_code in (400, 409) and "Traceback" not in r.text
     assert "没有符合条件的申请" in clerk.get("/").text
+
+
+def test_a_reissue_the_catalog_refuses_is_offered_as_a_written_proof_before_confirming(app) -> None:
+    make_staff(app)
+    clerk, reviewer, head = client_of(app), client_of(app), client_of(app)
+    csrf = log_in(clerk, "李四", CLERK_PASSWORD)
+    r = post(clerk, "/requests", csrf, number=NUMBER, kind="reissue", applicant="王五", channel="window", accept="1")
+    request = r.headers["location"].rsplit("/", 1)[1]
+    stated = {"stated_name": "王五", "stated_id_number": HOLDER_ID, "stated_certificate_number": NUMBER,
+              "stated_level": "三级", "stated_specialty": "电工", "stated_approval_date": "2019-06-01"}
+    assert post(reviewer, f"/requests/{request}/review", log_in(reviewer, "赵六", REVIEWER_PASSWORD),
+                decision="approve", photo="same-person", **stated).status_code == 303
+    head_csrf = log_in(head, "张三", HEAD_PASSWORD)
+    page = head.get(f"/requests/{request}").text
+    assert "已退出国家职业资格目录" in page and "改为签发书面证明" in page
+    refused = post(head, f"/requests/{request}/replace", head_csrf)  # confirming anyway: the ledger refuses
+    assert refused.status_code == 409 and "written" in refused.text
+    r = post(head, f"/requests/{request}/prove", head_csrf, reason="lost")
+    assert r.status_code == 303 and "/proofs/SM-" in r.headers["location"]
+    assert "已办结" in head.get(f"/requests/{request}").text
+
+
+def test_a_reissue_of_an_occupation_still_in_the_catalog_keeps_the_number_after_review(app) -> None:
+    from tests.console.conftest import WELDER, WELDER_ID
+
+    make_staff(app)
+    clerk, reviewer, head = client_of(app), client_of(app), client_of(app)
+    csrf = log_in(clerk, "李四", CLERK_PASSWORD)
+    r = post(clerk, "/requests", csrf, number=WELDER, kind="reissue", applicant="孙九", channel="online", accept="1")
+    request = r.headers["location"].rsplit("/", 1)[1]
+    stated = {"stated_name": "孙九", "stated_id_number": WELDER_ID, "stated_certificate_number": WELDER,
+              "stated_level": "四级", "stated_specialty": "焊工", "stated_approval_date": "2019-09-01"}
+    assert post(reviewer, f"/requests/{request}/review", log_in(reviewer, "赵六", REVIEWER_PASSWORD),
+                decision="approve", photo="same-person", **stated).status_code == 303
+    head_csrf = log_in(head, "张三", HEAD_PASSWORD)
+    assert "仍在国家职业资格目录" in head.get(f"/requests/{request}").text
+    r = post(head, f"/requests/{request}/replace", head_csrf)
+    assert r.status_code == 303 and r.headers["location"] == f"/documents/{WELDER}"
+    timeline = head.get(f"/documents/{WELDER}").text
+    assert "补发" in timeline and f"{WELDER}#2" in timeline
