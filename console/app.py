@@ -17,6 +17,8 @@ from console.security import HEADERS
 from console.settings import ConsoleSettings
 from console.state import Console
 
+MAX_BODY = 4 * 1024 * 1024  # a form with its uploads
+
 
 def _configure_logging() -> None:
     logger = logging.getLogger("console")
@@ -49,7 +51,12 @@ def create_app(settings: ConsoleSettings | None = None, *, console: Console | No
 
     @app.middleware("http")
     async def headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = await call_next(request)
+        declared = request.headers.get("content-length", "0")
+        if not declared.isdigit() or int(declared) > MAX_BODY:  # refused before any of it is parsed
+            response: Response = errors.error_page(request, 413, "请求过大",
+                                                   f"请求体超过 {MAX_BODY // (1024 * 1024)} MB 或长度无效")
+        else:
+            response = await call_next(request)
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
         return response

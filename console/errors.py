@@ -31,23 +31,23 @@ class Refused(Exception):
         self.status, self.message, self.field = status, message, field_name
 
 
-def _error_page(request: Request, status: int, title: str, message: str, detail: str = "") -> HTMLResponse:
+def error_page(request: Request, status: int, title: str, message: str, detail: str = "") -> HTMLResponse:
     response = page(request, "error.html", {"title": title, "message": message, "detail": detail}, status=status)
     return response
 
 
 def _ledger_error(request: Request, e: LedgerError) -> HTMLResponse:
     if isinstance(e, InvalidInput):
-        return _error_page(request, 400, "输入有误", f"字段「{field(e.field)}」不符合规则：{e.rule}", e.field)
+        return error_page(request, 400, "输入有误", f"字段「{field(e.field)}」不符合规则：{e.rule}", e.field)
     if isinstance(e, NotFound):
-        return _error_page(request, 404, "未找到", f"未找到：{e.message}")
+        return error_page(request, 404, "未找到", f"未找到：{e.message}")
     if isinstance(e, RuleViolation):
         remedy = f"；办法：{e.remedy}" if e.remedy else ""
-        return _error_page(request, 409, "业务规则不允许", f"规则「{e.rule}」不允许此操作：{e.message}{remedy}",
+        return error_page(request, 409, "业务规则不允许", f"规则「{e.rule}」不允许此操作：{e.message}{remedy}",
                            e.rule)
     if isinstance(e, AlreadyExists | Conflict):
-        return _error_page(request, 409, "冲突", f"记录已存在或已被他人修改，未写入任何内容：{e.message}")
-    return _error_page(request, 400, "不能办理", e.message)
+        return error_page(request, 409, "冲突", f"记录已存在或已被他人修改，未写入任何内容：{e.message}")
+    return error_page(request, 400, "不能办理", e.message)
 
 
 def install(app: FastAPI) -> None:
@@ -58,7 +58,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Refused)
     async def _refused(request: Request, e: Refused) -> Response:
         titles = {403: "不允许", 413: "文件过大", 429: "尝试过多"}
-        return _error_page(request, e.status, titles.get(e.status, "输入有误"), e.message, e.field or "")
+        return error_page(request, e.status, titles.get(e.status, "输入有误"), e.message, e.field or "")
 
     @app.exception_handler(LedgerError)
     async def _ledger(request: Request, e: LedgerError) -> Response:
@@ -66,21 +66,21 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(KeysError)
     async def _keys(request: Request, e: KeysError) -> Response:
-        return _error_page(request, 400, "密钥或凭证", f"密钥或凭证不能使用：{e}")
+        return error_page(request, 400, "密钥或凭证", f"密钥或凭证不能使用：{e}")
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, e: RequestValidationError) -> Response:
         first = e.errors()[0] if e.errors() else {}
         name = str(first.get("loc", ("", "?"))[-1])
         rule = "必填" if first.get("type") == "missing" else str(first.get("msg", "格式不对"))
-        return _error_page(request, 422, "输入有误", f"字段「{field(name)}」{rule}", name)
+        return error_page(request, 422, "输入有误", f"字段「{field(name)}」{rule}", name)
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, e: HTTPException) -> Response:
         messages = {404: "没有这个页面", 405: "此页面不接受这种请求方式"}
-        return _error_page(request, e.status_code, "请求有误", messages.get(e.status_code, str(e.detail)))
+        return error_page(request, e.status_code, "请求有误", messages.get(e.status_code, str(e.detail)))
 
     @app.exception_handler(Exception)
     async def _internal(request: Request, e: Exception) -> Response:
         log.error("internal error on %s: %s", request.url.path, type(e).__name__)
-        return _error_page(request, 500, "内部错误", "系统内部错误，未完成此操作；请联系管理员。")
+        return error_page(request, 500, "内部错误", "系统内部错误，未完成此操作；请联系管理员。")

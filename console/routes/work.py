@@ -20,6 +20,7 @@ from ledger.views import CertificateView, RequestView
 from office.roles import Action
 
 router = APIRouter()
+MAX_PHOTO_BYTES = 1024 * 1024
 
 Intake = Annotated[Session, Depends(require(Action.INTAKE, post=True))]
 Reviewing = Annotated[Session, Depends(require(Action.REVIEW, post=True))]
@@ -90,6 +91,21 @@ def show_request(request: Request, session: Reader, number: str) -> Response:
     return page(request, "request.html", {"title": f"申请 {view.number}", "req": view, "cert": cert,
                                           "checks": CHECKS, "comparison": None, "in_catalog": in_catalog,
                                           "catalog_version": version})
+
+
+@router.post("/requests/{number}/photo")
+async def photo(request: Request, session: Intake, number: str) -> Response:
+    """The applicant's photo for the reissued paper (seed 004 附件: JPG, 295×413, 10-30 KB), into the
+    attachment store, its hash on the request (the monthly batch sends it)."""
+    upload = (await request.form()).get("photo")
+    if upload is None or isinstance(upload, str):
+        raise Refused(400, "字段「照片」必填：请选择 JPG 文件", "photo")
+    data = await upload.read(MAX_PHOTO_BYTES + 1)
+    if len(data) > MAX_PHOTO_BYTES:
+        raise Refused(413, f"字段「照片」超过 {MAX_PHOTO_BYTES // 1024} KB", "photo")
+    with console_of(request).acting(session) as (ledger, who):
+        ledger.attach_request_photo(who, number, data)
+    return RedirectResponse(f"/requests/{number}", status_code=303)
 
 
 @router.post("/requests/{number}/accept")

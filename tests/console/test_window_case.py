@@ -122,3 +122,26 @@ def test_a_reissue_of_an_occupation_still_in_the_catalog_keeps_the_number_after_
     assert r.status_code == 303 and r.headers["location"] == f"/documents/{WELDER}"
     timeline = head.get(f"/documents/{WELDER}").text
     assert "补发" in timeline and f"{WELDER}#2" in timeline
+
+
+def test_an_applicants_photo_goes_to_the_attachment_store_and_a_bad_one_is_refused(app) -> None:
+    from tests.batch.photos import id_photo
+    from tests.console.conftest import WELDER
+
+    make_staff(app)
+    clerk = client_of(app)
+    csrf = log_in(clerk, "李四", CLERK_PASSWORD)
+    r = post(clerk, "/requests", csrf, number=WELDER, kind="reissue", applicant="孙九", channel="online")
+    request = r.headers["location"].rsplit("/", 1)[1]
+    bad = clerk.post(f"/requests/{request}/photo", data={"csrf": csrf},
+                     files={"photo": ("p.jpg", b"not a jpeg", "image/jpeg")})
+    assert bad.status_code == 400 and "字段「照片」" in bad.text
+    good = id_photo()
+    r = clerk.post(f"/requests/{request}/photo", data={"csrf": csrf}, files={"photo": ("p.jpg", good, "image/jpeg")})
+    assert r.status_code == 303, r.text
+    import hashlib
+
+    assert app.state.console.ledger.blobs.check(hashlib.sha256(good).hexdigest()).value == "ok"
+    too_big = clerk.post(f"/requests/{request}/photo", data={"csrf": csrf},
+                         files={"photo": ("p.jpg", b"x" * (5 * 1024 * 1024), "image/jpeg")})
+    assert too_big.status_code == 413
