@@ -36,7 +36,6 @@ def test_the_head_logs_in_with_her_credentials_passphrase_and_sees_the_queue(bro
     log_in(browser, "张三", HEAD_PASSWORD)
     page = browser.get("/")
     assert "工作台" in page.text and "张三" in page.text and "签发" in page.text
-    assert "HttpOnly" in browser.cookies.jar._cookies.__repr__() or True  # see the cookie test below
 
 
 def test_the_session_cookie_is_httponly_and_samesite_strict(browser) -> None:
@@ -174,3 +173,28 @@ def test_an_account_with_totp_needs_the_current_code(app) -> None:
                        ).status_code == 401
     r = client.post("/login", data={"username": "张三", "password": HEAD_PASSWORD, "totp": pyotp.TOTP(secret).now()})
     assert r.status_code == 303
+
+
+def test_behind_https_the_cookie_is_secure_with_the_host_prefix(home, clock) -> None:
+    from console.app import create_app
+    from console.settings import ConsoleSettings
+    from console.state import Console
+    from tests.console.conftest import PASSPHRASES
+
+    settings = ConsoleSettings(home=home, key_kdf_cost=14, console_secure_cookies=True,
+                               key_passphrase=PASSPHRASES["CERTLEDGER_KEY_PASSPHRASE"]).with_file()  # type: ignore[arg-type]
+    console = Console.from_settings(settings)
+    try:
+        client = client_of(create_app(settings, console=console))
+        cookie = client.post("/login", data={"username": "张三", "password": HEAD_PASSWORD}).headers["set-cookie"]
+        assert cookie.startswith("__Host-certledger-console=") and "Secure" in cookie and "Path=/" in cookie
+        assert "Domain" not in cookie
+    finally:
+        console.close()
+
+
+def test_every_page_forbids_framing_by_others_and_inline_scripts(browser) -> None:
+    r = browser.get("/login")
+    assert "frame-ancestors 'self'" in r.headers["content-security-policy"]
+    assert "script-src 'self'" in r.headers["content-security-policy"]
+    assert r.headers["x-content-type-options"] == "nosniff"
