@@ -22,6 +22,7 @@ from ledger.application import Actor, CertLedger
 from ledger.blobs import BlobStore
 from ledger.errors import InvalidInput, NotFound, RuleViolation
 from ledger.reference import authority
+from ledger.request_index import RequestIndex
 from office.accounts import AccountStore
 from signing.pipeline import SignerKey
 
@@ -46,6 +47,7 @@ class Console:
     accounts: AccountStore
     credentials: CredentialStore
     sessions: SessionStore
+    requests: RequestIndex = field(init=False)
     clock: Any = field(default=lambda: datetime.now(UTC))
     lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -65,6 +67,9 @@ class Console:
         sessions = SessionStore(timedelta(minutes=s.console_idle_minutes), timedelta(hours=s.console_session_hours))
         return cls(s, s.office, ledger, key, AccountStore(s.accounts_path),
                    CredentialStore(s.credentials_path, kdf_cost=s.key_kdf_cost), sessions)
+
+    def __post_init__(self) -> None:
+        self.requests = RequestIndex(self.ledger)
 
     def now(self) -> datetime:
         return self.clock()  # type: ignore[no-any-return]

@@ -51,7 +51,8 @@ def queue(request: Request, session: Reader, kind: str = "", channel: str = "", 
     _choice(stage, STAGES, "stage", "环节")
     console = console_of(request)
     with console.reading() as ledger:
-        views, today = ledger.requests(), ledger.today()
+        today = ledger.today()
+        views = console.requests.views(today)
     rows, counts = work_queue([v for v in views if v.office == session.office], today, kind=kind,
                               channel=channel, stage=stage, include_closed=closed)
     return page(request, "queue.html", {"title": "工作台", "rows": rows, "counts": counts, "today": today,

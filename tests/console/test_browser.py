@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.console.conftest import CLERK_PASSWORD, HEAD_PASSWORD, HOLDER_ID, NUMBER, REVIEWER_PASSWORD
+from tests.console.conftest import CLERK_PASSWORD, HEAD_PASSWORD, HOLDER_ID, NUMBER, REVIEWER_PASSWORD, WELDER
 from tests.e2e.conftest import CERTLEDGER, Cli
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -34,6 +34,10 @@ def served(home: Path, cli: Cli) -> Iterator[str]:
         staff = Cli(home, home.parent, {"CERTLEDGER_NEW_OPERATOR_PASSPHRASE": password})
         r = staff("console", "account", "add", "--username", name, "--role", role)
         assert r.code == 0, r.err
+    # An online reissue applied a month ago and never accepted: overdue, so first in the queue.
+    r = cli("request", "apply", WELDER, "--kind", "reissue", "--applicant", "孙九", "--channel", "online",
+            "--on", "2026-11-02")
+    assert r.code == 0, r.err
     port = _free_port()
     proc = subprocess.Popen([str(CERTLEDGER), "console", "--port", str(port)], cwd=home.parent, env=cli.env(),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -91,6 +95,9 @@ def test_the_shandong_window_case_through_the_pages(served: str, chromium: objec
     assert "已受理" in clerk.content()
     request_url = clerk.url
     clerk.goto(base + "/")
+    rows = clerk.locator("table.queue tbody tr")
+    assert rows.count() == 2 and "u-overdue" in (rows.nth(0).get_attribute("class") or "")
+    assert "已超期" in rows.nth(0).inner_text() and WELDER in rows.nth(0).inner_text()
     _shot(clerk, "queue")
 
     reviewer = _log_in(chromium, base, "赵六", REVIEWER_PASSWORD)
