@@ -50,6 +50,16 @@ def _ledger_error(request: Request, e: LedgerError) -> HTMLResponse:
     return error_page(request, 400, "不能办理", e.message)
 
 
+def _rule(error: dict[str, object]) -> str:
+    """A request validation error's rule in Chinese (pydantic's message where none is known)."""
+    raw = error.get("ctx")
+    ctx: dict[str, object] = raw if isinstance(raw, dict) else {}
+    known = {"missing": "必填", "int_parsing": "须为整数", "bool_parsing": "须为是或否",
+             "greater_than_equal": f"不能小于 {ctx.get('ge')}", "less_than_equal": f"不能大于 {ctx.get('le')}",
+             "string_too_long": "过长"}
+    return known.get(str(error.get("type")), f"格式不对（{error.get('msg', '')}）")
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, e: LoginRequired) -> Response:
@@ -72,7 +82,7 @@ def install(app: FastAPI) -> None:
     async def _invalid(request: Request, e: RequestValidationError) -> Response:
         first = e.errors()[0] if e.errors() else {}
         name = str(first.get("loc", ("", "?"))[-1])
-        rule = "必填" if first.get("type") == "missing" else str(first.get("msg", "格式不对"))
+        rule = _rule(first)
         return error_page(request, 422, "输入有误", f"字段「{field(name)}」{rule}", name)
 
     @app.exception_handler(HTTPException)

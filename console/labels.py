@@ -11,6 +11,7 @@ FIELDS = {
     "how": "送达方式", "request": "申请编号", "photo": "照片", "evidence": "材料", "materials": "材料",
     "office key": "发证机构密钥", "CERTLEDGER_KEY_PASSPHRASE": "发证机构密钥口令", "name": "姓名",
     "level": "等级", "specialty": "专业", "approval_date": "批准日期", "result": "办理结果",
+    "page": "页码", "stage": "环节",
 }
 STAGES = {"applied": "已申请", "accepted": "已受理", "approved": "审核通过", "rejected": "已驳回",
           "completed": "已办结", "delivered": "已送达", "forwarded": "已报送"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from console.errors import Refused
@@ -21,6 +21,7 @@ from office.roles import Action
 
 router = APIRouter()
 MAX_PHOTO_BYTES = 1024 * 1024
+QUEUE_PAGE = 100  # rows of the queue per page, most urgent first
 
 Intake = Annotated[Session, Depends(require(Action.INTAKE, post=True))]
 Reviewing = Annotated[Session, Depends(require(Action.REVIEW, post=True))]
@@ -43,7 +44,7 @@ def _request_view(ledger: Any, number: str) -> RequestView:
 
 @router.get("/", response_class=HTMLResponse)
 def queue(request: Request, session: Reader, kind: str = "", channel: str = "", stage: str = "",
-          closed: bool = False) -> Response:
+          closed: bool = False, page_number: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1) -> Response:
     from console.labels import STAGES
 
     _choice(kind, KINDS, "kind", "申请类型")
@@ -55,7 +56,9 @@ def queue(request: Request, session: Reader, kind: str = "", channel: str = "", 
         views = console.requests.views(today)
     rows, counts = work_queue([v for v in views if v.office == session.office], today, kind=kind,
                               channel=channel, stage=stage, include_closed=closed)
-    return page(request, "queue.html", {"title": "工作台", "rows": rows, "counts": counts, "today": today,
+    shown = rows[(page_number - 1) * QUEUE_PAGE:page_number * QUEUE_PAGE]
+    return page(request, "queue.html", {"title": "工作台", "rows": shown, "total": len(rows), "counts": counts,
+                                        "today": today, "page": page_number, "per_page": QUEUE_PAGE,
                                         "filters": {"kind": kind, "channel": channel, "stage": stage,
                                                     "closed": closed}})
 

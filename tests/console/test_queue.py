@@ -35,3 +35,13 @@ def test_the_queue_puts_the_overdue_first_and_counts_every_stage(app, cli) -> No
         indexed = sorted((v.number, v.stage, v.due) for v in console.requests.views(ledger.today()))
         replayed = sorted((v.number, v.stage, v.due) for v in ledger.requests())
     assert indexed == replayed and len(indexed) == 2
+
+
+def test_a_bad_page_number_is_refused_naming_the_field(app) -> None:
+    from tests.console.conftest import HEAD_PASSWORD
+
+    head = client_of(app)
+    log_in(head, "张三", HEAD_PASSWORD)
+    r = head.get("/?page=0")
+    assert r.status_code == 422 and "字段「页码」不能小于 1" in r.text
+    assert head.get("/?page=x").status_code == 422
