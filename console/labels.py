@@ -18,6 +18,7 @@ STAGES = {"applied": "已申请", "accepted": "已受理", "approved": "审核�
 KINDS = {"reissue": "遗失补发", "exchange": "境外就业换发", "correct": "错误信息更正", "proof": "书面证明",
          "score-pass": "成绩合格证明", "qualification": "职/执业资格证明"}
 CHANNELS = {"window": "窗口", "online": "网上", "mail": "邮寄"}
+PROOF_KINDS = {"written": "书面证明", "score-pass": "成绩合格证明", "qualification": "职/执业资格证明"}
 CHECKS = {"name": "姓名", "id_number": "身份证号", "certificate_number": "证书编号/管理号", "level": "等级",
           "specialty": "职业（工种）/专业", "approval_date": "发证/批准日期", "photo": "照片为同一人"}
 EVENTS = {"Issued": "颁发", "Reissued": "补发", "Exchanged": "换发", "Corrected": "更正", "Recorded": "出具证明",

@@ -122,9 +122,11 @@ def test_the_shandong_window_case_through_the_pages(served: str, chromium: objec
     head.goto(request_url)
     head.click("text=签发并生成 PDF")
     assert "/proofs/SM-" in head.url
-    head.wait_for_function("document.querySelector('img.page').naturalWidth > 0")
+    head.wait_for_load_state("networkidle")  # the page's image (wait_for_function would need CSP's unsafe-eval)
+    assert head.locator("img.page").evaluate("img => img.naturalWidth") > 1000
     _shot(head, "proof-preview")
     head.click("#print-view")
+    head.wait_for_load_state("networkidle")
     assert head.locator("img.sheet").evaluate("img => img.naturalWidth") > 1000  # A4 at 150 dpi: 1240 px
 
     clerk.goto(request_url)
@@ -151,4 +153,5 @@ def test_a_cross_site_form_post_is_refused(served: str, chromium: object, tmp_pa
     clerk.wait_for_load_state()
     assert clerk.url.startswith(served + "/login") or "跨站请求被拒绝" in clerk.content()
     clerk.goto(served + "/")
-    assert "没有符合条件的申请" in clerk.content()
+    rows = clerk.locator("table.queue tbody tr")
+    assert rows.count() == 1 and "王五" not in rows.nth(0).inner_text()  # only the fixture's overdue request
