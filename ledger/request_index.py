@@ -22,10 +22,12 @@ class RequestIndex:
     def __init__(self, ledger: Any) -> None:
         self._ledger = ledger
         self._requests: dict[UUID, ServiceRequest] = {}
+        self._views: dict[UUID, RequestView] = {}
+        self._day: date | None = None
         self._position: int | None = None
 
-    def refresh(self) -> None:
-        """Load what was recorded since the last call (everything, the first time)."""
+    def refresh(self) -> set[UUID]:
+        """Load what was recorded since the last call (everything, the first time); the requests it touched."""
         recorder, page = self._ledger.recorder, self._ledger.notification_page
         created = set(topics_of(ServiceRequest.Applied))
         start, topics = (1, sorted(created)) if self._position is None else (self._position + 1, [])
@@ -46,7 +48,14 @@ class RequestIndex:
         for originator in touched:
             self._requests[originator] = self._ledger.repository.get(originator)
         self._position = last
+        return touched
 
     def views(self, today: date) -> list[RequestView]:
-        self.refresh()
-        return [request_view(r, today) for r in self._requests.values()]
+        """Every request as of `today` (overdue or not): only the touched ones projected again, all of them
+        when the day changes."""
+        touched = self.refresh()
+        if today != self._day:
+            self._day, touched = today, set(self._requests)
+        for originator in touched:
+            self._views[originator] = request_view(self._requests[originator], today)
+        return list(self._views.values())
