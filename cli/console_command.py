@@ -7,6 +7,7 @@ and the accounts are office.accounts', shared with the console.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -55,7 +56,7 @@ def console(
                 proxy_headers=False, log_level="info")
 
 
-def _accounts_path() -> os.PathLike[str]:
+def _accounts_path() -> Path:
     from office.accounts import DEFAULT_FILE
 
     return settings().home / DEFAULT_FILE
