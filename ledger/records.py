@@ -186,10 +186,20 @@ class Review:
     checks: tuple[tuple[str, bool], ...]  # (check, passed), in the order recorded
     operator: str
     at: datetime
+    comparisons: tuple[Any, ...] = ()  # ledger.review.Comparison: each stated field against the record
+    photo_attested: bool | None = None  # None: not attested (reviews before the attestation, or none given)
+    outcome: str = ""  # hand-over-original: never collected, the original is handed over (seed 002)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"approved": self.approved, "reason": self.reason, "checks": dict(self.checks),
-                "operator": self.operator, "at": self.at}
+        out = {"approved": self.approved, "reason": self.reason, "checks": dict(self.checks),
+               "operator": self.operator, "at": self.at}
+        if self.comparisons:  # reviews recorded before the comparisons answer as they did
+            out["comparisons"] = [c.to_dict() for c in self.comparisons]
+        if self.photo_attested is not None:
+            out["photo_attested"] = self.photo_attested
+        if self.outcome:
+            out["outcome"] = self.outcome
+        return out
 
 
 @dataclass(frozen=True, slots=True)

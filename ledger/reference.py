@@ -32,6 +32,7 @@ class Authority:
     department: str = ""  # the 人力资源社会保障部门 that issues (发证机构, seed 000 附件1)
     hours: str = ""  # office hours where a seed gives them (seed 000 四(一))
     lookup_sentence: str = ""  # the written proof's last sentence: where to look the certificate up
+    served_by: str = ""  # the office code that acts for this authority (seed 000: 济南 01 serves 12, 莱芜)
 
     @property
     def province_code(self) -> str:
@@ -52,8 +53,60 @@ def authorities() -> dict[str, Authority]:
             out[code] = Authority(code, prov["name"], city["area"], city["office"],
                                   city["phone"], city["address"], tuple(prov["lookup_urls"]),
                                   city.get("department", ""), city.get("hours", {}).get("text", ""),
-                                  prov.get("lookup_sentence", {}).get("text", ""))
+                                  prov.get("lookup_sentence", {}).get("text", ""),
+                                  pcode + city["served_by"] if city.get("served_by") else "")
     return out
+
+
+def acts_for(office: str, authority_code: str) -> bool:
+    """Whether `office` acts for the issuing authority `authority_code`: it is that authority, or the office
+    that serves it (seed 000 附件2/附件3: one 济南市人才服务中心 for Jinan 01 and Laiwu 12)."""
+    if office == authority_code:
+        return True
+    served = authorities().get(authority_code)
+    return served is not None and served.served_by == office
+
+
+def serving_office(authority_code: str) -> str:
+    """The office code that acts for an authority (itself, unless another office serves it)."""
+    served = authorities().get(authority_code)
+    return served.served_by if served is not None and served.served_by else authority_code
+
+
+@dataclass(frozen=True, slots=True)
+class ExaminationCentre:
+    """A province's personnel examination centre (省人事考试中心, seed 004): it administers professional
+    certificates, issues their score-pass and qualification proofs and takes the cities' monthly batches.
+    It acts under its province's provincial office code (xx00)."""
+
+    code: str
+    office: str
+    unit: str
+    phone: str
+    address: str
+    department: str
+    lookup_urls: tuple[str, ...]
+    lookup_sentence: str  # where a professional certificate is looked up (中国人事考试网, seed 004 三)
+    verification_mark: str  # what the ministry's lookup marks its result with
+    source: str
+
+
+def examination_centre(province: str) -> ExaminationCentre:
+    """The examination centre of a province (its 2-digit code); refuses a province the tables lack."""
+    data = _load("authorities.json")
+    raw = data["provinces"].get(province, {}).get("examination_centre")
+    if raw is None:
+        raise RuleViolation("no-examination-centre",
+                            f"the authority table of province {province!r} names no personnel examination centre")
+    national = data["professional_lookup"]
+    return ExaminationCentre(province + "00", raw["office"], raw.get("unit", ""), raw.get("phone", ""),
+                             raw.get("address", ""), raw.get("department", ""), tuple(raw.get("lookup_urls", [])),
+                             national["sentence"], national["verification_mark"], raw["source"])
+
+
+def is_examination_centre(office: str, authority_code: str) -> bool:
+    """Whether `office` is the examination centre of the province that `authority_code` belongs to."""
+    return office[2:] == "00" and office[:2] == authority_code[:2]
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Any
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -16,6 +17,7 @@ from ledger.errors import InvalidInput, RuleViolation
 from ledger.events import NAMESPACE, Acted, ActedCreated, china_date, keep_old_topic, keep_old_topics
 from ledger.records import Delivery, RequestStep, Review
 from ledger.reference import authority
+from ledger.review import Comparison
 
 
 def request_id(number: str) -> UUID:
@@ -40,7 +42,9 @@ class RequestStage(StrEnum):
     DELIVERED = "delivered"
 
 
-BATCH_KINDS = (RequestKind.REISSUE.value, RequestKind.EXCHANGE.value)  # what a monthly batch carries
+# What a monthly batch carries: reissues and exchanges, and the abolished qualifications' requests, whose
+# materials and data cities send through the reissue process (seed 004 二(二)2).
+BATCH_KINDS = (RequestKind.REISSUE.value, RequestKind.EXCHANGE.value, RequestKind.QUALIFICATION.value)
 
 
 class ServiceRequest(Aggregate):
@@ -59,6 +63,7 @@ class ServiceRequest(Aggregate):
         promised_due: date | None = None  # 承诺办结时限 of the whole request, where the process promises one
         legal_due: date | None = None  # 法定办结时限, where one applies
         id_shown: str = ""  # at the window: the original the applicant showed (id-card, social-security-card)
+        related: str = ""  # the request filed with it: a score-pass request's reissue request (seed 004 二(二)1)
 
     class Accepted(Acted):
         accepted_on: date
@@ -70,6 +75,15 @@ class ServiceRequest(Aggregate):
         reason: str
         checks: dict[str, bool]
         due: date | None = None  # an approval's next due date, where the process limits the review itself
+        comparisons: list[dict[str, str]] | None = None  # each stated field against the record (absent before)
+        photo_attested: bool | None = None  # the clerk's attestation that the photo shows the holder
+        outcome: str = ""  # hand-over-original: the certificate was never collected (seed 002)
+
+    class Referred(Acted):
+        """The city sent the reviewed application on to the provincial examination centre (报送, seed 004
+        二(二)1), outside the monthly batch."""
+
+        centre: str
 
     class Completed(Acted):
         result_number: str
@@ -97,8 +111,10 @@ class ServiceRequest(Aggregate):
     def __init__(self, number: str, kind: str, certificate_number: str, office: str, applicant: str,
                  channel: str, applied_on: date, accept_due: date, provisional: bool, operator: str,
                  at: datetime, process: str = "", promised_due: date | None = None,
-                 legal_due: date | None = None, id_shown: str = "") -> None:
+                 legal_due: date | None = None, id_shown: str = "", related: str = "") -> None:
         self.number = number
+        self.related = related
+        self.referred_to = ""
         self.id_shown = id_shown
         self.process = process
         self.promised_due = promised_due
@@ -127,12 +143,13 @@ class ServiceRequest(Aggregate):
     def apply(cls, number: str, kind: RequestKind, certificate_number: str, office: str, applicant: str,
               channel: str, applied_on: date, accept_due: date, provisional: bool, operator: str,
               at: datetime, process: str = "", promised_due: date | None = None,
-              legal_due: date | None = None, id_shown: str = "") -> ServiceRequest:
+              legal_due: date | None = None, id_shown: str = "", related: str = "") -> ServiceRequest:
+        extra = {"related": related} if related else {}
         return cls._create(cls.Applied, id=request_id(number), number=number, kind=kind.value,
                            certificate_number=certificate_number, office=office, applicant=applicant,
                            channel=channel, applied_on=applied_on, accept_due=accept_due,
                            provisional=provisional, operator=operator, at=at, process=process,
-                           promised_due=promised_due, legal_due=legal_due, id_shown=id_shown)
+                           promised_due=promised_due, legal_due=legal_due, id_shown=id_shown, **extra)
 
     def _require_stage(self, *stages: RequestStage, action: str) -> None:
         if self.stage not in stages:
@@ -143,6 +160,16 @@ class ServiceRequest(Aggregate):
     def _require_office(self, office: str) -> None:
         if office != self.office:
             raise RuleViolation("request-office-only", f"request {self.number} belongs to office {self.office}")
+
+    @property
+    def sent_to(self) -> str:
+        """The examination centre the city sent the request on to (referred, or forwarded in a batch); ""."""
+        return self.referred_to or (self.forwarded.office if self.forwarded is not None else "")
+
+    def _require_office_or_centre(self, office: str) -> None:
+        """The city's own office, or the centre it sent the request on to (which completes it with its proof)."""
+        if office != self.office and office != self.sent_to:
+            self._require_office(office)
 
     def accept(self, accepted_on: date, complete_due: date, provisional: bool, operator: str, office: str,
                at: datetime) -> None:
@@ -163,7 +190,8 @@ class ServiceRequest(Aggregate):
         self.steps.append(RequestStep("accepted", accepted_on, operator))
 
     def decide(self, approved: bool, reason: str, checks: Mapping[str, bool], operator: str, office: str,
-               at: datetime, due: date | None = None) -> None:
+               at: datetime, due: date | None = None, comparisons: list[dict[str, str]] | None = None,
+               photo_attested: bool | None = None, outcome: str = "") -> None:
         """Review: approve only when every data check passed; a rejection needs a reason."""
         self._require_office(office)
         self._require_stage(RequestStage.ACCEPTED, action="review")
@@ -180,14 +208,18 @@ class ServiceRequest(Aggregate):
                                 f"cannot approve: {failed} do not match the certificate database")
         if not approved and not reason.strip():
             raise InvalidInput("reason", "required when rejecting a request")
+        extra: dict[str, Any] = {k: v for k, v in (("comparisons", comparisons), ("photo_attested", photo_attested),
+                                                   ("outcome", outcome)) if v is not None and v != ""}
         self._reviewed(approved=approved, reason=reason.strip(), checks=dict(checks), operator=operator,
-                       office=office, at=at, due=due if approved else None)
+                       office=office, at=at, due=due if approved else None, **extra)
 
     @event(Reviewed)
     def _reviewed(self, approved: bool, reason: str, checks: dict[str, bool], operator: str, office: str,
-                  at: datetime, due: date | None = None) -> None:
+                  at: datetime, due: date | None = None, comparisons: list[dict[str, str]] | None = None,
+                  photo_attested: bool | None = None, outcome: str = "") -> None:
         self.stage = (RequestStage.APPROVED if approved else RequestStage.REJECTED).value
-        self.review = Review(approved, reason, tuple(checks.items()), operator, at)
+        self.review = Review(approved, reason, tuple(checks.items()), operator, at,
+                             tuple(Comparison.of(c) for c in comparisons or ()), photo_attested, outcome)
         if not approved:
             self.due = None
         elif due is not None:
@@ -196,7 +228,7 @@ class ServiceRequest(Aggregate):
 
     def complete(self, result_number: str, completed_on: date, deliver_due: date, provisional: bool,
                  operator: str, office: str, at: datetime) -> None:
-        self._require_office(office)
+        self._require_office_or_centre(office)
         self._require_stage(RequestStage.APPROVED, action="completion")
         self._completed(result_number=result_number, completed_on=completed_on, deliver_due=deliver_due,
                         provisional=provisional, operator=operator, office=office, at=at)
@@ -222,6 +254,22 @@ class ServiceRequest(Aggregate):
         self.delivered = Delivery(delivered_on, how, operator)
         self.due = None
         self.steps.append(RequestStep("delivered", delivered_on, operator))
+
+    def refer(self, centre: str, operator: str, office: str, at: datetime) -> None:
+        """Send the reviewed score-pass application on to the provincial examination centre (报送)."""
+        self._require_office(office)
+        if self.kind != RequestKind.SCORE_PASS:
+            raise RuleViolation("refer-score-pass-only", f"request {self.number} asks for {self.kind}: reissues, "
+                                "exchanges and qualification proofs go to the centre in the monthly batch")
+        self._require_stage(RequestStage.APPROVED, action="referring it to the examination centre")
+        if self.referred_to:
+            raise RuleViolation("request-already-referred", f"request {self.number} went to {self.referred_to}")
+        self._referred(centre=centre, operator=operator, office=office, at=at)
+
+    @event(Referred)
+    def _referred(self, centre: str, operator: str, office: str, at: datetime) -> None:
+        self.referred_to = centre
+        self.steps.append(RequestStep("referred", china_date(at), operator))
 
     def is_overdue(self, today: date) -> bool:
         """Past the current step's due date, or past the legal limit while still open."""
