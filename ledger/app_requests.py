@@ -8,12 +8,12 @@ from datetime import date
 
 from ledger.app_base import Actor, LedgerBase
 from ledger.docref import normalise_number
+from ledger.documents import Certificate
 from ledger.errors import InvalidInput, RuleViolation
 from ledger.identity import IdDocument, ShownDocument
 from ledger.projections import request_view
 from ledger.reference import acts_for, examination_centre, policy
 from ledger.review import checks_of, compare, photo_needed
-from ledger.documents import Certificate
 from ledger.service_request import BATCH_KINDS, RequestKind, ServiceRequest
 from ledger.time_limits import Limit, Process
 from ledger.values import CertificateData, Family, parse_text

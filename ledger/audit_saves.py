@@ -20,8 +20,8 @@ import orjson
 
 from ledger.audit import Divergence, StoredEvent
 from ledger.documents import may_import
-from ledger.reference import acts_for, is_examination_centre
 from ledger.log_repair import rows_digest
+from ledger.reference import acts_for, is_examination_centre
 from ledger.save_signing import SaveDigest, SignatureRow, signed_message
 from ledger.translog import record_bytes
 

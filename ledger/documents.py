@@ -31,7 +31,7 @@ from ledger.records import (
     Signature,
 )
 from ledger.reference import abolished_qualification, policy
-from ledger.remedies import replacement_command, written_proof_command
+from ledger.remedies import written_proof_command
 from ledger.values import CertificateData, Family
 
 if TYPE_CHECKING:

@@ -61,6 +61,7 @@ def request_view(req: ServiceRequest, today: date) -> RequestView:
         result_number=req.result_number, steps=tuple(req.steps), process=req.process,
         promised=req.promised_due, legal_limit=req.legal_due, past_legal_limit=req.past_legal_limit(today),
         id_shown=req.id_shown, related=getattr(req, "related", ""), referred_to=getattr(req, "referred_to", ""),
+        delivery=req.delivered,
     )
 
 

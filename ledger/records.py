@@ -217,9 +217,11 @@ class Delivery:
     on: date
     how: str
     operator: str
+    handover: str = ""  # NUMBER#n: the document's n-th handover delivered it ("" when recorded on its own)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"on": self.on, "how": self.how, "operator": self.operator}
+        out = {"on": self.on, "how": self.how, "operator": self.operator}
+        return {**out, "handover": self.handover} if self.handover else out
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -94,6 +94,7 @@ class ServiceRequest(Aggregate):
     class Delivered(Acted):
         delivered_on: date
         how: str
+        handover: str = ""  # the handover that delivered it: NUMBER#n, its n-th handover (absent before)
 
     class Forwarded(Acted):
         """The approved request went to the provincial center in a monthly batch (its `row` of `file_name`)."""
@@ -243,15 +244,21 @@ class ServiceRequest(Aggregate):
         self.provisional = provisional
         self.steps.append(RequestStep("completed", completed_on, operator))
 
-    def deliver(self, delivered_on: date, how: str, operator: str, office: str, at: datetime) -> None:
+    def check_may_deliver(self, office: str) -> None:
         self._require_office(office)
         self._require_stage(RequestStage.COMPLETED, action="delivery")
-        self._delivered(delivered_on=delivered_on, how=how, operator=operator, office=office, at=at)
+
+    def deliver(self, delivered_on: date, how: str, operator: str, office: str, at: datetime,
+                handover: str = "") -> None:
+        self.check_may_deliver(office)
+        extra = {"handover": handover} if handover else {}
+        self._delivered(delivered_on=delivered_on, how=how, operator=operator, office=office, at=at, **extra)
 
     @event(Delivered)
-    def _delivered(self, delivered_on: date, how: str, operator: str, office: str, at: datetime) -> None:
+    def _delivered(self, delivered_on: date, how: str, operator: str, office: str, at: datetime,
+                   handover: str = "") -> None:
         self.stage = RequestStage.DELIVERED.value
-        self.delivered = Delivery(delivered_on, how, operator)
+        self.delivered = Delivery(delivered_on, how, operator, handover)
         self.due = None
         self.steps.append(RequestStep("delivered", delivered_on, operator))
 

@@ -14,6 +14,7 @@ from uuid import UUID
 from ledger.identity import mask_id
 from ledger.records import (
     Correction,
+    Delivery,
     EditionSuperseded,
     ProofEntry,
     ProofSuperseded,
@@ -257,11 +258,14 @@ class RequestView:
     id_shown: str = ""  # at the window: id-card or social-security-card (seed 000 三(一)); "" if none recorded
     related: str = ""  # the request filed with it (a score-pass request's reissue request)
     referred_to: str = ""  # the examination centre the city sent it on to, outside the batch
+    delivery: Delivery | None = None  # shown where a handover delivered it (NUMBER#n)
 
     def to_dict(self) -> dict[str, Any]:
         # The time limits' fields (and the ID shown) only where they apply: an older store answers as it did.
         limits: dict[str, Any] = {"process": self.process} if self.process else {}
         limits.update({k: getattr(self, k) for k in ("related", "referred_to") if getattr(self, k)})
+        if self.delivery is not None and self.delivery.handover:
+            limits["delivery"] = self.delivery.to_dict()
         if self.promised is not None:
             limits["promised"] = self.promised
         if self.legal_limit is not None:
@@ -270,7 +274,7 @@ class RequestView:
             limits["id_shown"] = self.id_shown
         plain = {k: v for k, v in self.__dict__.items()
                  if k not in ("process", "promised", "legal_limit", "past_legal_limit", "id_shown", "related",
-                              "referred_to")}
+                              "referred_to", "delivery")}
         return _jsonable({**plain, **limits, "review": _dict_or_none(self.review),
                           "steps": [s.to_dict() for s in self.steps]})
 

@@ -160,9 +160,12 @@ def test_a_certificate_not_yet_collected_is_handed_over_instead_of_reissued(app:
 
 
 @memory_only
-def test_a_collected_certificate_is_not_handed_over_again_as_a_review_outcome(app: CertLedger) -> None:
+def test_a_collected_certificate_is_not_handed_over_again_as_a_review_outcome(app: CertLedger, tmp_path: Path) -> None:
     issue(app, HOLDER)
-    app.hand_over(JINAN, [HOLDER.number], HandoverKind.IN_PERSON, {"id_number": HOLDER.id_number}, [])
+    signed = tmp_path / "signature.png"
+    signed.write_bytes(b"e-signature pad")
+    app.hand_over(JINAN, [HOLDER.number], HandoverKind.IN_PERSON, {"id_number": HOLDER.id_number},
+                  [("signature", signed)])
     applied = app.apply(JINAN, RequestKind.REISSUE, HOLDER.number, HOLDER.name)
     app.accept(JINAN, applied.number)
     with pytest.raises(RuleViolation) as refused:
