@@ -89,6 +89,22 @@ def test_the_provincial_centre_issues_the_score_pass_proof_after_the_city_review
 
 
 @memory_only
+def test_the_score_pass_proof_prints_the_examination_centre_and_the_ministrys_lookup(app: CertLedger) -> None:
+    # seed 004 三(一): 持证人可通过中国人事考试网证书查询验证系统……; not the skill-certificate office's sites
+    from signing.content import DocumentContent
+
+    issue(app, HOLDER)
+    score_pass, _ = referred_score_pass(app)
+    proof = app.prove(CENTER, HOLDER.number, ProofKind.SCORE_PASS, request=score_pass)
+    content = DocumentContent.of(proof, date(2024, 5, 6))
+    assert content.authority_office == "山东省人事考试中心" and content.authority_office != "济南市人才服务中心"
+    assert content.lookup_urls == ("http://hrss.shandong.gov.cn/rsks/",)
+    assert "中国人事考试网" in content.attestation
+    certificate = DocumentContent.of(app.show(HOLDER.number), date(2024, 5, 6))
+    assert certificate.authority_office == "山东省人事考试中心" and "sdosta" not in " ".join(certificate.lookup_urls)
+
+
+@memory_only
 def test_the_city_may_not_issue_a_score_pass_proof(app: CertLedger) -> None:
     issue(app, HOLDER)
     score_pass, _ = referred_score_pass(app)
