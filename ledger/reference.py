@@ -167,6 +167,13 @@ class Policy:
     rules: tuple[PolicyRule, ...]
     processes: tuple[Process, ...]  # the province's own first, the national default last
     pickup: PickupLimits | None = None
+    style_before: tuple[date, str] | None = None  # (day, style): a record naming no style issued before the day
+
+    def default_style(self, issue_date: date) -> str | None:
+        """The style a certificate issued then is taken to have when its record names none (None: no rule)."""
+        if self.style_before is not None and issue_date < self.style_before[0]:
+            return self.style_before[1]
+        return None
 
     def check(self, operation: str, style: str, issue_date: date) -> None:
         for rule in self.rules:
@@ -205,7 +212,9 @@ def policy(province: str) -> Policy:
     default = process(national["processes"][-1])
     processes = tuple(process(p, default) for p in [*own.get("processes", []), *national["processes"][:-1]])
     rules = tuple(_rule(r) for r in [*national["rules"], *own.get("rules", [])])
-    return Policy(province, rules, (*processes, default), pickup(own.get("pickup")))
+    styled = own.get("default_style")
+    style_before = (date.fromisoformat(styled["issued_before"]), styled["style"]) if styled else None
+    return Policy(province, rules, (*processes, default), pickup(own.get("pickup")), style_before)
 
 
 # Full-width and ASCII brackets, commas and enumeration marks, and spaces are written every which

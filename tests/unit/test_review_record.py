@@ -116,3 +116,28 @@ def test_liaoning_handwritten_certificates_from_before_2000_are_refused_at_appli
         ledger.apply(LIAONING, RequestKind.PROOF, "9807000000000011", "刘洋", channel="mail")
     assert refused.value.rule == "ln-handwritten-before-2000"
     assert ledger.requests() == []
+
+
+def test_a_liaoning_certificate_from_before_2000_is_taken_as_handwritten_unless_its_record_says_otherwise() -> None:
+    from ledger.values import parse_certificate
+
+    def parsed(**extra: str) -> str:
+        return parse_certificate({"number": "9807010000000011", "holder_name": "刘洋", "gender": "男",
+                                  "id_number": HOLDER, "occupation": "焊工", "level": "四级",
+                                  "issue_date": "1998-05-04", **extra}).style
+
+    assert parsed() == "handwritten"
+    assert parsed(style="old") == "old"  # the record says otherwise
+    shandong = parse_certificate({"number": "9815010000000011", "holder_name": "刘洋", "gender": "男",
+                                  "id_number": HOLDER, "occupation": "焊工", "level": "四级",
+                                  "issue_date": "1998-05-04"})
+    assert shandong.style == "old"
+
+
+def test_a_reissued_old_style_certificate_is_a_new_style_edition(app: Any) -> None:
+    # seed 003 (三)1(4): 旧版职业资格证书自2016年9月1日起停止使用，不再办理和核发 (人社厅发〔2015〕143号)
+    app.issue(JINAN, {"number": "1015010000000099", "holder_name": "张伟", "gender": "男", "id_number": HOLDER,
+                      "occupation": "焊工", "level": "四级", "issue_date": "2010-07-12"})
+    assert app.show("1015010000000099").data.style == "old"
+    reissued = app.reissue(JINAN, "1015010000000099")
+    assert reissued.data.style == "new" and reissued.number == "1015010000000099"
