@@ -288,7 +288,8 @@ class Certificate(Document):
         elif corrections:
             raise InvalidInput("corrections", f"only a correction exchange changes fields, not {reason.value}")
         catalog_version, remark = self._replacement_remark(reason, catalog, at, corrections)
-        if data.style == "old" and data.family == Family.SKILL:  # 旧版证书自2016年9月1日起停止使用 (人社厅发〔2015〕143号): reprinted as a new-style edition
+        if data.style == "old" and data.family == Family.SKILL:
+            # 旧版职业资格证书自2016年9月1日起停止使用 (人社厅发〔2015〕143号): reprinted as a new-style edition
             data = data.replace(style="new")
         if diffs:
             remark += "；" + "；".join(f"{d['field']} 已更正" for d in diffs)
