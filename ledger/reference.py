@@ -43,9 +43,43 @@ class Authority:
         return f"{self.province}{self.area if self.code[2:] != '00' else ''} {self.office}".strip()
 
 
+_LOADED: dict[str, dict[str, Any]] = {}  # province tables an office loaded (Zhejiang, seed 003), by code
+
+
+def register_authority_table(table: dict[str, Any]) -> str:
+    """Add a province's authority table (as authorities.json writes one, with its 2-digit `code`) to the
+    shipped ones; returns the code. The seeds' provinces cannot be replaced."""
+    code = str(table.get("code") or "")
+    if len(code) != 2 or not code.isdigit():
+        raise InvalidInput("code", f"a 2-digit province code, got {code!r}")
+    if code in _load("authorities.json")["provinces"]:
+        raise RuleViolation("authority-table-shipped", f"province {code} is shipped with the ledger (seeds 000, 001)")
+    name = str(table.get("name") or "").strip()
+    cities = table.get("cities")
+    if not name or not isinstance(cities, dict) or not cities:
+        raise InvalidInput("cities", "a province table names the province and at least one office")
+    for ccode, city in cities.items():
+        if len(ccode) != 2 or not ccode.isdigit() or not isinstance(city, dict):
+            raise InvalidInput("cities", f"city code {ccode!r}: 2 digits, with its office's data")
+        for field in ("area", "office", "phone", "address"):
+            if not str(city.get(field) or "").strip():
+                raise InvalidInput(f"cities.{ccode}.{field}", "required")
+    _LOADED[code] = {"name": name, "lookup_urls": list(table.get("lookup_urls") or []), "cities": cities}
+    authorities.cache_clear()
+    policy.cache_clear()
+    return code
+
+
+def forget_authority_tables() -> None:
+    """Back to the shipped tables only (a test that loaded one)."""
+    _LOADED.clear()
+    authorities.cache_clear()
+    policy.cache_clear()
+
+
 @cache
 def authorities() -> dict[str, Authority]:
-    data = _load("authorities.json")["provinces"]
+    data = {**_load("authorities.json")["provinces"], **_LOADED}
     out: dict[str, Authority] = {}
     for pcode, prov in data.items():
         for ccode, city in prov["cities"].items():
