@@ -23,6 +23,7 @@ from cli.issuance_commands import issuance_app
 from cli.keys_commands import keys_app
 from cli.operator_commands import operator_app
 from cli.output import configure
+from cli.pickup_commands import authority_app, pickup_app
 from cli.proof_commands import proof_app
 from cli.query_commands import query_app
 from cli.repair_command import audit_repair
@@ -45,6 +46,8 @@ for commands in (init_app, issuance_app, proof_app, query_app):
 app.add_typer(handover_app, name="handover")
 app.add_typer(request_app, name="request")
 app.add_typer(catalog_app, name="catalog")
+app.add_typer(authority_app, name="authority")
+app.add_typer(pickup_app, name="pickup")
 keys_app.command("rewrap")(keys_rewrap)
 app.add_typer(keys_app, name="keys")
 audit_app.command("repair")(audit_repair)
