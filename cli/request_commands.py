@@ -81,6 +81,29 @@ def request_review(
         photo_attested=True if photo_ok else None, not_collected=not_collected)])
 
 
+@request_app.command("attach")
+def request_attach(number: Annotated[str, typer.Argument()],
+                   material: Annotated[list[str], typer.Argument(help="KIND=FILE: id-front, id-back, "
+                                                                      "lookup-screenshot, certificate-photo, …")]
+                   ) -> None:
+    """Attach the application's materials (seed 001 三); acceptance checks the ones its kind needs."""
+    from pathlib import Path
+
+    from ledger.errors import InvalidInput
+
+    ledger, who, view = open_ledger(), actor(), None
+    for item in material:
+        kind, sep, path = item.partition("=")
+        if not sep:
+            raise InvalidInput("material", f"expected KIND=FILE, got {item!r}")
+        try:
+            content = Path(path).read_bytes()
+        except OSError as e:
+            raise InvalidInput("material", f"cannot read {path}: {e.strerror}") from None
+        view = ledger.attach_material(who, number, kind.strip(), content, Path(path).name)
+    output.requests([view] if view else [])
+
+
 @request_app.command("refer")
 def request_refer(number: Annotated[str, typer.Argument()]) -> None:
     """Send a reviewed score-pass application on to the provincial examination centre (报送, seed 004)."""

@@ -72,6 +72,7 @@ class RequestWorkflow(LedgerBase):
 
     def accept(self, actor: Actor, number: str, on: date | None = None) -> RequestView:
         req = self._request(number)
+        req.check_materials(policy(req.office[:2]).materials_for(req.office, req.channel, req.kind))
         day = on or self.today()
         process = self._process(req)
         # While accepted, the review is due where the process limits it (seed 002: 审核 5), else the completion.
@@ -127,6 +128,18 @@ class RequestWorkflow(LedgerBase):
         deliver = limit.due({**_dates(req), "approved": day, "completed": day}) if limit else None
         req.complete(cert.number, day, deliver.day if deliver else day, bool(deliver and deliver.provisional),
                      actor.operator, actor.office, self.now())
+        self._save(req)
+        return request_view(req, self.today())
+
+    def attach_material(self, actor: Actor, number: str, kind: str, content: bytes, name: str) -> RequestView:
+        """Keep one of the application's materials with the request (its file in the attachment store)."""
+        req = self._request(number)
+        if self.blobs is None:
+            raise InvalidInput("material", "no attachment store is configured")
+        if not content:
+            raise InvalidInput("material", f"{name}: the file is empty")
+        req.attach_material(kind, self.blobs.put_bytes(content), parse_text(name, "name", max_len=200),
+                            actor.operator, actor.office, self.now())
         self._save(req)
         return request_view(req, self.today())
 

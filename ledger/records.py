@@ -237,3 +237,23 @@ class KeyRevocation:
     reason: str
     operator: str
     at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Forwarding:
+    """The batch a request was forwarded in."""
+
+    batch_id: UUID
+    batch: str
+    file_name: str
+    row: int
+    operator: str
+    office: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Photo:
+    sha256: str
+    operator: str
+    at: datetime

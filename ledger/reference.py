@@ -4,6 +4,7 @@ the abolished qualifications. Loaded once, read-only."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -202,6 +203,14 @@ class Policy:
     processes: tuple[Process, ...]  # the province's own first, the national default last
     pickup: PickupLimits | None = None
     style_before: tuple[date, str] | None = None  # (day, style): a record naming no style issued before the day
+    materials: Mapping[str, Any] | None = None  # what an application carries, by office, channel and kind
+
+    def materials_for(self, office: str, channel: str, kind: str) -> tuple[str, ...]:
+        """The materials (kinds of attachment) a request must carry before it is accepted (seed 001 三)."""
+        m = self.materials
+        if not m or office[2:] not in m["cities"] or channel not in m["channels"]:
+            return ()
+        return tuple(m["kinds"].get(kind, ()))
 
     def default_style(self, issue_date: date) -> str | None:
         """The style a certificate issued then is taken to have when its record names none (None: no rule)."""
@@ -248,7 +257,8 @@ def policy(province: str) -> Policy:
     rules = tuple(_rule(r) for r in [*national["rules"], *own.get("rules", [])])
     styled = own.get("default_style")
     style_before = (date.fromisoformat(styled["issued_before"]), styled["style"]) if styled else None
-    return Policy(province, rules, (*processes, default), pickup(own.get("pickup")), style_before)
+    return Policy(province, rules, (*processes, default), pickup(own.get("pickup")), style_before,
+                  own.get("materials"))
 
 
 # Full-width and ASCII brackets, commas and enumeration marks, and spaces are written every which

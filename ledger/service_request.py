@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -15,7 +14,7 @@ from eventsourcing.domain import Aggregate, event
 
 from ledger.errors import InvalidInput, RuleViolation
 from ledger.events import NAMESPACE, Acted, ActedCreated, china_date, keep_old_topic, keep_old_topics
-from ledger.records import Delivery, RequestStep, Review
+from ledger.records import Delivery, Forwarding, Photo, RequestStep, Review
 from ledger.reference import authority
 from ledger.review import Comparison
 
@@ -104,6 +103,14 @@ class ServiceRequest(Aggregate):
         file_name: str
         row: int
 
+    class MaterialAttached(Acted):
+        """An application's material (ID both sides, a lookup screenshot, a photo of the original: seed 001 三),
+        kept in the attachment store by its SHA-256."""
+
+        kind: str
+        sha256: str
+        name: str
+
     class PhotoAttached(Acted):
         """The applicant's photo (电子照片, seed 004 附件 一) for the reissued paper, by its SHA-256."""
 
@@ -116,6 +123,7 @@ class ServiceRequest(Aggregate):
         self.number = number
         self.related = related
         self.referred_to = ""
+        self.materials: list[tuple[str, str, str]] = []  # (kind, sha256, name)
         self.id_shown = id_shown
         self.process = process
         self.promised_due = promised_due
@@ -278,6 +286,26 @@ class ServiceRequest(Aggregate):
         self.referred_to = centre
         self.steps.append(RequestStep("referred", china_date(at), operator))
 
+    def attach_material(self, kind: str, sha256: str, name: str, operator: str, office: str, at: datetime) -> None:
+        self._require_office(office)
+        if self.stage not in (RequestStage.APPLIED, RequestStage.ACCEPTED):
+            raise RuleViolation("request-workflow", f"request {self.number} is {self.stage}: too late for materials")
+        if not re.fullmatch(r"[a-z][a-z-]{1,30}", kind):
+            raise InvalidInput("kind", "a material's kind: lowercase words joined by hyphens, e.g. id-front")
+        self._material_attached(kind=kind, sha256=sha256, name=name, operator=operator, office=office, at=at)
+
+    @event(MaterialAttached)
+    def _material_attached(self, kind: str, sha256: str, name: str, operator: str, office: str, at: datetime) -> None:
+        self.materials.append((kind, sha256, name))
+
+    def check_materials(self, required: tuple[str, ...]) -> None:
+        """Refuse acceptance while a required material is missing (申请材料齐全)."""
+        held = {k for k, _, _ in self.materials}
+        missing = [k for k in required if k not in held]
+        if missing:
+            raise RuleViolation("materials-missing", f"request {self.number} ({self.kind}) lacks "
+                                f"{', '.join(missing)}: attach them before accepting (seed 001 三)")
+
     def is_overdue(self, today: date) -> bool:
         """Past the current step's due date, or past the legal limit while still open."""
         return self.due is not None and (today > self.due or self.past_legal_limit(today))
@@ -348,26 +376,6 @@ class ServiceRequest(Aggregate):
     @event(PhotoAttached)
     def _photo_attached(self, sha256: str, operator: str, office: str, at: datetime) -> None:
         self.photo = Photo(sha256, operator, at)
-
-
-@dataclass(frozen=True, slots=True)
-class Forwarding:
-    """The batch a request was forwarded in."""
-
-    batch_id: UUID
-    batch: str
-    file_name: str
-    row: int
-    operator: str
-    office: str
-    at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class Photo:
-    sha256: str
-    operator: str
-    at: datetime
 
 
 keep_old_topics("ledger.domain", ServiceRequest)

@@ -141,3 +141,28 @@ def test_a_reissued_old_style_certificate_is_a_new_style_edition(app: Any) -> No
     assert app.show("1015010000000099").data.style == "old"
     reissued = app.reissue(JINAN, "1015010000000099")
     assert reissued.data.style == "new" and reissued.number == "1015010000000099"
+
+
+def test_an_application_carries_its_materials_checked_for_presence_by_kind_of_request(tmp_path: Any) -> None:
+    # seed 001 三 所需材料：1、本人身份证正反面照片；2、……查询到本人证书信息并截图。3、证书原件照片。（境外就业及原证书
+    # 信息错误需提供）
+    from ledger.blobs import BlobStore
+
+    ledger = CertLedger(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, clock=Clock(), blobs=BlobStore(tmp_path))
+    ledger.ensure_default_catalog(LIAONING)
+    ledger.issue(LIAONING, {"number": "1807000000103353", "holder_name": "赵六", "gender": "男", "id_number": HOLDER,
+                            "occupation": "焊工", "level": "四级", "issue_date": "2018-07-12"})
+    exchange = ledger.apply(LIAONING, RequestKind.EXCHANGE, "1807000000103353", "赵六", channel="mail").number
+    for kind in ("id-front", "id-back", "lookup-screenshot"):
+        ledger.attach_material(LIAONING, exchange, kind, f"{kind} scan".encode(), f"{kind}.jpg")
+    with pytest.raises(RuleViolation) as refused:
+        ledger.accept(LIAONING, exchange)  # an overseas exchange needs the original's photo too
+    assert refused.value.rule == "materials-missing" and "certificate-photo" in str(refused.value)
+    ledger.attach_material(LIAONING, exchange, "certificate-photo", b"photo of the original", "original.jpg")
+    assert ledger.accept(LIAONING, exchange).stage == "accepted"
+    reissue = ledger.apply(LIAONING, RequestKind.REISSUE, "1807000000103353", "赵六", channel="mail").number
+    with pytest.raises(RuleViolation) as bare:
+        ledger.accept(LIAONING, reissue)
+    assert "id-front, id-back, lookup-screenshot" in str(bare.value) and "certificate-photo" not in str(bare.value)
+    window = ledger.apply(LIAONING, RequestKind.PROOF, "1807000000103353", "赵六", channel="window").number
+    assert ledger.accept(LIAONING, window).stage == "accepted"  # the originals are shown at the window
