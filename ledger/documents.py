@@ -327,7 +327,8 @@ class Certificate(Document):
             raise RuleViolation(
                 "qualification-abolished",
                 f"{self.data.occupation} is an abolished qualification: the ministry takes no reissue",
-                remedy=f"record a qualification proof: certledger prove {self.number} --kind qualification",
+                remedy=f"the centre issues a qualification proof on the city's request: certledger request apply "
+                       f"{self.number} --kind qualification --applicant {self.data.holder_name}",
             )
         return None, "补发" if reason is Replacement.LOST else f"{reason.label}"
 

@@ -64,22 +64,22 @@ def check_issuer(cert: Certificate, kind: str, office: str) -> None:
         return
     if cert.data.family != Family.PROFESSIONAL:
         raise RuleViolation(f"{kind}-professional-only", f"a {LABEL[kind]} is for professional certificates")
+    if kind == "qualification" and abolished_qualification(cert.data.occupation) is None:
+        raise RuleViolation(
+            "qualification-not-abolished",
+            f"{cert.data.occupation} is not one of the 15 abolished qualifications (seed 004 二(二)2)",
+            remedy=f"certledger request apply {cert.number} --kind reissue --applicant {cert.data.holder_name}")
     if not is_examination_centre(office, cert.data.authority):
         centre = examination_centre(cert.data.authority[:2])
         raise RuleViolation(
             "examination-centre-issues", f"office {office} may not issue a {LABEL[kind]}: the provincial "
             f"personnel examination centre ({centre.office}, office {centre.code}) issues it after the city "
             "reviewed the application and sent it on (鲁人社函〔2020〕24号 二(二))",
-            remedy=f"the city reviews the request; then at office {centre.code}: certledger prove {cert.number} "
-                   f"--kind {kind} --request SQ-…")
+            remedy=f"the city files the request, reviews it and sends it on; the centre then proves it on that "
+                   f"request: certledger request apply {cert.number} --kind {kind} --applicant {cert.data.holder_name}")
 
 
 def _centre_proof(cert: Certificate, kind: str, office: str, request_number: str | None) -> ProofContent:
-    if kind == "qualification" and abolished_qualification(cert.data.occupation) is None:
-        raise RuleViolation(
-            "qualification-not-abolished",
-            f"{cert.data.occupation} is not one of the 15 abolished qualifications (seed 004 二(二)2)",
-            remedy=f"certledger reissue {cert.number}")
     if not request_number:
         raise InvalidInput("request", f"a {LABEL[kind]} is issued on the city's reviewed request: name that "
                                       "service request (--request SQ-…)")
