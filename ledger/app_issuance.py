@@ -17,7 +17,7 @@ from ledger.catalog import CATALOG_ID, Catalog
 from ledger.documents import Certificate, Replacement, certificate_id
 from ledger.errors import AlreadyExists, Conflict, InvalidInput, RuleViolation
 from ledger.projections import certificate_view, document_view
-from ledger.reference import default_catalog
+from ledger.reference import abolished_qualification, default_catalog
 from ledger.save_signing import check_actor
 from ledger.service_request import RequestKind
 from ledger.values import CertificateData, Family, parse_text
@@ -112,6 +112,8 @@ class Issuance(RequestWorkflow):
         """A professional reissue or exchange is printed by the ministry from the city's monthly batch (seeds
         002, 004): the city records the new edition when the printed certificate comes back, on the request
         the batch carried, never around it."""
+        if old.data.electronic or abolished_qualification(old.data.occupation) is not None:
+            return  # no paper is reissued at all: the certificate's own refusal says what instead
         forwarded = self._request(request) if request else None
         if forwarded is None or forwarded.forwarded is None:
             raise RuleViolation(
@@ -119,8 +121,9 @@ class Issuance(RequestWorkflow):
                 f"certificate {old.number} is a professional certificate: its {reason.label} is printed by the "
                 "ministry from the monthly batch (市受理审核 → 每月报送省人事考试中心 → 人社部印制); record it "
                 "on the request once the batch carried it and the printed certificate came back",
-                remedy="certledger request apply/accept/review, certledger batch export (the centre imports it), "
-                       f"then certledger reissue {old.number} --request SQ-…")
+                remedy="file the request; once accepted and reviewed, the month's batch export carries it: "
+                       f"certledger request apply {old.number} --kind {REQUEST_FOR[reason].value} "
+                       f"--applicant {old.data.holder_name}")
 
     # -------------------------------------------------------------- revocation
     def revoke(self, actor: Actor, number: str, reason: str) -> CertificateView | ProofView:
