@@ -15,11 +15,14 @@ handover_app = typer.Typer(no_args_is_help=True, help="Hand a certificate or pro
                                                        "delegate or mail.")
 
 Evidence = Annotated[list[str] | None, typer.Option("--evidence", help="kind=FILE (scan, signature, id-card, "
-                                                    "id-copy, contact-letter, receipt, power-of-attorney); "
-                                                    "repeatable.")]
+                                                    "id-copy, holder-id-copy, contact-letter, receipt, "
+                                                    "power-of-attorney); repeatable.")]
+Request = Annotated[str | None, typer.Option("--request", help="The service request this handover delivers "
+                                             "(送达): its delivery step names the handover.")]
 
 
-def _hand_over(numbers: list[str], kind: str, details: dict[str, Any], evidence: list[str] | None) -> None:
+def _hand_over(numbers: list[str], kind: str, details: dict[str, Any], evidence: list[str] | None,
+               request: str | None = None) -> None:
     from ledger.domain import HandoverKind
     from ledger.errors import InvalidInput
 
@@ -29,7 +32,7 @@ def _hand_over(numbers: list[str], kind: str, details: dict[str, Any], evidence:
         if not sep:
             raise InvalidInput("--evidence", f"expected kind=FILE, got {item!r}")
         files.append((ek.strip(), Path(path)))
-    views = open_ledger().hand_over(actor(), numbers, HandoverKind(kind), details, files)
+    views = open_ledger().hand_over(actor(), numbers, HandoverKind(kind), details, files, request=request)
     output.where_list(views)
 
 
@@ -41,10 +44,11 @@ def handover_in_person(
     id_document: Annotated[str, typer.Option(help="The original shown: id-card (身份证) or social-security-card "
                                                   "(社保卡, carrying the resident ID number).")] = "id-card",
     evidence: Evidence = None,
+    request: Request = None,
 ) -> None:
     """The holder collects in person with the ID card or social security card original (本人领取)."""
     _hand_over([number], "in-person", {"id_number": id_number, "id_type": id_type, "id_document": id_document},
-               evidence)
+               evidence, request)
 
 
 @handover_app.command("institution")
@@ -62,7 +66,11 @@ def handover_institution(
     receipt_date: Annotated[str, typer.Option(help="Receipt: date, YYYY-MM-DD.")],
     received: Annotated[int, typer.Option(help="Receipt: certificates received (本).")],
     rosters: Annotated[int, typer.Option(help="Receipt: rosters received (份).")] = 0,
+    letter_date: Annotated[str, typer.Option(help="Contact letter: its date (年月日), YYYY-MM-DD.")] = "",
+    officer: Annotated[str, typer.Option(help="Receipt: the office's handling officer (经办人员).")] = "",
+    officer_phone: Annotated[str, typer.Option(help="Receipt: the handling officer's phone.")] = "",
     evidence: Evidence = None,
+    request: Request = None,
 ) -> None:
     """An institution collects a batch with a contact letter (联系单) and signs a receipt (签收单)."""
     _hand_over(numbers, "institution", {
@@ -70,7 +78,8 @@ def handover_institution(
         "head_count": str(head_count), "agent_name": agent_name, "agent_id_number": agent_id_number,
         "signer": signer, "signer_phone": signer_phone, "receipt_date": receipt_date,
         "certificates_received": str(received), "rosters_received": str(rosters) if rosters else "",
-    }, evidence)
+        "letter_date": letter_date, "officer": officer, "officer_phone": officer_phone,
+    }, evidence, request)
 
 
 @handover_app.command("delegate")
@@ -81,10 +90,11 @@ def handover_delegate(
     id_type: Annotated[str, typer.Option()] = "resident",
     phone: Annotated[str, typer.Option()] = "",
     evidence: Evidence = None,
+    request: Request = None,
 ) -> None:
     """A delegate collects with a power of attorney and ID copy (委托他人领取)."""
     _hand_over([number], "delegate", {"name": name, "id_number": id_number, "id_type": id_type, "phone": phone},
-               evidence)
+               evidence, request)
 
 
 @handover_app.command("mail")
@@ -97,7 +107,8 @@ def handover_mail(
     phone: Annotated[str, typer.Option()] = "",
     postage: Annotated[str, typer.Option(help="collect (到付) or prepaid.")] = "collect",
     evidence: Evidence = None,
+    request: Request = None,
 ) -> None:
     """Send by mail (邮寄送达), EMS by default, postage paid on delivery."""
     _hand_over([number], "mail", {"tracking_number": tracking, "address": address, "carrier": carrier,
-                                  "recipient": recipient, "phone": phone, "postage": postage}, evidence)
+                                  "recipient": recipient, "phone": phone, "postage": postage}, evidence, request)

@@ -43,6 +43,8 @@ NOUNS: tuple[Noun, ...] = (
     Noun("handover", "cli.handover_commands:handover_app"),
     Noun("request", "cli.request_commands:request_app"),
     Noun("catalog", "cli.catalog_commands:catalog_app"),
+    Noun("authority", "cli.pickup_commands:authority_app"),
+    Noun("pickup", "cli.pickup_commands:pickup_app"),
     Noun("keys", "cli.keys_commands:keys_app", extra=(("rewrap", "cli.rewrap_command:keys_rewrap"),)),
     Noun("operator", "cli.operator_commands:operator_app"),
     Noun("audit", "cli.audit_commands:audit_app", extra=(("repair", "cli.repair_command:audit_repair"),)),

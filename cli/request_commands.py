@@ -54,17 +54,60 @@ def request_review(
     number: Annotated[str, typer.Argument()],
     approve: Annotated[bool, typer.Option("--approve/--reject")],
     reason: Annotated[str, typer.Option(help="Required to reject.")] = "",
-    failed: Annotated[list[str] | None, typer.Option("--failed", help="A data check that did not match "
+    stated: Annotated[list[str] | None, typer.Option("--stated", help="What the applicant states, FIELD=VALUE "
+                                                     "(name, id_number, certificate_number, level, specialty, "
+                                                     "approval_date), compared with the record; repeatable.")] = None,
+    photo_ok: Annotated[bool, typer.Option("--photo-ok", help="Attest that the photo shows the holder.")] = False,
+    not_collected: Annotated[bool, typer.Option("--not-collected", help="The certificate was never collected: "
+                                                "hand the original over instead (seed 002).")] = False,
+    failed: Annotated[list[str] | None, typer.Option("--failed", help="A check made elsewhere that did not match "
                                                      "(name, id_number, certificate_number, level, specialty, "
                                                      "approval_date, photo); repeatable.")] = None,
 ) -> None:
-    """Review (审核): the data must match the certificate database; reject with a reason."""
+    """Review (审核) against the certificate database: each stated field compared; reject with a reason."""
     from ledger.domain import ServiceRequest
+    from ledger.errors import InvalidInput
 
-    checks = {c: c not in (failed or []) for c in ServiceRequest.REVIEW_CHECKS}
-    for f in failed or []:
-        checks.setdefault(f, False)
-    output.requests([open_ledger().review(actor(), number, approve, reason, checks)])
+    pairs = [item.partition("=") for item in stated or []]
+    if any(not sep or not key.strip() for key, sep, _ in pairs):
+        raise InvalidInput("--stated", "FIELD=VALUE, e.g. --stated name=王五")
+    checks = None
+    if failed:
+        checks = {c: c not in failed for c in ServiceRequest.REVIEW_CHECKS}
+        for f in failed:
+            checks.setdefault(f, False)
+    output.requests([open_ledger().review(
+        actor(), number, approve, reason, checks, stated={k.strip(): v.strip() for k, _, v in pairs} or None,
+        photo_attested=True if photo_ok else None, not_collected=not_collected)])
+
+
+@request_app.command("attach")
+def request_attach(number: Annotated[str, typer.Argument()],
+                   material: Annotated[list[str], typer.Argument(help="KIND=FILE: id-front, id-back, "
+                                                                      "lookup-screenshot, certificate-photo, …")]
+                   ) -> None:
+    """Attach the application's materials (seed 001 三); acceptance checks the ones its kind needs."""
+    from pathlib import Path
+
+    from ledger.errors import InvalidInput
+
+    ledger, who, view = open_ledger(), actor(), None
+    for item in material:
+        kind, sep, path = item.partition("=")
+        if not sep:
+            raise InvalidInput("material", f"expected KIND=FILE, got {item!r}")
+        try:
+            content = Path(path).read_bytes()
+        except OSError as e:
+            raise InvalidInput("material", f"cannot read {path}: {e.strerror}") from None
+        view = ledger.attach_material(who, number, kind.strip(), content, Path(path).name)
+    output.requests([view] if view else [])
+
+
+@request_app.command("refer")
+def request_refer(number: Annotated[str, typer.Argument()]) -> None:
+    """Send a reviewed score-pass application on to the provincial examination centre (报送, seed 004)."""
+    output.requests([open_ledger().refer(actor(), number)])
 
 
 @request_app.command("complete")

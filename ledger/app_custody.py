@@ -10,17 +10,22 @@ from ledger.app_base import Actor, LedgerBase
 from ledger.blobs import BlobState
 from ledger.docref import NumberKind, kind_of_number, normalise_number
 from ledger.documents import Document, HandoverKind
-from ledger.errors import InvalidInput
+from ledger.errors import InvalidInput, RuleViolation
+from ledger.events import china_date
 from ledger.handover import parse_handover
+from ledger.proof import Proof
 from ledger.records import EditionSuperseded
 from ledger.reference import authority
+from ledger.service_request import ServiceRequest
 from ledger.summaries import custody
 from ledger.views import EvidenceView, Step, WhereView
 
 
 class Custody(LedgerBase):
     def hand_over(self, actor: Actor, numbers: Sequence[str], kind: HandoverKind, details: Mapping[str, Any],
-                  evidence: Sequence[tuple[str, Path]] = ()) -> list[WhereView]:
+                  evidence: Sequence[tuple[str, Path]] = (), request: str | None = None) -> list[WhereView]:
+        """Record a handover; `request`: the service request it delivers (送达), in the same save, so the
+        request's delivery step names this handover and delivery is recorded once."""
         if not numbers:
             raise InvalidInput("numbers", "name at least one document")
         if len(set(numbers)) != len(numbers):
@@ -34,13 +39,27 @@ class Custody(LedgerBase):
             raise InvalidInput("evidence", "no attachment store is configured")
         for doc in documents:  # every rule before any file is stored
             doc.check_may_hand_over(actor.office)
+        req = self._request_delivered_by(request, documents, actor.office) if request else None
         attached = [{"kind": k, "sha256": self.blobs.put_file(p), "name": Path(p).name}  # type: ignore[union-attr]
                     for k, p in evidence]
         at = self.now()
         for doc in documents:
             doc.hand_over(kind, parsed, attached, actor.operator, actor.office, at)
-        self._save(*documents)
+        if req is not None:
+            doc = next(d for d in documents if _number(d) == req.result_number)
+            req.deliver(china_date(at), f"{kind.label}（{kind.value}）", actor.operator, actor.office, at,
+                        handover=f"{_number(doc)}#{len(doc.handovers)}")
+        self._save(*documents, req)
         return [self.where(n) for n in numbers]
+
+    def _request_delivered_by(self, number: str, documents: Sequence[Document], office: str) -> ServiceRequest:
+        req = self._request(number)
+        if req.result_number not in {_number(d) for d in documents}:
+            result = req.result_number or "nothing yet"
+            raise RuleViolation("request-mismatch", f"request {req.number} delivers {result}, which is not among "
+                                                    "the documents handed over")
+        req.check_may_deliver(office)
+        return req
 
     def where(self, number: str) -> WhereView:
         """Where a document is now and how it got there; for a certificate, across its editions."""
@@ -76,3 +95,8 @@ class Custody(LedgerBase):
 
     def _blob_state(self, sha256: str) -> str:
         return (self.blobs.check(sha256) if self.blobs is not None else BlobState.MISSING).value
+
+
+def _number(doc: Document) -> str:
+    """The number a request names a document by: a proof's number, a certificate's number."""
+    return doc.number if isinstance(doc, Proof) else doc.data.number

@@ -15,9 +15,9 @@ from ledger.app_base import Actor
 from ledger.app_requests import RequestWorkflow
 from ledger.catalog import CATALOG_ID, Catalog
 from ledger.documents import Certificate, Replacement, certificate_id
-from ledger.errors import AlreadyExists, Conflict, InvalidInput
+from ledger.errors import AlreadyExists, Conflict, InvalidInput, RuleViolation
 from ledger.projections import certificate_view, document_view
-from ledger.reference import default_catalog
+from ledger.reference import abolished_qualification, default_catalog
 from ledger.save_signing import check_actor
 from ledger.service_request import RequestKind
 from ledger.values import CertificateData, Family, parse_text
@@ -100,11 +100,30 @@ class Issuance(RequestWorkflow):
             # The clerk decided on the edition they saw; someone else replaced it since.
             raise Conflict(f"certificate {old.number} is at edition {old.edition}, not {expect_edition}: "
                            "someone acted on it first; nothing was written")
+        if old.data.family == Family.PROFESSIONAL and reason is not Replacement.CORRECTION:
+            self._require_batch(old, reason, request)
         catalog = self.catalog()
         new = old.replace(reason, catalog, actor.operator, actor.office, self.now(), corrections=changes)
         req = self._complete_request(actor, request, old.number, new.number, (REQUEST_FOR[reason],))
         self._save(old, new, req)
         return certificate_view(new, editions=new.edition)
+
+    def _require_batch(self, old: Certificate, reason: Replacement, request: str | None) -> None:
+        """A professional reissue or exchange is printed by the ministry from the city's monthly batch (seeds
+        002, 004): the city records the new edition when the printed certificate comes back, on the request
+        the batch carried, never around it."""
+        if old.data.electronic or abolished_qualification(old.data.occupation) is not None:
+            return  # no paper is reissued at all: the certificate's own refusal says what instead
+        forwarded = self._request(request) if request else None
+        if forwarded is None or forwarded.forwarded is None:
+            raise RuleViolation(
+                "professional-reissue-through-batch",
+                f"certificate {old.number} is a professional certificate: its {reason.label} is printed by the "
+                "ministry from the monthly batch (市受理审核 → 每月报送省人事考试中心 → 人社部印制); record it "
+                "on the request once the batch carried it and the printed certificate came back",
+                remedy="file the request; once accepted and reviewed, the month's batch export carries it: "
+                       f"certledger request apply {old.number} --kind {REQUEST_FOR[reason].value} "
+                       f"--applicant {old.data.holder_name}")
 
     # -------------------------------------------------------------- revocation
     def revoke(self, actor: Actor, number: str, reason: str) -> CertificateView | ProofView:

@@ -15,6 +15,8 @@ Storage is the library's: SQLite by default, PostgreSQL or in-memory by configur
 
 from __future__ import annotations
 
+from typing import Any
+
 from ledger.app_base import Actor, LedgerBase
 from ledger.app_credentials import Credentials
 from ledger.app_custody import Custody
@@ -25,11 +27,16 @@ from ledger.app_queries import Queries
 from ledger.app_requests import RequestWorkflow
 from ledger.app_signing import Draft, Signing
 from ledger.batch_service import BatchCommands
+from ledger.pickups import Pickups
 
 __all__ = ["Actor", "CertLedger", "Draft", "RecordedTrustList", "TrustListSigner", "parse_certificate_for"]
 
 
 class CertLedger(Credentials, Signing, Issuance, Custody, LogQueries, Queries, RequestWorkflow, BatchCommands,
-                 LedgerBase):
+                 Pickups, LedgerBase):
     """The one public application: every command and query of the ledger."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.register_loaded_tables()  # a province's table an office loaded (seed 003) joins the shipped ones
 

@@ -21,6 +21,7 @@ import orjson
 from ledger.audit import Divergence, StoredEvent
 from ledger.documents import may_import
 from ledger.log_repair import rows_digest
+from ledger.reference import acts_for, is_examination_centre
 from ledger.save_signing import SaveDigest, SignatureRow, signed_message
 from ledger.translog import record_bytes
 
@@ -269,6 +270,8 @@ class SaveAudit:
         owner = self._registry.owners.get(e.originator_id)
         if owner is not None and owner != cred.office:
             self._check_decoded(e, state, cred, kind)
+        elif kind and (b'"issuer":' in state or _short(str(e.topic)).endswith(".ProofRecorded")):
+            self._check_decoded(e, state, cred, kind)  # a proof the examination centre issued: read in full
         elif kind:
             authority = _plain_value(state, b'"authority":"') if e.version == 1 else None
             if authority is _AMBIGUOUS:
@@ -292,16 +295,21 @@ class SaveAudit:
                           f"{self._registry.owners[e.originator_id]}")
         elif kind and office is not None:
             data = decoded.get("data") if e.version == 1 else None
-            authority = data.get("authority") if isinstance(data, dict) else None
-            self._check_authority(e, authority if isinstance(authority, str) else None, office, kind)
+            authority = decoded.get("issuer") or (data.get("authority") if isinstance(data, dict) else None)
+            proof_kind = decoded.get("kind") if _short(str(e.topic)).endswith(".ProofRecorded") else None
+            self._check_authority(e, authority if isinstance(authority, str) else None, office, kind, proof_kind)
 
-    def _check_authority(self, e: StoredEvent, created: str | None, office: str, kind: int) -> None:
-        """The domain's rule (谁发证谁负责): only a document's issuing authority acts on it; a provincial office
-        may import its province's certificates."""
+    def _check_authority(self, e: StoredEvent, created: str | None, office: str, kind: int,
+                         proof_kind: Any = None) -> None:
+        """The domain's rule (谁发证谁负责): only a document's issuing authority (or the office serving it) acts
+        on it; a provincial office may import its province's certificates; the province's examination centre
+        records its score-pass and qualification proofs on a professional certificate (seed 004 二(二))."""
         if created is not None:
             self._authority[e.originator_id] = created
         authority = created or self._authority.get(e.originator_id)
-        if authority is None or office == authority or (kind == 2 and may_import(office, authority)):
+        if authority is None or acts_for(office, authority) or (kind == 2 and may_import(office, authority)):
+            return
+        if proof_kind in ("score-pass", "qualification") and is_examination_centre(office, authority):
             return
         self._forgery(e, f"office {office} had no authority here: the document's issuing authority is {authority}")
 

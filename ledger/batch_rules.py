@@ -30,7 +30,7 @@ FIELDS = ("ZSGLH", "KSXM", "ZJHM", "ZJLB", "XB", "BKJB", "BKZY", "CSNY", "PZRQ",
 LABELS = {"ZSGLH": "管理号", "KSXM": "姓名", "ZJHM": "证件号码", "ZJLB": "证件类别", "XB": "性别", "BKJB": "级别",
           "BKZY": "专业", "CSNY": "出生年月", "PZRQ": "批准日期", "ZP": "照片", "BMS": "报名市"}
 ALWAYS_REQUIRED = ("ZSGLH", "KSXM", "ZJHM", "ZJLB", "XB", "BKJB", "PZRQ", "BMS")
-BATCH_KINDS = (RequestKind.REISSUE.value, RequestKind.EXCHANGE.value)
+BATCH_KINDS = (RequestKind.REISSUE.value, RequestKind.EXCHANGE.value, RequestKind.QUALIFICATION.value)
 SHEET_TITLE = "证书补换印制信息"
 PAPER_FOLDER = "纸质材料"  # the paper side's PDFs; the rule itself names only spreadsheets and photo folders
 NAME_RULE = "申报年月-考试代码-考试名称(证书补换印制信息)数据(地市)(N人).XLS"

@@ -31,7 +31,7 @@ from ledger.records import (
     Signature,
 )
 from ledger.reference import abolished_qualification, policy
-from ledger.remedies import replacement_command, written_proof_command
+from ledger.remedies import written_proof_command
 from ledger.values import CertificateData, Family
 
 if TYPE_CHECKING:
@@ -288,6 +288,9 @@ class Certificate(Document):
         elif corrections:
             raise InvalidInput("corrections", f"only a correction exchange changes fields, not {reason.value}")
         catalog_version, remark = self._replacement_remark(reason, catalog, at, corrections)
+        if data.style == "old" and data.family == Family.SKILL:
+            # 旧版职业资格证书自2016年9月1日起停止使用 (人社厅发〔2015〕143号): reprinted as a new-style edition
+            data = data.replace(style="new")
         if diffs:
             remark += "；" + "；".join(f"{d['field']} 已更正" for d in diffs)
         event_class = {Replacement.LOST: Certificate.Reissued, Replacement.OVERSEAS: Certificate.Exchanged,
@@ -324,7 +327,8 @@ class Certificate(Document):
             raise RuleViolation(
                 "qualification-abolished",
                 f"{self.data.occupation} is an abolished qualification: the ministry takes no reissue",
-                remedy=f"record a qualification proof: certledger prove {self.number} --kind qualification",
+                remedy=f"the centre issues a qualification proof on the city's request: certledger request apply "
+                       f"{self.number} --kind qualification --applicant {self.data.holder_name}",
             )
         return None, "补发" if reason is Replacement.LOST else f"{reason.label}"
 
@@ -337,65 +341,25 @@ class Certificate(Document):
     def prove(self, kind: ProofKind, reason: str, catalog: CatalogVersion, operator: str, office: str,
               at: datetime, request_number: str | None = None,
               corrections: Mapping[str, str] | None = None) -> Proof:
-        """Record a proof of this certificate; returns the new Proof (save both together). A written proof
-        for a correction (seed 001: 证书错误信息更改补证明) carries the corrected data and each change."""
-        self._check_may_replace_or_prove("prove", office)
-        catalog_version: str | None = None
-        data, diffs = self.data, list[dict[str, Any]]()
-        if kind is ProofKind.WRITTEN:
-            catalog_version = catalog.version
-            data, diffs = self._written_proof_data(reason, catalog, corrections)
-        elif kind is ProofKind.QUALIFICATION:
-            if abolished_qualification(self.data.occupation) is None:
-                raise RuleViolation(
-                    "qualification-not-abolished",
-                    f"{self.data.occupation} is not one of the 15 abolished qualifications (seed 004 二(二)2)",
-                    remedy=f"certledger reissue {self.number}",
-                )
-        elif kind is ProofKind.SCORE_PASS:
-            if self.data.family != Family.PROFESSIONAL:
-                raise RuleViolation("score-pass-professional-only",
-                                    "a score-pass proof (成绩合格证明) is for professional certificates")
-            if not request_number:
-                raise InvalidInput("request", "a score-pass proof is issued while a reissue is pending: "
-                                              "name that service request")
-        if corrections and not diffs:
-            raise InvalidInput("corrections", "only a written proof for a correction (--reason correction) "
-                                              "changes fields")
+        """Record a proof of this certificate; returns the new Proof (save both together). What each kind
+        needs and states, and who issues it: ledger.proof_rules."""
+        from ledger.proof import Proof  # ledger.proof imports Document from here
+        from ledger.proof_rules import proof_content
+
+        content = proof_content(self, kind, reason, catalog, office, request_number, corrections)
         serial = self.proof_serial + 1
         number = f"{kind.prefix}-{self.number}-{serial:02d}"
-        from ledger.proof import Proof  # ledger.proof imports Document from here
-
+        extra: dict[str, Any] = {"corrections": content.diffs} if content.diffs else {}
+        if content.issuer != self.data.authority:
+            extra["issuer"] = content.issuer
         proof = Proof._create(
             Proof.Recorded, id=proof_id(number), number=number, kind=kind.value, reason=reason,
             certificate_id=self.id, certificate_number=self.number, certificate_edition=self.edition,
-            data=data.to_event(), catalog_version=catalog_version, request_number=request_number or "",
-            operator=operator, office=office, at=at, **({"corrections": diffs} if diffs else {}))
+            data=content.data.to_event(), catalog_version=content.catalog_version,
+            request_number=request_number or "", operator=operator, office=office, at=at, **extra)
         self._proof_recorded(proof_id=proof.id, proof_number=number, kind=kind.value, operator=operator,
                              office=office, at=at)
         return proof
-
-    def _written_proof_data(self, reason: str, catalog: CatalogVersion, corrections: Mapping[str, str] | None
-                            ) -> tuple[CertificateData, list[dict[str, Any]]]:
-        """What a written proof states: the certificate's data, or for a correction the corrected data."""
-        if self.data.family != Family.SKILL:
-            raise RuleViolation("written-proof-skill-only", "a written proof (书面证明) is for skill certificates")
-        if catalog.contains(self.data.occupation):
-            raise RuleViolation(
-                "occupation-in-catalog",
-                f"occupation {self.data.occupation} is in the national catalog (version {catalog.version}),"
-                " so the certificate is reissued or exchanged, not proved",
-                remedy=replacement_command(self.number, reason, corrections),
-            )
-        if reason not in tuple(Replacement):
-            raise InvalidInput("reason", "a written proof is for a lost certificate (lost), an overseas "
-                                         "exchange (overseas) or a correction (correction)")
-        if reason != Replacement.CORRECTION:
-            return self.data, []
-        if not corrections:
-            raise InvalidInput("corrections", "a correction proof states the corrected data: "
-                                              "--set field=value for each field")
-        return self.data.with_changes(corrections)
 
     @event(ProofRecorded)
     def _proof_recorded(self, proof_id: UUID, proof_number: str, kind: str, operator: str, office: str,

@@ -12,7 +12,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.utils import get_topic, register_topic
 
 from ledger.errors import RuleViolation
-from ledger.reference import authority
+from ledger.reference import acts_for, authority
 
 NAMESPACE = UUID("3f1b6c0e-7d1a-5c43-9a55-6c6564676572")
 CHINA = ZoneInfo("Asia/Shanghai")  # offices work on China's calendar, events carry UTC instants
@@ -71,7 +71,7 @@ class Status(StrEnum):
 
 
 def require_office_of(authority_code: str, office: str, what: str) -> None:
-    if office != authority_code:
+    if not acts_for(office, authority_code):
         issuer = authority(authority_code)
         raise RuleViolation(
             "issuing-authority-only",

@@ -21,8 +21,10 @@ from ledger.errors import InvalidInput, RuleViolation
 from ledger.identity import IdDocument, ShownDocument
 from ledger.values import CertificateData, Family, parse_date, parse_level, parse_text
 
-EVIDENCE_KINDS = ("scan", "signature", "id-card", "id-copy", "contact-letter", "receipt",
+EVIDENCE_KINDS = ("scan", "signature", "id-card", "id-copy", "holder-id-copy", "contact-letter", "receipt",
                   "power-of-attorney", "photo")
+# seed 004 一(一): 考生现场领取的，要积极利用省厅配发的高拍仪、电子签名板、身份证阅读器等硬件设备留存领证电子材料
+ON_SITE_EVIDENCE = ("scan", "signature", "id-card")
 _PHONE = re.compile(r"\+?[0-9][0-9-]{6,19}")
 _TRACKING = re.compile(r"[A-Z0-9]{8,30}")
 
@@ -63,6 +65,9 @@ def _in_person(raw: Mapping[str, Any], documents: Sequence[CertificateData],
         raise RuleViolation("in-person-id-must-match",
                             f"the {shown.label} shown is not the holder's: hand over only to the holder in person, "
                             "or record a delegate with a power of attorney")
+    if holder.family == Family.PROFESSIONAL and not set(evidence_kinds) & set(ON_SITE_EVIDENCE):
+        raise InvalidInput("evidence", "an on-site pickup of a professional certificate keeps electronic evidence "
+                                       "(高拍仪 scan, 电子签名板 signature or 身份证阅读器 id-card, seed 004 一(一))")
     details = {"recipient": holder.holder_name, "id_checked": True, "id_masked": doc.masked}
     if shown is ShownDocument.SOCIAL_SECURITY_CARD:  # the ID card is the default, recorded as before
         details["id_document"] = shown.value
@@ -74,7 +79,8 @@ def _delegate(raw: Mapping[str, Any], documents: Sequence[CertificateData],
     doc = IdDocument.parse(str(raw.get("id_type") or "resident"), str(raw.get("id_number") or ""))
     if doc.number == documents[0].id_number:
         raise InvalidInput("id_number", "the delegate is the holder: record an in-person handover")
-    for needed in ("power-of-attorney", "id-copy"):
+    # seed 003 (六) 受委托人身份证复印件、委托书原件; its flowchart: 委托人及被委托人身份证原件、委托人委托书
+    for needed in ("power-of-attorney", "id-copy", "holder-id-copy"):
         if needed not in evidence_kinds:
             raise InvalidInput("evidence", f"a delegate handover needs a {needed} scan (seed 003)")
     return {"delegate": parse_text(raw.get("name"), "name", max_len=50),
@@ -115,7 +121,7 @@ def _institution(raw: Mapping[str, Any], documents: Sequence[CertificateData],
                                 f"the contact letter names {occupation} {level}")
     agent = IdDocument.parse(str(raw.get("agent_id_type") or "resident"), str(raw.get("agent_id_number") or ""),
                              field="agent_id_number")
-    return {
+    return {**_letter_and_officer(raw),
         "institution": parse_text(raw.get("institution"), "institution", max_len=100),
         "contact_letter": {"batch_number": parse_text(raw.get("batch_number"), "batch_number", max_len=40),
                            "occupation": occupation, "level": level, "head_count": head_count},
@@ -127,6 +133,17 @@ def _institution(raw: Mapping[str, Any], documents: Sequence[CertificateData],
                     "phone": _phone(raw, "signer_phone"),
                     "date": parse_date(str(raw.get("receipt_date") or ""), "receipt_date").isoformat()},
     }
+
+
+def _letter_and_officer(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The contact letter's date (联系单 年月日) and the office's handling officer (签收单 经办人员), where given."""
+    out: dict[str, Any] = {}
+    if raw.get("letter_date"):
+        out["letter_date"] = parse_date(str(raw["letter_date"]), "letter_date").isoformat()
+    if raw.get("officer"):
+        out["officer"] = {"name": parse_text(raw.get("officer"), "officer", max_len=50),
+                          "phone": _phone(raw, "officer_phone", required=False)}
+    return out
 
 
 _Parser = Callable[[Mapping[str, Any], Sequence[CertificateData], Sequence[str]], dict[str, Any]]

@@ -33,11 +33,19 @@ def key_view(key: SigningKey) -> SigningKeyView:
     )
 
 
+def _proof_authority(proof: Proof) -> AuthorityView:
+    """Who issued a proof: the examination centre for its proofs (seed 004 二(二)), else the certificate's
+    authority."""
+    if proof.issuing_authority != proof.data.authority:
+        return AuthorityView.examination_centre(proof.issuing_authority[:2])
+    return AuthorityView.of(proof.data.authority)
+
+
 def proof_view(proof: Proof) -> ProofView:
     return ProofView(
         id=proof.id, number=proof.number, kind_name=proof.kind, reason=proof.reason, status=proof.status,
         certificate_number=proof.certificate_number, certificate_edition=proof.certificate_edition,
-        data=proof.data, authority=AuthorityView.of(proof.data.authority), issued_at=proof.issued_by.at,
+        data=proof.data, authority=_proof_authority(proof), issued_at=proof.issued_by.at,
         issued_by=f"{proof.issued_by.operator} @ {proof.issued_by.office}",
         catalog_version=proof.catalog_version, request_number=proof.request_number,
         superseded=proof.superseded, revoked=proof.revoked, handover_count=len(proof.handovers),
@@ -52,7 +60,8 @@ def request_view(req: ServiceRequest, today: date) -> RequestView:
         provisional_due=req.provisional, overdue=req.is_overdue(today), review=req.review,
         result_number=req.result_number, steps=tuple(req.steps), process=req.process,
         promised=req.promised_due, legal_limit=req.legal_due, past_legal_limit=req.past_legal_limit(today),
-        id_shown=req.id_shown,
+        id_shown=req.id_shown, related=getattr(req, "related", ""), referred_to=getattr(req, "referred_to", ""),
+        delivery=req.delivered,
     )
 
 

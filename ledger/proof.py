@@ -31,6 +31,7 @@ class Proof(Document):
         catalog_version: str | None
         request_number: str
         corrections: list[dict[str, Any]] | None = None  # a correction proof's changes; absent before
+        issuer: str = ""  # the office that issued it where not the certificate's authority (the examination centre)
 
     class Superseded(Acted):
         by: UUID
@@ -39,8 +40,9 @@ class Proof(Document):
     def __init__(self, number: str, kind: str, reason: str, certificate_id: UUID, certificate_number: str,
                  certificate_edition: int, data: dict[str, Any], catalog_version: str | None,
                  request_number: str, operator: str, office: str, at: datetime,
-                 corrections: list[dict[str, Any]] | None = None) -> None:
+                 corrections: list[dict[str, Any]] | None = None, issuer: str = "") -> None:
         self.number = number
+        self.issuer = issuer
         self.corrections = [Correction.of(c) for c in corrections or []]
         self.kind = kind
         self.reason = reason
@@ -60,6 +62,12 @@ class Proof(Document):
     @property
     def label(self) -> str:
         return f"proof {self.number}"
+
+    @property
+    def issuing_authority(self) -> str:
+        """Who issued the proof and acts on it: the examination centre for its proofs, else the certificate's
+        authority."""
+        return self.issuer or self.data.authority
 
     def supersede(self, by: Proof, operator: str, office: str, at: datetime) -> None:
         """A newer proof of the same kind for the same certificate replaces this one."""

@@ -186,10 +186,20 @@ class Review:
     checks: tuple[tuple[str, bool], ...]  # (check, passed), in the order recorded
     operator: str
     at: datetime
+    comparisons: tuple[Any, ...] = ()  # ledger.review.Comparison: each stated field against the record
+    photo_attested: bool | None = None  # None: not attested (reviews before the attestation, or none given)
+    outcome: str = ""  # hand-over-original: never collected, the original is handed over (seed 002)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"approved": self.approved, "reason": self.reason, "checks": dict(self.checks),
-                "operator": self.operator, "at": self.at}
+        out = {"approved": self.approved, "reason": self.reason, "checks": dict(self.checks),
+               "operator": self.operator, "at": self.at}
+        if self.comparisons:  # reviews recorded before the comparisons answer as they did
+            out["comparisons"] = [c.to_dict() for c in self.comparisons]
+        if self.photo_attested is not None:
+            out["photo_attested"] = self.photo_attested
+        if self.outcome:
+            out["outcome"] = self.outcome
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,9 +217,11 @@ class Delivery:
     on: date
     how: str
     operator: str
+    handover: str = ""  # NUMBER#n: the document's n-th handover delivered it ("" when recorded on its own)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"on": self.on, "how": self.how, "operator": self.operator}
+        out = {"on": self.on, "how": self.how, "operator": self.operator}
+        return {**out, "handover": self.handover} if self.handover else out
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,5 +235,25 @@ class KeyRetirement:
 class KeyRevocation:
     compromised_at: datetime
     reason: str
+    operator: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Forwarding:
+    """The batch a request was forwarded in."""
+
+    batch_id: UUID
+    batch: str
+    file_name: str
+    row: int
+    operator: str
+    office: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Photo:
+    sha256: str
     operator: str
     at: datetime

@@ -4,6 +4,7 @@ the abolished qualifications. Loaded once, read-only."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -32,6 +33,7 @@ class Authority:
     department: str = ""  # the 人力资源社会保障部门 that issues (发证机构, seed 000 附件1)
     hours: str = ""  # office hours where a seed gives them (seed 000 四(一))
     lookup_sentence: str = ""  # the written proof's last sentence: where to look the certificate up
+    served_by: str = ""  # the office code that acts for this authority (seed 000: 济南 01 serves 12, 莱芜)
 
     @property
     def province_code(self) -> str:
@@ -42,9 +44,43 @@ class Authority:
         return f"{self.province}{self.area if self.code[2:] != '00' else ''} {self.office}".strip()
 
 
+_LOADED: dict[str, dict[str, Any]] = {}  # province tables an office loaded (Zhejiang, seed 003), by code
+
+
+def register_authority_table(table: dict[str, Any]) -> str:
+    """Add a province's authority table (as authorities.json writes one, with its 2-digit `code`) to the
+    shipped ones; returns the code. The seeds' provinces cannot be replaced."""
+    code = str(table.get("code") or "")
+    if len(code) != 2 or not code.isdigit():
+        raise InvalidInput("code", f"a 2-digit province code, got {code!r}")
+    if code in _load("authorities.json")["provinces"]:
+        raise RuleViolation("authority-table-shipped", f"province {code} is shipped with the ledger (seeds 000, 001)")
+    name = str(table.get("name") or "").strip()
+    cities = table.get("cities")
+    if not name or not isinstance(cities, dict) or not cities:
+        raise InvalidInput("cities", "a province table names the province and at least one office")
+    for ccode, city in cities.items():
+        if len(ccode) != 2 or not ccode.isdigit() or not isinstance(city, dict):
+            raise InvalidInput("cities", f"city code {ccode!r}: 2 digits, with its office's data")
+        for field in ("area", "office", "phone", "address"):
+            if not str(city.get(field) or "").strip():
+                raise InvalidInput(f"cities.{ccode}.{field}", "required")
+    _LOADED[code] = {"name": name, "lookup_urls": list(table.get("lookup_urls") or []), "cities": cities}
+    authorities.cache_clear()
+    policy.cache_clear()
+    return code
+
+
+def forget_authority_tables() -> None:
+    """Back to the shipped tables only (a test that loaded one)."""
+    _LOADED.clear()
+    authorities.cache_clear()
+    policy.cache_clear()
+
+
 @cache
 def authorities() -> dict[str, Authority]:
-    data = _load("authorities.json")["provinces"]
+    data = {**_load("authorities.json")["provinces"], **_LOADED}
     out: dict[str, Authority] = {}
     for pcode, prov in data.items():
         for ccode, city in prov["cities"].items():
@@ -52,8 +88,60 @@ def authorities() -> dict[str, Authority]:
             out[code] = Authority(code, prov["name"], city["area"], city["office"],
                                   city["phone"], city["address"], tuple(prov["lookup_urls"]),
                                   city.get("department", ""), city.get("hours", {}).get("text", ""),
-                                  prov.get("lookup_sentence", {}).get("text", ""))
+                                  prov.get("lookup_sentence", {}).get("text", ""),
+                                  pcode + city["served_by"] if city.get("served_by") else "")
     return out
+
+
+def acts_for(office: str, authority_code: str) -> bool:
+    """Whether `office` acts for the issuing authority `authority_code`: it is that authority, or the office
+    that serves it (seed 000 附件2/附件3: one 济南市人才服务中心 for Jinan 01 and Laiwu 12)."""
+    if office == authority_code:
+        return True
+    served = authorities().get(authority_code)
+    return served is not None and served.served_by == office
+
+
+def serving_office(authority_code: str) -> str:
+    """The office code that acts for an authority (itself, unless another office serves it)."""
+    served = authorities().get(authority_code)
+    return served.served_by if served is not None and served.served_by else authority_code
+
+
+@dataclass(frozen=True, slots=True)
+class ExaminationCentre:
+    """A province's personnel examination centre (省人事考试中心, seed 004): it administers professional
+    certificates, issues their score-pass and qualification proofs and takes the cities' monthly batches.
+    It acts under its province's provincial office code (xx00)."""
+
+    code: str
+    office: str
+    unit: str
+    phone: str
+    address: str
+    department: str
+    lookup_urls: tuple[str, ...]
+    lookup_sentence: str  # where a professional certificate is looked up (中国人事考试网, seed 004 三)
+    verification_mark: str  # what the ministry's lookup marks its result with
+    source: str
+
+
+def examination_centre(province: str) -> ExaminationCentre:
+    """The examination centre of a province (its 2-digit code); refuses a province the tables lack."""
+    data = _load("authorities.json")
+    raw = data["provinces"].get(province, {}).get("examination_centre")
+    if raw is None:
+        raise RuleViolation("no-examination-centre",
+                            f"the authority table of province {province!r} names no personnel examination centre")
+    national = data["professional_lookup"]
+    return ExaminationCentre(province + "00", raw["office"], raw.get("unit", ""), raw.get("phone", ""),
+                             raw.get("address", ""), raw.get("department", ""), tuple(raw.get("lookup_urls", [])),
+                             national["sentence"], national["verification_mark"], raw["source"])
+
+
+def is_examination_centre(office: str, authority_code: str) -> bool:
+    """Whether `office` is the examination centre of the province that `authority_code` belongs to."""
+    return office[2:] == "00" and office[:2] == authority_code[:2]
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +202,21 @@ class Policy:
     rules: tuple[PolicyRule, ...]
     processes: tuple[Process, ...]  # the province's own first, the national default last
     pickup: PickupLimits | None = None
+    style_before: tuple[date, str] | None = None  # (day, style): a record naming no style issued before the day
+    materials: Mapping[str, Any] | None = None  # what an application carries, by office, channel and kind
+
+    def materials_for(self, office: str, channel: str, kind: str) -> tuple[str, ...]:
+        """The materials (kinds of attachment) a request must carry before it is accepted (seed 001 三)."""
+        m = self.materials
+        if not m or office[2:] not in m["cities"] or channel not in m["channels"]:
+            return ()
+        return tuple(m["kinds"].get(kind, ()))
+
+    def default_style(self, issue_date: date) -> str | None:
+        """The style a certificate issued then is taken to have when its record names none (None: no rule)."""
+        if self.style_before is not None and issue_date < self.style_before[0]:
+            return self.style_before[1]
+        return None
 
     def check(self, operation: str, style: str, issue_date: date) -> None:
         for rule in self.rules:
@@ -152,7 +255,10 @@ def policy(province: str) -> Policy:
     default = process(national["processes"][-1])
     processes = tuple(process(p, default) for p in [*own.get("processes", []), *national["processes"][:-1]])
     rules = tuple(_rule(r) for r in [*national["rules"], *own.get("rules", [])])
-    return Policy(province, rules, (*processes, default), pickup(own.get("pickup")))
+    styled = own.get("default_style")
+    style_before = (date.fromisoformat(styled["issued_before"]), styled["style"]) if styled else None
+    return Policy(province, rules, (*processes, default), pickup(own.get("pickup")), style_before,
+                  own.get("materials"))
 
 
 # Full-width and ASCII brackets, commas and enumeration marks, and spaces are written every which

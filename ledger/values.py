@@ -14,7 +14,7 @@ from typing import Any
 
 from ledger.errors import InvalidInput
 from ledger.identity import IdDocument, IdType, mask_id
-from ledger.reference import Authority, authority
+from ledger.reference import Authority, authority, policy
 
 
 class Family(StrEnum):
@@ -205,6 +205,15 @@ CORRECTABLE = frozenset({
 })
 
 
+def _default_style(authority_code: str, family: Family, issue_date: date) -> str:
+    """A record naming no style: new from 2016-09-01 (人社厅发〔2015〕143号), old before; a province's rule may
+    say otherwise (Liaoning: a skill certificate from before 2000 is taken as handwritten, seed 001 二)."""
+    ruled = policy(authority_code[:2]).default_style(issue_date) if family is Family.SKILL else None
+    if ruled is not None:
+        return ruled
+    return Style.NEW.value if issue_date >= date(2016, 9, 1) else Style.OLD.value
+
+
 def parse_certificate(raw: Mapping[str, Any]) -> CertificateData:
     """Validate one certificate's fields (CLI options, an import row, a correction)."""
     family_text = str(raw.get("family") or "skill").strip()
@@ -227,9 +236,7 @@ def parse_certificate(raw: Mapping[str, Any]) -> CertificateData:
     born = id_doc.birth_date
     if born is not None and issue_date <= born:
         raise InvalidInput("issue_date", "must be after the holder's birth date in the ID number")
-    style_text = str(raw.get("style") or "").strip() or (
-        Style.NEW.value if issue_date >= date(2016, 9, 1) else Style.OLD.value
-    )
+    style_text = str(raw.get("style") or "").strip() or _default_style(authority_code, family, issue_date)
     try:
         style = Style(style_text)
     except ValueError:

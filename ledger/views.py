@@ -14,6 +14,7 @@ from uuid import UUID
 from ledger.identity import mask_id
 from ledger.records import (
     Correction,
+    Delivery,
     EditionSuperseded,
     ProofEntry,
     ProofSuperseded,
@@ -22,7 +23,7 @@ from ledger.records import (
     Revocation,
     Signature,
 )
-from ledger.reference import authority
+from ledger.reference import authority, examination_centre
 from ledger.signing_key import key_may_sign_at as key_may_sign_at  # the rule lives with the key; verifiers read it here
 from ledger.values import CertificateData
 
@@ -79,6 +80,14 @@ class AuthorityView:
         a = authority(code)
         return cls(a.code, a.office, a.phone, a.address, a.province, a.area, a.lookup_urls, a.department,
                    a.hours, a.lookup_sentence)
+
+    @classmethod
+    def examination_centre(cls, province: str) -> AuthorityView:
+        """The province's personnel examination centre, as professional documents name it (seed 004)."""
+        c = examination_centre(province)
+        p = authority(c.code)
+        return cls(c.code, c.office, c.phone, c.address, p.province, c.unit, c.lookup_urls, c.department, "",
+                   c.lookup_sentence)
 
     def to_dict(self) -> dict[str, Any]:
         """The office's contact data, and its hours where known (documents answer as they did before)."""
@@ -247,10 +256,16 @@ class RequestView:
     legal_limit: date | None = None  # 法定办结时限, where one applies (seed 002: 3 months)
     past_legal_limit: bool = False
     id_shown: str = ""  # at the window: id-card or social-security-card (seed 000 三(一)); "" if none recorded
+    related: str = ""  # the request filed with it (a score-pass request's reissue request)
+    referred_to: str = ""  # the examination centre the city sent it on to, outside the batch
+    delivery: Delivery | None = None  # shown where a handover delivered it (NUMBER#n)
 
     def to_dict(self) -> dict[str, Any]:
         # The time limits' fields (and the ID shown) only where they apply: an older store answers as it did.
         limits: dict[str, Any] = {"process": self.process} if self.process else {}
+        limits.update({k: getattr(self, k) for k in ("related", "referred_to") if getattr(self, k)})
+        if self.delivery is not None and self.delivery.handover:
+            limits["delivery"] = self.delivery.to_dict()
         if self.promised is not None:
             limits["promised"] = self.promised
         if self.legal_limit is not None:
@@ -258,7 +273,8 @@ class RequestView:
         if self.id_shown:
             limits["id_shown"] = self.id_shown
         plain = {k: v for k, v in self.__dict__.items()
-                 if k not in ("process", "promised", "legal_limit", "past_legal_limit", "id_shown")}
+                 if k not in ("process", "promised", "legal_limit", "past_legal_limit", "id_shown", "related",
+                              "referred_to", "delivery")}
         return _jsonable({**plain, **limits, "review": _dict_or_none(self.review),
                           "steps": [s.to_dict() for s in self.steps]})
 

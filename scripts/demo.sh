@@ -54,6 +54,10 @@ say "${LN[@]}" issue --number 1807000000103353 --name 赵六 --gender 女 --id-n
     --occupation 焊工 --level 四级 --date 2018-05-01
 say "${LN[@]}" request apply 1807000000103353 --kind reissue --applicant 赵六 --channel online
 REQ=$(certledger "${LN[@]}" --json request list | .venv/bin/python -c "import json,sys; print(json.load(sys.stdin)[0]['number'])")
+# seed 001 三: an application by mail or online carries the ID's both sides and the lookup's screenshot.
+for m in id-front id-back lookup-screenshot; do printf '%s scan' "$m" > "$OUT/$m.jpg"; done
+say "${LN[@]}" request attach "$REQ" id-front="$OUT/id-front.jpg" id-back="$OUT/id-back.jpg" \
+    lookup-screenshot="$OUT/lookup-screenshot.jpg"
 say "${LN[@]}" request accept "$REQ"
 say "${LN[@]}" request review "$REQ" --approve
 say "${LN[@]}" reissue 1807000000103353 --request "$REQ" --expect-edition 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from ledger.views import CertificateView, ProofView
+from ledger.views import AuthorityView, CertificateView, ProofView
 
 TITLES = {
     "written": "职业资格证书证明",  # seed 000 附件1: 职业资格证书证明（参考模版）
@@ -92,11 +92,17 @@ class DocumentContent:
     def of(cls, view: CertificateView | ProofView, document_date: date) -> DocumentContent:
         data = view.data
         kind = "certificate" if isinstance(view, CertificateView) else view.kind_name
+        # Professional documents name the examination authority and its lookup (中国人事考试网, seed 004 三); a
+        # centre's proof carries it in its view already.
+        issuer = (AuthorityView.examination_centre(data.authority[:2])
+                  if data.family == "professional" and kind == "certificate" else view.authority)
+        lookup = issuer.lookup_sentence if data.family == "professional" else ""
         if isinstance(view, ProofView):
             attestation = {"written": written_attestation(view.reason or "lost", view.authority.lookup_sentence)
                            if kind == "written" else "",
-                           "score-pass": SCORE_PASS_ATTESTATION.format(qualification=data.occupation),
-                           "qualification": QUALIFICATION_ATTESTATION.format(qualification=data.occupation)}[kind]
+                           "score-pass": SCORE_PASS_ATTESTATION.format(qualification=data.occupation) + lookup,
+                           "qualification": QUALIFICATION_ATTESTATION.format(qualification=data.occupation)
+                           + lookup}[kind]
             remarks: tuple[str, ...] = ()
             edition = view.certificate_edition
         else:
@@ -111,8 +117,8 @@ class DocumentContent:
             occupation=data.occupation, level=data.level, specialty=data.specialty,
             theory_score=score(data.theory_score), practical_score=score(data.practical_score),
             review_score=score(data.review_score), result=data.result, issue_date=data.issued_on,
-            authority_office=view.authority.office, authority_phone=view.authority.phone,
-            authority_address=view.authority.address, lookup_urls=view.authority.lookup_urls, remarks=remarks,
+            authority_office=issuer.office, authority_phone=issuer.phone,
+            authority_address=issuer.address, lookup_urls=issuer.lookup_urls, remarks=remarks,
             attestation=attestation, document_date=document_date,
-            authority_department=view.authority.department,
+            authority_department=issuer.department,
         )

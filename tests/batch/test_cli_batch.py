@@ -74,7 +74,7 @@ def _export(root: Path) -> Exported:
                             "--applicant", person.name)).json()  # type: ignore[misc]
         person.requests.append(applied["number"])
         ok(cli("request", "accept", applied["number"]))
-        (reviewed,) = ok(cli("--json", "request", "review", applied["number"], "--approve")).json()  # type: ignore[misc]
+        (reviewed,) = ok(cli("--json", "request", "review", applied["number"], "--approve", "--photo-ok")).json()  # type: ignore[misc]
         reviewed_at = reviewed["review"]["at"]
     month = f"{datetime.fromisoformat(reviewed_at).astimezone(ZoneInfo('Asia/Shanghai')):%Y%m}"
     out = ok(cli("--json", "batch", "export", "--city", "1501", "--month", month, "--out", str(root / "out"))).json()
@@ -266,7 +266,7 @@ def test_an_export_with_a_missing_photo_is_refused_naming_the_row_and_the_reques
     (applied,) = ok(center("--json", "request", "apply", "TX2016000005", "--kind", "reissue", "--applicant", "吴九",
                            office="1501")).json()  # type: ignore[misc]
     ok(center("request", "accept", applied["number"], office="1501"))
-    ok(center("request", "review", applied["number"], "--approve", office="1501"))
+    ok(center("request", "review", applied["number"], "--approve", "--photo-ok", office="1501"))
 
     refused = center("batch", "export", "--month", exported.month, "--out", "again", office="1501")
 

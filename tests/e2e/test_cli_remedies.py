@@ -83,8 +83,9 @@ def test_the_abolished_qualifications_remedies_work(cli: Cli, resident_id: Calla
                 "--date", "2015-12-20")
         assert r.code == 0, r.err
     remedy = remedy_of(cli, "reissue", "ZS2019ABC123")  # seed 004 二(二)2: no reissue, a qualification proof
-    assert remedy == ["prove", "ZS2019ABC123", "--kind", "qualification"]
+    # seed 004 二(二): the provincial centre issues it on the city's request, which the monthly batch carries
+    assert remedy == ["request", "apply", "ZS2019ABC123", "--kind", "qualification", "--applicant", "王芳"]
     assert cli(*remedy).code == 0
     remedy = remedy_of(cli, "prove", "ZS2019ABC124", "--kind", "qualification")
-    assert remedy == ["reissue", "ZS2019ABC124"]
+    assert remedy == ["request", "apply", "ZS2019ABC124", "--kind", "reissue", "--applicant", "王芳"]
     assert cli(*remedy).code == 0

@@ -48,7 +48,7 @@ def test_a_qualification_proof_is_taken_for_an_abolished_qualification_however_w
     from tests.unit.test_certificate import CATALOG, LATER, issued, professional_data
 
     cert = issued(professional_data(occupation=written, level=written))
-    proof = cert.prove(ProofKind.QUALIFICATION, "lost", CATALOG, "op-2", "1500", LATER)
+    proof = cert.prove(ProofKind.QUALIFICATION, "lost", CATALOG, "op-2", "1500", LATER, request_number="R-1")
     assert proof.kind == ProofKind.QUALIFICATION
 
 

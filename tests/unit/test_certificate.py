@@ -317,7 +317,7 @@ def test_reissue_of_an_abolished_qualification_is_refused_with_a_qualification_p
 
 def test_a_qualification_proof_of_an_abolished_qualification_is_allowed():
     cert = issued(professional_data(occupation="招标师", level="招标师"))
-    proof = cert.prove(ProofKind.QUALIFICATION, "lost", CATALOG, "op-2", "1500", LATER)
+    proof = cert.prove(ProofKind.QUALIFICATION, "lost", CATALOG, "op-2", "1500", LATER, request_number="R-1")
     assert isinstance(proof, Proof)
     assert proof.kind == ProofKind.QUALIFICATION
     assert proof.number == "ZG-ZS2019ABC123-01"
@@ -541,7 +541,7 @@ def test_replaying_a_corrected_edition_and_its_predecessor_rebuilds_both():
 
 def test_replaying_a_proofs_events_rebuilds_the_same_state():
     cert = issued(professional_data(occupation="招标师", level="招标师"))
-    proof = cert.prove(ProofKind.QUALIFICATION, "lost", CATALOG, "op-2", "1500", LATER)
+    proof = cert.prove(ProofKind.QUALIFICATION, "lost", CATALOG, "op-2", "1500", LATER, request_number="R-1")
     proof.hand_over(HandoverKind.MAIL, {"tracking_number": "EA123456789CN"}, [], "op-2", "1500", LATER)
     events = proof.collect_events()
     assert state(replay(events)) == state(proof)

@@ -12,6 +12,7 @@ from ledger.application import Actor, CertLedger
 from ledger.domain import HandoverKind, ProofKind, RequestKind
 from ledger.errors import InvalidInput, RuleViolation
 from tests.conftest import Clock, resident_id
+from tests.unit.test_time_limits import attach_liaoning_materials
 
 LIAONING = Actor("李强", "0700")
 JINAN = Actor("王芳", "1501")
@@ -21,8 +22,10 @@ HOLDER = resident_id(date(1979, 3, 11), region="210102", serial=3)
 
 
 @pytest.fixture
-def app() -> Any:
-    ledger = CertLedger(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, clock=Clock())
+def app(tmp_path: Any) -> Any:
+    from ledger.blobs import BlobStore
+
+    ledger = CertLedger(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, clock=Clock(), blobs=BlobStore(tmp_path))
     ledger.ensure_default_catalog(LIAONING)
     for actor, number in ((LIAONING, LN_ELECTRICIAN), (JINAN, SD_ELECTRICIAN)):
         ledger.issue(actor, {"number": number, "holder_name": "张伟", "gender": "男", "id_number": HOLDER,
@@ -35,6 +38,7 @@ def test_a_correction_of_an_occupation_that_left_the_catalog_ends_in_a_written_p
         app: Any) -> None:
     # seed 001 三: 邮件主题注明具体办理业务。如：…证书错误信息更改补证明
     applied = app.apply(LIAONING, RequestKind.CORRECT, LN_ELECTRICIAN, "张伟", channel="mail")
+    attach_liaoning_materials(app, LIAONING, applied.number, "correct")
     app.accept(LIAONING, applied.number)
     app.review(LIAONING, applied.number, approve=True)
     with pytest.raises(RuleViolation) as refused:

@@ -81,7 +81,7 @@ def test_an_unknown_evidence_kind_is_refused():
 
 def test_a_delegate_handover_with_power_of_attorney_and_id_copy_is_recorded():
     details = parse_handover(HandoverKind.DELEGATE, {"name": "王五", "id_number": DELEGATE_ID, "phone": "13800138000"},
-                             [certificate()], ["power-of-attorney", "id-copy"])
+                             [certificate()], ["power-of-attorney", "id-copy", "holder-id-copy"])
     assert details["delegate"] == "王五"
     assert details["id_masked"] == DELEGATE_ID[:6] + "X" * 12
     assert details["id_checked"] is True
@@ -102,18 +102,18 @@ def test_a_delegate_handover_without_both_scans_is_refused(evidence, missing):
 def test_a_delegate_who_is_the_holder_is_refused():
     with pytest.raises(InvalidInput) as info:
         parse_handover(HandoverKind.DELEGATE, {"name": "张三", "id_number": HOLDER_ID}, [certificate()],
-                       ["power-of-attorney", "id-copy"])
+                       ["power-of-attorney", "id-copy", "holder-id-copy"])
     assert info.value.field == "id_number"
 
 
 def test_a_delegate_handover_needs_the_delegates_name_and_a_valid_phone():
     with pytest.raises(InvalidInput) as info:
         parse_handover(HandoverKind.DELEGATE, {"id_number": DELEGATE_ID}, [certificate()],
-                       ["power-of-attorney", "id-copy"])
+                       ["power-of-attorney", "id-copy", "holder-id-copy"])
     assert info.value.field == "name"
     with pytest.raises(InvalidInput) as info:
         parse_handover(HandoverKind.DELEGATE, {"name": "王五", "id_number": DELEGATE_ID, "phone": "call me"},
-                       [certificate()], ["power-of-attorney", "id-copy"])
+                       [certificate()], ["power-of-attorney", "id-copy", "holder-id-copy"])
     assert info.value.field == "phone"
 
 

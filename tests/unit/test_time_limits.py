@@ -24,6 +24,14 @@ ELECTRICIAN = "1915010000000731"
 WELDER = "1807000000103353"
 
 
+def attach_liaoning_materials(app: Any, actor: Actor, number: str, kind: str) -> None:
+    """seed 001 三: 本人身份证正反面照片; 查询到本人证书信息并截图; 证书原件照片（境外就业及原证书信息错误需提供）"""
+    from ledger.reference import policy
+
+    for material in policy("07").materials_for(actor.office, "mail", kind):
+        app.attach_material(actor, number, material, f"{material} scan".encode(), f"{material}.jpg")
+
+
 def skill(number: str, name: str, occupation: str) -> dict[str, Any]:
     return {"number": number, "holder_name": name, "gender": "男",
             "id_number": resident_id(date(1979, 11, 3), region="370124", serial=31),
@@ -42,8 +50,10 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def app(clock: Clock) -> Any:
-    ledger = CertLedger(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, clock=clock)
+def app(clock: Clock, tmp_path: Any) -> Any:
+    from ledger.blobs import BlobStore
+
+    ledger = CertLedger(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, clock=clock, blobs=BlobStore(tmp_path))
     ledger.ensure_default_catalog(JINAN)
     ledger.issue(JINAN, skill(ELECTRICIAN, "刘建国", "电工"))
     ledger.issue(LIAONING, skill(WELDER, "张伟", "焊工"))
@@ -87,6 +97,7 @@ def test_liaoning_accepts_within_one_working_day_and_issues_and_mails_within_thr
     # seed 001 三：我中心将在1个工作日内受理申请，受理后三个工作日内出具证明并寄出
     applied = app.apply(LIAONING, RequestKind.REISSUE, WELDER, "张伟", channel="mail")
     assert (applied.process, applied.due) == ("ln-skill", date(2024, 5, 7))
+    attach_liaoning_materials(app, LIAONING, applied.number, "reissue")
     accepted = app.accept(LIAONING, applied.number, on=date(2024, 5, 7))
     assert accepted.due == date(2024, 5, 10)  # issued by the 3rd working day after acceptance ...
     app.review(LIAONING, applied.number, approve=True)
