@@ -11,6 +11,7 @@ Cryptography is injected (`CredentialChecks`, made in keys): the ledger imports 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,9 +20,10 @@ from typing import Any, Protocol
 import orjson
 
 from ledger.audit import Divergence, StoredEvent
-from ledger.documents import may_import
+from ledger.audit_authority import BATCH, DOCUMENT, IMPORT, REQUEST_FILED, Authorities, kind_of
+from ledger.audit_batches import SignatureBatches
 from ledger.log_repair import rows_digest
-from ledger.save_signing import SaveDigest, SignatureRow, signed_message
+from ledger.save_signing import SaveDigest, SignatureRow, signed_message_text
 from ledger.translog import record_bytes
 
 
@@ -80,11 +82,10 @@ class Registry:
 
 
 Decode = Callable[[bytes], bytes]  # stored state -> JSON (the cipher and compressor undone)
-_DOCUMENT_TOPICS = ("ledger.documents:", "ledger.proof:", "ledger.domain:Certificate", "ledger.domain:Proof",
-                    "ledger.domain:Document")
 
 
 _AMBIGUOUS = object()
+_FORK_FROM = 2000  # saves: with fewer, forking the signature workers costs more than it saves
 
 
 def _plain_value(state: bytes, key: bytes) -> Any:
@@ -124,13 +125,14 @@ class SaveAudit:
         self._save: _Save | None = None
         self._registry, self._checks, self._decode = registry, checks, decode
         self._trusted: dict[str, str | None] = {}  # credential -> problem (None: chains to the root)
-        self._authority: dict[Any, str] = {}  # document aggregate -> its issuing authority
-        self._kinds: dict[str, int] = {}  # topic -> 0 other, 1 a document's, 2 a document's import
+        self._authorities = Authorities()  # whose each document and request is (ledger.audit_authority)
+        self._kinds: dict[str, int] = {}  # topic -> what its events do (ledger.audit_authority.kind_of)
         self._repaired = {nid: r for r in registry.repairs for nid in r.notification_ids}
         self._repair_rows: dict[int, list[tuple[int, bytes]]] = {}
         self._note: Callable[[Divergence], None] = lambda d: None
         self._position = 0
         self._first_event: StoredEvent | None = None
+        self._batches = SignatureBatches(self._verify, 0)
 
     @property
     def signatures(self) -> int:
@@ -138,7 +140,10 @@ class SaveAudit:
         return len(self._rows)
 
     def start(self, note: Callable[[Divergence], None]) -> None:
+        """Before the pass, in the process that makes it: the signature workers are forked here."""
         self._note = note
+        cores = os.cpu_count() or 1
+        self._batches = SignatureBatches(self._verify, cores if cores > 1 and len(self._rows) >= _FORK_FROM else 0)
 
     # ------------------------------------------------------------------ the pass
     def event(self, e: StoredEvent, position: int, record: bytes | None = None) -> None:
@@ -171,6 +176,8 @@ class SaveAudit:
     def finish(self) -> None:
         if self._save is not None:
             self._close()
+        for e, first, credential in self._batches.failed():
+            self._bad_signature(e, first, credential)
         for row in self._rows[self._next:]:
             self._note(Divergence(None, row[0], None, None, f"a save signature covers notifications {row[0]}-"
                                   f"{row[1]} but the store has no such events (deleted, or a forged signature row)"))
@@ -205,19 +212,32 @@ class SaveAudit:
         if save.problem is not None:
             self._forgery(e, save.problem, save)
             return
-        at = datetime.fromisoformat(save.at_text)
-        message = signed_message(save.first, save.last, save.credential, at, save.digest.digest())
         cred = self._registry.credentials[save.credential]
         if save.seen != save.last - save.first + 1:
             self._forgery(e, f"the save of notifications {save.first}-{save.last} has {save.seen} of its events: "
                           "some were deleted or renumbered", save)
+            return
+        message = signed_message_text(save.first, save.last, save.credential, save.at_text, save.digest.digest())
+        try:
+            at = datetime.fromisoformat(save.at_text)
+            valid = cred.not_before <= at <= cred.not_after
+        except (ValueError, TypeError):
+            valid = False
+        if valid:  # the signature is checked in a batch, on another core where there is one (`finish`)
+            self._batches.add(save.credential, message, save.signature, (e, save.first, save.credential))
         elif not self._checks.verifies(cred.certificate_pem, message, save.signature):
-            self._forgery(e, f"the save signature by {cred.operator} @ {cred.office} does not verify over "
-                          "the stored rows: they were altered, or the signature was not made by that credential",
-                          save)
-        elif not cred.not_before <= at <= cred.not_after:
+            self._bad_signature(e, save.first, save.credential)
+        else:
             self._forgery(e, f"the credential of {cred.operator} @ {cred.office} was not valid at {save.at_text}",
                           save)
+
+    def _bad_signature(self, e: StoredEvent | None, first: int, credential: str) -> None:
+        cred = self._registry.credentials[credential]
+        self._forgery(e, f"the save signature by {cred.operator} @ {cred.office} does not verify over the stored "
+                      "rows: they were altered, or the signature was not made by that credential", first)
+
+    def _verify(self, credential: str, message: bytes, signature: bytes) -> bool:
+        return self._checks.verifies(self._registry.credentials[credential].certificate_pem, message, signature)
 
     def _credential_problem(self, save: _Save) -> str | None:
         cred = self._registry.credentials.get(save.credential)
@@ -258,16 +278,14 @@ class SaveAudit:
         full, as the library reads it, and named from there."""
         kind = self._kinds.get(e.topic)
         if kind is None:
-            topic = str(e.topic)
-            kind = self._kinds[e.topic] = (2 if _short(topic).endswith(".Imported") else 1) if topic.startswith(
-                _DOCUMENT_TOPICS) else 0
+            kind = self._kinds[e.topic] = kind_of(str(e.topic))
         state = self._decode(e.state)
         if (state.count(b'"office":') != 1 or cred.office_json not in state or state.count(b'"operator":') != 1
                 or cred.operator_json not in state):
             self._check_decoded(e, state, cred, kind)
             return
         owner = self._registry.owners.get(e.originator_id)
-        if owner is not None and owner != cred.office:
+        if (owner is not None and owner != cred.office) or kind >= REQUEST_FILED:
             self._check_decoded(e, state, cred, kind)
         elif kind:
             authority = _plain_value(state, b'"authority":"') if e.version == 1 else None
@@ -290,24 +308,28 @@ class SaveAudit:
         elif office is not None and self._registry.owners.get(e.originator_id, office) != office:
             self._forgery(e, f"office {office} had no authority here: the key or credential belongs to office "
                           f"{self._registry.owners[e.originator_id]}")
-        elif kind and office is not None:
+        elif kind in (DOCUMENT, IMPORT) and office is not None:
             data = decoded.get("data") if e.version == 1 else None
             authority = data.get("authority") if isinstance(data, dict) else None
             self._check_authority(e, authority if isinstance(authority, str) else None, office, kind)
+        elif kind >= REQUEST_FILED:
+            problem = (self._authorities.batch(decoded, cred.office) if kind == BATCH
+                       else self._authorities.request(e.originator_id, decoded, cred.office, kind))
+            if problem is not None:
+                self._forgery(e, problem)
 
     def _check_authority(self, e: StoredEvent, created: str | None, office: str, kind: int) -> None:
         """The domain's rule (谁发证谁负责): only a document's issuing authority acts on it; a provincial office
-        may import its province's certificates."""
-        if created is not None:
-            self._authority[e.originator_id] = created
-        authority = created or self._authority.get(e.originator_id)
-        if authority is None or office == authority or (kind == 2 and may_import(office, authority)):
-            return
-        self._forgery(e, f"office {office} had no authority here: the document's issuing authority is {authority}")
+        may import its province's certificates (ledger.audit_authority)."""
+        problem = self._authorities.document(e.originator_id, created, office, kind)
+        if problem is not None:
+            self._forgery(e, problem)
 
-    def _forgery(self, e: StoredEvent | None, problem: str, save: _Save | None = None) -> None:
+    def _forgery(self, e: StoredEvent | None, problem: str, save: _Save | int | None = None) -> None:
+        """At its event's position (an event's own problem), or at its save (`save`: the save, or its first id)."""
         if e is None:
-            self._note(Divergence(None, save.first if save else None, None, None, f"forgery: {problem}"))
+            first = save.first if isinstance(save, _Save) else save
+            self._note(Divergence(None, first, None, None, f"forgery: {problem}"))
             return
         self._note(Divergence(self._position if save is None else None, e.notification_id, str(e.originator_id),
                               _short(str(e.topic)), f"forgery: {problem}"))

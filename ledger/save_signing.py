@@ -47,7 +47,13 @@ def row_bytes(notification_id: int, originator_id: Any, version: int, topic: str
 
 def signed_message(first: int, last: int, credential: str, at: datetime, digest: bytes) -> bytes:
     """What a save's signature signs: the context, the id range, the credential, the time, the rows' digest."""
-    return CONTEXT + f"{first}\n{last}\n{credential}\n{at.isoformat()}\n".encode() + digest
+    return signed_message_text(first, last, credential, at.isoformat(), digest)
+
+
+def signed_message_text(first: int, last: int, credential: str, at: str, digest: bytes) -> bytes:
+    """The same, with the time as its signature row stores it (`at.isoformat()`): the audit checks the
+    signature over the row's own text, so a time rewritten in another spelling fails too."""
+    return CONTEXT + f"{first}\n{last}\n{credential}\n{at}\n".encode() + digest
 
 
 class SaveDigest:
