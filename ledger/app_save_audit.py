@@ -14,6 +14,8 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 from ledger.app_base import LedgerBase
 from ledger.audit import AuditReport, Divergence, StoredEvent
 from ledger.audit_saves import REPAIR_TOPICS, CredentialChecks, SaveAudit, registry_from
+from ledger.audit_trust import TOPICS as TRUST_TOPICS
+from ledger.audit_trust import trust_list_divergences
 from ledger.credential import Credential
 from ledger.events import topics_of
 from ledger.save_signing import read_signatures
@@ -26,7 +28,7 @@ class SaveAuditing(LedgerBase):
     def _save_audit(self, checks: CredentialChecks) -> SaveAudit:
         """The save audit for one pass: the signature rows, and what the store records about credentials, keys
         and repairs (a few events, read by topic and decoded by the library)."""
-        topics = [t for cls in _REGISTRY_EVENTS for t in topics_of(cls)] + REPAIR_TOPICS
+        topics = sorted({t for cls in _REGISTRY_EVENTS for t in topics_of(cls)} | {*REPAIR_TOPICS, *TRUST_TOPICS})
         found: list[Any] = []
         start = None
         while True:
@@ -35,9 +37,11 @@ class SaveAuditing(LedgerBase):
             if len(page) < self.notification_page:
                 break
             start = page[-1].id + 1
-        registry = registry_from((n.id, self.mapper.to_domain_event(n)) for n in found)
+        events = [(n.id, self.mapper.to_domain_event(n)) for n in found]
+        registry = registry_from(events)
+        lists = trust_list_divergences(events, checks.trust_list_problem)  # each recorded list: its save's keys
         return SaveAudit(read_signatures(self.recorder, self.save_signatures.memory), registry, checks,
-                         self._state_decoder())
+                         self._state_decoder(), noted=lists)
 
     def _beside(self, saves: SaveAudit) -> Callable[[], list[Divergence]] | None:
         """On SQLite, run the save audit over the rows in a forked process of its own (the log's replay and the

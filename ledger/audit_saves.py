@@ -33,6 +33,7 @@ class CredentialChecks(Protocol):
     def describe(self, certificate_pem: str) -> tuple[str, str, str, datetime, datetime] | None: ...
     def issued_by(self, certificate_pem: str, issuer_pem: str | None = None) -> bool: ...
     def verifies(self, certificate_pem: str, message: bytes, signature: bytes) -> bool: ...
+    def trust_list_problem(self, jws: str, keys: Sequence[Any]) -> str | None: ...
 
 
 @dataclass
@@ -119,7 +120,8 @@ class _Save:
 
 class SaveAudit:
     def __init__(self, signatures: Sequence[SignatureRow], registry: Registry, checks: CredentialChecks,
-                 decode: Decode) -> None:
+                 decode: Decode, noted: Sequence[Divergence] = ()) -> None:
+        self._noted = list(noted)  # found before the pass (the recorded trust lists'): noted at its end
         self._rows = list(signatures)
         self._next = 0
         self._save: _Save | None = None
@@ -178,6 +180,8 @@ class SaveAudit:
             self._close()
         for e, first, credential in self._batches.failed():
             self._bad_signature(e, first, credential)
+        for d in self._noted:
+            self._note(d)
         for row in self._rows[self._next:]:
             self._note(Divergence(None, row[0], None, None, f"a save signature covers notifications {row[0]}-"
                                   f"{row[1]} but the store has no such events (deleted, or a forged signature row)"))
