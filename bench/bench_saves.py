@@ -4,12 +4,16 @@ PostgreSQL for the import with --postgres).
 
     .venv/bin/python -m bench.bench_saves                                  # 1,000,000 imported, 100,000 saves
     .venv/bin/python -m bench.bench_saves --count 100000 --saves 10000     # a quicker run
+    .venv/bin/python -m bench.bench_saves --dir /dev/shm/saves             # keep the audited stores ...
+    .venv/bin/python -m bench.bench_saves --dir /dev/shm/saves --audit-only  # ... and audit them again
     eval "$(bash scripts/pg-up.sh --env)"; .venv/bin/python -m bench.bench_saves --postgres
 
 1. Single issues (`CertLedger.issue`, one save each) signed and unsigned, in alternating rounds.
 2. `import_many` of the same validated file into fresh stores signed and unsigned, alternating.
 3. `audit` with the save checks over the signed import store (`--count` events), and over a store of
-   `--saves` single-command saves, each beside the same audit without the save checks.
+   `--saves` single-command saves (`issue` in process, one signed save each, on tmpfs where there is one),
+   each beside the same audit without the save checks, `--rounds` runs each: wall and CPU seconds and
+   the load average (the machine is shared: the CPU seconds carry over, the wall seconds need a quiet one).
 Prints the machine and the figures; writes them as JSON to bench/out/.
 """
 
@@ -45,6 +49,9 @@ class Office:
     """The provincial office 1500: a root, its key and the operator's credential, made once per run."""
 
     def __init__(self, directory: Path) -> None:
+        if (directory / "keys").is_dir():  # a kept run's: reuse it, so its stores audit clean
+            self._load(directory)
+            return
         now = datetime.now(UTC).replace(microsecond=0)
         keys = KeyStore(directory / "keys")
         keys.init_root("bench-root-passphrase", "bench root", now=now - timedelta(days=1))
@@ -54,6 +61,13 @@ class Office:
         held = creds.issue(keys.load_signer(self.key.kid, "bench-key-passphrase"), "bench", "bench-operator-passphrase",
                            now=now - timedelta(hours=1))
         self.credential = creds.load(held, "bench-operator-passphrase")
+        self.verifier = SaveVerifier(keys.root_certificate_pem())
+
+    def _load(self, directory: Path) -> None:
+        keys = KeyStore(directory / "keys")
+        self.key = keys.office_key(keys.list_kids()[0])
+        creds = CredentialStore(directory / "credentials")
+        self.credential = creds.load(creds.held()[0], "bench-operator-passphrase")
         self.verifier = SaveVerifier(keys.root_certificate_pem())
 
     def ledger(self, env: dict[str, str], signed: bool) -> CertLedger:
@@ -112,15 +126,54 @@ def import_rates(office: Office, envs: Callable[[str], Any], datas: list[Certifi
     return {k: sorted(v)[len(v) // 2] for k, v in rates.items()}
 
 
-def audit_seconds(office: Office, app: CertLedger) -> dict[str, float]:
-    def run(checks: bool) -> float:
-        started = time.perf_counter()
+def audit_seconds(office: Office, app: CertLedger, rounds: int) -> dict[str, Any]:
+    """`rounds` alternating runs of the audit with and without the save checks: wall and CPU seconds (this
+    process and its children: the save audit's process and its signature workers), the load average."""
+    def run(checks: bool) -> dict[str, float]:
+        before, started = os.times(), time.perf_counter()
         report = app.audit(lambda *a: True, credentials=office.verifier if checks else None)
-        seconds = time.perf_counter() - started
+        seconds, after = time.perf_counter() - started, os.times()
         assert report.ok, report.summary()
-        return seconds
+        cpu = after.user + after.system + after.children_user + after.children_system - sum(
+            (before.user, before.system, before.children_user, before.children_system))
+        return {"wall": round(seconds, 2), "cpu": round(cpu, 2), "load": round(os.getloadavg()[0], 1)}
 
-    return {"with_save_checks": round(run(True), 2), "log_only": round(run(False), 2)}
+    runs: dict[str, list[dict[str, float]]] = {"with_save_checks": [], "log_only": []}
+    for r in range(rounds):
+        for checks in ((True, False) if r % 2 == 0 else (False, True)):
+            runs["with_save_checks" if checks else "log_only"].append(run(checks))
+    return runs
+
+
+def _described(runs: dict[str, Any]) -> str:
+    def one(r: dict[str, float]) -> str:
+        return f"{r['wall']} s ({r['cpu']} s CPU, load {r['load']})"
+
+    return (f"with the save checks {', '.join(one(r) for r in runs['with_save_checks'])}; "
+            f"the log alone {', '.join(one(r) for r in runs['log_only'])}")
+
+
+def _store_dir(given: Path | None) -> Path:
+    """Where the audited stores are built: tmpfs where there is one (a commit then costs no fsync)."""
+    if given is not None:
+        given.mkdir(parents=True, exist_ok=True)
+        return given
+    shm = Path("/dev/shm")
+    return Path(tempfile.mkdtemp(prefix="certledger-bench-saves-", dir=shm if shm.is_dir() else None))
+
+
+def build_saves(app: CertLedger, n: int) -> float:
+    """`n` single-command saves through the application (one `issue` each, signed), in process."""
+    rows = provincial_rows(n, 30_000_000)
+    gc.collect()
+    gc.freeze()  # the rows and the application stay: the collector need not walk them on every issue
+    started = time.perf_counter()
+    for i, row in enumerate(rows):
+        app.issue(PROVINCE, row)
+        if i % 20_000 == 19_999:
+            print(f"  {i + 1:,} saves made, {time.perf_counter() - started:.0f} s", flush=True)
+    gc.unfreeze()
+    return time.perf_counter() - started
 
 
 class _Sqlite:
@@ -141,59 +194,72 @@ def main() -> None:
     parser.add_argument("--import-count", type=int, default=200_000, help="certificates per import round")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--postgres", action="store_true", help="also the import rounds on PostgreSQL")
+    parser.add_argument("--dir", type=Path, help="build (or, kept from before, reuse) the audited stores here")
+    parser.add_argument("--audit-only", action="store_true", help="only the audits (of the stores in --dir)")
     args = parser.parse_args()
-    figures: dict[str, Any] = {"machine": machine(), "load_average": os.getloadavg(), "args": vars(args)}
+    figures: dict[str, Any] = {"machine": machine(), "load_average": os.getloadavg(), "args": vars(args) | {
+        "dir": str(args.dir)}}
     print("machine:", json.dumps(figures["machine"], ensure_ascii=False), f"load {os.getloadavg()[0]:.1f}")
+    stores = _store_dir(args.dir)
     with tempfile.TemporaryDirectory(prefix="certledger-bench-saves-") as tmp_name:
-        tmp = Path(tmp_name)
-        office = Office(tmp / "pki")
-        issue = issue_rates(office, tmp, args.issues, args.rounds)
-        figures["issue_per_s"] = {"signed": round(issue[True]), "unsigned": round(issue[False]),
-                                  "ratio": round(issue[True] / issue[False], 2)}
-        print(f"single issues: {issue[True]:,.0f}/s signed, {issue[False]:,.0f}/s unsigned "
-              f"({issue[True] / issue[False]:.2f})")
-
-        gc.disable()  # as `certledger import` does
-        n_imp = min(args.import_count, args.count)
-        path = write(tmp / "imp.csv", n_imp)
-        datas = list(validate_rows(read_rows(path), path.name))
-        stores: dict[str, Any] = {"sqlite": _Sqlite(tmp)}
-        if args.postgres:
-            stores["postgres"] = lambda name: postgres_schema()
-        for store, envs in stores.items():
-            rate = import_rates(office, envs, datas, args.rounds)
-            figures[f"import_{store}_per_s"] = {"signed": round(rate[True]), "unsigned": round(rate[False]),
-                                                "ratio": round(rate[True] / rate[False], 2)}
-            print(f"import_many of {n_imp:,} on {store}: {rate[True]:,.0f}/s signed, {rate[False]:,.0f}/s unsigned "
-                  f"({rate[True] / rate[False]:.2f}; target >= 0.9)")
-        del datas
-
-        big = office.ledger({"PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                             "SQLITE_DBNAME": str(tmp / "big.sqlite")}, True)
-        path = write(tmp / "big.csv", args.count, start=5_000_000)
-        big.import_many(PROVINCE, list(validate_rows(read_rows(path), path.name)), "big.csv")
-        gc.enable()
-        events = big.count_events()
-        figures["audit_import"] = {"events": events, **audit_seconds(office, big)}
-        print(f"audit over {events:,} events (one signed import): {figures['audit_import']['with_save_checks']} s "
-              f"with the save checks, {figures['audit_import']['log_only']} s the log alone (target <= 20 s at 1M)")
-        big.close()
-
-        many = office.ledger({"PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                              "SQLITE_DBNAME": str(tmp / "many.sqlite")}, True)
-        made = timed(lambda: [many.issue(PROVINCE, row) for row in provincial_rows(args.saves, 30_000_000)])
-        events = many.count_events()
-        figures["audit_saves"] = {"saves": args.saves, "events": events, "made_seconds": round(made, 1),
-                                  **audit_seconds(office, many)}
-        print(f"audit over {args.saves:,} single saves ({events:,} events): "
-              f"{figures['audit_saves']['with_save_checks']} s with the save checks, "
-              f"{figures['audit_saves']['log_only']} s the log alone (target <= 15 s at 100,000)")
-        many.close()
+        office = Office(stores / "pki")
+        if not args.audit_only:
+            _rates(office, Path(tmp_name), args, figures)
+        _audits(office, stores, args, figures)
     out = Path(__file__).parent / "out"
     out.mkdir(exist_ok=True)
     target = out / f"saves-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
     target.write_text(json.dumps(figures, ensure_ascii=False, indent=2) + "\n")
-    print(f"figures written to {target}")
+    print(f"figures written to {target}" + ("" if args.dir else f"; stores left in {stores} (pass --dir to keep "
+                                                                 "them on purpose)"))
+
+
+def _rates(office: Office, tmp: Path, args: Any, figures: dict[str, Any]) -> None:
+    issue = issue_rates(office, tmp, args.issues, args.rounds)
+    figures["issue_per_s"] = {"signed": round(issue[True]), "unsigned": round(issue[False]),
+                              "ratio": round(issue[True] / issue[False], 2)}
+    print(f"single issues: {issue[True]:,.0f}/s signed, {issue[False]:,.0f}/s unsigned "
+          f"({issue[True] / issue[False]:.2f})")
+    gc.disable()  # as `certledger import` does
+    n_imp = min(args.import_count, args.count)
+    path = write(tmp / "imp.csv", n_imp)
+    datas = list(validate_rows(read_rows(path), path.name))
+    kinds: dict[str, Any] = {"sqlite": _Sqlite(tmp)}
+    if args.postgres:
+        kinds["postgres"] = lambda name: postgres_schema()
+    for store, envs in kinds.items():
+        rate = import_rates(office, envs, datas, args.rounds)
+        figures[f"import_{store}_per_s"] = {"signed": round(rate[True]), "unsigned": round(rate[False]),
+                                            "ratio": round(rate[True] / rate[False], 2)}
+        print(f"import_many of {n_imp:,} on {store}: {rate[True]:,.0f}/s signed, {rate[False]:,.0f}/s unsigned "
+              f"({rate[True] / rate[False]:.2f}; target >= 0.9)")
+    gc.enable()
+
+
+def _audits(office: Office, stores: Path, args: Any, figures: dict[str, Any]) -> None:
+    big_path, many_path = stores / f"import-{args.count}.sqlite", stores / f"saves-{args.saves}.sqlite"
+    big_built = big_path.exists()
+    big = office.ledger({"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(big_path)}, True)
+    if not big_built:
+        gc.disable()
+        path = write(stores / "big.csv", args.count, start=5_000_000)
+        big.import_many(PROVINCE, list(validate_rows(read_rows(path), path.name)), "big.csv")
+        path.unlink()
+        gc.enable()
+    figures["audit_import"] = {"events": big.count_events(), **audit_seconds(office, big, args.rounds)}
+    print(f"audit over {figures['audit_import']['events']:,} events (one signed import): "
+          f"{_described(figures['audit_import'])} (target <= 20 s at 1M)", flush=True)
+    big.close()
+    many_built = many_path.exists()
+    many = office.ledger({"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(many_path)}, True)
+    made = None if many_built else build_saves(many, args.saves)
+    figures["audit_saves"] = {"saves": args.saves, "events": many.count_events(),
+                              "made_seconds": None if made is None else round(made, 1),
+                              **audit_seconds(office, many, args.rounds)}
+    print(f"audit over {args.saves:,} single saves ({figures['audit_saves']['events']:,} events"
+          + ("" if made is None else f", made in {made:.0f} s") + f"): {_described(figures['audit_saves'])} "
+          "(target <= 15 s at 100,000)", flush=True)
+    many.close()
 
 
 if __name__ == "__main__":

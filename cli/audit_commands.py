@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import gzip
 import json
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,7 +19,8 @@ from cli.wiring import key_store, open_ledger, save_verifier, settings, trust_li
 from ledger.errors import InvalidInput
 
 audit_app = typer.Typer(no_args_is_help=True, help="Transparency log: checkpoints, replay audit, offline bundles.")
-BUNDLE_FORMAT = "certledger-audit-bundle/1"
+BUNDLE_FORMAT = "certledger-audit-bundle/2"  # /2: with the save signatures
+BUNDLE_FORMATS = ("certledger-audit-bundle/1", BUNDLE_FORMAT)  # /1: the log only (its saves are not checked)
 
 
 def _verifier(trust: Any) -> Any:
@@ -182,8 +183,24 @@ def _verify_bundle(bundle: Path, files: list[Path], vkey: str | None, root: Path
         except TlogError as e:
             raise located(f"checkpoint file {path}", e) from None
         anchors.append(Anchor(cp.size, cp.root, f"the checkpoint in {path}"))
-    return audit(events, lambda a, b: leaves[a:b], len(leaves), checkpoints, _verifier(trust), progress,
-                 verify_note=note_verifier(verifier) if verifier else None, anchors=anchors, repairs=repairs)
+    saves = _bundle_saves(header, events, pinned)
+    report = audit(iter(events), lambda a, b: leaves[a:b], len(leaves), checkpoints, _verifier(trust), progress,
+                   verify_note=note_verifier(verifier) if verifier else None, anchors=anchors, repairs=repairs,
+                   saves=saves)
+    return report if saves is None else dataclasses.replace(report, saves=saves.signatures)
+
+
+def _bundle_saves(header: dict[str, Any], events: list[Any], pinned: bytes) -> Any:
+    """The save audit of a bundle: every save's signature, credential chain and authority, offline; None for
+    a bundle of the first format (it carries no save signatures: only its log is checked)."""
+    from keys.credentials import SaveVerifier
+    from ledger.application import CertLedger
+
+    if header.get("format") != BUNDLE_FORMAT:
+        print("warning: a bundle of the first format carries no save signatures: only its log is checked",
+              file=sys.stderr)
+        return None
+    return CertLedger(env={}).save_audit_of(header["saves"], events, SaveVerifier(pinned))
 
 
 def _default_log_key(header: dict[str, Any]) -> Any:
@@ -212,6 +229,7 @@ def _default_root(header: dict[str, Any]) -> bytes:
 def export(out: Annotated[Path, typer.Option("--out", help="The bundle to write (gzip JSON lines).")]) -> None:
     """Events, log leaves, checkpoints and the trust list in one file, for `audit verify --bundle`."""
     from ledger.audit import events_from_recorder
+    from ledger.save_signing import read_signatures
 
     ledger = open_ledger()
     log = ledger._translog()
@@ -225,6 +243,9 @@ def export(out: Annotated[Path, typer.Option("--out", help="The bundle to write 
         f.write(json.dumps({"header": header}) + "\n")
         for cp in log.checkpoints():
             f.write(json.dumps({"checkpoint": cp.to_dict()}) + "\n")
+        for row in read_signatures(ledger.recorder, ledger.save_signatures.memory):  # every save's signature
+            first, last, credential, at, signature = row
+            f.write(json.dumps({"save": [first, last, credential, at, base64.b64encode(signature).decode()]}) + "\n")
         for repair in ledger.repairs():  # what the audit holds the rows brought in by `audit repair` to
             f.write(json.dumps({"repair": repair.to_dict() | {"rows": list(repair.rows)}}, ensure_ascii=False) + "\n")
         size = log.size()
@@ -241,7 +262,7 @@ def export(out: Annotated[Path, typer.Option("--out", help="The bundle to write 
          f"exported {n_events} events, {n_leaves} log leaves and the checkpoints to {out}")
 
 
-def _read_bundle(path: Path) -> tuple[dict[str, Any], Iterator[Any], list[tuple[int, bytes]], list[Any], list[Any]]:
+def _read_bundle(path: Path) -> tuple[dict[str, Any], list[Any], list[tuple[int, bytes]], list[Any], list[Any]]:
     from ledger.audit import StoredEvent
     from ledger.log_repair import RepairRecord
     from ledger.translog import Checkpoint
@@ -251,6 +272,7 @@ def _read_bundle(path: Path) -> tuple[dict[str, Any], Iterator[Any], list[tuple[
     checkpoints: list[Checkpoint] = []
     events: list[StoredEvent] = []
     repairs: list[RepairRecord] = []
+    saves: list[tuple[int, int, str, str, bytes]] = []
     try:
         with gzip.open(path, "rt", encoding="utf-8") as f:
             for line in f:
@@ -264,13 +286,17 @@ def _read_bundle(path: Path) -> tuple[dict[str, Any], Iterator[Any], list[tuple[
                     checkpoints.append(Checkpoint.from_dict(item["checkpoint"]))
                 elif "repair" in item:
                     repairs.append(RepairRecord.from_dict(item["repair"]))
+                elif "save" in item:
+                    first, last, credential, at, signature = item["save"]
+                    saves.append((int(first), int(last), str(credential), str(at), base64.b64decode(signature)))
                 elif "header" in item:
                     header = item["header"]
     except (OSError, EOFError, ValueError, KeyError, TypeError) as e:
         raise InvalidInput("bundle", f"not a readable certledger audit bundle ({type(e).__name__})") from None
-    if header is None or header.get("format") != BUNDLE_FORMAT:
+    if header is None or header.get("format") not in BUNDLE_FORMATS:
         raise InvalidInput("bundle", f"not a {BUNDLE_FORMAT} file")
-    return header, iter(events), leaves, checkpoints, repairs
+    header["saves"] = saves
+    return header, events, leaves, checkpoints, repairs
 
 
 @audit_app.command("inclusion")

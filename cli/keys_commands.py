@@ -221,7 +221,10 @@ def keys_revoke(
 
 @keys_app.command("list")
 def keys_list() -> None:
-    """Every office's keys as the ledger records them."""
+    """Every office's keys as the ledger records them, then the requests of this key directory still waiting
+    for the root's keeper's certificate (`keys request`; not in --json, which lists the recorded keys)."""
+    from keys.enrol import pending_requests
+
     views = open_ledger().signing_keys()
     if output.json_mode():
         emit([v.to_dict() for v in views], "")
@@ -230,6 +233,9 @@ def keys_list() -> None:
         extra = f", compromised {v.compromised_at:%Y-%m-%d %H:%M}" if v.compromised_at else ""
         emit(None, f"{v.kid}  office {v.office}  {v.algorithm}  {v.status:<7}  "
                    f"{v.not_before:%Y-%m-%d} .. {v.not_after:%Y-%m-%d}{extra}")
+    for request in pending_requests(key_store()):
+        emit(None, f"{request.describe()}  pending: waiting for the root's keeper to certify it (then keys "
+                   "install CERT)")
 
 
 @keys_app.command("trust-list")

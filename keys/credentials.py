@@ -14,10 +14,12 @@ is given to check credential certificates and save signatures (ledger imports no
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -30,6 +32,10 @@ from nacl.exceptions import BadSignatureError
 from keys.certificates import COUNTRY, ORGANIZATION, office_of, pem
 from keys.errors import InvalidKeyInput, KeyFileDamaged
 from keys.store import KeyStore, LoadedKey
+from keys.trust_audit import recorded_list_problem
+
+if TYPE_CHECKING:
+    from ledger.views import SigningKeyView
 
 _PRIVATE_MODE = 0o600
 
@@ -194,6 +200,7 @@ class SaveVerifier:
     def __init__(self, root_certificate_pem: bytes | str) -> None:
         data = root_certificate_pem.encode("ascii") if isinstance(root_certificate_pem, str) else root_certificate_pem
         self._root = x509.load_pem_x509_certificate(data)
+        self._root_pem = data
 
     @staticmethod
     @lru_cache(maxsize=4096)
@@ -224,6 +231,10 @@ class SaveVerifier:
         except (ValueError, TypeError, InvalidSignature):
             return False
         return True
+
+    def trust_list_problem(self, jws: str, keys: Sequence[SigningKeyView]) -> str | None:
+        """A recorded trust list: signed through the publisher by the pinned root, stating exactly `keys`."""
+        return recorded_list_problem(jws, keys, self._root_pem)
 
     def verifies(self, certificate_pem: str, message: bytes, signature: bytes) -> bool:
         """An Ed25519 signature by the certificate's key, checked with libsodium (PyNaCl): about twice as fast

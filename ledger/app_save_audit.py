@@ -6,17 +6,21 @@ import dataclasses
 import os
 import pickle
 import sqlite3
-from collections.abc import Callable, Iterator
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
+from eventsourcing.persistence import StoredEvent as LibraryEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from ledger.app_base import LedgerBase
 from ledger.audit import AuditReport, Divergence, StoredEvent
 from ledger.audit_saves import REPAIR_TOPICS, CredentialChecks, SaveAudit, registry_from
+from ledger.audit_trust import TOPICS as TRUST_TOPICS
+from ledger.audit_trust import trust_list_divergences
 from ledger.credential import Credential
 from ledger.events import topics_of
-from ledger.save_signing import read_signatures
+from ledger.save_signing import SignatureRow, read_signatures
 from ledger.signing_key import SigningKey
 
 _REGISTRY_EVENTS = (Credential.Enrolled, Credential.Revoked, SigningKey.Registered, SigningKey.Revoked)
@@ -24,20 +28,46 @@ _REGISTRY_EVENTS = (Credential.Enrolled, Credential.Revoked, SigningKey.Register
 
 class SaveAuditing(LedgerBase):
     def _save_audit(self, checks: CredentialChecks) -> SaveAudit:
-        """The save audit for one pass: the signature rows, and what the store records about credentials, keys
-        and repairs (a few events, read by topic and decoded by the library)."""
-        topics = [t for cls in _REGISTRY_EVENTS for t in topics_of(cls)] + REPAIR_TOPICS
+        """The save audit for one pass: the signature rows, and what the store records about credentials, keys,
+        trust lists and repairs (a few events, read by topic and decoded by the library)."""
         found: list[Any] = []
         start = None
         while True:
-            page = self.recorder.select_notifications(start=start, limit=self.notification_page, topics=topics)
+            page = self.recorder.select_notifications(start=start, limit=self.notification_page,
+                                                      topics=_registry_topics())
             found += page
             if len(page) < self.notification_page:
                 break
             start = page[-1].id + 1
-        registry = registry_from((n.id, self.mapper.to_domain_event(n)) for n in found)
-        return SaveAudit(read_signatures(self.recorder, self.save_signatures.memory), registry, checks,
-                         self._state_decoder())
+        return self._made_save_audit(read_signatures(self.recorder, self.save_signatures.memory),
+                                     self._decoded((n.id, n) for n in found), checks)
+
+    def save_audit_of(self, signatures: Sequence[SignatureRow], events: Iterable[StoredEvent],
+                      checks: CredentialChecks) -> SaveAudit:
+        """The save audit of rows held outside any store (an `audit export` bundle), decoded by this ledger's
+        mapper; pass it to `ledger.audit.audit(..., saves=)` with the same rows."""
+        wanted = set(_registry_topics())
+        rows = ((e.notification_id, LibraryEvent(originator_id=uuid.UUID(str(e.originator_id)),
+                                                 originator_version=e.version, topic=e.topic, state=bytes(e.state)))
+                for e in events if e.topic in wanted)
+        return self._made_save_audit(sorted(signatures), self._decoded(rows), checks)
+
+    def _decoded(self, rows: Iterable[tuple[int, Any]]) -> list[tuple[int, Any]]:
+        """The domain events of stored rows; a row the library cannot read is left out (an altered row: the log
+        and the save signature checks name it)."""
+        decoded = []
+        for nid, stored in rows:
+            try:
+                decoded.append((nid, self.mapper.to_domain_event(stored)))
+            except Exception:  # noqa: BLE001, S112 (whatever the decoder raises on altered bytes)
+                continue
+        return decoded
+
+    def _made_save_audit(self, signatures: Sequence[SignatureRow], events: list[tuple[int, Any]],
+                         checks: CredentialChecks) -> SaveAudit:
+        registry = registry_from(events)
+        lists = trust_list_divergences(events, checks.trust_list_problem)  # each recorded list: its save's keys
+        return SaveAudit(signatures, registry, checks, self._state_decoder(), noted=lists)
 
     def _beside(self, saves: SaveAudit) -> Callable[[], list[Divergence]] | None:
         """On SQLite, run the save audit over the rows in a forked process of its own (the log's replay and the
@@ -88,6 +118,10 @@ class SaveAuditing(LedgerBase):
             return state
 
         return decode
+
+
+def _registry_topics() -> list[str]:
+    return sorted({t for cls in _REGISTRY_EVENTS for t in topics_of(cls)} | {*REPAIR_TOPICS, *TRUST_TOPICS})
 
 
 def _rows(path: str, table: str, page: int = 5000) -> Iterator[tuple[Any, ...]]:

@@ -11,6 +11,7 @@ Cryptography is injected (`CredentialChecks`, made in keys): the ledger imports 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,10 +20,10 @@ from typing import Any, Protocol
 import orjson
 
 from ledger.audit import Divergence, StoredEvent
-from ledger.documents import may_import
+from ledger.audit_authority import BATCH, DOCUMENT, IMPORT, REQUEST_FILED, Authorities, kind_of
+from ledger.audit_batches import SignatureBatches
 from ledger.log_repair import rows_digest
-from ledger.reference import acts_for, is_examination_centre
-from ledger.save_signing import SaveDigest, SignatureRow, signed_message
+from ledger.save_signing import SaveDigest, SignatureRow, signed_message_text
 from ledger.translog import record_bytes
 
 
@@ -32,6 +33,7 @@ class CredentialChecks(Protocol):
     def describe(self, certificate_pem: str) -> tuple[str, str, str, datetime, datetime] | None: ...
     def issued_by(self, certificate_pem: str, issuer_pem: str | None = None) -> bool: ...
     def verifies(self, certificate_pem: str, message: bytes, signature: bytes) -> bool: ...
+    def trust_list_problem(self, jws: str, keys: Sequence[Any]) -> str | None: ...
 
 
 @dataclass
@@ -81,11 +83,10 @@ class Registry:
 
 
 Decode = Callable[[bytes], bytes]  # stored state -> JSON (the cipher and compressor undone)
-_DOCUMENT_TOPICS = ("ledger.documents:", "ledger.proof:", "ledger.domain:Certificate", "ledger.domain:Proof",
-                    "ledger.domain:Document")
 
 
 _AMBIGUOUS = object()
+_FORK_FROM = 2000  # saves: with fewer, forking the signature workers costs more than it saves
 
 
 def _plain_value(state: bytes, key: bytes) -> Any:
@@ -119,19 +120,21 @@ class _Save:
 
 class SaveAudit:
     def __init__(self, signatures: Sequence[SignatureRow], registry: Registry, checks: CredentialChecks,
-                 decode: Decode) -> None:
+                 decode: Decode, noted: Sequence[Divergence] = ()) -> None:
+        self._noted = list(noted)  # found before the pass (the recorded trust lists'): noted at its end
         self._rows = list(signatures)
         self._next = 0
         self._save: _Save | None = None
         self._registry, self._checks, self._decode = registry, checks, decode
         self._trusted: dict[str, str | None] = {}  # credential -> problem (None: chains to the root)
-        self._authority: dict[Any, str] = {}  # document aggregate -> its issuing authority
-        self._kinds: dict[str, int] = {}  # topic -> 0 other, 1 a document's, 2 a document's import
+        self._authorities = Authorities()  # whose each document and request is (ledger.audit_authority)
+        self._kinds: dict[str, int] = {}  # topic -> what its events do (ledger.audit_authority.kind_of)
         self._repaired = {nid: r for r in registry.repairs for nid in r.notification_ids}
         self._repair_rows: dict[int, list[tuple[int, bytes]]] = {}
         self._note: Callable[[Divergence], None] = lambda d: None
         self._position = 0
         self._first_event: StoredEvent | None = None
+        self._batches = SignatureBatches(self._verify, 0)
 
     @property
     def signatures(self) -> int:
@@ -139,7 +142,10 @@ class SaveAudit:
         return len(self._rows)
 
     def start(self, note: Callable[[Divergence], None]) -> None:
+        """Before the pass, in the process that makes it: the signature workers are forked here."""
         self._note = note
+        cores = os.cpu_count() or 1
+        self._batches = SignatureBatches(self._verify, cores if cores > 1 and len(self._rows) >= _FORK_FROM else 0)
 
     # ------------------------------------------------------------------ the pass
     def event(self, e: StoredEvent, position: int, record: bytes | None = None) -> None:
@@ -172,6 +178,10 @@ class SaveAudit:
     def finish(self) -> None:
         if self._save is not None:
             self._close()
+        for e, first, credential in self._batches.failed():
+            self._bad_signature(e, first, credential)
+        for d in self._noted:
+            self._note(d)
         for row in self._rows[self._next:]:
             self._note(Divergence(None, row[0], None, None, f"a save signature covers notifications {row[0]}-"
                                   f"{row[1]} but the store has no such events (deleted, or a forged signature row)"))
@@ -206,19 +216,32 @@ class SaveAudit:
         if save.problem is not None:
             self._forgery(e, save.problem, save)
             return
-        at = datetime.fromisoformat(save.at_text)
-        message = signed_message(save.first, save.last, save.credential, at, save.digest.digest())
         cred = self._registry.credentials[save.credential]
         if save.seen != save.last - save.first + 1:
             self._forgery(e, f"the save of notifications {save.first}-{save.last} has {save.seen} of its events: "
                           "some were deleted or renumbered", save)
+            return
+        message = signed_message_text(save.first, save.last, save.credential, save.at_text, save.digest.digest())
+        try:
+            at = datetime.fromisoformat(save.at_text)
+            valid = cred.not_before <= at <= cred.not_after
+        except (ValueError, TypeError):
+            valid = False
+        if valid:  # the signature is checked in a batch, on another core where there is one (`finish`)
+            self._batches.add(save.credential, message, save.signature, (e, save.first, save.credential))
         elif not self._checks.verifies(cred.certificate_pem, message, save.signature):
-            self._forgery(e, f"the save signature by {cred.operator} @ {cred.office} does not verify over "
-                          "the stored rows: they were altered, or the signature was not made by that credential",
-                          save)
-        elif not cred.not_before <= at <= cred.not_after:
+            self._bad_signature(e, save.first, save.credential)
+        else:
             self._forgery(e, f"the credential of {cred.operator} @ {cred.office} was not valid at {save.at_text}",
                           save)
+
+    def _bad_signature(self, e: StoredEvent | None, first: int, credential: str) -> None:
+        cred = self._registry.credentials[credential]
+        self._forgery(e, f"the save signature by {cred.operator} @ {cred.office} does not verify over the stored "
+                      "rows: they were altered, or the signature was not made by that credential", first)
+
+    def _verify(self, credential: str, message: bytes, signature: bytes) -> bool:
+        return self._checks.verifies(self._registry.credentials[credential].certificate_pem, message, signature)
 
     def _credential_problem(self, save: _Save) -> str | None:
         cred = self._registry.credentials.get(save.credential)
@@ -259,16 +282,14 @@ class SaveAudit:
         full, as the library reads it, and named from there."""
         kind = self._kinds.get(e.topic)
         if kind is None:
-            topic = str(e.topic)
-            kind = self._kinds[e.topic] = (2 if _short(topic).endswith(".Imported") else 1) if topic.startswith(
-                _DOCUMENT_TOPICS) else 0
+            kind = self._kinds[e.topic] = kind_of(str(e.topic))
         state = self._decode(e.state)
         if (state.count(b'"office":') != 1 or cred.office_json not in state or state.count(b'"operator":') != 1
                 or cred.operator_json not in state):
             self._check_decoded(e, state, cred, kind)
             return
         owner = self._registry.owners.get(e.originator_id)
-        if owner is not None and owner != cred.office:
+        if (owner is not None and owner != cred.office) or kind >= REQUEST_FILED:
             self._check_decoded(e, state, cred, kind)
         elif kind and (b'"issuer":' in state or _short(str(e.topic)).endswith(".ProofRecorded")):
             self._check_decoded(e, state, cred, kind)  # a proof the examination centre issued: read in full
@@ -293,29 +314,29 @@ class SaveAudit:
         elif office is not None and self._registry.owners.get(e.originator_id, office) != office:
             self._forgery(e, f"office {office} had no authority here: the key or credential belongs to office "
                           f"{self._registry.owners[e.originator_id]}")
-        elif kind and office is not None:
+        elif kind in (DOCUMENT, IMPORT) and office is not None:
             data = decoded.get("data") if e.version == 1 else None
             authority = decoded.get("issuer") or (data.get("authority") if isinstance(data, dict) else None)
             proof_kind = decoded.get("kind") if _short(str(e.topic)).endswith(".ProofRecorded") else None
             self._check_authority(e, authority if isinstance(authority, str) else None, office, kind, proof_kind)
+        elif kind >= REQUEST_FILED:
+            problem = (self._authorities.batch(decoded, cred.office) if kind == BATCH
+                       else self._authorities.request(e.originator_id, decoded, cred.office, kind))
+            if problem is not None:
+                self._forgery(e, problem)
 
     def _check_authority(self, e: StoredEvent, created: str | None, office: str, kind: int,
                          proof_kind: Any = None) -> None:
-        """The domain's rule (谁发证谁负责): only a document's issuing authority (or the office serving it) acts
-        on it; a provincial office may import its province's certificates; the province's examination centre
-        records its score-pass and qualification proofs on a professional certificate (seed 004 二(二))."""
-        if created is not None:
-            self._authority[e.originator_id] = created
-        authority = created or self._authority.get(e.originator_id)
-        if authority is None or acts_for(office, authority) or (kind == 2 and may_import(office, authority)):
-            return
-        if proof_kind in ("score-pass", "qualification") and is_examination_centre(office, authority):
-            return
-        self._forgery(e, f"office {office} had no authority here: the document's issuing authority is {authority}")
+        """The domain's rule (谁发证谁负责), as ledger.audit_authority states it."""
+        problem = self._authorities.document(e.originator_id, created, office, kind, proof_kind)
+        if problem is not None:
+            self._forgery(e, problem)
 
-    def _forgery(self, e: StoredEvent | None, problem: str, save: _Save | None = None) -> None:
+    def _forgery(self, e: StoredEvent | None, problem: str, save: _Save | int | None = None) -> None:
+        """At its event's position (an event's own problem), or at its save (`save`: the save, or its first id)."""
         if e is None:
-            self._note(Divergence(None, save.first if save else None, None, None, f"forgery: {problem}"))
+            first = save.first if isinstance(save, _Save) else save
+            self._note(Divergence(None, first, None, None, f"forgery: {problem}"))
             return
         self._note(Divergence(self._position if save is None else None, e.notification_id, str(e.originator_id),
                               _short(str(e.topic)), f"forgery: {problem}"))

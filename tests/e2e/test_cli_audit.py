@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import gzip
+import json
 import sqlite3
 from pathlib import Path
 
@@ -39,6 +41,30 @@ def test_an_untouched_ledger_audits_clean_and_so_does_its_exported_bundle(office
     r = offline("--json", "audit", "verify", "--bundle", str(bundle), "--root",
                 str(office.home / "keys" / "root.cert.pem"))
     assert r.code == 0 and r.json()["events"] == office.event_count()
+    assert r.json()["saves"] == _saves(office) > 0  # every save's signature, chain and authority checked too
+
+
+def _saves(office: Cli) -> int:
+    with sqlite3.connect(office.db) as conn:
+        return int(conn.execute("SELECT count(*) FROM save_signatures").fetchone()[0])
+
+
+def test_a_bundle_carries_the_save_signatures_and_a_forged_one_fails_offline(office: Cli, tmp_path: Path) -> None:
+    bundle = tmp_path / "bundle.jsonl.gz"
+    assert office("audit", "export", "--out", str(bundle)).code == 0
+    with gzip.open(bundle, "rt", encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    saves = [i for i, line in enumerate(lines) if line.startswith('{"save"')]
+    assert len(saves) == _saves(office)
+    victim = json.loads(lines[saves[-1]])
+    victim["save"][4] = base64.b64encode(b"\0" * 64).decode()  # the reissue's save, its signature replaced
+    lines[saves[-1]] = json.dumps(victim)
+    forged = tmp_path / "forged.jsonl.gz"
+    with gzip.open(forged, "wt", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+    r = Cli(home=tmp_path / "x", cwd=tmp_path)("audit", "verify", "--bundle", str(forged), "--root",
+                                             str(office.home / "keys" / "root.cert.pem"))
+    assert r.code == 13 and "forgery: the save signature by 张三 @ 1501 does not verify" in r.out, r.out
 
 
 def test_a_bundle_path_that_cannot_be_written_is_one_line_naming_it(office: Cli, tmp_path: Path) -> None:

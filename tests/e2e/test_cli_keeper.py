@@ -97,6 +97,8 @@ def test_attack_2_without_the_root_passphrase_an_office_gets_no_key_alone(deploy
     assert r.code == 0, r.err
     pending = r.json()["pending"]  # type: ignore[index]
     assert "keys certify" in r.json()["next"] and deployment.event_count() == events  # type: ignore[index]
+    listed = deployment("keys", "list", office="0700").out
+    assert f"key {pending} for office 0700" in listed and "pending: waiting for the root's keeper" in listed
     # Its own root, its own certificate: refused by the pinned root, and nothing is left behind.
     rogue = Cli(home=tmp_path / "rogue", cwd=tmp_path,
                 extra_env={"CERTLEDGER_ROOT_PASSPHRASE": "rogue-root-1", "CERTLEDGER_ROOT_DIR": str(tmp_path / "rr")})
