@@ -22,6 +22,7 @@ from ledger.app_issuance import Issuance, parse_certificate_for
 from ledger.app_keys import RecordedTrustList, TrustListSigner
 from ledger.app_log import LogQueries
 from ledger.app_queries import Queries
+from ledger.app_readmodel import ReadModelViews
 from ledger.app_requests import RequestWorkflow
 from ledger.app_signing import Draft, Signing
 from ledger.batch_service import BatchCommands
@@ -29,7 +30,7 @@ from ledger.batch_service import BatchCommands
 __all__ = ["Actor", "CertLedger", "Draft", "RecordedTrustList", "TrustListSigner", "parse_certificate_for"]
 
 
-class CertLedger(Credentials, Signing, Issuance, Custody, LogQueries, Queries, RequestWorkflow, BatchCommands,
-                 LedgerBase):
+class CertLedger(Credentials, Signing, Issuance, Custody, LogQueries, ReadModelViews, Queries, RequestWorkflow,
+                 BatchCommands, LedgerBase):
     """The one public application: every command and query of the ledger."""
 
