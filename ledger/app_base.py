@@ -7,6 +7,7 @@ The parts (issuance, proofs, custody, requests, signing, the log, queries) are m
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -119,6 +120,10 @@ class LedgerBase(Application[UUID]):
             return super()._record(processing_event)
         with self.readmodel.staging(processing_event.aggregates):  # their rows, written in the save's transaction
             return super()._record(processing_event)
+
+    def staging_imported(self, events: Sequence[Any]) -> AbstractContextManager[None]:
+        """Around a bulk write of creation events (ledger.bulk): the read model projects them as they are."""
+        return nullcontext() if self.readmodel is None else self.readmodel.staging_events(events)
 
     def now(self) -> datetime:
         return self._clock()
