@@ -215,6 +215,20 @@ class Reader:
         rows = self._query(sql, (reference,))
         return VerificationRecord.from_row(rows[0][:9], rows[0][9], rows[0][10]) if rows else None
 
+    def record_with_path(self, reference: str, size: int) -> VerificationRecord | None:
+        """The row, its log leaf, and the stored hashes beside the leaf's path in a tree of `size` leaves (each
+        level's sibling subtree, where the log has it), in ONE query: a first scan's one round trip."""
+        _ = self.conn
+        if not self._with_log or size < 2 or self._p != "?":
+            # PostgreSQL runs this query at half the speed of the two plain ones (measured): the row, then the nodes.
+            return self.record(reference)
+        rows = self._query(_WITH_PATH, (size.bit_length(), reference))
+        head = next((r for r in rows if r[0] == 0), None)
+        if head is None:
+            return None
+        nodes = {(int(r[3]), int(r[10])): bytes(r[6]) for r in rows if r[0] == 1}
+        return VerificationRecord.from_row(head[1:10], head[10], head[11], nodes)
+
     def nodes(self, wanted: Sequence[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
         """The log's subtree hashes (level, index) in one query: leaves from log_leaves, the rest from log_nodes."""
         leaves = [i for lv, i in wanted if lv == 0]
@@ -234,6 +248,22 @@ class Reader:
 
     def close(self) -> None:
         self._drop()
+
+
+# The sibling of the path at level l is the subtree (l, (pos >> l) XOR 1); XOR 1 written as + 1 - 2 * (x & 1),
+# which both SQLite and PostgreSQL read. Part 0 is the row and its leaf, part 1 a node (level, hash, index in
+# the version, holder_digest and position columns). Subtrees the log has not completed are simply absent.
+_WITH_PATH = f"""WITH RECURSIVE lv(l) AS (SELECT 1 UNION ALL SELECT l + 1 FROM lv WHERE l < ?),
+doc AS (SELECT {", ".join(f"v.{c}" for c in COLUMNS.split(", "))}, lf.position AS pos, lf.hash AS leaf
+        FROM {TABLE} v LEFT JOIN log_leaves lf ON lf.originator_id = v.aggregate_id
+        AND lf.originator_version = v.version WHERE v.reference = ?)
+SELECT 0, {COLUMNS}, pos, leaf FROM doc
+UNION ALL
+SELECT 1, NULL, NULL, n.level, NULL, NULL, n.hash, NULL, NULL, NULL, n.idx, NULL FROM doc JOIN lv ON 1 = 1
+    JOIN log_nodes n ON n.level = lv.l AND n.idx = (doc.pos >> lv.l) + 1 - 2 * ((doc.pos >> lv.l) & 1)
+UNION ALL
+SELECT 1, NULL, NULL, 0, NULL, NULL, s.hash, NULL, NULL, NULL, s.position, NULL FROM doc
+    JOIN log_leaves s ON s.position = doc.pos + 1 - 2 * (doc.pos & 1)"""
 
 
 def reader_for(env: Mapping[str, str]) -> Reader | None:

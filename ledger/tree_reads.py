@@ -47,10 +47,15 @@ class TreeAtSize:
         self._edge: dict[tuple[int, int], bytes] = {}  # hashes of ranges [a, size) that are not one stored node
         self.root = self._range_hashes([(0, size)])[(0, size)]
 
-    def _range_hashes(self, ranges: Sequence[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-        """The hashes of `ranges`: the right-edge ones from memory, the rest from one fetch."""
+    def _range_hashes(self, ranges: Sequence[tuple[int, int]],
+                      known: dict[tuple[int, int], bytes] | None = None) -> dict[tuple[int, int], bytes]:
+        """The hashes of `ranges`: the right-edge ones from memory, the rest from `known` (read beforehand) and
+        one fetch of whatever it lacks."""
         wanted = {part for r in ranges if r not in self._edge for part in perfect_parts(*r)}
-        nodes = self._fetch(sorted(wanted)) if wanted else {}
+        nodes = {k: known[k] for k in wanted if k in known} if known else {}
+        lacking = wanted - nodes.keys()
+        if lacking:
+            nodes.update(self._fetch(sorted(lacking)))
         missing = wanted - nodes.keys()
         if missing:
             from ledger.translog import LogCorrupt
@@ -67,8 +72,9 @@ class TreeAtSize:
                 self._edge[r] = out[r]
         return out
 
-    def inclusion_proof(self, position: int) -> list[bytes]:
-        """RFC 6962 PATH(position, D[0:size]), as TransparencyLog.inclusion_proof gives it."""
+    def inclusion_proof(self, position: int, known: dict[tuple[int, int], bytes] | None = None) -> list[bytes]:
+        """RFC 6962 PATH(position, D[0:size]), as TransparencyLog.inclusion_proof gives it; `known`: subtree
+        hashes already read (ledger.readmodel.Reader.record_with_path), so usually no read at all."""
         ranges: list[tuple[int, int]] = []
 
         def note(start: int, end: int) -> bytes:
@@ -76,5 +82,5 @@ class TreeAtSize:
             return b""
 
         inclusion_path(position, 0, self.size, note)
-        hashes = self._range_hashes(ranges)
+        hashes = self._range_hashes(ranges, known)
         return [hashes[r] for r in reversed(ranges)]

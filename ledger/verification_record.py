@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -65,6 +65,8 @@ class VerificationRecord:
     signatures: tuple[SignedEntry, ...]
     position: int | None = None  # the log leaf of (aggregate_id, version), when read beside the log
     leaf_hash: bytes | None = None
+    # The log's stored subtree hashes beside the leaf's path ((level, index) -> hash), read with the row.
+    path_nodes: dict[tuple[int, int], bytes] | None = field(default=None, compare=False, repr=False)
 
     @property
     def is_proof(self) -> bool:
@@ -96,8 +98,8 @@ class VerificationRecord:
                 self.key_id, _iso(self.signed_at), self.payload())
 
     @classmethod
-    def from_row(cls, row: tuple[Any, ...], position: int | None = None,
-                 leaf_hash: bytes | None = None) -> VerificationRecord:
+    def from_row(cls, row: tuple[Any, ...], position: int | None = None, leaf_hash: bytes | None = None,
+                 path_nodes: dict[tuple[int, int], bytes] | None = None) -> VerificationRecord:
         reference, aggregate_id, version, state, successor, digest, _key, _at, payload = row[:9]
         p = json.loads(payload)
         return cls(reference=reference, aggregate_id=aggregate_id, version=int(version), kind=p["kind"],
@@ -108,7 +110,7 @@ class VerificationRecord:
                    authority=p["authority"], recorded_at=datetime.fromisoformat(p["recorded_at"]),
                    signatures=tuple(SignedEntry(t, k, datetime.fromisoformat(a)) for t, k, a in p["signatures"]),
                    position=None if position is None else int(position),
-                   leaf_hash=None if leaf_hash is None else bytes(leaf_hash))
+                   leaf_hash=None if leaf_hash is None else bytes(leaf_hash), path_nodes=path_nodes)
 
 
 def _iso(at: datetime | None) -> str | None:

@@ -72,10 +72,10 @@ class VerificationService:
         self.recorder = recorder
         changes = SqliteChanges(settings.sqlite_file) if settings.store == "sqlite" else None
         self.records = open_records(settings) if settings.read_model else None
-        source = RecordSource(self.records, ledger) if self.records is not None else None
-        self.views = CachedViews(ledger, changes, settings.cache_size, settings.cache_check_seconds, source=source)
         history = PublishedHistory(settings.checkpoint_history_path, settings.keys_path)
         self.log = PublishedLog(ledger, settings.log_reload_seconds, settings.cache_size, history, self.records)
+        source = RecordSource(self.records, ledger, self.log.latest_size) if self.records is not None else None
+        self.views = CachedViews(ledger, changes, settings.cache_size, settings.cache_check_seconds, source=source)
         self._verifier: Verifier | None = None
         self._verifier_trust: LoadedTrust | None = None
         self._facts: dict[str, tuple[CertificateView | ProofView | VerificationRecord, DocumentFacts]] = {}

@@ -105,6 +105,11 @@ class PublishedLog:
         head = self._current()
         return head[0] if head else None
 
+    def latest_size(self) -> int | None:
+        """The latest signed checkpoint's tree size (None without one)."""
+        latest = self.latest()
+        return None if latest is None else latest.size
+
     def _current(self) -> tuple[Checkpoint, dict[str, Any]] | None:
         now = time.monotonic()
         if now < self._expires:
@@ -221,6 +226,7 @@ class PublishedLog:
         if position is None or position >= tree.size or record.leaf_hash is None:
             state, leaf, proof = "pending", None, []
         else:
-            state, leaf, proof = "included", record.leaf_hash.hex(), [h.hex() for h in tree.inclusion_proof(position)]
+            hashes = tree.inclusion_proof(position, record.path_nodes)
+            state, leaf, proof = "included", record.leaf_hash.hex(), [h.hex() for h in hashes]
         return {"document": record.reference, "state": state, "tree_size": tree.size, "position": position,
                 "leaf_hash": leaf, "proof": proof, "root": tree.root.hex(), "checkpoint": signed}

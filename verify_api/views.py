@@ -39,12 +39,14 @@ class RecordSource:
     A reference with no row (a validly signed token naming a document never recorded, or a reference
     written otherwise than the ledger writes it) is asked of the ledger, which answers as before."""
 
-    def __init__(self, reader: Reader, ledger: CertLedger) -> None:
+    def __init__(self, reader: Reader, ledger: CertLedger, tree_size: Callable[[], int | None] | None = None) -> None:
         self.reader = reader
         self.ledger = ledger
+        self.tree_size = tree_size  # the latest signed checkpoint's: the row comes with its proof's nodes
 
     def document_by_reference(self, reference: str) -> Document:
-        record = self.reader.record(reference)
+        size = self.tree_size() if self.tree_size is not None else None
+        record = self.reader.record(reference) if size is None else self.reader.record_with_path(reference, size)
         if record is not None:
             return record
         return self.ledger.document_by_reference(reference)  # NotFound for a document never recorded
