@@ -200,7 +200,7 @@ class Reader:
     def _drop(self) -> None:
         conn, self._conn = self._conn, None
         if conn is not None:
-            with suppress(self._errors):
+            with suppress(*self._errors):
                 conn.close()
 
     def record(self, reference: str) -> VerificationRecord | None:

@@ -124,14 +124,18 @@ def _time(text: str | None) -> datetime | None:
 def record_of(doc: Certificate | Proof) -> VerificationRecord:
     """The record of a certificate edition or a proof, from its aggregate alone."""
     sup, rev = doc.superseded, doc.revoked
+    remarks: tuple[str, ...] = ()
+    edition: int | None = None
     if isinstance(doc, Proof):
         reference = str(DocumentReference.proof(doc.number))
-        kind, edition, remarks = doc.kind, None, ()
-        by = sup.by_number if isinstance(sup, ProofSuperseded) else None
+        kind = doc.kind
     else:
         reference = str(DocumentReference.certificate(doc.number, doc.edition))
         kind, edition, remarks = "certificate", doc.edition, tuple(doc.remarks)
-        by = str(DocumentReference.certificate(doc.number, sup.by_edition)) if sup is not None else None
+    if isinstance(sup, ProofSuperseded):
+        by: str | None = sup.by_number
+    else:
+        by = None if sup is None else str(DocumentReference.certificate(doc.number, sup.by_edition))
     d = doc.data
     return VerificationRecord(
         reference=reference, aggregate_id=str(doc.id), version=doc.version, kind=kind, number=doc.number,

@@ -123,3 +123,31 @@ def test_a_failing_read_model_write_leaves_no_event(backend: Backend, make_app: 
     with pytest.raises(RuntimeError, match="read model write failed"):
         app.issue(JINAN, electrician())
     assert app.count_events() == events and electrician()["number"] + "#1" not in kept(app)
+
+
+LEGACY = Path(__file__).resolve().parent.parent / "data" / "legacy_store" / "ledger-1893130.sqlite"
+
+
+def test_a_store_written_before_the_read_model_gets_it_built_from_its_events(tmp_path: Path) -> None:
+    import shutil
+
+    store = tmp_path / "ledger.sqlite"
+    shutil.copyfile(LEGACY, store)
+    env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(store)}
+    read_only = CertLedger(env={**env, "CREATE_TABLE": "n"})  # as every command but init opens it
+    try:
+        assert read_only.readmodel is not None and read_only.readmodel.write_in_transaction not in (
+            read_only.recorder.writers)  # type: ignore[attr-defined]
+        assert read_only.readmodel_divergences()[0].problem.startswith("the store has no verification read model")
+        assert read_only.rebuild_views() > 0  # `certledger audit rebuild-views`
+        assert read_only.readmodel_divergences() == []
+    finally:
+        read_only.close()
+    shutil.copyfile(LEGACY, store)
+    migrated = CertLedger(env=env)  # a process that may create tables builds it on opening
+    try:
+        rows = kept(migrated)
+        assert rows and migrated.readmodel_divergences() == []
+        assert {r[3] for r in rows.values()} <= {"current", "superseded", "revoked"}
+    finally:
+        migrated.close()
