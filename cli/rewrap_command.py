@@ -15,7 +15,7 @@ def keys_rewrap(
     names: Annotated[list[str] | None, typer.Argument(help="Key files of the key directory (default: every "
                                                            "*.key.pem, the root's first).")] = None,
     new_passphrase: Annotated[bool, typer.Option("--new-passphrase", help="Seal the one file named under a new "
-                                                 "passphrase [env CERTLEDGER_NEW_PASSPHRASE, else asked twice].")]
+                                                 "passphrase (env CERTLEDGER_NEW_PASSPHRASE, else asked twice).")]
     = False,
 ) -> None:
     """Re-encrypt key files (root, office keys, any other *.key.pem) with scrypt and AES-256-GCM.

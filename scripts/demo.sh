@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 bash scripts/setup-system.sh runtime  # the CJK font the documents embed
 if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
 .venv/bin/pip install -q --disable-pip-version-check -e . >/dev/null
+# Byte-compile certledger's own modules once: an editable install leaves them as sources, and with
+# PYTHONDONTWRITEBYTECODE (set on these machines) every command would compile ~90 modules again (0.6 s).
+.venv/bin/python -m compileall -q -j 0 $(for d in */__init__.py; do dirname "$d"; done) >/dev/null
 export PATH="$PWD/.venv/bin:$PATH"
 export CERTLEDGER_HOME="${CERTLEDGER_HOME:-$(mktemp -d)/ledger}"
 # Development keys, fresh for this run: random passphrases that live only in this shell.

@@ -14,6 +14,9 @@ if ! pip_log=$(.venv/bin/pip install -q --disable-pip-version-check -e '.[test]'
     echo "test.sh: pip install -e '.[test]' failed" >&2
     exit 1
 fi
+# Byte-compile certledger's own modules once: an editable install leaves them as sources, and with
+# PYTHONDONTWRITEBYTECODE (set on these machines) every command would compile ~90 modules again (0.6 s).
+.venv/bin/python -m compileall -q -j 0 $(for d in */__init__.py; do dirname "$d"; done) >/dev/null
 
 # The postgres-backed tests read their server from these (and fail without them).
 pg_env=$(bash scripts/pg-up.sh --env)
