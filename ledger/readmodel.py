@@ -26,6 +26,7 @@ from ledger.documents import Certificate, Proof
 from ledger.verification_record import VerificationRecord, record_of
 
 TABLE = "verify_documents"
+SLICE = 1000
 COLUMNS = "reference, aggregate_id, version, state, successor, holder_digest, key_id, signed_at, payload"
 _INSERT = f"INSERT INTO {TABLE} ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _UPSERT = _INSERT + " ON CONFLICT (reference) DO UPDATE SET " + ", ".join(
@@ -101,13 +102,15 @@ class ReadModel:
 
     def write_in_transaction(self, tx: Any, stored: Sequence[Any], ids: Sequence[int]) -> None:
         """A recorder writer: the rows of the save's documents, in the save's own transaction."""
-        new, changed = self.rows_for(stored)
-        if tx is None:
-            for row in (*new, *changed):
-                self.memory[row[0]] = row
-            return
-        tx.executemany(_INSERT, new)
-        tx.executemany(_UPSERT, changed)
+        # A thousand events at a time: a bulk import's chunk never leaves its transaction idle for long while
+        # the rows are made (PostgreSQL ends a transaction idle past its idle_in_transaction_session_timeout).
+        for start in range(0, len(stored), SLICE):
+            new, changed = self.rows_for(stored[start:start + SLICE])
+            if tx is None:
+                self.memory.update((row[0], row) for row in (*new, *changed))
+                continue
+            tx.executemany(_INSERT, new)
+            tx.executemany(_UPSERT, changed)
 
 
 # ------------------------------------------------------------------ the table in a database
