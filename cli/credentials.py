@@ -68,10 +68,9 @@ def issue(office_key: LoadedKey, operator: str, which: str, now: datetime) -> He
 
 
 def enrolment(held: HeldCredential) -> Enrolment:
-    from ledger.app_credentials import Enrolment
+    from office.enrol import enrolment_of
 
-    return Enrolment(held.credential, held.operator, held.office, held.certificate_pem, held.issuer_kid,
-                     held.not_before, held.not_after)
+    return enrolment_of(held)
 
 
 def record_first_key(ledger: Any, operator: str, key: Any) -> HeldCredential:

@@ -48,6 +48,7 @@ NOUNS: tuple[Noun, ...] = (
     Noun("audit", "cli.audit_commands:audit_app", extra=(("repair", "cli.repair_command:audit_repair"),)),
     Noun("batch", "cli.batch_commands:batch_app"),
     Noun("witness", "cli.witness_commands:witness_app"),
+    Noun("console", "cli.console_command:console_app"),
     # The verification service: its two commands, at the root.
     Noun(None, "", ("serve", "verifications"),
          extra=(("serve", "cli.serve_command:serve"), ("verifications", "cli.serve_command:verifications"))),

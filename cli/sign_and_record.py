@@ -1,4 +1,5 @@
-"""One path from a ledger draft to a signed file on disk: sign -> stage -> commit -> publish.
+"""One path from a ledger draft to a signed file on disk: sign -> stage -> commit -> publish
+(office.signed_files signs and records; this module places the files).
 
 `prove --out`, `ecert` and `prove-batch` all go through `sign_and_record`: the key is loaded
 once, the documents are signed (in worker processes for a batch), and each is written beside
@@ -15,10 +16,8 @@ from pathlib import Path
 
 from cli.wiring import settings, signer_key
 from ledger.application import Actor, CertLedger, Draft
-from ledger.domain import china_date
-from ledger.errors import InvalidInput, RuleViolation
+from ledger.errors import InvalidInput
 from ledger.views import SignedFileView
-from signing.pipeline import BatchPool, SigningJob
 
 
 @dataclass(frozen=True)
@@ -33,30 +32,16 @@ class Recorded:
 def sign_and_record(ledger: CertLedger, who: Actor, drafts: Sequence[Draft], place: Callable[[Draft], Path],
                     option: str, *, workers: int = 1, done: Callable[[], None] = lambda: None) -> list[Recorded]:
     """Sign every draft with the office's key and record each with its file (`option` names the place)."""
+    from office.signed_files import one_key
+    from office.signed_files import sign_and_record as sign_and_keep
+
     if not drafts:
         return []
     s = settings()
-    key = signer_key(_one_key(drafts), who.office)
-    recorded: list[Recorded] = []
-    with BatchPool(key, s.verify_base_url, workers=workers, timestamp_url=s.tsa_url) as pool:
-        jobs = (SigningJob(d.view, d.reference, china_date(d.at)) for d in drafts)
-        for draft, signed in zip(drafts, pool.map(jobs), strict=True):
-            path = place(draft)
-            with staged(path, signed.pdf, option) as publish:
-                record = ledger.commit_signed(who, draft, signed.sha256, signed.token)
-                publish()
-            recorded.append(Recorded(record, path, signed.url))
-            done()
-    return recorded
-
-
-def _one_key(drafts: Sequence[Draft]) -> str:
-    """The key the ledger chose for every draft (the office's key that may sign at the draft's time)."""
-    kids = sorted({d.key.kid for d in drafts})
-    if len(kids) > 1:
-        raise RuleViolation("one-key-per-batch", f"the office's signing key changed while the batch was drafted "
-                            f"({', '.join(kids)}); nothing was signed", "run the batch again")
-    return kids[0]
+    key = signer_key(one_key(drafts), who.office)
+    signed = sign_and_keep(ledger, who, drafts, key, lambda d, pdf: staged(place(d), pdf, option),
+                           verify_base_url=s.verify_base_url, tsa_url=s.tsa_url, workers=workers, done=done)
+    return [Recorded(d.record, d.kept, d.url) for d in signed]
 
 
 @contextmanager
@@ -76,6 +61,6 @@ def staged(path: Path, data: bytes, option: str) -> Iterator[Callable[[], Path]]
     except OSError as e:
         raise InvalidInput(option, f"cannot write {path} ({e.strerror or type(e).__name__})") from None
     try:
-        yield lambda: tmp.replace(path)
+        yield lambda: tmp.replace(path)  # the published file's path
     finally:
         tmp.unlink(missing_ok=True)

@@ -60,7 +60,7 @@ def create_app(settings: ServiceSettings | None = None, *, service: Verification
         telemetry={"tracing": False, "metrics": False, "logs": False, "auto_configure": False},
     )
     app.state.service = svc
-    app.state.limits = Limits.of(settings)
+    app.state.limits = Limits.of(settings, getattr(svc, "writes", None))
     errors.install(app)
     # The QR scans first (before even /openapi.json), on the application's own router: an included
     # router is one more level of matching per request (5 % of the token endpoint's throughput,

@@ -19,6 +19,7 @@ from verify_api.errors import ApiError
 from verify_api.ratelimit import Bucket, RateLimitUnavailable, SharedLimits, open_limits, retry_after
 from verify_api.service import VerificationService
 from verify_api.settings import ServiceSettings
+from verify_api.standby import Placement
 
 T = TypeVar("T")
 log = logging.getLogger("verify_api")
@@ -36,8 +37,11 @@ class Limits:
     pdf_threads: anyio.CapacityLimiter
 
     @classmethod
-    def of(cls, settings: ServiceSettings) -> Limits:
-        shared = open_limits(settings.store, settings.home, settings.postgres())
+    def of(cls, settings: ServiceSettings, writes: Placement | None = None) -> Limits:
+        """On a hot standby `writes` names the primary or local files (verify_api/standby.py)."""
+        target = writes.postgres if writes is not None else (settings.postgres() if settings.store == "postgres"
+                                                             else None)
+        shared = open_limits("postgres" if target else "sqlite", settings.home, target or {})
         return cls(shared, ClientAddresses.of(settings.trusted_proxies),
                    Bucket("lookup", settings.lookup_per_minute), Bucket("pdf", settings.pdf_per_minute),
                    anyio.CapacityLimiter(max(settings.pdf_concurrency, 1)))

@@ -22,6 +22,7 @@ from signing.verify import PdfVerification, TokenVerification, Verifier
 from verify_api.history import PublishedHistory
 from verify_api.records import PostgresSink, SqliteSink, VerificationRecorder
 from verify_api.settings import ServiceSettings
+from verify_api.standby import Placement, StoreStatus, placement
 from verify_api.transparency import PublishedLog
 from verify_api.trust import LoadedTrust, TrustSource
 from verify_api.verdict import DocumentFacts, Successor, Verdict
@@ -65,8 +66,12 @@ def _normal_name(name: str) -> bytes:
 
 class VerificationService:
     def __init__(self, settings: ServiceSettings, ledger: CertLedger, trust: TrustSource,
-                 recorder: VerificationRecorder | None = None) -> None:
+                 recorder: VerificationRecorder | None = None, status: StoreStatus | None = None,
+                 writes: Placement | None = None) -> None:
         self.settings = settings
+        self.store_status = status  # PostgreSQL: whether the server is a standby, and its replay lag
+        self.writes = writes or Placement("ledger" if settings.store == "postgres" else "local",
+                                          settings.postgres() if settings.store == "postgres" else None)
         self.ledger = ledger
         self.trust = trust
         self.recorder = recorder
@@ -86,15 +91,15 @@ class VerificationService:
         ledger = open_ledger(settings)
         trust = TrustSource(settings.trust_list_path, settings.root_certificate_path, settings.trust_reload_seconds,
                             recorded=ledger)
+        # A hot standby takes no writes: the counts (and the rate limits, verify_api/deps.py) go elsewhere.
+        status = StoreStatus(settings.postgres()) if settings.store == "postgres" else None
+        writes = placement(settings, status)
         recorder = None
         if settings.verify_records:
             sink: SqliteSink | PostgresSink
-            if settings.store == "postgres":
-                sink = PostgresSink(settings.postgres())
-            else:
-                sink = SqliteSink(settings.records_path)
+            sink = PostgresSink(writes.postgres) if writes.postgres else SqliteSink(settings.records_path)
             recorder = VerificationRecorder(sink).start()
-        return cls(settings, ledger, trust, recorder)
+        return cls(settings, ledger, trust, recorder, status, writes)
 
     def close(self) -> None:
         if self.recorder is not None:
@@ -102,6 +107,8 @@ class VerificationService:
         self.views.close()
         if self.records is not None:
             self.records.close()
+        if self.store_status is not None:
+            self.store_status.close()
         self.ledger.close()
 
     def verifier(self) -> Verifier:
@@ -198,8 +205,15 @@ class VerificationService:
             self.recorder.record(reference, verdict.outcome, via)
 
     def health(self) -> dict[str, Any]:
-        """Whether this worker can verify: a trust list loaded and the ledger readable."""
+        """Whether this worker can verify: a trust list loaded and the ledger readable; on PostgreSQL, whether
+        the server is a standby and how far its replay is behind (`lagging` past max_replay_lag_seconds)."""
         loaded = self.trust.current()
         self.ledger.recorder.max_notification_id()
-        return {"status": "ok", "trust_list_issued_at": loaded.trust.issued_at.isoformat(),
-                "keys": len(loaded.trust.keys)}
+        health: dict[str, Any] = {"status": "ok", "trust_list_issued_at": loaded.trust.issued_at.isoformat(),
+                                  "keys": len(loaded.trust.keys)}
+        if self.store_status is not None:
+            store = health["store"] = {**self.store_status.report(), "writes": self.writes.where}
+            lag, limit = store.get("replay_lag_seconds"), self.settings.max_replay_lag_seconds
+            if lag is not None and limit > 0 and lag > limit:
+                health["status"] = "lagging"
+        return health

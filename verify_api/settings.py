@@ -28,6 +28,11 @@ class ServiceSettings(StoreSettings):
     cache_check_seconds: float = 0.01  # at most this long between asking SQLite whether anything was committed
     log_reload_seconds: float = 1.0  # how often a worker looks for a newer signed checkpoint
     read_model: bool = True  # verdicts from the verification read model (ledger/readmodel.py); "off": the events
+    # On a PostgreSQL hot standby (verify_api/standby.py): where the counts and rate limits go, and how far
+    # behind its replay may be before /healthz answers 503 (0: never).
+    postgres_primary_host: str = ""  # unset: this instance's own SQLite files in <home>
+    postgres_primary_port: int = 0  # 0: the ledger's port
+    max_replay_lag_seconds: float = 60.0
 
     def eventsourcing_env(self, create: bool = False) -> dict[str, str]:
         """The library's settings for a reader: no table creation, an aggregate cache that fast-forwards."""

@@ -41,3 +41,5 @@ def test_two_offices_share_one_postgres_ledger_and_race_without_errors(backend: 
     racers = [jinan.popen("issue", *issue_args("1915010000000999", f"丁{i}", "男", resident_id(), "电工", "三级",
                                                "2019-01-01")[1:]) for i in range(2)]
     assert sorted(p.wait(timeout=60) for p in racers) == [0, 6]
+    loser = next(p for p in racers if p.returncode == 6)
+    assert "1915010000000999" in loser.stderr.read()  # type: ignore[union-attr]  # the conflict names the number

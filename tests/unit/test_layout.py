@@ -1,7 +1,8 @@
 """The dependency direction DEVELOPERS.md fixes, read from the source (every import, even a local one).
 
 ledger imports nothing of the project; signing and keys may read ledger's views and data but
-never its application; nothing imports cli or verify_api (they wire things up).
+never its application; nothing imports cli, verify_api or console (they wire things up); office (the office
+server's accounts and signed files) is shared by cli and console.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PROJECT = ("ledger", "signing", "keys", "formats", "config", "cli", "verify_api")
+PROJECT = ("ledger", "signing", "keys", "formats", "config", "office", "cli", "verify_api", "console")
 
 
 def imports(package: str) -> list[tuple[str, str]]:
@@ -32,8 +33,10 @@ def imports(package: str) -> list[tuple[str, str]]:
     ("signing", ("signing", "keys", "ledger")),
     ("formats", ("formats", "ledger")),
     ("config", ("config",)),
-    ("cli", ("cli", "ledger", "signing", "keys", "formats", "config")),
+    ("office", ("office", "ledger", "signing", "keys", "formats", "config")),
+    ("cli", ("cli", "office", "ledger", "signing", "keys", "formats", "config")),
     ("verify_api", ("verify_api", "ledger", "signing", "keys", "formats", "config")),
+    ("console", ("console", "office", "ledger", "signing", "keys", "formats", "config")),
 ])
 def test_each_package_imports_only_what_the_layout_allows(package: str, allowed: tuple[str, ...]) -> None:
     wrong = [(f, m) for f, m in imports(package) if m.split(".")[0] not in allowed]

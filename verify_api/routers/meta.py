@@ -23,5 +23,7 @@ async def trust_list(service: Service) -> Response:
 
 @router.get("/healthz", response_model=Health, responses=responses(503))
 async def healthz(service: Service) -> Response:
-    """200 when this worker has a trust list and can read the ledger."""
-    return json_response(await ledger_read(service, service.health))
+    """200 when this worker has a trust list and can read the ledger; on a PostgreSQL standby, `store` gives its
+    replay lag, and a standby further behind than CERTLEDGER_MAX_REPLAY_LAG_SECONDS answers 503 (`lagging`)."""
+    health = await ledger_read(service, service.health)
+    return json_response(health, 200 if health["status"] == "ok" else 503)

@@ -26,7 +26,21 @@ class ValidationErrorBody(BaseModel):
     problems: list[ValidationProblem]
 
 
+class StoreHealth(BaseModel):
+    """A PostgreSQL ledger: whether its server is a hot standby, how far behind, where the service writes."""
+
+    standby: bool
+    writes: str = Field(examples=["ledger", "primary", "local"])
+    replay_lag_seconds: float | None = None
+    last_replayed_at: str | None = None
+    received_lsn: str | None = None
+    replayed_lsn: str | None = None
+    replay_behind_bytes: int | None = None
+    receiver: str | None = None
+
+
 class Health(BaseModel):
-    status: str = Field(examples=["ok"])
+    status: str = Field(examples=["ok", "lagging"])
     trust_list_issued_at: str
     keys: int
+    store: StoreHealth | None = None

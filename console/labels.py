@@ -1,0 +1,38 @@
+"""Chinese labels for what the ledger names in English: fields, stages, kinds, channels, rules."""
+
+from __future__ import annotations
+
+FIELDS = {
+    "username": "用户名", "password": "密码", "totp": "动态口令", "role": "角色", "csrf": "表单令牌",
+    "number": "证书编号", "certificate_number": "证书编号", "kind": "申请类型", "applicant": "申请人",
+    "channel": "渠道", "id_number": "证件号码", "id_document": "证件种类", "id_type": "证件类别", "on": "日期",
+    "date": "日期", "reason": "理由", "checks": "核对项", "tracking": "邮件单号", "tracking_number": "邮件单号",
+    "address": "寄送地址", "recipient": "收件人", "phone": "联系电话", "carrier": "寄递企业", "postage": "邮资",
+    "how": "送达方式", "request": "申请编号", "photo": "照片", "evidence": "材料", "materials": "材料",
+    "office key": "发证机构密钥", "CERTLEDGER_KEY_PASSPHRASE": "发证机构密钥口令", "name": "姓名",
+    "level": "等级", "specialty": "专业", "approval_date": "批准日期", "result": "办理结果",
+    "page": "页码", "stage": "环节",
+}
+STAGES = {"applied": "已申请", "accepted": "已受理", "approved": "审核通过", "rejected": "已驳回",
+          "completed": "已办结", "delivered": "已送达", "forwarded": "已报送"}
+KINDS = {"reissue": "遗失补发", "exchange": "境外就业换发", "correct": "错误信息更正", "proof": "书面证明",
+         "score-pass": "成绩合格证明", "qualification": "职/执业资格证明"}
+CHANNELS = {"window": "窗口", "online": "网上", "mail": "邮寄"}
+PROOF_KINDS = {"written": "书面证明", "score-pass": "成绩合格证明", "qualification": "职/执业资格证明"}
+CHECKS = {"name": "姓名", "id_number": "身份证号", "certificate_number": "证书编号/管理号", "level": "等级",
+          "specialty": "职业（工种）/专业", "approval_date": "发证/批准日期", "photo": "照片为同一人"}
+EVENTS = {"Issued": "颁发", "Reissued": "补发", "Exchanged": "换发", "Corrected": "更正", "Recorded": "出具证明",
+          "ProofRecorded": "出具证明", "Signed": "签名", "HandedOver": "交付", "Superseded": "被替代",
+          "Revoked": "撤销", "Applied": "申请", "Accepted": "受理", "Reviewed": "审核", "Completed": "办结",
+          "Delivered": "送达", "Forwarded": "报送省中心", "PhotoAttached": "附照片", "Revealed": "查看完整证件号"}
+STATUSES = {"current": "有效", "superseded": "已被替代", "revoked": "已撤销"}
+ID_DOCUMENTS = {"id-card": "居民身份证", "social-security-card": "社会保障卡"}
+
+
+def event(type_name: str) -> str:
+    """`Certificate.Issued` -> 颁发 (the type's last part), else the type as recorded."""
+    return EVENTS.get(type_name.rpartition(".")[2], type_name)
+
+
+def field(name: str) -> str:
+    return FIELDS.get(name, name)

@@ -1,0 +1,27 @@
+"""Jinja2 templates (console/templates), autoescaped; every page gets the session (or None) and its CSRF token."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from console import labels
+from ledger.events import CHINA
+
+_ENV = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                   autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+_ENV.globals.update(STAGES=labels.STAGES, KINDS=labels.KINDS, CHANNELS=labels.CHANNELS, CHECKS=labels.CHECKS,
+                    ID_DOCUMENTS=labels.ID_DOCUMENTS, STATUSES=labels.STATUSES, PROOF_KINDS=labels.PROOF_KINDS)
+_ENV.filters["event"] = labels.event
+_ENV.filters["china"] = lambda at: at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")  # offices work in China time
+
+
+def page(request: Request, template: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
+    session = getattr(request.state, "session", None)
+    body = _ENV.get_template(template).render(session=session, csrf=session.csrf if session else "",
+                                              path=request.url.path, **context)
+    return HTMLResponse(body, status_code=status)

@@ -1,0 +1,157 @@
+"""The console in Debian's Chromium (Playwright, the system browser; nothing downloaded) against a real
+`certledger console` process: the Shandong window case through the pages only, a clerk refused a head's step,
+a logged-out browser seeing only the login page, a cross-site form refused. Screenshots go to docs/ when
+CERTLEDGER_SCREENSHOTS=1."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.console.conftest import CLERK_PASSWORD, HEAD_PASSWORD, HOLDER_ID, NUMBER, REVIEWER_PASSWORD, WELDER
+from tests.e2e.conftest import CERTLEDGER, Cli
+
+CHROMIUM = Path("/usr/bin/chromium")
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium")]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def served(home: Path, cli: Cli) -> Iterator[str]:
+    for name, role, password in (("李四", "clerk", CLERK_PASSWORD), ("赵六", "reviewer", REVIEWER_PASSWORD)):
+        staff = Cli(home, home.parent, {"CERTLEDGER_NEW_OPERATOR_PASSPHRASE": password})
+        r = staff("console", "account", "add", "--username", name, "--role", role)
+        assert r.code == 0, r.err
+    # An online reissue applied a month ago and never accepted: overdue, so first in the queue.
+    r = cli("request", "apply", WELDER, "--kind", "reissue", "--applicant", "孙九", "--channel", "online",
+            "--on", "2026-11-02")
+    assert r.code == 0, r.err
+    port = _free_port()
+    proc = subprocess.Popen([str(CERTLEDGER), "console", "--port", str(port)], cwd=home.parent, env=cli.env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+            time.sleep(0.2)
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture
+def chromium() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+def _log_in(browser: object, base: str, username: str, password: str) -> object:
+    page = browser.new_context(viewport={"width": 1280, "height": 860}).new_page()  # type: ignore[attr-defined]
+    page.goto(base + "/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button.primary")
+    page.wait_for_url(base + "/")
+    return page
+
+
+def _shot(page: object, name: str) -> None:
+    if os.environ.get("CERTLEDGER_SCREENSHOTS") == "1":
+        page.screenshot(path=str(DOCS / f"console-{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def test_the_shandong_window_case_through_the_pages(served: str, chromium: object) -> None:
+    base = served
+    anonymous = chromium.new_page()  # type: ignore[attr-defined]
+    anonymous.goto(base + f"/documents/{NUMBER}")
+    assert anonymous.url == base + "/login" and "王五" not in anonymous.content()
+
+    clerk = _log_in(chromium, base, "李四", CLERK_PASSWORD)
+    clerk.click("text=受理申请")
+    clerk.fill("input[name=number]", NUMBER)
+    clerk.select_option("select[name=kind]", "proof")
+    clerk.fill("input[name=applicant]", "王五")
+    clerk.fill("input[name=id_number]", HOLDER_ID)
+    clerk.click("button.primary")
+    assert "已受理" in clerk.content()
+    request_url = clerk.url
+    clerk.goto(base + "/")
+    rows = clerk.locator("table.queue tbody tr")
+    assert rows.count() == 2 and "u-overdue" in (rows.nth(0).get_attribute("class") or "")
+    assert "已超期" in rows.nth(0).inner_text() and WELDER in rows.nth(0).inner_text()
+    _shot(clerk, "queue")
+
+    reviewer = _log_in(chromium, base, "赵六", REVIEWER_PASSWORD)
+    reviewer.goto(request_url)
+    for check, value in (("name", "王五"), ("id_number", HOLDER_ID), ("certificate_number", NUMBER),
+                         ("level", "四级"), ("specialty", "电工"), ("approval_date", "2019-06-01")):
+        reviewer.fill(f"#stated_{check}", value)
+    reviewer.click("button[value=compare]")
+    assert reviewer.locator("tr.mismatch[data-check=level]").count() == 1
+    _shot(reviewer, "review")
+    reviewer.fill("#stated_level", "三级")
+    reviewer.check("input[name=photo]")
+    reviewer.click("button[value=approve]")
+    assert "审核通过" in reviewer.content()
+
+    clerk.goto(request_url)  # a clerk cannot sign: the head's step is refused server-side
+    response = clerk.request.post(request_url + "/prove", form={"csrf": clerk.input_value("input[name=csrf]")},
+                                  headers={"origin": base})
+    assert response.status == 403 and "不能执行「签发」" in response.text()
+
+    head = _log_in(chromium, base, "张三", HEAD_PASSWORD)
+    head.goto(request_url)
+    head.click("text=签发并生成 PDF")
+    assert "/proofs/SM-" in head.url
+    head.wait_for_load_state("networkidle")  # the page's image (wait_for_function would need CSP's unsafe-eval)
+    assert head.locator("img.page").evaluate("img => img.naturalWidth") > 1000
+    _shot(head, "proof-preview")
+    head.click("#print-view")
+    head.wait_for_load_state("networkidle")
+    assert head.locator("img.sheet").evaluate("img => img.naturalWidth") > 1000  # A4 at 150 dpi: 1240 px
+
+    clerk.goto(request_url)
+    clerk.fill("input[name=tracking]", "EA123456789CN")
+    clerk.fill("input[name=address]", "济南市历下区解放路 1 号")
+    clerk.click("text=登记邮寄")
+    assert "已送达" in clerk.content()
+    clerk.goto(base + f"/documents/{NUMBER}")
+    assert "EA123456789CN" in clerk.content()
+    _shot(clerk, "timeline")
+
+
+def test_a_cross_site_form_post_is_refused(served: str, chromium: object, tmp_path: Path) -> None:
+    clerk = _log_in(chromium, served, "李四", CLERK_PASSWORD)
+    csrf = clerk.input_value("input[name=csrf]")
+    # Another site's page (a file:// origin here) posting the clerk's form with a stolen token: the browser
+    # sends no cookie (SameSite=Strict) and the console refuses the origin.
+    evil = tmp_path / "evil.html"
+    evil.write_text(f'<form method="post" action="{served}/requests"><input name="csrf" value="{csrf}">'
+                    f'<input name="number" value="{NUMBER}"><input name="kind" value="proof">'
+                    '<input name="applicant" value="王五"></form><script>document.forms[0].submit()</script>',
+                    "utf-8")
+    clerk.goto(evil.as_uri())
+    clerk.wait_for_load_state()
+    assert clerk.url.startswith(served + "/login") or "跨站请求被拒绝" in clerk.content()
+    clerk.goto(served + "/")
+    rows = clerk.locator("table.queue tbody tr")
+    assert rows.count() == 1 and "王五" not in rows.nth(0).inner_text()  # only the fixture's overdue request

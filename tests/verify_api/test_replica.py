@@ -1,0 +1,211 @@
+"""The verification service on a PostgreSQL streaming replica (hot standby) while the office writes to the primary.
+
+The pair is real (scripts/pg-up.sh --replica: two Debian clusters on loopback, the replica made by
+pg_basebackup -R): the replica refuses every write, so a service that starts and answers there writes
+nothing at start and sends its own rows (counts, rate limits) elsewhere.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+
+from keys.store import KeyStore
+from ledger.application import CertLedger
+from tests.e2e.conftest import Cli
+from tests.signing.conftest import JINAN, ROOT_PASS, START, Office, SteppingClock
+from tests.verify_api.conftest import Home
+from tests.verify_api.replica_pair import Pair, as_superuser, fresh_schema, start_pair
+from tests.verify_api.served import Server, free_port
+from verify_api.app import create_app
+from verify_api.settings import ServiceSettings
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture(scope="module")
+def pair() -> Pair:
+    return start_pair()
+
+
+@pytest.fixture
+def schema(pair: Pair) -> Iterator[str]:
+    yield from fresh_schema(pair)
+
+
+class ReplicaHome(Home):
+    """An office writing to the primary; the service's settings point at the replica (or the primary)."""
+
+    pair: Pair
+    schema: str
+
+    def on(self, port: int, **overrides: Any) -> ServiceSettings:
+        values = {"home": self.path, "access_log": False, **self.pair.settings(port, self.schema), **overrides}
+        return ServiceSettings(**values)
+
+
+@pytest.fixture
+def office_home(tmp_path: Path, pair: Pair, schema: str) -> Iterator[ReplicaHome]:
+    path = tmp_path / "home"
+    path.mkdir()
+    clock = SteppingClock(START)
+    app = CertLedger(env=pair.env(pair.primary_port, schema), clock=clock, transparency_log=True)
+    app.ensure_default_catalog(JINAN)
+    store = KeyStore(path / "keys", kdf_cost=14)
+    store.init_root(ROOT_PASS, "test root", now=START - timedelta(days=1))
+    office = Office(app, store, clock, tmp_path)
+    office.new_key()
+    h = ReplicaHome(path, office)
+    h.pair, h.schema = pair, schema
+    h.publish()
+    pair.replayed()
+    try:
+        yield h
+    finally:
+        app.close()
+
+
+def verdict(client: TestClient, token: str) -> dict[str, Any]:
+    r = client.get(f"/api/v1/verify/{token}")
+    assert r.status_code == 200, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+def test_the_replica_streams_the_primary_and_refuses_every_write(pair: Pair, schema: str) -> None:
+    with pair.connect(pair.replica_port) as replica, pair.connect(pair.primary_port) as primary:
+        assert replica.execute("SELECT pg_is_in_recovery()").fetchone() == (True,)
+        assert primary.execute("SELECT pg_is_in_recovery()").fetchone() == (False,)
+        ids = [c.execute("SELECT system_identifier FROM pg_control_system()").fetchone() for c in (replica, primary)]
+        assert ids[0] == ids[1]  # a copy of this primary, not another cluster
+        primary.execute(f"CREATE TABLE {schema}.t (n int)")
+        primary.execute(f"INSERT INTO {schema}.t VALUES (1)")
+        pair.replayed()
+        assert replica.execute(f"SELECT n FROM {schema}.t").fetchall() == [(1,)]
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            replica.execute(f"INSERT INTO {schema}.t VALUES (2)")
+
+
+def test_a_revocation_on_the_primary_shows_through_the_replica_once_replayed(office_home: ReplicaHome) -> None:
+    signed = office_home.proof("1915010000000801")
+    office_home.pair.replayed()
+    with TestClient(create_app(office_home.on(office_home.pair.replica_port))) as client:
+        assert verdict(client, signed.token)["outcome"] == "current"
+        office_home.office.app.revoke(JINAN, "SM-1915010000000801-01", "issued on a forged application")
+        lag = office_home.pair.replayed()
+        # Replayed means seen: the very next verdict reads the revocation (no cache hides it).
+        v = verdict(client, signed.token)
+        assert v["outcome"] == "revoked" and v["revoked"]["reason"] == "issued on a forged application"
+        assert lag < 10, lag
+
+
+def test_healthz_reports_a_standby_its_lag_and_where_it_writes(office_home: ReplicaHome) -> None:
+    pair = office_home.pair
+    with TestClient(create_app(office_home.on(pair.replica_port))) as replica, \
+            TestClient(create_app(office_home.on(pair.primary_port))) as primary:
+        on_replica = replica.get("/healthz")
+        assert on_replica.status_code == 200, on_replica.text
+        store = on_replica.json()["store"]
+        assert store["standby"] is True and store["writes"] == "local"
+        assert store["replay_lag_seconds"] is not None and 0 <= store["replay_lag_seconds"] < 10
+        assert store["replayed_lsn"] and store["received_lsn"] and store["replay_behind_bytes"] >= 0
+        assert primary.get("/healthz").json()["store"] == {"standby": False, "writes": "ledger"}
+        # The WAL receiver's state is shown to a role in pg_read_all_stats only.
+        as_superuser(pair, pair.primary_port, f"GRANT pg_read_all_stats TO {pair.user}")
+        pair.replayed()
+        assert replica.get("/healthz").json()["store"]["receiver"] == "streaming"
+
+
+def test_a_standby_whose_replay_stops_reports_the_growing_lag_and_shows_the_revocation_only_after(
+        office_home: ReplicaHome) -> None:
+    pair = office_home.pair
+    signed = office_home.proof("1915010000000802")
+    pair.replayed()
+    settings = office_home.on(pair.replica_port, max_replay_lag_seconds=0.5)
+    as_superuser(pair, pair.replica_port, "SELECT pg_wal_replay_pause()")
+    try:
+        with TestClient(create_app(settings)) as client:
+            office_home.office.app.revoke(JINAN, "SM-1915010000000802-01", "withdrawn")
+            time.sleep(1.0)
+            lagging = client.get("/healthz")
+            assert lagging.status_code == 503 and lagging.json()["status"] == "lagging"
+            store = lagging.json()["store"]
+            assert store["replay_lag_seconds"] > 0.5 and store["replay_behind_bytes"] > 0
+            # Still answering, from what it has replayed: the revocation is not there yet.
+            assert verdict(client, signed.token)["outcome"] == "current"
+            as_superuser(pair, pair.replica_port, "SELECT pg_wal_replay_resume()")
+            pair.replayed()
+            assert verdict(client, signed.token)["outcome"] == "revoked"
+            assert client.get("/healthz").status_code == 200
+    finally:
+        as_superuser(pair, pair.replica_port, "SELECT pg_wal_replay_resume()")
+
+
+def test_on_the_replica_lookups_uploads_and_counts_are_served_from_local_files(office_home: ReplicaHome) -> None:
+    signed = office_home.proof("1915010000000803")
+    office_home.pair.replayed()
+    settings = office_home.on(office_home.pair.replica_port, lookup_per_minute=2)
+    with TestClient(create_app(settings)) as client:
+        assert verdict(client, signed.token)["outcome"] == "current"
+        codes = [client.get("/api/v1/certificates", params={"number": "1915010000000803", "name": "刘建国"})
+                 .status_code for _ in range(3)]
+        assert codes == [200, 200, 429]  # limited, not refused: no 503 on the standby
+        upload = client.post("/api/v1/verify/pdf", files={"file": ("a.pdf", b"not a pdf", "application/pdf")})
+        assert upload.status_code == 415
+        client.app.state.service.recorder.flush()  # type: ignore[attr-defined]
+    with sqlite3.connect(office_home.path / "verifications.sqlite") as db:
+        rows = db.execute("SELECT reference, outcome, via, count FROM verification_counts ORDER BY via").fetchall()
+    assert {(r[1], r[2], r[3]) for r in rows} == {("current", "lookup", 2), ("current", "token", 1)}, rows
+    assert (office_home.path / "ratelimits.sqlite").is_file()
+
+
+def test_with_the_primary_named_the_replica_writes_counts_and_limits_there(office_home: ReplicaHome) -> None:
+    pair = office_home.pair
+    signed = office_home.proof("1915010000000804")
+    pair.replayed()
+    settings = office_home.on(pair.replica_port, postgres_primary_host=pair.host,
+                              postgres_primary_port=pair.primary_port, lookup_per_minute=1)
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/healthz").json()["store"]["writes"] == "primary"
+        assert verdict(client, signed.token)["outcome"] == "current"
+        codes = [client.get("/api/v1/certificates", params={"number": "1915010000000804", "name": "刘建国"})
+                 .status_code for _ in range(2)]
+        assert codes == [200, 429]
+        client.app.state.service.recorder.flush()  # type: ignore[attr-defined]
+    with pair.connect(pair.primary_port) as conn:
+        schema = office_home.schema
+        counted = conn.execute(f"SELECT via, count FROM {schema}.verification_counts ORDER BY via").fetchall()
+        limited = conn.execute(f"SELECT count(*) FROM {schema}.rate_limits").fetchone()
+    assert counted == [("lookup", 1), ("token", 1)] and limited == (1,)
+    assert not (office_home.path / "verifications.sqlite").exists()
+
+
+def test_certledger_serve_runs_two_instances_of_two_workers_on_the_replica(office_home: ReplicaHome,
+                                                                           tmp_path: Path) -> None:
+    pair = office_home.pair
+    signed = office_home.proof("1915010000000805")
+    pair.replayed()
+    env = {f"CERTLEDGER_{k.upper()}": str(v) for k, v in pair.settings(pair.replica_port, office_home.schema).items()}
+    cli = Cli(office_home.path, tmp_path, extra_env=env)
+    servers = [Server(cli, free_port()).start("--workers", "2", timeout=90) for _ in range(2)]
+    try:
+        for server in servers:
+            assert server.get("/healthz").json()["store"]["standby"] is True
+            assert server.get(f"/api/v1/verify/{signed.token}").json()["outcome"] == "current"
+        office_home.office.app.revoke(JINAN, "SM-1915010000000805-01", "withdrawn")
+        pair.replayed()
+        for server in servers:
+            for _ in range(4):  # whichever worker answers
+                assert server.get(f"/api/v1/verify/{signed.token}").json()["outcome"] == "revoked"
+    finally:
+        logs = [server.stop() for server in servers]
+    for log in logs:
+        assert "is a hot standby (read-only)" in log, log
+        assert "Traceback" not in log and "read-only transaction" not in log, log
