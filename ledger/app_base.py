@@ -7,6 +7,7 @@ The parts (issuance, proofs, custody, requests, signing, the log, queries) are m
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -23,6 +24,8 @@ from ledger.docref import NumberKind, kind_of_number, normalise_number
 from ledger.documents import Certificate, Document, Proof, certificate_id, proof_id
 from ledger.errors import AlreadyExists, Conflict, NotFound, RuleViolation
 from ledger.events import CHINA, topics_of
+from ledger.readmodel import ReadModel
+from ledger.readmodel_rebuild import prepare as prepare_readmodel
 from ledger.recorders import construct_factory, takes_writers
 from ledger.reference import authority
 from ledger.save_signing import SaveSignatures, SaveSigner, check_actor
@@ -91,6 +94,10 @@ class LedgerBase(Application[UUID]):
                                     "recorder: unset APPLICATION_RECORDER_TOPIC")
             self.translog.store.prepare()
             self.recorder.add_writer(self.translog.write_in_transaction)  # type: ignore[attr-defined]
+        # The verification read model, in each save's own transaction too (ledger.readmodel).
+        self.readmodel = ReadModel(self.mapper.to_domain_event) if takes_writers(self.recorder) else None
+        if self.readmodel is not None and prepare_readmodel(self.env, self.recorder, self.mapper.to_domain_event):
+            self.recorder.add_writer(self.readmodel.write_in_transaction)  # type: ignore[attr-defined]
 
     def construct_factory(self, env: Environment) -> InfrastructureFactory[Any]:
         return construct_factory(env)
@@ -109,7 +116,14 @@ class LedgerBase(Application[UUID]):
 
     def _record(self, processing_event: Any) -> Any:
         check_actor(self.signer, processing_event.events)  # an event naming another actor: nothing written
-        return super()._record(processing_event)
+        if self.readmodel is None:
+            return super()._record(processing_event)
+        with self.readmodel.staging(processing_event.aggregates):  # their rows, written in the save's transaction
+            return super()._record(processing_event)
+
+    def staging_imported(self, events: Sequence[Any]) -> AbstractContextManager[None]:
+        """Around a bulk write of creation events (ledger.bulk): the read model projects them as they are."""
+        return nullcontext() if self.readmodel is None else self.readmodel.staging_events(events)
 
     def now(self) -> datetime:
         return self._clock()

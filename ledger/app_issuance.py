@@ -73,7 +73,8 @@ class Issuance(RequestWorkflow):
         try:
             # One transaction, the rows save() would store, without save()'s per-object checks; numbers
             # already issued: AlreadyExists naming them. (The library's PostgreSQL put stalls past ~8 MB.)
-            bulk.put(self.recorder, self.mapper, events, label=lambda e: e.data["number"])
+            with self.staging_imported(events):  # the verification read model's rows, from these events
+                bulk.put(self.recorder, self.mapper, events, label=lambda e: e.data["number"])
         except IntegrityError:  # a concurrent writer issued one of the numbers after bulk.put looked
             taken = [d.number for d in datas if self._exists(certificate_id(d.number, 1))]
             shown = ", ".join(taken[:5]) + (f" (+{len(taken) - 5} more)" if len(taken) > 5 else "")

@@ -42,6 +42,7 @@ class LogQueries(SaveAuditing, LogRepairs):
                        verify_signature, progress, verify_note=verify_note, anchors=anchors, repairs=self.repairs(),
                        saves=saves if beside is None else None)
         report = report if beside is None else merged(report, beside())
+        report = self.with_readmodel_check(report)  # type: ignore[attr-defined]  # ledger.app_readmodel
         return report if saves is None else dataclasses.replace(report, saves=saves.signatures)
 
     def inclusion(self, reference: str, size: int | None = None) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from ledger.app_issuance import Issuance, parse_certificate_for
 from ledger.app_keys import RecordedTrustList, TrustListSigner
 from ledger.app_log import LogQueries
 from ledger.app_queries import Queries
+from ledger.app_readmodel import ReadModelViews
 from ledger.app_requests import RequestWorkflow
 from ledger.app_signing import Draft, Signing
 from ledger.batch_service import BatchCommands
@@ -32,8 +33,8 @@ from ledger.pickups import Pickups
 __all__ = ["Actor", "CertLedger", "Draft", "RecordedTrustList", "TrustListSigner", "parse_certificate_for"]
 
 
-class CertLedger(Credentials, Signing, Issuance, Custody, LogQueries, Queries, RequestWorkflow, BatchCommands,
-                 Pickups, LedgerBase):
+class CertLedger(Credentials, Signing, Issuance, Custody, LogQueries, ReadModelViews, Queries, RequestWorkflow,
+                 BatchCommands, Pickups, LedgerBase):
     """The one public application: every command and query of the ledger."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

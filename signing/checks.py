@@ -15,7 +15,10 @@ from typing import Any
 
 from ledger.docref import DocumentReference
 from ledger.records import ProofSuperseded
+from ledger.verification_record import VerificationRecord
 from ledger.views import CertificateView, ProofView
+
+DocumentLike = CertificateView | ProofView | VerificationRecord  # a verification record: the read model's row
 
 
 class Reason(StrEnum):
@@ -126,8 +129,11 @@ class Checks:
 # The only place that reads the views' superseded / revoked / signatures records.
 
 
-def reference_of(view: CertificateView | ProofView) -> DocumentReference:
+def reference_of(view: DocumentLike) -> DocumentReference:
     """The reference a view is named by: a proof number, or certificate number#edition."""
+    if isinstance(view, VerificationRecord):
+        return (DocumentReference.proof(view.number) if view.edition is None
+                else DocumentReference.certificate(view.number, view.edition))
     if isinstance(view, ProofView):
         return DocumentReference.proof(view.number)
     return DocumentReference.certificate(view.number, view.edition)
@@ -151,8 +157,12 @@ class DocumentStatus:
         return str(self.reference)
 
 
-def document_status(view: CertificateView | ProofView) -> DocumentStatus:
+def document_status(view: DocumentLike) -> DocumentStatus:
     """The status a view records, with what superseded or revoked it."""
+    if isinstance(view, VerificationRecord):
+        return DocumentStatus(reference=reference_of(view), state=view.status, superseded_by=view.superseded_by,
+                              superseded_reason=view.superseded_reason, superseded_at=view.superseded_at,
+                              revoked_reason=view.revoked_reason, revoked_at=view.revoked_at)
     sup, rev = view.superseded, view.revoked
     by = None
     if isinstance(sup, ProofSuperseded):
@@ -164,13 +174,13 @@ def document_status(view: CertificateView | ProofView) -> DocumentStatus:
                           revoked_reason=rev.reason if rev else None, revoked_at=rev.at if rev else None)
 
 
-def recorded_signing_time(view: CertificateView | ProofView, token_text: str) -> datetime | None:
+def recorded_signing_time(view: DocumentLike, token_text: str) -> datetime | None:
     """When the ledger recorded the signature that carries this token, or None if it recorded none."""
     entry = next((s for s in view.signatures if s.token == token_text), None)
     return entry.signed_at if entry else None
 
 
-def signed_tokens(view: CertificateView | ProofView) -> list[str]:
+def signed_tokens(view: DocumentLike) -> list[str]:
     """The tokens of the document's recorded signatures, oldest first."""
     return [s.token for s in view.signatures if s.token]
 

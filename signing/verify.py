@@ -25,10 +25,12 @@ from cryptography import x509
 
 from keys.algorithms import key_id
 from ledger.errors import LedgerError
-from ledger.views import CertificateView, ProofView, SignedFileView
+from ledger.verification_record import VerificationRecord
+from ledger.views import SignedFileView
 from signing.checks import (
     Check,
     Checks,
+    DocumentLike,
     DocumentStatus,
     Reason,
     document_status,
@@ -68,7 +70,7 @@ class LedgerReader(Protocol):
 
     def signed_file(self, sha256: str) -> SignedFileView | None: ...
 
-    def document_by_reference(self, reference: str) -> CertificateView | ProofView: ...
+    def document_by_reference(self, reference: str) -> DocumentLike: ...
 
 
 # pyHanko logs every failed validation as a warning with its traceback, and configures no handler: with
@@ -94,7 +96,7 @@ class PdfVerification(Checks):
     qr_token: Check
     status: Check
     document: DocumentStatus | None = None
-    view: CertificateView | ProofView | None = None
+    view: DocumentLike | None = None
 
     @classmethod
     def refused(cls, fmt: Check) -> PdfVerification:
@@ -126,7 +128,7 @@ class TokenVerification(Checks):
     recorded: Check
     status: Check
     document: DocumentStatus | None = None
-    view: CertificateView | ProofView | None = None
+    view: DocumentLike | None = None
 
     def checks(self) -> tuple[Check, ...]:
         return (self.token, self.signature, self.key_window, self.recorded, self.status)
@@ -271,7 +273,7 @@ class Verifier:
                                                      "the signer's certificate does not chain to the trusted root"))
         return signature, chain, kid
 
-    def _qr(self, data: bytes, view: CertificateView | ProofView | None, signer_kid: str | None) -> Check:
+    def _qr(self, data: bytes, view: DocumentLike | None, signer_kid: str | None) -> Check:
         try:
             texts = read_qr_codes(data, self.dpi)
         except SigningError as e:
@@ -295,7 +297,7 @@ class Verifier:
         return _token_matches(token, view)
 
 
-def _token_matches(token: SignedToken, view: CertificateView | ProofView | None) -> Check:
+def _token_matches(token: SignedToken, view: DocumentLike | None) -> Check:
     """The QR token's claims against the ledger's record of the document the file renders."""
     if view is None:
         return Check.failed("qr_token", Reason.NOT_RECORDED, "no ledger record to compare the token with")
@@ -303,7 +305,8 @@ def _token_matches(token: SignedToken, view: CertificateView | ProofView | None)
     if token.claims.document_number != reference:
         return Check.failed("qr_token", Reason.TOKEN_MISMATCH, f"the QR code belongs to {token.claims.document_number}"
                                                                f", this file is {reference}")
-    expected = holder_digest(token.claims.document_number, view.data.holder_name, view.data.id_number)
+    expected = (view.holder_digest if isinstance(view, VerificationRecord)
+                else holder_digest(token.claims.document_number, view.data.holder_name, view.data.id_number))
     if token.claims.holder_digest != expected:
         return Check.failed("qr_token", Reason.TOKEN_MISMATCH,
                             "the QR code's holder digest does not match the recorded holder")

@@ -14,6 +14,8 @@ from typing import Any
 
 from ledger.application import CertLedger
 from ledger.errors import LedgerError
+from ledger.readmodel import Reader, ReadModelMissing, reader_for
+from ledger.verification_record import VerificationRecord
 from ledger.views import CertificateView, ProofView
 from signing.checks import Check, DocumentStatus, Outcome, document_status, outcome_of_state, signed_tokens
 from signing.verify import PdfVerification, TokenVerification, Verifier
@@ -24,7 +26,7 @@ from verify_api.standby import Placement, StoreStatus, placement
 from verify_api.transparency import PublishedLog
 from verify_api.trust import LoadedTrust, TrustSource
 from verify_api.verdict import DocumentFacts, Successor, Verdict
-from verify_api.views import CachedViews, SqliteChanges
+from verify_api.views import CachedViews, RecordSource, SqliteChanges
 
 log = logging.getLogger("verify_api")
 
@@ -40,6 +42,21 @@ def open_ledger(settings: ServiceSettings) -> CertLedger:
     if settings.store == "sqlite" and not settings.sqlite_file.is_file():
         raise LedgerUnavailable(f"no ledger at {settings.sqlite_file}: run certledger init")
     return CertLedger(env=settings.eventsourcing_env(), transparency_log=settings.transparency_log)
+
+
+def open_records(settings: ServiceSettings) -> Reader | None:
+    """The verification read model's reader; None (the ledger's reads, said once in the log) without one."""
+    if settings.store == "memory":
+        return None
+    reader = reader_for(settings.eventsourcing_env())
+    if reader is None:
+        return None
+    try:
+        _ = reader.conn
+    except ReadModelMissing as e:
+        log.warning("%s; meanwhile verdicts are read from the events (slower)", e)
+        return None
+    return reader
 
 
 def _normal_name(name: str) -> bytes:
@@ -59,12 +76,14 @@ class VerificationService:
         self.trust = trust
         self.recorder = recorder
         changes = SqliteChanges(settings.sqlite_file) if settings.store == "sqlite" else None
-        self.views = CachedViews(ledger, changes, settings.cache_size, settings.cache_check_seconds)
+        self.records = open_records(settings) if settings.read_model else None
         history = PublishedHistory(settings.checkpoint_history_path, settings.keys_path)
-        self.log = PublishedLog(ledger, settings.log_reload_seconds, settings.cache_size, history)
+        self.log = PublishedLog(ledger, settings.log_reload_seconds, settings.cache_size, history, self.records)
+        source = RecordSource(self.records, ledger, self.log.latest_size) if self.records is not None else None
+        self.views = CachedViews(ledger, changes, settings.cache_size, settings.cache_check_seconds, source=source)
         self._verifier: Verifier | None = None
         self._verifier_trust: LoadedTrust | None = None
-        self._facts: dict[str, tuple[CertificateView | ProofView, DocumentFacts]] = {}
+        self._facts: dict[str, tuple[CertificateView | ProofView | VerificationRecord, DocumentFacts]] = {}
 
     @classmethod
     def from_settings(cls, settings: ServiceSettings) -> VerificationService:
@@ -86,6 +105,8 @@ class VerificationService:
         if self.recorder is not None:
             self.recorder.close()
         self.views.close()
+        if self.records is not None:
+            self.records.close()
         if self.store_status is not None:
             self.store_status.close()
         self.ledger.close()
@@ -139,7 +160,8 @@ class VerificationService:
         """The verdict on a run of checks: the outcome is the result's own (derived from its reasons)."""
         return self._verdict(result.outcome, result.checks(), result.view, result.document)
 
-    def _verdict(self, outcome: Outcome, checks: tuple[Check, ...], view: CertificateView | ProofView | None,
+    def _verdict(self, outcome: Outcome, checks: tuple[Check, ...],
+                 view: CertificateView | ProofView | VerificationRecord | None,
                  status: DocumentStatus | None, *, with_log: bool = True) -> Verdict:
         if outcome is Outcome.NOT_GENUINE or view is None or status is None:
             # Nothing of the ledger is shown for a code or file that did not verify.
@@ -148,7 +170,7 @@ class VerificationService:
         inclusion = self.log.for_document(status.number, view) if with_log else None
         return Verdict(outcome, checks, self._facts_of(status.number, view), status, successor, inclusion)
 
-    def _facts_of(self, reference: str, view: CertificateView | ProofView) -> DocumentFacts:
+    def _facts_of(self, reference: str, view: CertificateView | ProofView | VerificationRecord) -> DocumentFacts:
         # The cached views are the same objects until the ledger changes: derive their facts once.
         known = self._facts.get(reference)
         if known is not None and known[0] is view:
@@ -159,7 +181,7 @@ class VerificationService:
         self._facts[reference] = (view, facts)
         return facts
 
-    def _view(self, reference: str) -> CertificateView | ProofView | None:
+    def _view(self, reference: str) -> CertificateView | ProofView | VerificationRecord | None:
         try:
             return self.views.document_by_reference(reference)
         except (LedgerError, IndexError, ValueError):  # unknown number, or an edition that does not exist

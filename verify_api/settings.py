@@ -27,6 +27,7 @@ class ServiceSettings(StoreSettings):
     cache_size: int = 4096  # documents, and tokens whose signature held, kept in memory (0: none): verify_api/views.py
     cache_check_seconds: float = 0.01  # at most this long between asking SQLite whether anything was committed
     log_reload_seconds: float = 1.0  # how often a worker looks for a newer signed checkpoint
+    read_model: bool = True  # verdicts from the verification read model (ledger/readmodel.py); "off": the events
     # On a PostgreSQL hot standby (verify_api/standby.py): where the counts and rate limits go, and how far
     # behind its replay may be before /healthz answers 503 (0: never).
     postgres_primary_host: str = ""  # unset: this instance's own SQLite files in <home>

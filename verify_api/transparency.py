@@ -25,7 +25,10 @@ from typing import Any, TypeVar
 from keys.tlog import SignedNote
 from ledger.application import CertLedger
 from ledger.errors import InvalidInput, LedgerError
+from ledger.readmodel import Reader
 from ledger.translog import Checkpoint, LogUnavailable, TransparencyLog
+from ledger.tree_reads import TreeAtSize
+from ledger.verification_record import VerificationRecord
 from ledger.views import CertificateView, ProofView
 from verify_api.history import PublishedHistory
 
@@ -72,8 +75,10 @@ def _as_json(checkpoint: Checkpoint) -> dict[str, Any]:
 
 class PublishedLog:
     def __init__(self, ledger: CertLedger, reload_seconds: float = 1.0, cache_size: int = 4096,
-                 history: PublishedHistory | None = None) -> None:
+                 history: PublishedHistory | None = None, records: Reader | None = None) -> None:
         self.ledger = ledger
+        self.records = records  # the verification read model: a document's leaf and proof in two indexed reads
+        self._tree: TreeAtSize | None = None  # the latest checkpoint's root and right edge
         self.history = history
         self.reload_seconds = reload_seconds
         self.cache_size = max(cache_size, 1)
@@ -99,6 +104,11 @@ class PublishedLog:
         """The latest signed checkpoint (re-read at most every reload_seconds); None without one or a log."""
         head = self._current()
         return head[0] if head else None
+
+    def latest_size(self) -> int | None:
+        """The latest signed checkpoint's tree size (None without one)."""
+        latest = self.latest()
+        return None if latest is None else latest.size
 
     def _current(self) -> tuple[Checkpoint, dict[str, Any]] | None:
         now = time.monotonic()
@@ -186,14 +196,37 @@ class PublishedLog:
         latest = self.latest()
         if latest is None:
             return None
+        # A read model row is a new object on every read: its aggregate's version and leaf tell the same state.
+        marker = (state.version, state.position) if isinstance(state, VerificationRecord) else state
         known = self._inclusions.get(reference)
-        if known is not None and known[0] is state and known[1] == latest.size:
+        if known is not None and known[1] == latest.size and (
+                known[0] == marker if isinstance(marker, tuple) else known[0] is marker):
             return known[2]
         try:
-            answer = self.inclusion(reference, latest.size)
+            if isinstance(state, VerificationRecord) and self.records is not None:
+                answer = self._from_record(state, latest)
+            else:
+                answer = self.inclusion(reference, latest.size)
         except (LogNotPublished, LedgerError):  # the verdict stands without it; the log endpoints say why
             return None
         if len(self._inclusions) >= self.cache_size:
             self._inclusions.clear()
-        self._inclusions[reference] = (state, latest.size, answer)
+        self._inclusions[reference] = (marker, latest.size, answer)
         return answer
+
+    def _from_record(self, record: VerificationRecord, latest: Checkpoint) -> dict[str, Any]:
+        """The inclusion `ledger.inclusion` gives, from the row's leaf and the proof's nodes read in one query."""
+        records = self.records
+        assert records is not None
+        tree = self._tree
+        if tree is None or tree.size != latest.size:
+            tree = self._tree = TreeAtSize(latest.size, records.nodes)
+        signed = self._published()[1] if latest.size == self._published()[0].size else None
+        position = record.position
+        if position is None or position >= tree.size or record.leaf_hash is None:
+            state, leaf, proof = "pending", None, []
+        else:
+            hashes = tree.inclusion_proof(position, record.path_nodes)
+            state, leaf, proof = "included", record.leaf_hash.hex(), [h.hex() for h in hashes]
+        return {"document": record.reference, "state": state, "tree_size": tree.size, "position": position,
+                "leaf_hash": leaf, "proof": proof, "root": tree.root.hex(), "checkpoint": signed}

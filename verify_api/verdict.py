@@ -15,6 +15,7 @@ from typing import Any
 
 from ledger.domain import CHINA, ProofKind
 from ledger.identity import IdType
+from ledger.verification_record import VerificationRecord
 from ledger.views import AuthorityView, CertificateView, ProofView
 from signing.checks import Check, DocumentStatus, Outcome, Reason, reference_of
 
@@ -41,6 +42,13 @@ REPLACEMENT_REASONS = {
 
 KIND_LABELS = {"certificate": ("电子证书", "electronic certificate"),
                **{k.value: (k.label, f"{k.value.replace('-', ' ')} proof") for k in ProofKind}}
+
+
+def _id_type_label(id_type: str) -> str:
+    try:
+        return IdType(id_type).label
+    except ValueError:
+        return id_type
 
 
 def china_time(at: datetime | None) -> str:
@@ -84,12 +92,11 @@ class DocumentFacts:
     authority: AuthorityView
 
     @classmethod
-    def of(cls, view: CertificateView | ProofView) -> DocumentFacts:
+    def of(cls, view: CertificateView | ProofView | VerificationRecord) -> DocumentFacts:
+        if isinstance(view, VerificationRecord):
+            return cls.of_record(view)
         d = view.data
-        try:
-            id_type = IdType(d.id_type).label
-        except ValueError:
-            id_type = d.id_type
+        id_type = _id_type_label(d.id_type)
         remarks: tuple[str, ...] = ()
         if isinstance(view, ProofView):
             kind, edition = view.kind_name, None
@@ -101,6 +108,17 @@ class DocumentFacts:
                    occupation=d.occupation, level=d.level, result=d.result, issue_date=d.issue_date, family=d.family,
                    remarks=tuple(remarks), recorded_at=view.issued_at,
                    authority=view.authority)
+
+    @classmethod
+    def of_record(cls, r: VerificationRecord) -> DocumentFacts:
+        """The same facts from the verification read model's row (ledger.verification_record)."""
+        f = r.fields
+        return cls(reference=r.reference, kind=r.kind, number=r.number, certificate_number=f["number"],
+                   edition=r.edition, holder_name=f["holder_name"], gender=f["gender"],
+                   id_type=_id_type_label(f["id_type"]), id_number_masked=r.id_number_masked,
+                   occupation=f["occupation"], level=f["level"], result=f["result"], issue_date=f["issue_date"],
+                   family=f["family"], remarks=r.remarks, recorded_at=r.recorded_at,
+                   authority=AuthorityView.of(r.authority))
 
     @property
     def kind_label(self) -> tuple[str, str]:

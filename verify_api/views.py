@@ -19,9 +19,37 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 from ledger.application import CertLedger
+from ledger.readmodel import Reader
+from ledger.verification_record import VerificationRecord
 from ledger.views import CertificateView, ProofView, SignedFileView
+
+Document = CertificateView | ProofView | VerificationRecord
+
+
+class DocumentSource(Protocol):
+    def document_by_reference(self, reference: str) -> Document: ...
+
+
+class RecordSource:
+    """Documents from the verification read model: one indexed read of the row (and its log leaf).
+
+    A reference with no row (a validly signed token naming a document never recorded, or a reference
+    written otherwise than the ledger writes it) is asked of the ledger, which answers as before."""
+
+    def __init__(self, reader: Reader, ledger: CertLedger, tree_size: Callable[[], int | None] | None = None) -> None:
+        self.reader = reader
+        self.ledger = ledger
+        self.tree_size = tree_size  # the latest signed checkpoint's: the row comes with its proof's nodes
+
+    def document_by_reference(self, reference: str) -> Document:
+        size = self.tree_size() if self.tree_size is not None else None
+        record = self.reader.record(reference) if size is None else self.reader.record_with_path(reference, size)
+        if record is not None:
+            return record
+        return self.ledger.document_by_reference(reference)  # NotFound for a document never recorded
 
 
 class SqliteChanges:
@@ -50,20 +78,22 @@ class CachedViews:
     """The Verifier's LedgerReader: `document_by_reference` from memory while the store is unchanged."""
 
     def __init__(self, ledger: CertLedger, changes: SqliteChanges | None, maxsize: int = 4096,
-                 check_every: float = 0.0, clock: Callable[[], float] = time.monotonic) -> None:
+                 check_every: float = 0.0, clock: Callable[[], float] = time.monotonic,
+                 source: DocumentSource | None = None) -> None:
         self.ledger = ledger
+        self.source: DocumentSource = source or ledger  # the verification read model, or the ledger's own reads
         self.changes = changes
         self.maxsize = maxsize
         self.check_every = check_every
         self._clock = clock
         self._next_check = 0.0
-        self._views: OrderedDict[str, CertificateView | ProofView] = OrderedDict()
+        self._views: OrderedDict[str, Document] = OrderedDict()
         self._lock = threading.Lock()  # PDF checks read from worker threads
 
-    def document_by_reference(self, reference: str) -> CertificateView | ProofView:
+    def document_by_reference(self, reference: str) -> Document:
         """The view the ledger would give now (NotFound and friends propagate unchanged)."""
         if self.changes is None or self.maxsize <= 0:
-            return self.ledger.document_by_reference(reference)
+            return self.source.document_by_reference(reference)
         with self._lock:
             now = self._clock()
             if now >= self._next_check:
@@ -74,7 +104,7 @@ class CachedViews:
             if view is not None:
                 self._views.move_to_end(reference)
                 return view
-        view = self.ledger.document_by_reference(reference)
+        view = self.source.document_by_reference(reference)
         with self._lock:
             self._views[reference] = view
             if len(self._views) > self.maxsize:

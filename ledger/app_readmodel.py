@@ -1,0 +1,41 @@
+"""The verification read model's commands: rebuilt from the events, and checked by the audit."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from ledger.app_base import LedgerBase
+from ledger.audit import AuditReport, Divergence
+from ledger.readmodel_rebuild import check, rebuild
+from ledger.recorders import takes_writers
+
+MAX_NAMED = 100  # divergences named in one report, as the audit names the log's
+
+
+class ReadModelViews(LedgerBase):
+    def rebuild_views(self) -> int:
+        """Replace the verification read model's rows with those the events give (the table made where it is
+        missing: a store from before it); returns how many documents it holds."""
+        count = rebuild(self.env, self.recorder, self.mapper.to_domain_event,
+                        self.readmodel.memory if self.readmodel is not None else None)
+        if self.readmodel is not None and takes_writers(self.recorder):
+            writer = self.readmodel.write_in_transaction
+            if writer not in self.recorder.writers:  # type: ignore[attr-defined]
+                self.recorder.add_writer(writer)  # type: ignore[attr-defined]
+        return count
+
+    def readmodel_divergences(self) -> list[Divergence]:
+        """Each document whose kept verification row is not the one its events give, named."""
+        found: list[Divergence] = []
+        memory = self.readmodel.memory if self.readmodel is not None else None
+        for reference, problem in check(self.env, self.recorder, self.mapper.to_domain_event, memory):
+            found.append(Divergence(None, None, reference or None, "verification read model" if reference else None,
+                                    problem))
+            if len(found) >= MAX_NAMED:
+                break
+        return found
+
+    def with_readmodel_check(self, report: AuditReport) -> AuditReport:
+        """The audit's report with the read model's divergences after the log's."""
+        extra = self.readmodel_divergences()
+        return dataclasses.replace(report, divergences=(*report.divergences, *extra)) if extra else report

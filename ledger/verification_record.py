@@ -1,0 +1,148 @@
+"""What a verdict needs of one document, as the verification read model keeps it (ledger.readmodel).
+
+A `VerificationRecord` is a read view like `CertificateView` and `ProofView`, but only of what a
+verification answer shows or checks: the status and what superseded or revoked the document, the
+holder digest its tokens carry, its recorded signatures (token, key, signing time), and the document's
+fields with the ID number masked. It never holds the whole ID number: the read model can sit in a
+database a verification replica serves, beside events the cipher keeps unreadable.
+
+It is derived from one aggregate (a certificate edition or a proof) and nothing else, so a row can be
+written in the save's own transaction and rebuilt from the events alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from ledger.docref import DocumentReference
+from ledger.documents import Certificate, Proof
+from ledger.records import ProofSuperseded
+
+_DIGEST_CONTEXT = b"certledger-holder-v1"  # signing.token's: tests hold the two digests equal
+_FIELDS = ("number", "holder_name", "gender", "id_type", "occupation", "level", "result", "issue_date", "family")
+
+
+def holder_digest(document_number: str, holder_name: str, id_number: str) -> bytes:
+    """The 16 bytes a token carries to bind the holder to the document (as signing.token computes them)."""
+    h = hashlib.sha256(_DIGEST_CONTEXT)
+    for part in (document_number, holder_name, id_number.upper()):
+        h.update(b"\x00" + part.encode("utf-8"))
+    return h.digest()[:16]
+
+
+class SignedEntry(NamedTuple):
+    """A recorded signature as a verification reads it: the token it carries, its key and signing time."""
+
+    token: str
+    key_id: str
+    signed_at: datetime
+
+
+@dataclass(frozen=True)
+class VerificationRecord:
+    reference: str  # a proof number, or certificate number#edition
+    aggregate_id: str
+    version: int  # the aggregate's version: its latest event is the one the log proves
+    kind: str  # "certificate", or the proof's kind
+    number: str
+    edition: int | None
+    status: str  # current / superseded / revoked
+    superseded_by: str | None
+    superseded_reason: str | None
+    superseded_at: datetime | None
+    revoked_reason: str | None
+    revoked_at: datetime | None
+    holder_digest: bytes
+    fields: dict[str, str]  # the document's data a verdict shows: certificate number, holder name, ... (no ID)
+    id_number_masked: str
+    remarks: tuple[str, ...]
+    authority: str  # the issuing authority's code
+    recorded_at: datetime
+    signatures: tuple[SignedEntry, ...]
+    position: int | None = None  # the log leaf of (aggregate_id, version), when read beside the log
+    leaf_hash: bytes | None = None
+    # The log's stored subtree hashes beside the leaf's path ((level, index) -> hash), read with the row.
+    path_nodes: dict[tuple[int, int], bytes] | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def is_proof(self) -> bool:
+        return self.edition is None
+
+    @property
+    def key_id(self) -> str | None:
+        return self.signatures[-1].key_id if self.signatures else None
+
+    @property
+    def signed_at(self) -> datetime | None:
+        return self.signatures[-1].signed_at if self.signatures else None
+
+    # ------------------------------------------------------------------ the row
+    def payload(self) -> str:
+        """Everything beyond the row's own columns, as JSON text (sorted keys: one text per record)."""
+        return json.dumps({
+            "kind": self.kind, "number": self.number, "edition": self.edition,
+            "superseded_reason": self.superseded_reason, "superseded_at": _iso(self.superseded_at),
+            "revoked_reason": self.revoked_reason, "revoked_at": _iso(self.revoked_at), "fields": self.fields,
+            "id_number_masked": self.id_number_masked, "remarks": list(self.remarks), "authority": self.authority,
+            "recorded_at": self.recorded_at.isoformat(),
+            "signatures": [[s.token, s.key_id, s.signed_at.isoformat()] for s in self.signatures],
+        }, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+    def row(self) -> tuple[Any, ...]:
+        """(reference, aggregate_id, version, state, successor, holder_digest, key_id, signed_at, payload)."""
+        return (self.reference, self.aggregate_id, self.version, self.status, self.superseded_by, self.holder_digest,
+                self.key_id, _iso(self.signed_at), self.payload())
+
+    @classmethod
+    def from_row(cls, row: tuple[Any, ...], position: int | None = None, leaf_hash: bytes | None = None,
+                 path_nodes: dict[tuple[int, int], bytes] | None = None) -> VerificationRecord:
+        reference, aggregate_id, version, state, successor, digest, _key, _at, payload = row[:9]
+        p = json.loads(payload)
+        return cls(reference=reference, aggregate_id=aggregate_id, version=int(version), kind=p["kind"],
+                   number=p["number"], edition=p["edition"], status=state, superseded_by=successor,
+                   superseded_reason=p["superseded_reason"], superseded_at=_time(p["superseded_at"]),
+                   revoked_reason=p["revoked_reason"], revoked_at=_time(p["revoked_at"]), holder_digest=bytes(digest),
+                   fields=p["fields"], id_number_masked=p["id_number_masked"], remarks=tuple(p["remarks"]),
+                   authority=p["authority"], recorded_at=datetime.fromisoformat(p["recorded_at"]),
+                   signatures=tuple(SignedEntry(t, k, datetime.fromisoformat(a)) for t, k, a in p["signatures"]),
+                   position=None if position is None else int(position),
+                   leaf_hash=None if leaf_hash is None else bytes(leaf_hash), path_nodes=path_nodes)
+
+
+def _iso(at: datetime | None) -> str | None:
+    return None if at is None else at.isoformat()
+
+
+def _time(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def record_of(doc: Certificate | Proof) -> VerificationRecord:
+    """The record of a certificate edition or a proof, from its aggregate alone."""
+    sup, rev = doc.superseded, doc.revoked
+    remarks: tuple[str, ...] = ()
+    edition: int | None = None
+    if isinstance(doc, Proof):
+        reference = str(DocumentReference.proof(doc.number))
+        kind = doc.kind
+    else:
+        reference = str(DocumentReference.certificate(doc.number, doc.edition))
+        kind, edition, remarks = "certificate", doc.edition, tuple(doc.remarks)
+    if isinstance(sup, ProofSuperseded):
+        by: str | None = sup.by_number
+    else:
+        by = None if sup is None else str(DocumentReference.certificate(doc.number, sup.by_edition))
+    d = doc.data
+    return VerificationRecord(
+        reference=reference, aggregate_id=str(doc.id), version=doc.version, kind=kind, number=doc.number,
+        edition=edition, status=doc.status, superseded_by=by, superseded_reason=sup.reason if sup else None,
+        superseded_at=sup.at if sup else None, revoked_reason=rev.reason if rev else None,
+        revoked_at=rev.at if rev else None, holder_digest=holder_digest(reference, d.holder_name, d.id_number),
+        fields={f: str(getattr(d, f)) for f in _FIELDS}, id_number_masked=d.masked_id, remarks=tuple(remarks),
+        authority=d.authority, recorded_at=doc.issued_by.at,
+        signatures=tuple(SignedEntry(s.token, s.key_id, s.signed_at) for s in doc.signatures),
+    )

@@ -1,0 +1,153 @@
+"""The verification read model (ledger/readmodel.py) on every backend: kept by every save path in the
+events' transaction, equal to the one rebuilt from the events, and every tampered row named by the audit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ledger.application import Actor, CertLedger
+from ledger.domain import ProofKind
+from ledger.readmodel import COLUMNS, TABLE, connector
+from ledger.readmodel_rebuild import _plain
+from tests.conftest import AppFactory, Backend, on_backends
+from tests.integration.test_bulk_import import certificates
+from tests.integration.test_scenario import JINAN, LIAONING, WELDER, WELDER_2, electrician, welder
+
+PROVINCE = Actor("导入员", "1500")
+
+
+def kept(app: CertLedger) -> dict[str, tuple[Any, ...]]:
+    """The read model's rows as stored."""
+    found = connector(app.env)
+    if found is None:
+        assert app.readmodel is not None
+        return dict(app.readmodel.memory)
+    conn = found[0]()
+    try:
+        cur = conn.cursor()
+        cur.execute(f"SELECT {COLUMNS} FROM {TABLE}")  # noqa: S608
+        return {row[0]: row for row in map(_plain, cur.fetchall())}
+    finally:
+        conn.close()
+
+
+def execute(app: CertLedger, statement: str, *args: Any) -> None:
+    found = connector(app.env)
+    assert found is not None
+    conn = found[0]()
+    try:
+        conn.cursor().execute(statement.replace("?", found[1]), args)
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def a_ledger_with_every_kind_of_change(app: CertLedger, tmp_path: Path) -> None:
+    app.ensure_default_catalog(JINAN)
+    app.issue(JINAN, electrician())
+    app.prove(JINAN, electrician()["number"], ProofKind.WRITTEN, "lost")
+    app.issue(LIAONING, welder())
+    app.reissue(LIAONING, WELDER)  # edition 1 superseded by 2, in one save
+    app.issue(LIAONING, welder(WELDER_2))
+    app.revoke(LIAONING, WELDER_2, "issued on a forged application")
+    app.import_many(PROVINCE, certificates(tmp_path, 40), "import.csv")  # the bulk path (COPY on PostgreSQL)
+
+
+@on_backends("memory", "sqlite", "postgres")
+def test_the_kept_read_model_equals_the_one_rebuilt_from_the_events(
+        backend: Backend, make_app: AppFactory, tmp_path: Path) -> None:
+    app = make_app()
+    a_ledger_with_every_kind_of_change(app, tmp_path)
+    before = kept(app)
+    assert len(before) == 1 + 1 + 2 + 1 + 40
+    assert app.rebuild_views() == len(before)
+    assert kept(app) == before
+    assert app.readmodel_divergences() == []
+    first, second, revoked = before[f"{WELDER}#1"], before[f"{WELDER}#2"], before[f"{WELDER_2}#1"]
+    assert (first[3], first[4]) == ("superseded", f"{WELDER}#2") and second[3] == "current"
+    assert revoked[3] == "revoked"
+    assert before[f"SM-{electrician()['number']}-01"][3] == "current"
+    assert electrician()["id_number"] not in str(before)  # the masked ID number only
+
+
+@on_backends("sqlite", "postgres")
+def test_a_second_instance_keeps_the_rows_the_first_one_reads(backend: Backend, make_app: AppFactory,
+                                                              tmp_path: Path) -> None:
+    app = make_app()
+    a_ledger_with_every_kind_of_change(app, tmp_path)
+    other = make_app()
+    other.revoke(LIAONING, WELDER, "wrong holder")  # edition 2
+    assert kept(app)[f"{WELDER}#2"][3] == "revoked"
+    assert app.readmodel_divergences() == []
+
+
+@on_backends("sqlite", "postgres")
+def test_each_tampered_row_is_named_by_the_audit(backend: Backend, make_app: AppFactory, tmp_path: Path) -> None:
+    app = CertLedger(env=backend.env, transparency_log=True)  # the audit replays the log
+    try:
+        a_ledger_with_every_kind_of_change(app, tmp_path)
+        execute(app, f"UPDATE {TABLE} SET state = 'current', successor = NULL WHERE reference = ?",  # noqa: S608
+                f"{WELDER}#1")
+        execute(app, f"DELETE FROM {TABLE} WHERE reference = ?", f"{WELDER_2}#1")  # noqa: S608
+        row = kept(app)[f"{WELDER}#2"]
+        execute(app, f"INSERT INTO {TABLE} ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
+                "1807000000999999#1", *row[1:])
+        named = {d.aggregate: d.problem for d in app.readmodel_divergences()}
+        assert named.keys() == {f"{WELDER}#1", f"{WELDER_2}#1", "1807000000999999#1"}
+        assert "differs from the events in state, successor" in named[f"{WELDER}#1"]
+        assert "no row" in named[f"{WELDER_2}#1"] and "no event" in named["1807000000999999#1"]
+        report = app.audit(lambda *_: True)
+        assert not report.ok and {d.aggregate for d in report.divergences} >= named.keys()
+        assert any("verification read model" in d.describe() for d in report.divergences)
+        app.rebuild_views()
+        assert app.audit(lambda *_: True).ok
+    finally:
+        app.close()
+
+
+@on_backends("sqlite")
+def test_a_failing_read_model_write_leaves_no_event(backend: Backend, make_app: AppFactory,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    app = make_app()
+    app.ensure_default_catalog(JINAN)
+    events = app.count_events()
+    assert app.readmodel is not None
+
+    def broken(doc: Any) -> Any:
+        raise RuntimeError("read model write failed")
+
+    monkeypatch.setattr("ledger.readmodel.record_of", broken)
+    with pytest.raises(RuntimeError, match="read model write failed"):
+        app.issue(JINAN, electrician())
+    assert app.count_events() == events and electrician()["number"] + "#1" not in kept(app)
+
+
+LEGACY = Path(__file__).resolve().parent.parent / "data" / "legacy_store" / "ledger-1893130.sqlite"
+
+
+def test_a_store_written_before_the_read_model_gets_it_built_from_its_events(tmp_path: Path) -> None:
+    import shutil
+
+    store = tmp_path / "ledger.sqlite"
+    shutil.copyfile(LEGACY, store)
+    env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(store)}
+    read_only = CertLedger(env={**env, "CREATE_TABLE": "n"})  # as every command but init opens it
+    try:
+        assert read_only.readmodel is not None and read_only.readmodel.write_in_transaction not in (
+            read_only.recorder.writers)  # type: ignore[attr-defined]
+        assert read_only.readmodel_divergences()[0].problem.startswith("the store has no verification read model")
+        assert read_only.rebuild_views() > 0  # `certledger audit rebuild-views`
+        assert read_only.readmodel_divergences() == []
+    finally:
+        read_only.close()
+    shutil.copyfile(LEGACY, store)
+    migrated = CertLedger(env=env)  # a process that may create tables builds it on opening
+    try:
+        rows = kept(migrated)
+        assert rows and migrated.readmodel_divergences() == []
+        assert {r[3] for r in rows.values()} <= {"current", "superseded", "revoked"}
+    finally:
+        migrated.close()
