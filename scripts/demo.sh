@@ -139,7 +139,17 @@ elif log:
     print(f"transparency log: pending the next checkpoint (latest covers {log['tree_size']} events)")
 PY
 kill $SERVER; wait $SERVER 2>/dev/null || true
+
+# The office console for Jinan's staff: 张三 (init's operator) becomes its first head; she logs in with her
+# credential's passphrase (CERTLEDGER_OPERATOR_PASSPHRASE).
+say --office 1501 --operator 张三 console account add --username 张三 --role head
 echo
 echo "Done. The ledger is in $CERTLEDGER_HOME, the signed PDFs and the batch package in $OUT."
 echo "Try: CERTLEDGER_HOME=$CERTLEDGER_HOME .venv/bin/certledger show 1807000000103353"
 echo "     CERTLEDGER_HOME=$CERTLEDGER_HOME .venv/bin/certledger serve --port $PORT   # then open $URL"
+if [ "${1:-}" = "--console" ]; then
+    echo "The office console: open http://127.0.0.1:8100/ and log in as 张三 with CERTLEDGER_OPERATOR_PASSPHRASE."
+    exec certledger --office 1501 --operator 张三 console --port 8100
+fi
+echo "The office console: choose 张三's passphrase and run the story with it, then log in at http://127.0.0.1:8100/:"
+echo "     CERTLEDGER_OPERATOR_PASSPHRASE='a passphrase of your own' bash scripts/demo.sh --console"
