@@ -58,7 +58,11 @@ def _normal(check: str, value: str) -> str:
     return text.translate(str.maketrans("()", "（）"))
 
 
-def _recorded(record: CertificateData, check: str) -> str:
+def recorded_value(record: CertificateData, check: str) -> str:
+    """The record's value that a stated `check` is compared with, as text. A skill certificate has no
+    specialty: what its holder states as 职业（工种）/专业 is its occupation."""
+    if check == "specialty" and not record.specialty:
+        return record.occupation
     value = getattr(record, STATED[check])
     return value.isoformat() if check == "approval_date" else str(value or "")
 
@@ -74,7 +78,7 @@ def compare(record: CertificateData, stated: Mapping[str, str]) -> list[Comparis
         if not value:
             out.append(Comparison(check, NOT_STATED))
             continue
-        recorded = _recorded(record, check)
+        recorded = recorded_value(record, check)
         same = _normal(check, value) == _normal(check, recorded)
         if check == "approval_date" and not same:
             same = _dates_equal(value, recorded)

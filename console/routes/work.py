@@ -135,7 +135,8 @@ async def review(request: Request, session: Reviewing, number: str) -> Response:
         return page(request, "request.html", {"title": f"申请 {number}", "req": req, "cert": cert,
                                               "checks": CHECKS, "comparison": comparison, "stated": stated})
     with console.acting(session) as (ledger, who):
-        ledger.review(who, number, decision == "approve", str(form.get("reason", "")), comparison.checks)
+        ledger.review(who, number, decision == "approve", str(form.get("reason", "")),
+                      stated={k: v for k, v in stated.items() if v.strip()}, photo_attested=comparison.photo_attested)
     return RedirectResponse(f"/requests/{number}", status_code=303)
 
 

@@ -166,3 +166,17 @@ def test_an_application_carries_its_materials_checked_for_presence_by_kind_of_re
     assert "id-front, id-back, lookup-screenshot" in str(bare.value) and "certificate-photo" not in str(bare.value)
     window = ledger.apply(LIAONING, RequestKind.PROOF, "1807000000103353", "赵六", channel="window").number
     assert ledger.accept(LIAONING, window).stage == "accepted"  # the originals are shown at the window
+
+
+
+def test_a_skill_certificates_stated_occupation_is_compared_with_its_occupation(app: Any) -> None:
+    from ledger.review import compare
+
+    app.issue(JINAN, {"number": "1915010000123456", "holder_name": "王五", "gender": "男", "id_number": HOLDER,
+                      "occupation": "电工", "level": "三级", "theory_score": 80, "practical_score": 75,
+                      "issue_date": "2019-06-01"})
+    record = app.show("1915010000123456").data
+    [same] = [c for c in compare(record, {"specialty": "电工"}) if c.check == "specialty"]
+    [other] = [c for c in compare(record, {"specialty": "焊工"}) if c.check == "specialty"]
+    assert same.result == "match"
+    assert (other.result, other.recorded) == ("mismatch", "电工")
