@@ -76,6 +76,8 @@ class LogRepairs(LedgerBase):
         records = [(r.notification_id, r.aggregate_id, r.version, r.topic, r.state) for r in rows]
         with log.bringing_in(records):
             self._save(register)
+        # The rows brought in change documents no save projected: the read model is made again from the events.
+        self.rebuild_views()  # type: ignore[attr-defined]
         return self.repairs()[-1]
 
     def _repair_register(self) -> LogRepair:

@@ -11,6 +11,8 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from ledger.sql_connect import connector
+
 # ledger.translog re-exports these stores, so its names are imported where they are used, never at the top:
 # a module-level import either way round would fail for whichever module is imported first.
 if TYPE_CHECKING:
@@ -271,35 +273,21 @@ def store_for(env: Mapping[str, str]) -> LogStore:
     """The log store beside the configured event store (the same database)."""
     module = env.get("PERSISTENCE_MODULE", "")
     create = env.get("CREATE_TABLE", "y").lower() not in ("n", "no", "false", "0", "off")
+    found = connector(env)
+    if found is None:
+        return MemoryLogStore()
+    connect, placeholder, blob, errors = found
     if module == "eventsourcing.sqlite":
-        path = env["SQLITE_DBNAME"]
-        timeout = float(env.get("SQLITE_LOCK_TIMEOUT", "10"))
-
         def connect_sqlite() -> sqlite3.Connection:
             # Not bound to one thread: a reader (the verification service) serialises its use with a lock.
-            conn = sqlite3.connect(path, timeout=timeout, isolation_level="DEFERRED", check_same_thread=False)
+            conn = connect()
             # The log is derived from the events: after a crash, catch_up rebuilds what a lost commit
             # held. So its commits need not wait for fsync (WAL + NORMAL stays consistent on crash).
             conn.execute("PRAGMA synchronous=NORMAL")
             return conn
 
-        return SqlLogStore(connect_sqlite, "?", "BLOB", "BEGIN IMMEDIATE", create)
-    if module == "eventsourcing.postgres":
-        import psycopg
-
-        def connect_postgres() -> Any:
-            conn = psycopg.connect(host=env.get("POSTGRES_HOST", "127.0.0.1"),
-                                   port=int(env.get("POSTGRES_PORT", "5432")), dbname=env["POSTGRES_DBNAME"],
-                                   user=env["POSTGRES_USER"], password=env.get("POSTGRES_PASSWORD", ""))
-            schema = env.get("POSTGRES_SCHEMA")
-            if schema:
-                conn.execute(psycopg.sql.SQL("SET search_path TO {}").format(psycopg.sql.Identifier(schema)))
-                conn.commit()
-            return conn
-
-        return SqlLogStore(connect_postgres, "%s", "BYTEA", "SELECT pg_advisory_xact_lock(6962)", create,
-                           (psycopg.Error,))
-    return MemoryLogStore()
+        return SqlLogStore(connect_sqlite, placeholder, blob, "BEGIN IMMEDIATE", create)
+    return SqlLogStore(connect, placeholder, blob, "SELECT pg_advisory_xact_lock(6962)", create, errors)
 
 
 class _TxLogStore:

@@ -15,7 +15,6 @@ the kept rows with those the events give (ledger.readmodel_rebuild).
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -23,6 +22,7 @@ from typing import Any
 from uuid import UUID
 
 from ledger.documents import Certificate, Proof
+from ledger.sql_connect import connector
 from ledger.verification_record import VerificationRecord, record_of
 
 TABLE = "verify_documents"
@@ -114,33 +114,6 @@ class ReadModel:
 
 
 # ------------------------------------------------------------------ the table in a database
-def connector(env: Mapping[str, str]) -> tuple[Callable[[], Any], str, str, tuple[type[Exception], ...]] | None:
-    """(connect, placeholder, blob type, driver errors) for the configured SQL store; None in memory."""
-    module = env.get("PERSISTENCE_MODULE", "")
-    if module == "eventsourcing.sqlite":
-        path, timeout = env["SQLITE_DBNAME"], float(env.get("SQLITE_LOCK_TIMEOUT", "10"))
-
-        def connect_sqlite() -> sqlite3.Connection:
-            return sqlite3.connect(path, timeout=timeout, isolation_level="DEFERRED", check_same_thread=False)
-
-        return connect_sqlite, "?", "BLOB", (sqlite3.Error,)
-    if module == "eventsourcing.postgres":
-        import psycopg
-
-        def connect_postgres() -> Any:
-            conn = psycopg.connect(host=env.get("POSTGRES_HOST", "127.0.0.1"),
-                                   port=int(env.get("POSTGRES_PORT", "5432")), dbname=env["POSTGRES_DBNAME"],
-                                   user=env["POSTGRES_USER"], password=env.get("POSTGRES_PASSWORD", ""))
-            schema = env.get("POSTGRES_SCHEMA")
-            if schema:
-                conn.execute(psycopg.sql.SQL("SET search_path TO {}").format(psycopg.sql.Identifier(schema)))
-                conn.commit()
-            return conn
-
-        return connect_postgres, "%s", "BYTEA", (psycopg.Error,)
-    return None
-
-
 def has_table(conn: Any, placeholder: str, table: str = TABLE) -> bool:
     cur = conn.cursor()
     try:

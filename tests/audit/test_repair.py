@@ -13,6 +13,7 @@ from ledger.application import Actor, CertLedger
 from ledger.errors import InvalidInput, RuleViolation
 from ledger.log_repair import LOG_REPAIR_ID, rows_digest
 from ledger.translog import record_bytes
+from tests.audit.conftest import beside_read_model
 from tests.audit.test_mutations import JINAN, Db, sign, verify, verify_note
 from tests.audit.test_same_transaction import fields
 from tests.conftest import Backend, on_backends
@@ -70,7 +71,7 @@ def test_a_forged_revocation_is_not_absorbed_by_ordinary_writes_and_stays_named(
     assert ledger.translog is not None
     assert ledger.translog.position_of(ledger._current(victim).id, 2) is None  # the log does not hold it
     report = ledger.audit(verify, verify_note=verify_note)
-    assert [d.notification_id for d in report.divergences] == [forged]  # named once, nothing else wrong
+    assert [d.notification_id for d in beside_read_model(report.divergences)] == [forged]  # named once
     assert "no save wrote it" in report.divergences[0].problem
     assert [r.notification_id for r in ledger.unlogged_rows()] == [forged]
     lines = {(h.version, h.type): h.summary for h in ledger.history(victim)}
@@ -117,7 +118,7 @@ def test_repair_only_brings_in_the_rows_named_and_the_others_stay_foreign(
     ledger.issue(JINAN, fields(7))
     report = ledger.audit(verify, verify_note=verify_note)
     assert [b.notification_id for b in report.brought_in] == [second]
-    assert [d.notification_id for d in report.divergences] == [first]
+    assert [d.notification_id for d in beside_read_model(report.divergences)] == [first]
 
 
 def test_a_row_changed_after_its_repair_is_named(ledger: CertLedger, backend: Backend) -> None:
