@@ -26,6 +26,7 @@ from ledger.errors import AlreadyExists, Conflict, NotFound, RuleViolation
 from ledger.events import CHINA, topics_of
 from ledger.readmodel import ReadModel
 from ledger.readmodel_rebuild import prepare as prepare_readmodel
+from ledger.readmodel_seal import PayloadSeal
 from ledger.recorders import construct_factory, takes_writers
 from ledger.reference import authority
 from ledger.save_signing import SaveSignatures, SaveSigner, check_actor
@@ -95,7 +96,8 @@ class LedgerBase(Application[UUID]):
             self.translog.store.prepare()
             self.recorder.add_writer(self.translog.write_in_transaction)  # type: ignore[attr-defined]
         # The verification read model, in each save's own transaction too (ledger.readmodel).
-        self.readmodel = ReadModel(self.mapper.to_domain_event) if takes_writers(self.recorder) else None
+        self.readmodel = (ReadModel(self.mapper.to_domain_event, PayloadSeal.from_env(self.env))
+                          if takes_writers(self.recorder) else None)
         if self.readmodel is not None and prepare_readmodel(self.env, self.recorder, self.mapper.to_domain_event):
             self.recorder.add_writer(self.readmodel.write_in_transaction)  # type: ignore[attr-defined]
 

@@ -22,6 +22,7 @@ from typing import Any
 from uuid import UUID
 
 from ledger.documents import Certificate, Proof
+from ledger.readmodel_seal import PayloadSeal
 from ledger.sql_connect import connector
 from ledger.verification_record import VerificationRecord, record_of
 
@@ -46,8 +47,9 @@ class ReadModelMissing(Exception):
 class ReadModel:
     """The recorder writer that keeps the rows, and (for the in-memory store) the rows themselves."""
 
-    def __init__(self, to_domain_event: Callable[[Any], Any]) -> None:
+    def __init__(self, to_domain_event: Callable[[Any], Any], seal: PayloadSeal | None = None) -> None:
         self._decode = to_domain_event
+        self._seal = seal or PayloadSeal(None)  # the payload at rest under the ledger's cipher (readmodel_seal)
         self._staged: dict[UUID, Any] = {}
         self._events: Iterator[Any] | None = None  # a bulk import's domain events, in the order they are stored
         self.memory: dict[str, tuple[Any, ...]] = {}  # the in-memory store's table
@@ -109,8 +111,8 @@ class ReadModel:
             if tx is None:
                 self.memory.update((row[0], row) for row in (*new, *changed))
                 continue
-            tx.executemany(_INSERT, new)
-            tx.executemany(_UPSERT, changed)
+            tx.executemany(_INSERT, [self._seal.seal(r) for r in new])
+            tx.executemany(_UPSERT, [self._seal.seal(r) for r in changed])
 
 
 # ------------------------------------------------------------------ the table in a database
@@ -131,7 +133,9 @@ def has_table(conn: Any, placeholder: str, table: str = TABLE) -> bool:
 class Reader:
     """The verification service's reads: one document's row (with its log leaf), and a tree's nodes."""
 
-    def __init__(self, connect: Callable[[], Any], placeholder: str, errors: tuple[type[Exception], ...]) -> None:
+    def __init__(self, connect: Callable[[], Any], placeholder: str, errors: tuple[type[Exception], ...],
+                 seal: PayloadSeal | None = None) -> None:
+        self._seal = seal or PayloadSeal(None)
         self._connect = connect
         self._p = placeholder
         self._errors = errors
@@ -189,7 +193,7 @@ class Reader:
         else:
             sql = f"SELECT {cols}, NULL, NULL FROM {TABLE} v WHERE v.reference = ?"
         rows = self._query(sql, (reference,))
-        return VerificationRecord.from_row(rows[0][:9], rows[0][9], rows[0][10]) if rows else None
+        return VerificationRecord.from_row(self._seal.open(rows[0][:9]), rows[0][9], rows[0][10]) if rows else None
 
     def record_with_path(self, reference: str, size: int) -> VerificationRecord | None:
         """The row, its log leaf, and the stored hashes beside the leaf's path in a tree of `size` leaves (each
@@ -203,7 +207,7 @@ class Reader:
         if head is None:
             return None
         nodes = {(int(r[3]), int(r[10])): bytes(r[6]) for r in rows if r[0] == 1}
-        return VerificationRecord.from_row(head[1:10], head[10], head[11], nodes)
+        return VerificationRecord.from_row(self._seal.open(head[1:10]), head[10], head[11], nodes)
 
     def nodes(self, wanted: Sequence[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
         """The log's subtree hashes (level, index) in one query: leaves from log_leaves, the rest from log_nodes."""
@@ -245,4 +249,4 @@ SELECT 1, NULL, NULL, 0, NULL, NULL, s.hash, NULL, NULL, NULL, s.position, NULL 
 def reader_for(env: Mapping[str, str]) -> Reader | None:
     """The read model's reader for the configured store (None in memory: no service runs on it)."""
     found = connector(env)
-    return None if found is None else Reader(found[0], found[1], found[3])
+    return None if found is None else Reader(found[0], found[1], found[3], PayloadSeal.from_env(env))

@@ -22,6 +22,7 @@ from eventsourcing.utils import resolve_topic
 
 from ledger.errors import RuleViolation
 from ledger.readmodel import _INSERT, COLUMNS, TABLE, connector, ddl, has_table
+from ledger.readmodel_seal import PayloadSeal
 from ledger.verification_record import record_of
 
 PAGE = 2000
@@ -95,13 +96,14 @@ def rebuild(env: Mapping[str, str], recorder: Any, decode: Callable[[Any], Any],
         count = 0
         batch: list[tuple[Any, ...]] = []
         seen: set[str] = set()
+        seal = PayloadSeal.from_env(env)
         for row in document_rows(recorder, decode):
             if row[0] in seen:  # two aggregates claim one document: rows no save wrote (audit verify names them)
                 raise RuleViolation("read-model-duplicate-document",
                                     f"the events give document {row[0]} twice: run certledger audit verify; "
                                     "nothing was rebuilt")
             seen.add(row[0])
-            batch.append(row)
+            batch.append(seal.seal(row))
             if len(batch) >= PAGE:
                 cur.executemany(_INSERT.replace("?", p), batch)
                 count, batch = count + len(batch), []
@@ -133,6 +135,7 @@ def check(env: Mapping[str, str], recorder: Any, decode: Callable[[Any], Any],
         return
     connect, p, _blob, _errors = found
     conn = connect()
+    seal = PayloadSeal.from_env(env)
     try:
         if not has_table(conn, p):
             yield "", "the store has no verification read model (run certledger audit rebuild-views)"
@@ -142,7 +145,7 @@ def check(env: Mapping[str, str], recorder: Any, decode: Callable[[Any], Any],
             cur = conn.cursor()
             cur.execute(f"SELECT {COLUMNS} FROM {TABLE} WHERE reference IN ({', '.join([p] * len(refs))})",  # noqa: S608
                         refs)
-            return {row[0]: row for row in map(_plain, cur.fetchall())}
+            return {row[0]: seal.open(row) for row in map(_plain, cur.fetchall())}
 
         def count() -> int:
             cur = conn.cursor()

@@ -151,3 +151,29 @@ def test_a_store_written_before_the_read_model_gets_it_built_from_its_events(tmp
         assert {r[3] for r in rows.values()} <= {"current", "superseded", "revoked"}
     finally:
         migrated.close()
+
+
+@on_backends("sqlite", "postgres")
+def test_with_the_ledgers_cipher_the_rows_hold_no_name_yet_read_and_audit_as_before(
+        backend: Backend, make_app: AppFactory, tmp_path: Path) -> None:
+    from eventsourcing.cryptography import AESCipher
+
+    from ledger.readmodel import reader_for
+    from ledger.verification_record import record_of
+
+    key = AESCipher.create_key(32)
+    app = make_app(CIPHER_KEY=key, CIPHER_TOPIC="eventsourcing.cryptography:AESCipher", COMPRESSOR_TOPIC="zlib")
+    a_ledger_with_every_kind_of_change(app, tmp_path)
+    rows = kept(app)
+    reference = f"{electrician()['number']}#1"
+    assert rows and all(electrician()["holder_name"] not in str(row) for row in rows.values())
+    assert all(str(row[8]).startswith("aesgcm:") for row in rows.values())
+    reader = reader_for(app.env)
+    assert reader is not None
+    record = reader.record(reference)
+    assert record is not None and record.payload() == record_of(app._current(electrician()["number"])).payload()
+    assert app.readmodel_divergences() == []  # the audit opens each kept row before comparing
+    execute(app, f"UPDATE {TABLE} SET payload = ? WHERE reference = ?", rows[reference][8][:-8] + "AAAAAAA=",
+            reference)
+    with pytest.raises(Exception):  # noqa: B017 - a sealed payload altered at rest no longer opens
+        reader.record(reference)

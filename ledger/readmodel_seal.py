@@ -1,0 +1,46 @@
+"""The read model's payload at rest: sealed with the ledger's own cipher when one is configured.
+
+With `CIPHER_KEY` set every stored event is AES-GCM encrypted (the library's cipher); a row of the
+verification read model holds the holder's name and the masked fields a verdict shows, so its payload is
+sealed with the same cipher (`aesgcm:` + base64), and opened again when read or compared. The other columns
+(reference, aggregate id, version, status, successor, holder digest, key id, signing time) hold nothing
+personal, and the service's one indexed read needs them as they are.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from typing import Any
+
+PAYLOAD = 8  # the payload's index in a row (ledger.readmodel.COLUMNS)
+_MARK = "aesgcm:"
+
+
+class PayloadSeal:
+    def __init__(self, cipher: Any | None) -> None:
+        self._cipher = cipher
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> PayloadSeal:
+        if not env.get("CIPHER_KEY"):
+            return cls(None)
+        from eventsourcing.cryptography import AESCipher  # the cipher config.store names (cryptography)
+        from eventsourcing.utils import Environment
+
+        return cls(AESCipher(Environment(env={"CIPHER_KEY": env["CIPHER_KEY"]})))
+
+    def seal(self, row: tuple[Any, ...]) -> tuple[Any, ...]:
+        if self._cipher is None:
+            return row
+        sealed = _MARK + base64.b64encode(self._cipher.encrypt(str(row[PAYLOAD]).encode())).decode()
+        return (*row[:PAYLOAD], sealed, *row[PAYLOAD + 1:])
+
+    def open(self, row: tuple[Any, ...]) -> tuple[Any, ...]:
+        payload = row[PAYLOAD]
+        if not (isinstance(payload, str) and payload.startswith(_MARK)):
+            return row
+        if self._cipher is None:
+            raise ValueError("the verification read model is sealed: CIPHER_KEY is not configured")
+        opened = self._cipher.decrypt(base64.b64decode(payload[len(_MARK):])).decode()
+        return (*row[:PAYLOAD], opened, *row[PAYLOAD + 1:])
