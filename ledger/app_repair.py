@@ -7,9 +7,8 @@ transaction); only `repair_log` does, in one save that records who brought which
 
 from __future__ import annotations
 
-from contextlib import suppress
-
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
