@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from cli.output import emit
+from cli.params import json_object_file
 from cli.wiring import actor, open_ledger
 
 catalog_app = typer.Typer(no_args_is_help=True, help="The national occupation catalog, as versioned data.")
@@ -18,16 +18,8 @@ catalog_app = typer.Typer(no_args_is_help=True, help="The national occupation ca
 def catalog_load(file: Annotated[Path, typer.Argument(help='JSON: {"version", "title", "occupations": [...]}')]
                  ) -> None:
     """Load a new catalog version; later decisions record the version they used."""
-    from ledger.errors import InvalidInput
 
-    try:
-        content = json.loads(file.read_text("utf-8"))
-    except OSError as e:
-        raise InvalidInput("file", f"cannot read {file}: {e.strerror}") from None
-    except ValueError as e:
-        raise InvalidInput("file", f"not JSON: {e}") from None
-    if not isinstance(content, dict):
-        raise InvalidInput("file", "a JSON object with version, title and occupations")
+    content = json_object_file(file, "version, title and occupations")
     version = open_ledger().load_catalog(actor(), content)
     emit({"version": version}, f"catalog version {version} loaded")
 

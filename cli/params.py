@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import json
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
@@ -23,3 +25,18 @@ def field_changes(items: list[str]) -> dict[str, str]:
             raise InvalidInput("--set", f"expected field=value, got {item!r}")
         changes[field.strip()] = value
     return changes
+
+
+def json_object_file(file: Path, shape: str) -> dict[str, Any]:
+    """A JSON object read from `file` (a catalog, an authority table); `shape` names what it must hold."""
+    from ledger.errors import InvalidInput
+
+    try:
+        content = json.loads(file.read_text("utf-8"))
+    except OSError as e:
+        raise InvalidInput("file", f"cannot read {file}: {e.strerror}") from None
+    except ValueError as e:
+        raise InvalidInput("file", f"not JSON: {e}") from None
+    if not isinstance(content, dict):
+        raise InvalidInput("file", f"a JSON object with {shape}")
+    return content

@@ -3,13 +3,13 @@ notices and the certificates nobody collected in time (seed 003)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from cli.output import emit
+from cli.params import json_object_file
 from cli.wiring import actor, open_ledger
 
 authority_app = typer.Typer(no_args_is_help=True, help="Authority tables: the shipped provinces and loaded ones.")
@@ -21,17 +21,9 @@ def authority_load(file: Annotated[Path, typer.Argument(help='JSON: {"code", "na
                                                             '{"01": {"area", "office", "phone", "address"}}}')]
                    ) -> None:
     """Load your province's authority table (codes, names, phones, addresses), as the catalog is loaded."""
-    from ledger.errors import InvalidInput
     from ledger.reference import register_authority_table
 
-    try:
-        content = json.loads(file.read_text("utf-8"))
-    except OSError as e:
-        raise InvalidInput("file", f"cannot read {file}: {e.strerror}") from None
-    except ValueError as e:
-        raise InvalidInput("file", f"not JSON: {e}") from None
-    if not isinstance(content, dict):
-        raise InvalidInput("file", "a JSON object with code, name and cities")
+    content = json_object_file(file, "code, name and cities")
     ledger = open_ledger()
     register_authority_table(content)  # the acting office is one of the table's
     province = ledger.load_authority_table(actor(), content)
