@@ -11,7 +11,8 @@ worker, no network), each page is asked ROUNDS times, interleaved:
 - GET /login: a template and nothing else (the reference);
 - GET /: the work queue of every request (ordered, filtered, counted);
 - GET /requests/{SQ}: one request beside its certificate record;
-- GET /documents/{N}: a certificate's history and where it is now.
+- GET /documents/{N}: a certificate's history and where it is now;
+- GET /batch and GET /custody: the monthly batch's page and the pickup/uncollected page.
 
 Issue 17's target is <= 100 ms p95 on a 1,000,000-certificate store. Prints the machine and the figures;
 writes them as JSON to bench/out/.
@@ -89,7 +90,8 @@ def measure(home: Path, n: int, requests: int, rounds: int) -> dict[str, Any]:
     apply_s = time.perf_counter() - started
     pages = {"login (reference)": lambda i: "/login", "queue": lambda i: "/",
              "request": lambda i: f"/requests/{made[i % len(made)]}",
-             "timeline": lambda i: f"/documents/{numbers[i % len(numbers)]}"}
+             "timeline": lambda i: f"/documents/{numbers[i % len(numbers)]}",
+             "batch page": lambda i: "/batch", "custody (uncollected list)": lambda i: "/custody"}
     times: dict[str, list[float]] = {name: [] for name in pages}
     for i in range(rounds):
         for name, path in pages.items():
