@@ -118,3 +118,26 @@ def test_a_cross_site_form_post_is_refused(served: str, chromium: object, tmp_pa
     clerk.goto(served + "/")
     rows = clerk.locator("table.queue tbody tr")
     assert rows.count() == 1 and "王五" not in rows.nth(0).inner_text()  # only the fixture's overdue request
+
+
+PAGES = ("/", "/requests/new", f"/documents/{NUMBER}", "/batch", "/custody", "/audit", "/certificates/new",
+         "/accounts")
+
+
+@pytest.mark.parametrize("viewport, scale", [({"width": 820, "height": 1180}, 1),  # a tablet at the window
+                                             ({"width": 640, "height": 430}, 2)])  # 1280×860 at 200 % zoom
+def test_a_tablet_and_200_percent_zoom_need_no_horizontal_scroll_and_the_keyboard_reaches_the_form(
+        served: str, chromium: object, viewport: dict[str, int], scale: int) -> None:
+    page = log_in_page(chromium, served, "张三", HEAD_PASSWORD, viewport=viewport, device_scale_factor=scale)
+    for path in PAGES:
+        page.goto(served + path)  # type: ignore[attr-defined]
+        wide = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")  # type: ignore[attr-defined]
+        assert wide[0] <= wide[1], (path, wide)
+    page.goto(served + "/requests/new")  # type: ignore[attr-defined]
+    reached = []
+    for _ in range(40):  # Tab alone reaches every field and the form's button
+        page.keyboard.press("Tab")  # type: ignore[attr-defined]
+        reached.append(page.evaluate("() => document.activeElement.name || document.activeElement.textContent.trim()"))  # type: ignore[attr-defined]
+        if reached[-1] == "提交申请":
+            break
+    assert {"number", "kind", "applicant", "id_number"} <= set(reached) and reached[-1] == "提交申请", reached
