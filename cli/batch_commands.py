@@ -62,9 +62,9 @@ def export(
     emit({**result.to_dict(), "seconds": round(seconds, 3)}, "\n".join(lines))
 
 
-def _stages(bar: Progress) -> Callable[[str, int | None], Callable[[int], object]]:
+def _stages(bar: Progress) -> Callable[[str, int | None], Callable[[int], None]]:
     """office.batch_files' stages as one bar each."""
-    def stage(name: str, total: int | None) -> Callable[[int], object]:
+    def stage(name: str, total: int | None) -> Callable[[int], None]:
         task = bar.add_task(name, total=total)
         return lambda n: bar.advance(task, n)
     return stage

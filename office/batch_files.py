@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from formats.batch_package import ExportResult
     from ledger.batch_check import BatchReport, Package
 
-Advance = Callable[[int], object]
+Advance = Callable[[int], None]
 Stage = Callable[[str, "int | None"], Advance]
 FORMATS = ("xls", "xlsx")
 
