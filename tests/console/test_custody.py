@@ -73,6 +73,7 @@ def test_a_pickup_notice_and_an_institutions_handover(app) -> None:
     clerk = client_of(app)
     csrf = log_in(clerk, "李四", CLERK_PASSWORD)
     assert "发布领取证书通知" in clerk.get("/custody").text
+    assert "没有逾期未领取的证书" in clerk.get("/custody/uncollected").text
     r = post(clerk, "/custody/pickups", csrf, certificates="")
     assert r.status_code == 400 and "字段「证书编号」" in r.text
     r = post(clerk, "/custody/pickups", csrf, certificates=WELDER)  # Shandong sets no pickup clock (Zhejiang does)
