@@ -50,6 +50,10 @@ class Tx:
             return None
         return tuple(row.values()) if isinstance(row, dict) else tuple(row)
 
+    def all(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        self._cursor.execute(self._sql(statement), params)
+        return [tuple(r.values()) if isinstance(r, dict) else tuple(r) for r in self._cursor.fetchall()]
+
 
 Writer = Callable[[Tx | None, Sequence[StoredEvent], Sequence[int]], None]
 
