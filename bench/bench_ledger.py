@@ -103,7 +103,27 @@ def quick_commands(home: Path, rounds: int) -> dict[str, object]:
             subprocess.run(argv, env=env, capture_output=True, check=True)
             walls[name].append(time.perf_counter() - started)
     return {"documents": total, "rounds": len(numbers), "load": os.getloadavg(),
-            **{k: round(statistics.median(v), 3) for k, v in walls.items()}}
+            **{k: round(statistics.median(v), 3) for k, v in walls.items()}, **listing_keys(home)}
+
+
+def listing_keys(home: Path) -> dict[str, float]:
+    """The signing keys listed (what `prove-batch` and every key change read) through the index of listed kinds
+    (ledger.topic_index), beside the library's own listing by topic (a scan of the events table), in seconds."""
+    from ledger.events import topics_of
+    from ledger.signing_key import SigningKey
+
+    app = CertLedger(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(home / "ledger.sqlite"),
+                          "CREATE_TABLE": "n"})
+    if not app.topic_index.covers(topics_of(SigningKey.Registered)):
+        raise SystemExit(f"the store in {home} keeps no index of listed kinds: run certledger audit rebuild-views")
+    started = time.perf_counter()
+    keys = app.signing_keys()
+    indexed = time.perf_counter() - started
+    started = time.perf_counter()
+    scanned = app.recorder.select_notifications(start=None, limit=10**9, topics=topics_of(SigningKey.Registered))
+    scan = time.perf_counter() - started
+    assert len(scanned) == len(keys), (len(scanned), len(keys))
+    return {"signing_keys_indexed": round(indexed, 4), "signing_keys_library_scan": round(scan, 3)}
 
 
 def main() -> None:
