@@ -24,6 +24,7 @@ class ReadModelViews(LedgerBase):
             writer = self.readmodel.write_in_transaction
             if writer not in self.recorder.writers:  # type: ignore[attr-defined]
                 self.recorder.add_writer(writer)  # type: ignore[attr-defined]
+        self.keep_topic_index(may_create=True)  # the index of listed kinds too (ledger.topic_index)
         return count
 
     def readmodel_divergences(self) -> list[Divergence]:
