@@ -21,8 +21,9 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from ledger.audit_repairs import BroughtIn, _Repaired
 from ledger.log_repair import RepairRecord
+from ledger.leaves import NIL, header_record, record_bytes, state_digest, uuid_bytes
 from ledger.merkle import Frontier, leaf_hash
-from ledger.translog import Checkpoint, record_bytes
+from ledger.translog import Checkpoint
 
 VerifySignature = Callable[[str, bytes, bytes], bool]  # legacy: (key id, body, signature) -> valid
 VerifyNote = Callable[[Checkpoint], bool]  # a C2SP checkpoint: the log key signed its note, of its size and root
@@ -111,12 +112,18 @@ def _short(topic: str) -> str:
     return topic.rsplit(":", 1)[-1]
 
 
-def audit(events: Iterable[StoredEvent], logged: Callable[[int, int], Sequence[tuple[int, bytes]]],
+Logged = Callable[[int, int], Sequence[tuple[int, bytes, bytes | None]]]  # (notification id, hash, salt)
+
+
+def audit(events: Iterable[StoredEvent], logged: Logged,
           log_size: int, checkpoints: Sequence[Checkpoint], verify_signature: VerifySignature,
           progress: Callable[[int], None] | None = None, max_problems: int = 100, *,
           verify_note: VerifyNote | None = None, anchors: Sequence[Anchor] = (),
           repairs: Sequence[RepairRecord] = (), saves: Any = None) -> AuditReport:
-    """Replay `events`; `logged(start, end)` gives the log's stored (notification id, leaf hash) rows.
+    """Replay `events`; `logged(start, end)` gives the log's stored (notification id, leaf hash, salt) rows.
+
+    Each leaf is recomputed by its scheme (ledger.leaves): with a salt, the header and the salted state digest
+    (scheme 2); without, the exact stored record (scheme 1, the leaves of stores written before scheme 2).
 
     Events and leaves are matched by notification id, so a row that no save wrote (inserted straight
     into the events table: it has no leaf) and a logged event that is gone are each named once, at their
@@ -184,16 +191,16 @@ def _note_unstored_anchors(anchors: Sequence[Anchor], by_size: Mapping[int, Chec
 class _Replay:
     """The log's leaves walked beside the stored events, the tree rebuilt from recomputed leaf hashes."""
 
-    def __init__(self, logged: Callable[[int, int], Sequence[tuple[int, bytes]]], pins: Mapping[int, list[Pin]],
+    def __init__(self, logged: Logged, pins: Mapping[int, list[Pin]],
                  note: Callable[[Divergence], None]) -> None:
         self._logged, self.pins, self._note = logged, pins, note
         self._frontier = Frontier()
-        self._window: Sequence[tuple[int, bytes]] = ()
+        self._window: Sequence[tuple[int, bytes, bytes | None]] = ()
         self._window_start = self._window_end = 0
         self.position = 0  # the next leaf
         self.repaired: _Repaired | None = None
 
-    def _leaf(self) -> tuple[int, bytes] | None:
+    def _leaf(self) -> tuple[int, bytes, bytes | None] | None:
         if self.position >= self._window_end:
             self._window_start, self._window = self.position, self._logged(self.position, self.position + 5000)
             self._window_end = self._window_start + len(self._window)
@@ -203,12 +210,12 @@ class _Replay:
         self.record: bytes | None = None  # the row's record bytes, when hashed (the save audit reuses them)
         leaf = self._earlier_leaves(e.notification_id, e)
         if leaf is None or leaf[0] > e.notification_id:
-            if self.repaired is not None and self.repaired.stash(e, self.position, self._hash(e)):
+            if self.repaired is not None and self.repaired.stash(e, self.position, self._leaf_of):
                 return  # a repair names it: its leaf comes after the repair's own event
             self._note(self._at(e, "the event is not in the log: no save wrote it (a row inserted straight into the "
                                    "events table); it is left out of the tree"))
             return
-        h = self._hash(e)
+        h, self.record = self._hash(e, leaf[2])
         if leaf[1] != h:
             self._note(self._at(e, "the stored event differs from the one the log recorded"))
         if self.repaired is not None:
@@ -219,7 +226,8 @@ class _Replay:
         """After the last event: leaves still ahead are rows a repair brought in (or deleted events)."""
         self._earlier_leaves(None, None)
 
-    def _earlier_leaves(self, notification_id: int | None, e: StoredEvent | None) -> tuple[int, bytes] | None:
+    def _earlier_leaves(self, notification_id: int | None,
+                        e: StoredEvent | None) -> tuple[int, bytes, bytes | None] | None:
         """Walk the leaves of notifications before `notification_id` (all, for None): rows a repair brought
         in, or events the store no longer has."""
         leaf = self._leaf()
@@ -235,13 +243,23 @@ class _Replay:
             leaf = self._leaf()
         return leaf
 
-    def _hash(self, e: StoredEvent) -> bytes:
+    def _leaf_of(self, e: StoredEvent, salt: bytes | None) -> bytes:
+        return self._hash(e, salt)[0]
+
+    def _hash(self, e: StoredEvent, salt: bytes | None) -> tuple[bytes, bytes | None]:
+        """The leaf of a stored row by its leaf's scheme (the salted header: 2; the record: 1), and the row's
+        record bytes (the save audit reuses them; None for a malformed row)."""
         try:
-            self.record = record_bytes(e.originator_id, e.version, e.topic, e.state)
-            return leaf_hash(self.record)
+            record = record_bytes(e.originator_id, e.version, e.topic, e.state)
+            if salt is not None:
+                return leaf_hash(header_record(e.notification_id, e.originator_id, e.version, str(e.topic),
+                                               state_digest(salt, e.state))), record
+            if uuid_bytes(e.originator_id) == NIL:  # no aggregate's id: a row forged to read as a scheme-2 record
+                raise ValueError("the nil UUID")
+            return leaf_hash(record), record
         except (ValueError, TypeError):
             self._note(self._at(e, "the stored row is malformed (its aggregate id is no UUID)"))
-            return leaf_hash(repr(tuple(e)).encode())  # not a record the library could have written
+            return leaf_hash(repr(tuple(e)).encode()), None  # not a record the library could have written
 
     def _at(self, e: StoredEvent, problem: str) -> Divergence:
         return Divergence(self.position, e.notification_id, str(e.originator_id), _short(str(e.topic)), problem)
