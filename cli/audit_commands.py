@@ -283,7 +283,8 @@ def _read_bundle(path: Path) -> tuple[dict[str, Any], list[Any], list[tuple[int,
                     events.append(StoredEvent(int(nid), oid, int(version), topic, base64.b64decode(state)))
                 elif "leaf" in item:
                     leaf = item["leaf"]
-                    leaves.append((int(leaf[0]), bytes.fromhex(leaf[1]), bytes.fromhex(leaf[2]) if len(leaf) > 2 else None))
+                    salt = bytes.fromhex(leaf[2]) if len(leaf) > 2 else None  # a scheme-2 leaf's
+                    leaves.append((int(leaf[0]), bytes.fromhex(leaf[1]), salt))
                 elif "checkpoint" in item:
                     checkpoints.append(Checkpoint.from_dict(item["checkpoint"]))
                 elif "repair" in item:
@@ -317,8 +318,12 @@ def inclusion(
     if proof["state"] == "pending":
         emit(proof, f"{document}: pending: its latest event is not in the tree of {tree} (take a checkpoint)")
         return
+    leaf = proof["leaf"]
+    header = (f"; its leaf (scheme 2) hashes notification {leaf['notification_id']}, {leaf['topic']} of "
+              f"{leaf['aggregate_id']} version {leaf['version']}, state digest {leaf['state_digest']}"
+              if leaf["scheme"] == 2 else "; its leaf is of scheme 1 (the stored record itself)")
     emit(proof, f"{document}: leaf index {proof['position']} (0-based) of {tree}, root {proof['root'][:16]}…, "
-                f"{len(proof['proof'])} hashes: " + " ".join(h[:12] for h in proof["proof"]))
+                f"{len(proof['proof'])} hashes: " + " ".join(h[:12] for h in proof["proof"]) + header)
 
 
 @audit_app.command("rebuild-views")

@@ -41,7 +41,7 @@ class LogQueries(SaveAuditing, LogRepairs):
         beside = self._beside(saves) if saves is not None else None  # on SQLite: in a second process
         report = audit(events_from_recorder(self.recorder), log.store.logged, log.size(), log.checkpoints(),
                        verify_signature, progress, verify_note=verify_note, anchors=anchors, repairs=self.repairs(),
-                       saves=saves if beside is None else None)
+                       saves=saves if beside is None else None, locate=beside is None)
         report = report if beside is None else merged(report, beside())
         report = self.with_readmodel_check(report)  # type: ignore[attr-defined]  # ledger.app_readmodel
         return report if saves is None else dataclasses.replace(report, saves=saves.signatures)

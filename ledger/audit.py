@@ -20,8 +20,8 @@ from typing import Any, NamedTuple
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from ledger.audit_repairs import BroughtIn, _Repaired
-from ledger.log_repair import RepairRecord
 from ledger.leaves import NIL, header_record, record_bytes, state_digest, uuid_bytes
+from ledger.log_repair import RepairRecord
 from ledger.merkle import Frontier, leaf_hash
 from ledger.translog import Checkpoint
 
@@ -56,6 +56,10 @@ class Divergence:
     aggregate: str | None
     event_type: str | None
     problem: str
+    # A tree that does not match a checkpoint: the rewrite lies at or after this position (the last tree
+    # that matched), and before `position` + 1; `located` names the event.
+    rewritten_from: int | None = None
+    start: tuple[int | None, str | None, str | None] | None = None  # the event at rewritten_from (nid, aggregate, type)
 
     def describe(self) -> str:
         where = f"position {self.position}" if self.position is not None else "the log"
@@ -119,7 +123,7 @@ def audit(events: Iterable[StoredEvent], logged: Logged,
           log_size: int, checkpoints: Sequence[Checkpoint], verify_signature: VerifySignature,
           progress: Callable[[int], None] | None = None, max_problems: int = 100, *,
           verify_note: VerifyNote | None = None, anchors: Sequence[Anchor] = (),
-          repairs: Sequence[RepairRecord] = (), saves: Any = None) -> AuditReport:
+          repairs: Sequence[RepairRecord] = (), saves: Any = None, locate: bool = True) -> AuditReport:
     """Replay `events`; `logged(start, end)` gives the log's stored (notification id, leaf hash, salt) rows.
 
     Each leaf is recomputed by its scheme (ledger.leaves): with a salt, the header and the salted state digest
@@ -130,7 +134,8 @@ def audit(events: Iterable[StoredEvent], logged: Logged,
     place, and every later event is still compared with its own leaf. The tree is checked at every
     verified stored checkpoint and at every anchor. A row a recorded repair names (`repairs`) is instead
     looked for among the leaves just after that repair's own event, where `audit repair` appended it, and
-    the repair's SHA-256 over the rows is checked."""
+    the repair's SHA-256 over the rows is checked. A tree that does not match a checkpoint is named at the
+    first event it can come from (`located`; `locate=False` leaves that to whoever merges more divergences)."""
     problems: list[Divergence] = []
 
     def note(d: Divergence) -> None:
@@ -158,6 +163,8 @@ def audit(events: Iterable[StoredEvent], logged: Logged,
     if saves is not None:
         saves.finish()
     _note_missing_tail(replay.position, count, log_size, replay.pins, note)
+    if locate:
+        problems[:] = located(problems)
     problems.sort(key=lambda d: -1 if d.position is None else d.position)
     legacy = sum(1 for cp in by_size.values() if cp.legacy)
     return AuditReport(count, log_size, len(by_size), tuple(problems), legacy, len(anchors),
@@ -199,6 +206,8 @@ class _Replay:
         self._window_start = self._window_end = 0
         self.position = 0  # the next leaf
         self.repaired: _Repaired | None = None
+        self._matched = 0  # the size of the last tree that matched every pin of its size
+        self._first_after: dict[int, Divergence] = {}  # that size -> the event just after it (a rewrite's start)
 
     def _leaf(self) -> tuple[int, bytes, bytes | None] | None:
         if self.position >= self._window_end:
@@ -265,18 +274,56 @@ class _Replay:
         return Divergence(self.position, e.notification_id, str(e.originator_id), _short(str(e.topic)), problem)
 
     def _append(self, h: bytes, e: StoredEvent | None) -> None:
+        if self.position == self._matched and e is not None:
+            self._first_after[self._matched] = self._at(e, "")
         self._frontier.append(h)
         self.position += 1
         pinned = self.pins.get(self.position)
         if pinned is None:
             return
         root = self._frontier.root()
-        for expected, whose in pinned:
-            if root != expected:
-                self._note(Divergence(self.position - 1, e.notification_id if e else None,
-                                      str(e.originator_id) if e else None, _short(str(e.topic)) if e else None,
-                                      f"the tree of the first {self.position} events does not match {whose}: "
-                                      "history up to here was rewritten"))
+        wrong = [whose for expected, whose in pinned if root != expected]
+        first = self._first_after.get(self._matched)
+        start = None if first is None else (first.notification_id, first.aggregate, first.event_type)
+        for whose in wrong:
+            self._note(Divergence(self.position - 1, e.notification_id if e else None,
+                                  str(e.originator_id) if e else None, _short(str(e.topic)) if e else None,
+                                  f"the tree of the first {self.position} events does not match {whose}: "
+                                  "history up to here was rewritten", rewritten_from=self._matched, start=start))
+        if not wrong:
+            self._matched = self.position
+
+
+def located(problems: Sequence[Divergence]) -> list[Divergence]:
+    """Each tree that does not match a checkpoint, named at the first event it can come from instead of at the
+    checkpoint's end: the first event in its range that another check names (an edited row, a save whose
+    signature fails, a deleted or inserted row), else the first event after the last tree that matched.
+    The root alone cannot tell which of those events changed: the save signatures do."""
+    out: list[Divergence] = []
+    for d in problems:
+        if d.rewritten_from is None or d.position is None:
+            out.append(d)
+            continue
+        lo, hi = d.rewritten_from, d.position
+        first_nid = d.start[0] if d.start is not None else None
+        named = [p for p in problems if p.rewritten_from is None and p.notification_id is not None and (
+            lo <= p.position <= hi if p.position is not None  # an event's own problem, or its save's (no place)
+            else first_nid is not None and d.notification_id is not None
+            and first_nid <= p.notification_id <= d.notification_id)]
+        if named:
+            c = min(named, key=lambda p: (p.notification_id, p.position is None))
+            out.append(Divergence(c.position, c.notification_id, c.aggregate, c.event_type,
+                                  f"{d.problem}: the first event in it that differs is this one ({c.problem})",
+                                  rewritten_from=None))
+            continue
+        nid, aggregate, event_type = d.start or (None, None, None)
+        where = f"at or after position {lo}" + (f", the first event after the tree of {lo} events that matched"
+                                                 if lo else "")
+        out.append(Divergence(lo, nid, aggregate, event_type,
+                              f"{d.problem} (checkpoint of {hi + 1} events): the change is {where} and before "
+                              f"position {hi + 1}; the stored rows match their leaves, so the log was recomputed "
+                              "over them: their save signatures name the row", rewritten_from=None))
+    return out
 
 
 def _verified_checkpoints(checkpoints: Sequence[Checkpoint], verify_signature: VerifySignature,

@@ -222,8 +222,9 @@ class Reader:
         if not self._with_log or size < 2 or self._p != "?":
             # PostgreSQL runs this query at half the speed of the two plain ones (measured): the row, then the nodes.
             return self.record(reference)
-        rows = self._query(_WITH_PATH.replace("lf.hash AS leaf", f"lf.hash AS leaf, {self._leaf_record.replace('l.', 'lf.')} "
-                                              "AS leaf_record"), (size.bit_length(), reference))
+        record = self._leaf_record.replace("l.", "lf.")
+        rows = self._query(_WITH_PATH.replace("lf.hash AS leaf", f"lf.hash AS leaf, {record} AS leaf_record"),
+                           (size.bit_length(), reference))
         head = next((r for r in rows if r[0] == 0), None)
         if head is None:
             return None

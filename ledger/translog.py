@@ -4,11 +4,11 @@ Transparency and Sigstore Rekor keep theirs).
 Every stored event, in notification order, is a leaf (ledger.leaves): since leaf scheme 2, the
 hash of a public header (notification id, aggregate id, version, topic) and a salted SHA-256 of the
 stored state, so a verdict can carry what a client recomputes the leaf from; leaves of stores written
-before it hash the exact stored record (scheme 1) and keep doing so. The log follows the store: after each save the writer appends the
-new events, O(log n) per event, keeping every completed perfect subtree so proofs need no
-rebuild. Signed checkpoints (size, root, time, key) pin the tree; an auditor who holds a
-checkpoint can prove that nobody rewrote history since, even with write access to the
-database, because any change to a logged event changes the root at that size.
+before it hash the exact stored record (scheme 1) and keep doing so. The log follows the
+store: after each save the writer appends the new events, O(log n) per event, keeping every
+completed perfect subtree so proofs need no rebuild. Signed checkpoints (size, root, time,
+key) pin the tree; an auditor who holds a checkpoint can prove that nobody rewrote history
+since, even with write access to the database, because any change to a logged event changes the root at that size.
 
 The log lives in tables beside the events (same database), written by `catch_up`.
 """
@@ -29,7 +29,8 @@ from ledger.logstore import MemoryLogStore, SqlLogStore, _TxLogStore, store_for
 from ledger.merkle import EMPTY_ROOT, Frontier, consistency_path, inclusion_path, node_hash, split
 
 __all__ = ["CHECKPOINT_ORIGIN", "PAGE", "Checkpoint", "Leaf", "LogCorrupt", "LogStore", "LogUnavailable",
-           "LoggedLeaf", "MemoryLogStore", "SignHead", "SignedHead", "SqlLogStore", "TransparencyLog", "record_bytes", "store_for"]
+           "LoggedLeaf", "MemoryLogStore", "SignHead", "SignedHead", "SqlLogStore", "TransparencyLog", "record_bytes",
+           "store_for"]
 
 PAGE = 2000
 CHECKPOINT_ORIGIN = "certledger-log/1"
