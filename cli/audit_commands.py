@@ -250,8 +250,8 @@ def export(out: Annotated[Path, typer.Option("--out", help="The bundle to write 
             f.write(json.dumps({"repair": repair.to_dict() | {"rows": list(repair.rows)}}, ensure_ascii=False) + "\n")
         size = log.size()
         for start in range(0, size, 5000):
-            for nid, h in log.store.leaves(start, min(size, start + 5000)):
-                f.write(json.dumps({"leaf": [nid, h.hex()]}) + "\n")
+            for nid, h, salt in log.store.logged(start, min(size, start + 5000)):  # a salt: leaf scheme 2
+                f.write(json.dumps({"leaf": [nid, h.hex()] + ([] if salt is None else [salt.hex()])}) + "\n")
                 n_leaves += 1
         for e in events_from_recorder(ledger.recorder):
             f.write(json.dumps({"event": [e.notification_id, str(e.originator_id), e.version, e.topic,
@@ -262,13 +262,14 @@ def export(out: Annotated[Path, typer.Option("--out", help="The bundle to write 
          f"exported {n_events} events, {n_leaves} log leaves and the checkpoints to {out}")
 
 
-def _read_bundle(path: Path) -> tuple[dict[str, Any], list[Any], list[tuple[int, bytes]], list[Any], list[Any]]:
+def _read_bundle(path: Path) -> tuple[dict[str, Any], list[Any], list[tuple[int, bytes, bytes | None]], list[Any],
+                                     list[Any]]:
     from ledger.audit import StoredEvent
     from ledger.log_repair import RepairRecord
     from ledger.translog import Checkpoint
 
     header: dict[str, Any] | None = None
-    leaves: list[tuple[int, bytes]] = []
+    leaves: list[tuple[int, bytes, bytes | None]] = []  # notification id, hash, salt (None: leaf scheme 1)
     checkpoints: list[Checkpoint] = []
     events: list[StoredEvent] = []
     repairs: list[RepairRecord] = []
@@ -281,7 +282,9 @@ def _read_bundle(path: Path) -> tuple[dict[str, Any], list[Any], list[tuple[int,
                     nid, oid, version, topic, state = item["event"]
                     events.append(StoredEvent(int(nid), oid, int(version), topic, base64.b64decode(state)))
                 elif "leaf" in item:
-                    leaves.append((int(item["leaf"][0]), bytes.fromhex(item["leaf"][1])))
+                    leaf = item["leaf"]
+                    salt = bytes.fromhex(leaf[2]) if len(leaf) > 2 else None  # a scheme-2 leaf's
+                    leaves.append((int(leaf[0]), bytes.fromhex(leaf[1]), salt))
                 elif "checkpoint" in item:
                     checkpoints.append(Checkpoint.from_dict(item["checkpoint"]))
                 elif "repair" in item:
@@ -315,8 +318,12 @@ def inclusion(
     if proof["state"] == "pending":
         emit(proof, f"{document}: pending: its latest event is not in the tree of {tree} (take a checkpoint)")
         return
+    leaf = proof["leaf"]
+    header = (f"; its leaf (scheme 2) hashes notification {leaf['notification_id']}, {leaf['topic']} of "
+              f"{leaf['aggregate_id']} version {leaf['version']}, state digest {leaf['state_digest']}"
+              if leaf["scheme"] == 2 else "; its leaf is of scheme 1 (the stored record itself)")
     emit(proof, f"{document}: leaf index {proof['position']} (0-based) of {tree}, root {proof['root'][:16]}…, "
-                f"{len(proof['proof'])} hashes: " + " ".join(h[:12] for h in proof["proof"]))
+                f"{len(proof['proof'])} hashes: " + " ".join(h[:12] for h in proof["proof"]) + header)
 
 
 @audit_app.command("rebuild-views")

@@ -15,6 +15,7 @@ from ledger.audit_saves import CredentialChecks
 from ledger.docref import DocumentReference
 from ledger.documents import Certificate, Proof
 from ledger.errors import InvalidInput, RuleViolation
+from ledger.leaves import leaf_fields
 from ledger.translog import Checkpoint, SignHead, TransparencyLog
 
 
@@ -39,9 +40,9 @@ class LogQueries(SaveAuditing, LogRepairs):
         log = self._translog()
         saves = None if credentials is None else self._save_audit(credentials)
         beside = self._beside(saves) if saves is not None else None  # on SQLite: in a second process
-        report = audit(events_from_recorder(self.recorder), log.store.leaves, log.size(), log.checkpoints(),
+        report = audit(events_from_recorder(self.recorder), log.store.logged, log.size(), log.checkpoints(),
                        verify_signature, progress, verify_note=verify_note, anchors=anchors, repairs=self.repairs(),
-                       saves=saves if beside is None else None)
+                       saves=saves if beside is None else None, locate=beside is None)
         try:
             views = self.readmodel_check(report)  # type: ignore[attr-defined]  # ledger.app_readmodel
         except BaseException:
@@ -67,9 +68,10 @@ class LogQueries(SaveAuditing, LogRepairs):
         position = log.position_of(document.id, document.version)
         if position is None or position >= tree:
             return {"document": str(ref), "state": "pending", "tree_size": tree, "position": position,
-                    "leaf_hash": None, "proof": [], "root": log.root(tree).hex()}
+                    "leaf_hash": None, "leaf": None, "proof": [], "root": log.root(tree).hex()}
         return {"document": str(ref), "state": "included", "tree_size": tree, "position": position,
                 "leaf_hash": log.store.leaves(position, position + 1)[0][1].hex(),
+                "leaf": leaf_fields(log.store.leaf_record(position)),
                 "proof": [h.hex() for h in log.inclusion_proof(position, tree)], "root": log.root(tree).hex()}
 
     def _logged_document(self, reference: str) -> tuple[DocumentReference, Certificate | Proof]:

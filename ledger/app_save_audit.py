@@ -14,7 +14,7 @@ from eventsourcing.persistence import StoredEvent as LibraryEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from ledger.app_base import LedgerBase
-from ledger.audit import AuditReport, Divergence, StoredEvent
+from ledger.audit import AuditReport, Divergence, StoredEvent, located
 from ledger.audit_saves import REPAIR_TOPICS, CredentialChecks, SaveAudit, registry_from
 from ledger.audit_trust import TOPICS as TRUST_TOPICS
 from ledger.audit_trust import trust_list_divergences
@@ -143,4 +143,5 @@ def merged(report: AuditReport, saves: list[Divergence]) -> AuditReport:
     """The log's divergences and the saves' forgeries in one report, in the store's order."""
     every = sorted((*report.divergences, *saves), key=lambda d: (d.notification_id is not None,
                                                                  d.notification_id or 0))
+    every = sorted(located(every), key=lambda d: (d.notification_id is not None, d.notification_id or 0))
     return dataclasses.replace(report, divergences=tuple(every[:100]))

@@ -20,9 +20,10 @@ from typing import Any, NamedTuple
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from ledger.audit_repairs import BroughtIn, _Repaired
+from ledger.leaves import NIL, header_record, record_bytes, state_digest, uuid_bytes
 from ledger.log_repair import RepairRecord
 from ledger.merkle import Frontier, leaf_hash
-from ledger.translog import Checkpoint, record_bytes
+from ledger.translog import Checkpoint
 
 VerifySignature = Callable[[str, bytes, bytes], bool]  # legacy: (key id, body, signature) -> valid
 VerifyNote = Callable[[Checkpoint], bool]  # a C2SP checkpoint: the log key signed its note, of its size and root
@@ -55,6 +56,10 @@ class Divergence:
     aggregate: str | None
     event_type: str | None
     problem: str
+    # A tree that does not match a checkpoint: the rewrite lies at or after this position (the last tree
+    # that matched), and before `position` + 1; `located` names the event.
+    rewritten_from: int | None = None
+    start: tuple[int | None, str | None, str | None] | None = None  # the event at rewritten_from (nid, aggregate, type)
 
     def describe(self) -> str:
         where = f"position {self.position}" if self.position is not None else "the log"
@@ -111,19 +116,26 @@ def _short(topic: str) -> str:
     return topic.rsplit(":", 1)[-1]
 
 
-def audit(events: Iterable[StoredEvent], logged: Callable[[int, int], Sequence[tuple[int, bytes]]],
+Logged = Callable[[int, int], Sequence[tuple[int, bytes, bytes | None]]]  # (notification id, hash, salt)
+
+
+def audit(events: Iterable[StoredEvent], logged: Logged,
           log_size: int, checkpoints: Sequence[Checkpoint], verify_signature: VerifySignature,
           progress: Callable[[int], None] | None = None, max_problems: int = 100, *,
           verify_note: VerifyNote | None = None, anchors: Sequence[Anchor] = (),
-          repairs: Sequence[RepairRecord] = (), saves: Any = None) -> AuditReport:
-    """Replay `events`; `logged(start, end)` gives the log's stored (notification id, leaf hash) rows.
+          repairs: Sequence[RepairRecord] = (), saves: Any = None, locate: bool = True) -> AuditReport:
+    """Replay `events`; `logged(start, end)` gives the log's stored (notification id, leaf hash, salt) rows.
+
+    Each leaf is recomputed by its scheme (ledger.leaves): with a salt, the header and the salted state digest
+    (scheme 2); without, the exact stored record (scheme 1, the leaves of stores written before scheme 2).
 
     Events and leaves are matched by notification id, so a row that no save wrote (inserted straight
     into the events table: it has no leaf) and a logged event that is gone are each named once, at their
     place, and every later event is still compared with its own leaf. The tree is checked at every
     verified stored checkpoint and at every anchor. A row a recorded repair names (`repairs`) is instead
     looked for among the leaves just after that repair's own event, where `audit repair` appended it, and
-    the repair's SHA-256 over the rows is checked."""
+    the repair's SHA-256 over the rows is checked. A tree that does not match a checkpoint is named at the
+    first event it can come from (`located`; `locate=False` leaves that to whoever merges more divergences)."""
     problems: list[Divergence] = []
 
     def note(d: Divergence) -> None:
@@ -151,6 +163,8 @@ def audit(events: Iterable[StoredEvent], logged: Callable[[int, int], Sequence[t
     if saves is not None:
         saves.finish()
     _note_missing_tail(replay.position, count, log_size, replay.pins, note)
+    if locate:
+        problems[:] = located(problems)
     problems.sort(key=lambda d: -1 if d.position is None else d.position)
     legacy = sum(1 for cp in by_size.values() if cp.legacy)
     return AuditReport(count, log_size, len(by_size), tuple(problems), legacy, len(anchors),
@@ -184,16 +198,18 @@ def _note_unstored_anchors(anchors: Sequence[Anchor], by_size: Mapping[int, Chec
 class _Replay:
     """The log's leaves walked beside the stored events, the tree rebuilt from recomputed leaf hashes."""
 
-    def __init__(self, logged: Callable[[int, int], Sequence[tuple[int, bytes]]], pins: Mapping[int, list[Pin]],
+    def __init__(self, logged: Logged, pins: Mapping[int, list[Pin]],
                  note: Callable[[Divergence], None]) -> None:
         self._logged, self.pins, self._note = logged, pins, note
         self._frontier = Frontier()
-        self._window: Sequence[tuple[int, bytes]] = ()
+        self._window: Sequence[tuple[int, bytes, bytes | None]] = ()
         self._window_start = self._window_end = 0
         self.position = 0  # the next leaf
         self.repaired: _Repaired | None = None
+        self._matched = 0  # the size of the last tree that matched every pin of its size
+        self._first_after: dict[int, Divergence] = {}  # that size -> the event just after it (a rewrite's start)
 
-    def _leaf(self) -> tuple[int, bytes] | None:
+    def _leaf(self) -> tuple[int, bytes, bytes | None] | None:
         if self.position >= self._window_end:
             self._window_start, self._window = self.position, self._logged(self.position, self.position + 5000)
             self._window_end = self._window_start + len(self._window)
@@ -203,12 +219,12 @@ class _Replay:
         self.record: bytes | None = None  # the row's record bytes, when hashed (the save audit reuses them)
         leaf = self._earlier_leaves(e.notification_id, e)
         if leaf is None or leaf[0] > e.notification_id:
-            if self.repaired is not None and self.repaired.stash(e, self.position, self._hash(e)):
+            if self.repaired is not None and self.repaired.stash(e, self.position, self._leaf_of):
                 return  # a repair names it: its leaf comes after the repair's own event
             self._note(self._at(e, "the event is not in the log: no save wrote it (a row inserted straight into the "
                                    "events table); it is left out of the tree"))
             return
-        h = self._hash(e)
+        h, self.record = self._hash(e, leaf[2])
         if leaf[1] != h:
             self._note(self._at(e, "the stored event differs from the one the log recorded"))
         if self.repaired is not None:
@@ -219,7 +235,8 @@ class _Replay:
         """After the last event: leaves still ahead are rows a repair brought in (or deleted events)."""
         self._earlier_leaves(None, None)
 
-    def _earlier_leaves(self, notification_id: int | None, e: StoredEvent | None) -> tuple[int, bytes] | None:
+    def _earlier_leaves(self, notification_id: int | None,
+                        e: StoredEvent | None) -> tuple[int, bytes, bytes | None] | None:
         """Walk the leaves of notifications before `notification_id` (all, for None): rows a repair brought
         in, or events the store no longer has."""
         leaf = self._leaf()
@@ -235,30 +252,78 @@ class _Replay:
             leaf = self._leaf()
         return leaf
 
-    def _hash(self, e: StoredEvent) -> bytes:
+    def _leaf_of(self, e: StoredEvent, salt: bytes | None) -> bytes:
+        return self._hash(e, salt)[0]
+
+    def _hash(self, e: StoredEvent, salt: bytes | None) -> tuple[bytes, bytes | None]:
+        """The leaf of a stored row by its leaf's scheme (the salted header: 2; the record: 1), and the row's
+        record bytes (the save audit reuses them; None for a malformed row)."""
         try:
-            self.record = record_bytes(e.originator_id, e.version, e.topic, e.state)
-            return leaf_hash(self.record)
+            record = record_bytes(e.originator_id, e.version, e.topic, e.state)
+            if salt is not None:
+                return leaf_hash(header_record(e.notification_id, e.originator_id, e.version, str(e.topic),
+                                               state_digest(salt, e.state))), record
+            if uuid_bytes(e.originator_id) == NIL:  # no aggregate's id: a row forged to read as a scheme-2 record
+                raise ValueError("the nil UUID")
+            return leaf_hash(record), record
         except (ValueError, TypeError):
             self._note(self._at(e, "the stored row is malformed (its aggregate id is no UUID)"))
-            return leaf_hash(repr(tuple(e)).encode())  # not a record the library could have written
+            return leaf_hash(repr(tuple(e)).encode()), None  # not a record the library could have written
 
     def _at(self, e: StoredEvent, problem: str) -> Divergence:
         return Divergence(self.position, e.notification_id, str(e.originator_id), _short(str(e.topic)), problem)
 
     def _append(self, h: bytes, e: StoredEvent | None) -> None:
+        if self.position == self._matched and e is not None:
+            self._first_after[self._matched] = self._at(e, "")
         self._frontier.append(h)
         self.position += 1
         pinned = self.pins.get(self.position)
         if pinned is None:
             return
         root = self._frontier.root()
-        for expected, whose in pinned:
-            if root != expected:
-                self._note(Divergence(self.position - 1, e.notification_id if e else None,
-                                      str(e.originator_id) if e else None, _short(str(e.topic)) if e else None,
-                                      f"the tree of the first {self.position} events does not match {whose}: "
-                                      "history up to here was rewritten"))
+        wrong = [whose for expected, whose in pinned if root != expected]
+        first = self._first_after.get(self._matched)
+        start = None if first is None else (first.notification_id, first.aggregate, first.event_type)
+        for whose in wrong:
+            self._note(Divergence(self.position - 1, e.notification_id if e else None,
+                                  str(e.originator_id) if e else None, _short(str(e.topic)) if e else None,
+                                  f"the tree of the first {self.position} events does not match {whose}: "
+                                  "history up to here was rewritten", rewritten_from=self._matched, start=start))
+        if not wrong:
+            self._matched = self.position
+
+
+def located(problems: Sequence[Divergence]) -> list[Divergence]:
+    """Each tree that does not match a checkpoint, named at the first event it can come from instead of at the
+    checkpoint's end: the first event in its range that another check names (an edited row, a save whose
+    signature fails, a deleted or inserted row), else the first event after the last tree that matched.
+    The root alone cannot tell which of those events changed: the save signatures do."""
+    out: list[Divergence] = []
+    for d in problems:
+        if d.rewritten_from is None or d.position is None:
+            out.append(d)
+            continue
+        lo, hi = d.rewritten_from, d.position
+        first_nid = d.start[0] if d.start is not None else None
+        named = [p for p in problems if p.rewritten_from is None and p.notification_id is not None and (
+            lo <= p.position <= hi if p.position is not None  # an event's own problem, or its save's (no place)
+            else first_nid is not None and d.notification_id is not None
+            and first_nid <= p.notification_id <= d.notification_id)]
+        if named:
+            c = min(named, key=lambda p: (p.notification_id, p.position is None))
+            out.append(Divergence(c.position, c.notification_id, c.aggregate, c.event_type,
+                                  f"{d.problem}: the first event in it that differs is this one ({c.problem})",
+                                  rewritten_from=None))
+            continue
+        nid, aggregate, event_type = d.start or (None, None, None)
+        where = f"at or after position {lo}" + (f", the first event after the tree of {lo} events that matched"
+                                                 if lo else "")
+        out.append(Divergence(lo, nid, aggregate, event_type,
+                              f"{d.problem} (checkpoint of {hi + 1} events): the change is {where} and before "
+                              f"position {hi + 1}; the stored rows match their leaves, so the log was recomputed "
+                              "over them: their save signatures name the row", rewritten_from=None))
+    return out
 
 
 def _verified_checkpoints(checkpoints: Sequence[Checkpoint], verify_signature: VerifySignature,

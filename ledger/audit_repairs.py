@@ -15,6 +15,8 @@ from typing import Any
 from ledger.log_repair import LOG_REPAIR_ID, RepairRecord, rows_digest
 from ledger.translog import record_bytes
 
+LeafOf = Callable[[Any, "bytes | None"], bytes]  # (stored row, its leaf's salt) -> the leaf hash
+
 
 @dataclass(frozen=True)
 class BroughtIn:
@@ -37,17 +39,18 @@ class _Repaired:
         self._note = note
         self._listed = {n: r for r in repairs for n in r.notification_ids}
         self._register_ids = {LOG_REPAIR_ID, LOG_REPAIR_ID.hex, str(LOG_REPAIR_ID)}
-        self._stash: dict[int, tuple[Any, int, bytes]] = {}  # nid -> (event, position met, leaf hash)
+        self._stash: dict[int, tuple[Any, int, LeafOf]] = {}  # nid -> (event, position met, its leaf by salt)
         self._records: dict[int, bytes] = {}
         self._positions: dict[int, int] = {}  # a brought-in row's leaf position
         self._own: dict[int, int] = {}  # repair number -> its own event's leaf position
         self.brought: list[BroughtIn] = []
 
-    def stash(self, e: Any, position: int, h: bytes) -> bool:
-        """A row without a leaf where it stands: set aside if a repair names it."""
+    def stash(self, e: Any, position: int, leaf_of: LeafOf) -> bool:
+        """A row without a leaf where it stands: set aside if a repair names it (`leaf_of(e, salt)` gives its
+        leaf hash once its leaf, and so its scheme and salt, is met)."""
         if e.notification_id not in self._listed:
             return False
-        self._stash[e.notification_id] = (e, position, h)
+        self._stash[e.notification_id] = (e, position, leaf_of)
         self._records[e.notification_id] = record_bytes(e.originator_id, e.version, e.topic, bytes(e.state))
         return True
 
@@ -56,12 +59,13 @@ class _Repaired:
         if e.originator_id in self._register_ids:
             self._own[e.version - 1] = position
 
-    def take(self, leaf: tuple[int, bytes], position: int) -> bytes | None:
+    def take(self, leaf: tuple[int, bytes, bytes | None], position: int) -> bytes | None:
         """A leaf of an earlier notification: the hash to append if it is a row set aside, else None."""
         held = self._stash.pop(leaf[0], None)
         if held is None:
             return None
-        e, _, h = held
+        e, _, leaf_of = held
+        h = leaf_of(e, leaf[2])
         from ledger.audit import Divergence, _short
 
         if leaf[1] != h:

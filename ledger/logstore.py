@@ -17,7 +17,7 @@ from ledger.sql_connect import connector
 # a module-level import either way round would fail for whichever module is imported first.
 if TYPE_CHECKING:
     from ledger.merkle import Frontier
-    from ledger.translog import Checkpoint, Leaf, LogStore
+    from ledger.translog import Checkpoint, Leaf, LoggedLeaf, LogStore
 
 
 def _checkpoint(row: Sequence[Any]) -> Checkpoint:
@@ -33,6 +33,8 @@ class MemoryLogStore:
 
     def __init__(self) -> None:
         self._leaves: list[tuple[int, bytes]] = []
+        self._salts: list[bytes | None] = []
+        self._records: list[bytes | None] = []
         self._positions: dict[tuple[str, int], int] = {}
         self._nodes: dict[tuple[int, int], bytes] = {}
         self._checkpoints: dict[int, Checkpoint] = {}
@@ -46,12 +48,20 @@ class MemoryLogStore:
     def leaves(self, start: int, end: int) -> list[tuple[int, bytes]]:
         return self._leaves[start:end]
 
+    def logged(self, start: int, end: int) -> list[LoggedLeaf]:
+        return [(nid, h, salt) for (nid, h), salt in zip(self._leaves[start:end], self._salts[start:end], strict=True)]
+
+    def leaf_record(self, position: int) -> bytes | None:
+        return self._records[position] if 0 <= position < len(self._records) else None
+
     def node(self, level: int, index: int) -> bytes:
         return self._leaves[index][1] if level == 0 else self._nodes[(level, index)]
 
     def append(self, leaves: Sequence[Leaf], nodes: Sequence[tuple[int, int, bytes]]) -> None:
-        self._leaves.extend((nid, h) for _, nid, _, _, h in leaves)
-        self._positions.update({(oid, v): p for p, _, oid, v, _ in leaves})
+        self._leaves.extend((leaf[1], leaf[4]) for leaf in leaves)
+        self._salts.extend(leaf[5] for leaf in leaves)
+        self._records.extend(leaf[6] for leaf in leaves)
+        self._positions.update({(leaf[2], leaf[3]): leaf[0] for leaf in leaves})
         self._nodes.update({(lv, i): h for lv, i, h in nodes})
 
     def position_of(self, originator_id: str, version: int) -> int | None:
@@ -91,6 +101,7 @@ class SqlLogStore:
         self._lock_sql = lock_sql
         self._blob = blob
         self._note_column: bool | None = None  # known once asked
+        self._leaf_columns = False  # log_leaves has its salt and record columns (leaf scheme 2)
 
     @property
     def conn(self) -> Any:
@@ -105,7 +116,8 @@ class SqlLogStore:
                 sqlite = self._p == "?"
                 c.execute(f"CREATE TABLE IF NOT EXISTS log_leaves (position {'INTEGER' if sqlite else 'BIGINT'} "
                           f"PRIMARY KEY, notification_id BIGINT NOT NULL, originator_id TEXT NOT NULL, "
-                          f"originator_version BIGINT NOT NULL, hash {self._blob} NOT NULL)")
+                          f"originator_version BIGINT NOT NULL, hash {self._blob} NOT NULL, salt {self._blob}, "
+                          f"record {self._blob})")
                 c.execute("CREATE INDEX IF NOT EXISTS log_leaves_event ON log_leaves (originator_id, "
                           "originator_version)")
                 c.execute(f"CREATE TABLE IF NOT EXISTS log_nodes (level INTEGER NOT NULL, idx BIGINT NOT NULL, "
@@ -114,18 +126,35 @@ class SqlLogStore:
                           f"NOT NULL, at TEXT NOT NULL, key_id TEXT NOT NULL, signature {self._blob} NOT NULL, "
                           f"note {self._blob})")
             self._add_note_column()
+            self._add_leaf_columns()
         return self._conn
+
+    def _add_leaf_columns(self) -> None:
+        """Give a leaves table made before leaf scheme 2 its salt and record columns (NULL: a scheme-1 leaf).
+        Nothing already logged changes: old leaves keep scheme 1, the next save's leaves are scheme 2."""
+        if self._leaf_columns:
+            return
+        have = self._table_columns("log_leaves")
+        if have and not {"salt", "record"} <= have:
+            with self._tx() as c:
+                for column in ("salt", "record"):
+                    if column not in have:
+                        c.execute(f"ALTER TABLE log_leaves ADD COLUMN {column} {self._blob}")
+        self._leaf_columns = bool(have)
 
     def _has_note_column(self) -> bool:
         """Whether log_checkpoints has its `note` column (a table made before C2SP notes has not)."""
         if self._note_column is None:
-            if self._p == "?":
-                rows = self._all("SELECT name FROM pragma_table_info('log_checkpoints')")
-            else:
-                rows = self._all("SELECT column_name FROM information_schema.columns WHERE table_schema = "
-                                 "current_schema() AND table_name = 'log_checkpoints'")
-            self._note_column = "note" in {r[0] for r in rows}
+            self._note_column = "note" in self._table_columns("log_checkpoints")
         return self._note_column
+
+    def _table_columns(self, table: str) -> set[str]:
+        if self._p == "?":
+            rows = self._all(f"SELECT name FROM pragma_table_info('{table}')")
+        else:
+            rows = self._all("SELECT column_name FROM information_schema.columns WHERE table_schema = "
+                             "current_schema() AND table_name = ?", table)
+        return {r[0] for r in rows}
 
     def _add_note_column(self) -> None:
         """Give a table made before C2SP notes its `note` column (NULL: a legacy checkpoint)."""
@@ -205,6 +234,25 @@ class SqlLogStore:
                          "ORDER BY position", start, end)
         return [(int(n), bytes(h)) for n, h in rows]
 
+    def logged(self, start: int, end: int) -> list[LoggedLeaf]:
+        if not self._has_leaf_columns():
+            return [(nid, h, None) for nid, h in self.leaves(start, end)]
+        rows = self._all("SELECT notification_id, hash, salt FROM log_leaves WHERE position >= ? AND position < ? "
+                         "ORDER BY position", start, end)
+        return [(int(n), bytes(h), None if s is None else bytes(s)) for n, h, s in rows]
+
+    def leaf_record(self, position: int) -> bytes | None:
+        if not self._has_leaf_columns():
+            return None
+        row = self._one("SELECT record FROM log_leaves WHERE position = ?", position)
+        return None if row is None or row[0] is None else bytes(row[0])
+
+    def _has_leaf_columns(self) -> bool:
+        """Whether log_leaves has the scheme-2 columns (a store from before them opened read-only has not)."""
+        if not self._leaf_columns:
+            self._leaf_columns = {"salt", "record"} <= self._table_columns("log_leaves")
+        return self._leaf_columns
+
     def node(self, level: int, index: int) -> bytes:
         row = (self._one("SELECT hash FROM log_leaves WHERE position = ?", index) if level == 0
                else self._one("SELECT hash FROM log_nodes WHERE level = ? AND idx = ?", level, index))
@@ -216,9 +264,10 @@ class SqlLogStore:
 
     def append(self, leaves: Sequence[Leaf], nodes: Sequence[tuple[int, int, bytes]]) -> None:
         p = self._p
+        self._add_leaf_columns()
         with self._tx() as c:
             c.executemany(f"INSERT INTO log_leaves (position, notification_id, originator_id, originator_version, "
-                          f"hash) VALUES ({p}, {p}, {p}, {p}, {p})", list(leaves))
+                          f"hash, salt, record) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p})", list(leaves))
             c.executemany(f"INSERT INTO log_nodes (level, idx, hash) VALUES ({p}, {p}, {p})", list(nodes))
 
     def position_of(self, originator_id: str, version: int) -> int | None:
@@ -252,8 +301,14 @@ class SqlLogStore:
                        checkpoint.signature, checkpoint.note))
 
     def prepare(self) -> None:
-        """Make the log's tables (where this store may create them) before a save writes into them."""
+        """Make the log's tables (where this store may create them) before a save writes into them, and give
+        a leaves table from before leaf scheme 2 its columns (a read-only replica cannot: its readers read
+        without them, and a writer's save fails naming the database's refusal)."""
+        from ledger.translog import LogUnavailable
+
         _ = self.conn
+        with contextlib.suppress(LogUnavailable, *self._errors):
+            self._add_leaf_columns()
 
     @contextmanager
     def write_lock(self) -> Iterator[None]:
@@ -346,5 +401,5 @@ class _TxLogStore:
 
     def append(self, leaves: Sequence[Leaf], nodes: Sequence[tuple[int, int, bytes]]) -> None:
         self._tx.executemany("INSERT INTO log_leaves (position, notification_id, originator_id, originator_version, "
-                             "hash) VALUES (?, ?, ?, ?, ?)", list(leaves))
+                             "hash, salt, record) VALUES (?, ?, ?, ?, ?, ?, ?)", list(leaves))
         self._tx.executemany("INSERT INTO log_nodes (level, idx, hash) VALUES (?, ?, ?)", list(nodes))

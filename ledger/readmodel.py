@@ -116,6 +116,20 @@ class ReadModel:
 
 
 # ------------------------------------------------------------------ the table in a database
+def has_column(conn: Any, placeholder: str, table: str, column: str) -> bool:
+    cur = conn.cursor()
+    try:
+        if placeholder == "?":
+            cur.execute(f"SELECT 1 FROM pragma_table_info('{table}') WHERE name = ?", (column,))
+        else:
+            cur.execute("SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
+                        "AND table_name = %s AND column_name = %s", (table, column))
+        return cur.fetchone() is not None
+    finally:
+        cur.close()
+        conn.commit()
+
+
 def has_table(conn: Any, placeholder: str, table: str = TABLE) -> bool:
     cur = conn.cursor()
     try:
@@ -141,6 +155,7 @@ class Reader:
         self._errors = errors
         self._conn: Any = None
         self._with_log = False
+        self._leaf_record = "NULL"  # log_leaves.record (leaf scheme 2) where the table has it
         self._lock = threading.Lock()  # one connection per worker: the event loop and PDF threads take turns
 
     @property
@@ -152,6 +167,8 @@ class Reader:
                     raise ReadModelMissing("this store has no verification read model: run certledger audit "
                                            "rebuild-views")
                 self._with_log = has_table(conn, self._p, "log_leaves")
+                if self._with_log and has_column(conn, self._p, "log_leaves", "record"):
+                    self._leaf_record = "l.record"
                 if self._p == "%s":
                     conn.autocommit = True  # each read its own snapshot, no BEGIN and COMMIT round trips
             except BaseException:
@@ -188,12 +205,15 @@ class Reader:
         cols = ", ".join(f"v.{c}" for c in COLUMNS.split(", "))
         _ = self.conn  # ReadModelMissing for a store without the table
         if self._with_log:
-            sql = (f"SELECT {cols}, l.position, l.hash FROM {TABLE} v LEFT JOIN log_leaves l ON l.originator_id = "
-                   "v.aggregate_id AND l.originator_version = v.version WHERE v.reference = ?")
+            sql = (f"SELECT {cols}, l.position, l.hash, {self._leaf_record} FROM {TABLE} v LEFT JOIN log_leaves l ON "
+                   "l.originator_id = v.aggregate_id AND l.originator_version = v.version WHERE v.reference = ?")
         else:
-            sql = f"SELECT {cols}, NULL, NULL FROM {TABLE} v WHERE v.reference = ?"
+            sql = f"SELECT {cols}, NULL, NULL, NULL FROM {TABLE} v WHERE v.reference = ?"
         rows = self._query(sql, (reference,))
-        return VerificationRecord.from_row(self._seal.open(rows[0][:9]), rows[0][9], rows[0][10]) if rows else None
+        if not rows:
+            return None
+        return VerificationRecord.from_row(self._seal.open(rows[0][:9]), rows[0][9], rows[0][10],
+                                           leaf_record=rows[0][11])
 
     def record_with_path(self, reference: str, size: int) -> VerificationRecord | None:
         """The row, its log leaf, and the stored hashes beside the leaf's path in a tree of `size` leaves (each
@@ -202,12 +222,14 @@ class Reader:
         if not self._with_log or size < 2 or self._p != "?":
             # PostgreSQL runs this query at half the speed of the two plain ones (measured): the row, then the nodes.
             return self.record(reference)
-        rows = self._query(_WITH_PATH, (size.bit_length(), reference))
+        record = self._leaf_record.replace("l.", "lf.")
+        rows = self._query(_WITH_PATH.replace("lf.hash AS leaf", f"lf.hash AS leaf, {record} AS leaf_record"),
+                           (size.bit_length(), reference))
         head = next((r for r in rows if r[0] == 0), None)
         if head is None:
             return None
         nodes = {(int(r[3]), int(r[10])): bytes(r[6]) for r in rows if r[0] == 1}
-        return VerificationRecord.from_row(self._seal.open(head[1:10]), head[10], head[11], nodes)
+        return VerificationRecord.from_row(self._seal.open(head[1:10]), head[10], head[11], nodes, head[12])
 
     def nodes(self, wanted: Sequence[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
         """The log's subtree hashes (level, index) in one query: leaves from log_leaves, the rest from log_nodes."""
@@ -237,12 +259,12 @@ _WITH_PATH = f"""WITH RECURSIVE lv(l) AS (SELECT 1 UNION ALL SELECT l + 1 FROM l
 doc AS (SELECT {", ".join(f"v.{c}" for c in COLUMNS.split(", "))}, lf.position AS pos, lf.hash AS leaf
         FROM {TABLE} v LEFT JOIN log_leaves lf ON lf.originator_id = v.aggregate_id
         AND lf.originator_version = v.version WHERE v.reference = ?)
-SELECT 0, {COLUMNS}, pos, leaf FROM doc
+SELECT 0, {COLUMNS}, pos, leaf, leaf_record FROM doc
 UNION ALL
-SELECT 1, NULL, NULL, n.level, NULL, NULL, n.hash, NULL, NULL, NULL, n.idx, NULL FROM doc JOIN lv ON 1 = 1
+SELECT 1, NULL, NULL, n.level, NULL, NULL, n.hash, NULL, NULL, NULL, n.idx, NULL, NULL FROM doc JOIN lv ON 1 = 1
     JOIN log_nodes n ON n.level = lv.l AND n.idx = (doc.pos >> lv.l) + 1 - 2 * ((doc.pos >> lv.l) & 1)
 UNION ALL
-SELECT 1, NULL, NULL, 0, NULL, NULL, s.hash, NULL, NULL, NULL, s.position, NULL FROM doc
+SELECT 1, NULL, NULL, 0, NULL, NULL, s.hash, NULL, NULL, NULL, s.position, NULL, NULL FROM doc
     JOIN log_leaves s ON s.position = doc.pos + 1 - 2 * (doc.pos & 1)"""
 
 

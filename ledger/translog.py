@@ -1,13 +1,14 @@
 """A transparency log over the ledger's event sequence (RFC 6962 / RFC 9162, as Certificate
 Transparency and Sigstore Rekor keep theirs).
 
-Every stored event, in notification order, is a leaf: the hash of its exact stored record
-(aggregate id, version, topic and the stored state bytes: encrypted and compressed when a
-cipher is configured). The log follows the store: after each save the writer appends the
-new events, O(log n) per event, keeping every completed perfect subtree so proofs need no
-rebuild. Signed checkpoints (size, root, time, key) pin the tree; an auditor who holds a
-checkpoint can prove that nobody rewrote history since, even with write access to the
-database, because any change to a logged event changes the root at that size.
+Every stored event, in notification order, is a leaf (ledger.leaves): since leaf scheme 2, the
+hash of a public header (notification id, aggregate id, version, topic) and a salted SHA-256 of the
+stored state, so a verdict can carry what a client recomputes the leaf from; leaves of stores written
+before it hash the exact stored record (scheme 1) and keep doing so. The log follows the
+store: after each save the writer appends the new events, O(log n) per event, keeping every
+completed perfect subtree so proofs need no rebuild. Signed checkpoints (size, root, time,
+key) pin the tree; an auditor who holds a checkpoint can prove that nobody rewrote history
+since, even with write access to the database, because any change to a logged event changes the root at that size.
 
 The log lives in tables beside the events (same database), written by `catch_up`.
 """
@@ -15,7 +16,6 @@ The log lives in tables beside the events (same database), written by `catch_up`
 from __future__ import annotations
 
 import base64
-import struct
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,29 +24,16 @@ from typing import Any, NamedTuple, Protocol
 from uuid import UUID
 
 from ledger.errors import LedgerError, NotFound
+from ledger.leaves import new_leaf, record_bytes
 from ledger.logstore import MemoryLogStore, SqlLogStore, _TxLogStore, store_for
-from ledger.merkle import EMPTY_ROOT, Frontier, consistency_path, inclusion_path, leaf_hash, node_hash, split
+from ledger.merkle import EMPTY_ROOT, Frontier, consistency_path, inclusion_path, node_hash, split
 
 __all__ = ["CHECKPOINT_ORIGIN", "PAGE", "Checkpoint", "Leaf", "LogCorrupt", "LogStore", "LogUnavailable",
-           "MemoryLogStore", "SignHead", "SignedHead", "SqlLogStore", "TransparencyLog", "record_bytes", "store_for"]
+           "LoggedLeaf", "MemoryLogStore", "SignHead", "SignedHead", "SqlLogStore", "TransparencyLog", "record_bytes",
+           "store_for"]
 
 PAGE = 2000
 CHECKPOINT_ORIGIN = "certledger-log/1"
-
-
-def record_bytes(originator_id: UUID | str, version: int, topic: str, state: bytes) -> bytes:
-    """The exact stored event record, length-prefixed so no two records share an encoding."""
-    t = topic.encode("utf-8")
-    return _uuid_bytes(originator_id) + struct.pack(">QI", version, len(t)) + t + bytes(state)
-
-
-def _uuid_bytes(originator_id: UUID | str) -> bytes:
-    if isinstance(originator_id, UUID):
-        return originator_id.bytes
-    text = str(originator_id).replace("-", "")
-    if len(text) == 32:  # the text SQLite holds: read as UUID() reads it, without building one
-        return bytes.fromhex(text)
-    return UUID(str(originator_id)).bytes  # braces, urn: (or a ValueError)
 
 
 @dataclass(frozen=True)
@@ -102,13 +89,17 @@ class SignedHead(NamedTuple):
 SignHead = Callable[[int, bytes], SignedHead]  # (tree size, root) -> the signed note (the log key's, at the edge)
 
 
-Leaf = tuple[int, int, str, int, bytes]  # position, notification id, aggregate id, version, leaf hash
+# position, notification id, aggregate id, version, leaf hash, salt and public record (None, None: scheme 1)
+Leaf = tuple[int, int, str, int, bytes, bytes | None, bytes | None]
+LoggedLeaf = tuple[int, bytes, bytes | None]  # notification id, leaf hash, salt (None: a scheme-1 leaf)
 
 
 class LogStore(Protocol):
     def size(self) -> int: ...
     def last_notification_id(self) -> int: ...
     def leaves(self, start: int, end: int) -> list[tuple[int, bytes]]: ...  # (notification id, hash)
+    def logged(self, start: int, end: int) -> list[LoggedLeaf]: ...  # with each leaf's salt, for the audit
+    def leaf_record(self, position: int) -> bytes | None: ...  # a scheme-2 leaf's public record
     def node(self, level: int, index: int) -> bytes: ...
     def append(self, leaves: Sequence[Leaf], nodes: Sequence[tuple[int, int, bytes]]) -> None: ...
     def position_of(self, originator_id: str, version: int) -> int | None: ...
@@ -138,9 +129,9 @@ def _append(store: Any, records: Sequence[Record]) -> None:
     leaves: list[Leaf] = []
     nodes: list[tuple[int, int, bytes]] = []
     for nid, originator_id, version, topic, state in records:
-        h = leaf_hash(record_bytes(originator_id, version, topic, state))
-        leaves.append((frontier.size, nid, str(originator_id), version, h))
-        nodes.extend(frontier.append(h))
+        leaf = new_leaf(nid, originator_id, version, topic, state)
+        leaves.append((frontier.size, nid, str(originator_id), version, leaf.hash, leaf.salt, leaf.record))
+        nodes.extend(frontier.append(leaf.hash))
     store.append(leaves, nodes)
 
 

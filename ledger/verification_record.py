@@ -67,6 +67,7 @@ class VerificationRecord:
     signatures: tuple[SignedEntry, ...]
     position: int | None = None  # the log leaf of (aggregate_id, version), when read beside the log
     leaf_hash: bytes | None = None
+    leaf_record: bytes | None = None  # a scheme-2 leaf's public record (ledger.leaves): what a client rehashes
     # The log's stored subtree hashes beside the leaf's path ((level, index) -> hash), read with the row.
     path_nodes: dict[tuple[int, int], bytes] | None = field(default=None, compare=False, repr=False)
 
@@ -109,7 +110,8 @@ class VerificationRecord:
 
     @classmethod
     def from_row(cls, row: tuple[Any, ...], position: int | None = None, leaf_hash: bytes | None = None,
-                 path_nodes: dict[tuple[int, int], bytes] | None = None) -> VerificationRecord:
+                 path_nodes: dict[tuple[int, int], bytes] | None = None,
+                 leaf_record: bytes | None = None) -> VerificationRecord:
         reference, aggregate_id, version, state, successor, digest, _key, _at, payload = row[:9]
         p = json.loads(payload)
         return cls(reference=reference, aggregate_id=aggregate_id, version=int(version), kind=p["kind"],
@@ -120,7 +122,8 @@ class VerificationRecord:
                    authority=p["authority"], recorded_at=datetime.fromisoformat(p["recorded_at"]),
                    signatures=tuple(SignedEntry(t, k, datetime.fromisoformat(a)) for t, k, a in p["signatures"]),
                    position=None if position is None else int(position),
-                   leaf_hash=None if leaf_hash is None else bytes(leaf_hash), path_nodes=path_nodes)
+                   leaf_hash=None if leaf_hash is None else bytes(leaf_hash), path_nodes=path_nodes,
+                   leaf_record=None if leaf_record is None else bytes(leaf_record))
 
 
 def _iso(at: datetime | None) -> str | None:

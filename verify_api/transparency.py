@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 from keys.tlog import SignedNote
 from ledger.application import CertLedger
 from ledger.errors import InvalidInput, LedgerError
+from ledger.leaves import leaf_fields
 from ledger.readmodel import Reader
 from ledger.translog import Checkpoint, LogUnavailable, TransparencyLog
 from ledger.tree_reads import TreeAtSize
@@ -224,9 +225,10 @@ class PublishedLog:
         signed = self._published()[1] if latest.size == self._published()[0].size else None
         position = record.position
         if position is None or position >= tree.size or record.leaf_hash is None:
-            state, leaf, proof = "pending", None, []
+            state, leaf, fields, proof = "pending", None, None, []
         else:
             hashes = tree.inclusion_proof(position, record.path_nodes)
             state, leaf, proof = "included", record.leaf_hash.hex(), [h.hex() for h in hashes]
+            fields = leaf_fields(record.leaf_record)
         return {"document": record.reference, "state": state, "tree_size": tree.size, "position": position,
-                "leaf_hash": leaf, "proof": proof, "root": tree.root.hex(), "checkpoint": signed}
+                "leaf_hash": leaf, "leaf": fields, "proof": proof, "root": tree.root.hex(), "checkpoint": signed}

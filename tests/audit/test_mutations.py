@@ -212,7 +212,10 @@ def test_rewriting_an_event_and_the_log_together_is_caught_by_the_signed_checkpo
     report = audited(ledger)
     assert not report.ok
     first = report.first
-    assert first is not None and "does not match the checkpoint" in first.problem and first.position == 13
+    # Named where the rewrite can begin (no earlier tree matched: the first event), not at the checkpoint's end;
+    # with the save audit the edited row itself is named (tests/audit/test_first_divergence.py).
+    assert first is not None and "does not match the checkpoint" in first.problem and first.position == 0
+    assert "before position 14" in first.problem and first.notification_id == 1
 
 
 def test_a_checkpoint_body_states_origin_size_and_root_as_a_c2sp_checkpoint(ledger: CertLedger) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from ledger.translog import record_bytes
+from ledger.leaves import header_record, state_digest
 from tests.audit.tlogtrees import GoChecker
 from tests.conftest import resident_id
 from tests.e2e.conftest import Cli
@@ -110,10 +110,13 @@ def test_go_verifies_the_witness_cosignature_the_command_writes(go_checker: GoCh
 
 
 def stored_records(home: Path) -> list[bytes]:
+    """What each leaf hashes, rebuilt from the stored row and its leaf's salt (leaf scheme 2, ledger.leaves)."""
     with sqlite3.connect(home / "ledger.sqlite") as conn:
-        rows = conn.execute("SELECT originator_id, originator_version, topic, state FROM stored_events "
-                            "ORDER BY rowid").fetchall()
-    return [record_bytes(oid, version, topic, state) for oid, version, topic, state in rows]
+        rows = conn.execute("SELECT e.rowid, e.originator_id, e.originator_version, e.topic, e.state, l.salt FROM "
+                            "stored_events e JOIN log_leaves l ON l.notification_id = e.rowid "
+                            "ORDER BY l.position").fetchall()
+    return [header_record(nid, oid, version, topic, state_digest(salt, state))
+            for nid, oid, version, topic, state, salt in rows]
 
 
 def test_go_verifies_what_the_service_serves(go_checker: GoChecker, published: Published) -> None:

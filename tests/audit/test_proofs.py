@@ -37,10 +37,9 @@ def log_of(n: int, *, in_steps: int = 3) -> tuple[TransparencyLog, list[bytes]]:
     for cut in sorted({n * k // in_steps for k in range(1, in_steps + 1)}):
         rec.rows = full[:cut]
         log.catch_up(rec)
-    from ledger.translog import record_bytes
+    from tests.audit.tlogtrees import leaf_records
 
-    data = [record_bytes(r.originator_id, r.originator_version, r.topic, r.state) for r in full]
-    return log, data
+    return log, leaf_records(log, full)
 
 
 @settings(max_examples=60, deadline=None)

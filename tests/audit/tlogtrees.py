@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ledger.translog import MemoryLogStore, TransparencyLog, record_bytes
+from ledger.translog import MemoryLogStore, TransparencyLog
 
 GO_SOURCE = Path(__file__).resolve().parents[1] / "go" / "tlogcheck"
 GOCODE = Path("/usr/share/gocode")
@@ -40,14 +40,25 @@ def states(n: int, seed: str = "") -> list[bytes]:
 
 
 def build_log(event_states: list[bytes]) -> tuple[TransparencyLog, list[bytes]]:
-    """A log over these events (appended in three catch-ups) and the exact records it hashed."""
+    """A log over these events (appended in three catch-ups) and the exact records it hashed (the leaves'
+    scheme-2 records: each row's header and salted state digest, ledger.leaves)."""
     rows = [_Row(i + 1, f"00000000-0000-0000-0000-{i + 1:012d}", 1, "ledger.domain:Certificate.Issued", s)
             for i, s in enumerate(event_states)]
     log = TransparencyLog(MemoryLogStore())
     n = len(rows)
     for cut in sorted({n * k // 3 for k in range(1, 4)}):
         log.catch_up(_Recorder(rows[:cut]))
-    return log, [record_bytes(r.originator_id, r.originator_version, r.topic, r.state) for r in rows]
+    return log, leaf_records(log, rows)
+
+
+def leaf_records(log: TransparencyLog, rows: list[Any]) -> list[bytes]:
+    """What each leaf hashes, rebuilt from the row and the salt the log keeps (not read from the log)."""
+    from ledger.leaves import header_record, state_digest
+
+    salts = [salt for _, _, salt in log.store.logged(0, log.size())]
+    assert len(salts) == len(rows) and all(salt is not None for salt in salts)
+    return [header_record(r.id, r.originator_id, r.originator_version, r.topic, state_digest(salt, r.state))
+            for r, salt in zip(rows, salts, strict=True) if salt is not None]
 
 
 class GoChecker:

@@ -119,6 +119,10 @@ def test_history_as_of_a_past_moment_shows_the_document_as_it_stood(office: Cli)
 
 
 def test_inclusion_and_consistency_proofs_from_the_command_verify_independently(office: Cli) -> None:
+    import hashlib
+    import struct
+    import uuid
+
     from tests.audit.rfc6962 import verify_consistency, verify_inclusion
 
     checkpoint = office("--json", "audit", "checkpoint").json()
@@ -126,6 +130,14 @@ def test_inclusion_and_consistency_proofs_from_the_command_verify_independently(
     assert proof["tree_size"] == checkpoint["size"] and proof["root"] == checkpoint["root"]
     assert verify_inclusion(bytes.fromhex(proof["leaf_hash"]), proof["position"], proof["tree_size"],
                             [bytes.fromhex(h) for h in proof["proof"]], bytes.fromhex(proof["root"]))
+    # The leaf is rebuilt from the header and state digest the command prints (leaf scheme 2).
+    leaf = proof["leaf"]
+    topic = leaf["topic"].encode()
+    record = (bytes(16) + struct.pack(">Q", leaf["notification_id"]) + uuid.UUID(leaf["aggregate_id"]).bytes
+              + struct.pack(">QI", leaf["version"], len(topic)) + topic + bytes.fromhex(leaf["state_digest"]))
+    assert hashlib.sha256(b"\x00" + record).hexdigest() == proof["leaf_hash"]
+    text = office("audit", "inclusion", "1915010000000301#2").out
+    assert f"state digest {leaf['state_digest']}" in text and f"notification {leaf['notification_id']}" in text
     c = office("--json", "audit", "consistency", "3", str(checkpoint["size"])).json()
     assert verify_consistency(3, checkpoint["size"], bytes.fromhex(c["old_root"]), bytes.fromhex(c["new_root"]),
                               [bytes.fromhex(h) for h in c["proof"]])

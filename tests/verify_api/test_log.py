@@ -31,15 +31,20 @@ PROOF = f"SM-{NUMBER}-01"
 
 
 def stored_records(home: Home) -> list[tuple[str, int, bytes]]:
-    """(aggregate id, version, the record the log hashes), in store order, straight from the table."""
+    """(aggregate id, version, the record the log hashes), in store order, straight from the tables: leaf
+    scheme 2, the header and the SHA-256 of the leaf's salt and the stored state (written out here, not
+    ledger.leaves's)."""
     with sqlite3.connect(home.path / "ledger.sqlite") as conn:
-        rows = conn.execute("SELECT originator_id, originator_version, topic, state FROM stored_events "
-                            "ORDER BY rowid").fetchall()
+        rows = conn.execute("SELECT e.rowid, e.originator_id, e.originator_version, e.topic, e.state, l.salt FROM "
+                            "stored_events e JOIN log_leaves l ON l.notification_id = e.rowid "
+                            "ORDER BY l.position").fetchall()
     out = []
-    for oid, version, topic, state in rows:
+    for nid, oid, version, topic, state, salt in rows:
         t = topic.encode()
+        digest = hashlib.sha256(bytes(salt) + bytes(state)).digest()
         out.append((str(uuid.UUID(str(oid))), version,
-                    uuid.UUID(str(oid)).bytes + struct.pack(">QI", version, len(t)) + t + bytes(state)))
+                    bytes(16) + struct.pack(">Q", nid) + uuid.UUID(str(oid)).bytes + struct.pack(">QI", version, len(t))
+                    + t + digest))
     return out
 
 

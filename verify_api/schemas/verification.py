@@ -99,6 +99,22 @@ class CheckpointOut(BaseModel):
     cosignatures: list[str] = Field(description="`<name>+<hex key id>` of each cosignature line the note carries")
 
 
+class LeafOut(BaseModel):
+    """What the leaf hashes, so a client recomputes it (leaf scheme 2): SHA-256 of 0x00, 16 zero bytes, then
+    notification_id (8 bytes), aggregate_id (16), version (8), the topic's length (4) and UTF-8, then the 32
+    bytes of state_digest; integers big-endian. The state digest is over a random salt the log keeps and the
+    stored event, so it tells nothing about the ID number. A scheme-1 leaf (a store written before scheme 2)
+    hashes the stored event itself, which is never shown: only its scheme is given."""
+
+    scheme: Literal[1, 2]
+    notification_id: int | None = Field(None, description="The event's place in the ledger's event sequence")
+    aggregate_id: str | None = Field(None, description="The document's aggregate (UUID)")
+    version: int | None = Field(None, description="The aggregate's version this event made")
+    topic: str | None = Field(None, description="The event's type, e.g. ledger.documents:Document.Revoked",
+                              examples=["ledger.domain:Certificate.Issued"])
+    state_digest: str | None = Field(None, description="SHA-256 of the salt and the stored event state, hex")
+
+
 class InclusionOut(BaseModel):
     """A document's latest event in the log, with its RFC 6962 audit path in the tree of `tree_size` leaves."""
 
@@ -107,7 +123,8 @@ class InclusionOut(BaseModel):
         description="pending: the document's latest event came after this tree (wait for the next checkpoint)")
     tree_size: int
     position: int | None = Field(description="The leaf index (0-based), null when not yet logged.")
-    leaf_hash: str | None = Field(description="RFC 6962 leaf hash of the stored event record, hex")
+    leaf_hash: str | None = Field(description="RFC 6962 leaf hash, hex: recompute it from `leaf`")
+    leaf: LeafOut | None = Field(None, description="What the leaf hashes (null while pending)")
     proof: list[str] = Field(description="The audit path, hex, leaf to root")
     root: str
     checkpoint: CheckpointOut | None = Field(description="The signed checkpoint of this tree size, when it is the "
