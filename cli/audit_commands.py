@@ -19,8 +19,9 @@ from cli.wiring import key_store, open_ledger, save_verifier, settings, trust_li
 from ledger.errors import InvalidInput
 
 audit_app = typer.Typer(no_args_is_help=True, help="Transparency log: checkpoints, replay audit, offline bundles.")
-BUNDLE_FORMAT = "certledger-audit-bundle/2"  # /2: with the save signatures
-BUNDLE_FORMATS = ("certledger-audit-bundle/1", BUNDLE_FORMAT)  # /1: the log only (its saves are not checked)
+BUNDLE_FORMAT = "certledger-audit-bundle/3"  # /3: leaf lines may carry their scheme-2 salt
+# /1: the log only (its saves are not checked); /2: with the save signatures, every leaf of scheme 1
+BUNDLE_FORMATS = ("certledger-audit-bundle/1", "certledger-audit-bundle/2", BUNDLE_FORMAT)
 
 
 def _verifier(trust: Any) -> Any:
@@ -196,7 +197,7 @@ def _bundle_saves(header: dict[str, Any], events: list[Any], pinned: bytes) -> A
     from keys.credentials import SaveVerifier
     from ledger.application import CertLedger
 
-    if header.get("format") != BUNDLE_FORMAT:
+    if header.get("format") == BUNDLE_FORMATS[0]:
         print("warning: a bundle of the first format carries no save signatures: only its log is checked",
               file=sys.stderr)
         return None

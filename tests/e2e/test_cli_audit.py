@@ -77,13 +77,14 @@ def test_a_bundle_path_that_cannot_be_written_is_one_line_naming_it(office: Cli,
 
 def test_an_edited_event_is_named_and_exits_13(office: Cli) -> None:
     with sqlite3.connect(office.db) as conn:
-        rowid, state = conn.execute("SELECT rowid, state FROM stored_events ORDER BY rowid LIMIT 1 OFFSET 4").fetchone()
+        rowid, state, topic = conn.execute("SELECT rowid, state, topic FROM stored_events ORDER BY rowid LIMIT 1 "
+                                           "OFFSET 4").fetchone()
         edited = bytearray(state)
         edited[8] ^= 0x01
         conn.execute("UPDATE stored_events SET state = ? WHERE rowid = ?", (bytes(edited), rowid))
     r = office("audit", "verify")
     assert r.code == 13
-    assert "DIVERGENCE at position 4" in r.out and "Certificate.Issued" in r.out
+    assert "DIVERGENCE at position 4" in r.out and topic.rsplit(":", 1)[1] in r.out  # e.g. Catalog.Started
 
 
 def test_a_bundle_with_an_edited_event_fails_offline(office: Cli, tmp_path: Path) -> None:
