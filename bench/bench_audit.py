@@ -36,6 +36,11 @@ def run(env: dict[str, str], *args: str) -> float:
     return time.perf_counter() - started
 
 
+def _tmpfs() -> str | None:
+    """/dev/shm where there is one: the figure is the log's work, not the disk's fsync."""
+    return "/dev/shm" if Path("/dev/shm").is_dir() else None
+
+
 def appends(db: Path, log: bool, n: int) -> float:
     """Single-command issues per second (one save, one fsync each), with or without the log."""
     app = CertLedger(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(db)},
@@ -48,13 +53,52 @@ def appends(db: Path, log: bool, n: int) -> float:
     return n / (time.perf_counter() - started)
 
 
+def issues_beside(directory: Path, n: int, rounds: int) -> dict[str, object]:
+    """Single-command issues with the log beside the same without it, in alternating blocks on two stores
+    growing side by side (the machine's load drifts: each block pair is a ratio of the same moment), in CPU
+    seconds of this process (on tmpfs a save waits for no disk)."""
+    apps = {log: CertLedger(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                                 "SQLITE_DBNAME": str(directory / f"issues-{log}.sqlite")}, transparency_log=log)
+            for log in (True, False)}
+    for app in apps.values():
+        app.ensure_default_catalog(Actor("bench", "1500"))
+    rows = list(_rows(n, start=10_000_000))
+    block = max(1, n // rounds)
+    seconds = {True: 0.0, False: 0.0}
+    ratios = []
+    for r in range(rounds):
+        chunk = rows[r * block:(r + 1) * block]
+        took = {}
+        for log in ((True, False) if r % 2 == 0 else (False, True)):
+            started = time.process_time()  # CPU seconds: on tmpfs the save is all CPU, and others' load drifts
+            for row in chunk:
+                apps[log].issue(Actor("bench", row["number"][2:6]), row)
+            took[log] = time.process_time() - started
+            seconds[log] += took[log]
+        ratios.append(took[False] / took[True])
+    done = block * rounds
+    return {"issue_with_log": round(done / seconds[True]), "issue_without_log": round(done / seconds[False]),
+            "ratio": round(seconds[False] / seconds[True], 3), "block_ratios": [round(x, 3) for x in ratios],
+            "load": os.getloadavg()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=1_000_000, help="events in the audited store")
     parser.add_argument("--appends", type=int, default=1000)
+    parser.add_argument("--issues-only", action="store_true",
+                        help="only single issues with and without the log, in alternating blocks (--rounds)")
+    parser.add_argument("--rounds", type=int, default=10)
     args = parser.parse_args()
     figures: dict[str, object] = {"machine": machine(), "n": args.n}
     print("machine:", json.dumps(figures["machine"], ensure_ascii=False))
+    if args.issues_only:
+        with tempfile.TemporaryDirectory(prefix="certledger-issues-", dir=_tmpfs()) as tmp_name:
+            got = issues_beside(Path(tmp_name), args.appends, args.rounds)
+        print(f"single issues (per CPU second): {got['issue_with_log']:,}/s with the log, "
+              f"{got['issue_without_log']:,}/s without: {got['ratio']}"
+              f" (blocks {got['block_ratios']}), load {got['load']}")
+        return
     with tempfile.TemporaryDirectory(prefix="certledger-audit-bench-") as tmp_name:
         tmp = Path(tmp_name)
         # 1. Recording with and without the log.

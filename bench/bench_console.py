@@ -11,7 +11,9 @@ worker, no network), each page is asked ROUNDS times, interleaved:
 - GET /login: a template and nothing else (the reference);
 - GET /: the work queue of every request (ordered, filtered, counted);
 - GET /requests/{SQ}: one request beside its certificate record;
-- GET /documents/{N}: a certificate's history and where it is now.
+- GET /documents/{N}: a certificate's history and where it is now;
+- GET /batch, GET /custody, GET /custody/uncollected: the monthly batch's page, the custody forms, and the
+  list of what nobody collected (ledger.uncollected reads every pickup notice of the log).
 
 Issue 17's target is <= 100 ms p95 on a 1,000,000-certificate store. Prints the machine and the figures;
 writes them as JSON to bench/out/.
@@ -89,7 +91,9 @@ def measure(home: Path, n: int, requests: int, rounds: int) -> dict[str, Any]:
     apply_s = time.perf_counter() - started
     pages = {"login (reference)": lambda i: "/login", "queue": lambda i: "/",
              "request": lambda i: f"/requests/{made[i % len(made)]}",
-             "timeline": lambda i: f"/documents/{numbers[i % len(numbers)]}"}
+             "timeline": lambda i: f"/documents/{numbers[i % len(numbers)]}",
+             "batch page": lambda i: "/batch", "custody page": lambda i: "/custody",
+             "uncollected list": lambda i: "/custody/uncollected"}
     times: dict[str, list[float]] = {name: [] for name in pages}
     for i in range(rounds):
         for name, path in pages.items():

@@ -78,13 +78,70 @@ def run(*args: str, env: dict[str, str]) -> tuple[float, subprocess.CompletedPro
     return elapsed, proc
 
 
+def quick_commands(home: Path, rounds: int) -> dict[str, object]:
+    """`show`, `where` and `history` on an existing store (process start included), each round beside `python -c
+    pass` and `certledger --help` in the same round; medians of the rounds. The project's modules are
+    byte-compiled first (PYTHONDONTWRITEBYTECODE would otherwise recompile them on every call)."""
+    import compileall
+
+    root = Path(__file__).resolve().parent.parent
+    for package in ("cli", "config", "keys", "ledger", "signing", "formats", "verify_api", "office", "console"):
+        compileall.compile_dir(root / package, quiet=1)
+    conn = sqlite3.connect(f"file:{home / 'ledger.sqlite'}?mode=ro", uri=True)
+    total = conn.execute("SELECT COUNT(*) FROM verify_documents").fetchone()[0]
+    numbers = [r[0].split("#")[0] for r in conn.execute(
+        "SELECT reference FROM verify_documents WHERE reference NOT LIKE '%-%' AND rowid % 997 = 0 LIMIT ?",
+        (rounds,))]
+    conn.close()
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("CERTLEDGER_")}, "CERTLEDGER_HOME": str(home)}
+    walls: dict[str, list[float]] = {k: [] for k in ("python -c pass", "--help", "show", "where", "history")}
+    for number in numbers:
+        for name in walls:
+            argv = ([sys.executable, "-c", "pass"] if name == "python -c pass" else
+                    [str(CERTLEDGER), "--help"] if name == "--help" else [str(CERTLEDGER), name, number])
+            started = time.perf_counter()
+            subprocess.run(argv, env=env, capture_output=True, check=True)
+            walls[name].append(time.perf_counter() - started)
+    return {"documents": total, "rounds": len(numbers), "load": os.getloadavg(),
+            **{k: round(statistics.median(v), 3) for k, v in walls.items()}, **listing_keys(home)}
+
+
+def listing_keys(home: Path) -> dict[str, float]:
+    """The signing keys listed (what `prove-batch` and every key change read) through the index of listed kinds
+    (ledger.topic_index), beside the library's own listing by topic (a scan of the events table), in seconds."""
+    from ledger.events import topics_of
+    from ledger.signing_key import SigningKey
+
+    app = CertLedger(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(home / "ledger.sqlite"),
+                          "CREATE_TABLE": "n"})
+    if not app.topic_index.covers(topics_of(SigningKey.Registered)):
+        raise SystemExit(f"the store in {home} keeps no index of listed kinds: run certledger audit rebuild-views")
+    started = time.perf_counter()
+    keys = app.signing_keys()
+    indexed = time.perf_counter() - started
+    started = time.perf_counter()
+    scanned = app.recorder.select_notifications(start=None, limit=10**9, topics=topics_of(SigningKey.Registered))
+    scan = time.perf_counter() - started
+    assert len(scanned) == len(keys), (len(scanned), len(keys))
+    return {"signing_keys_indexed": round(indexed, 4), "signing_keys_library_scan": round(scan, 3)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
+    parser.add_argument("--quick-commands", type=Path, metavar="HOME",
+                        help="only time show, where and history on the store in HOME (beside python and --help)")
+    parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--n", type=int, default=1_000_000, help="certificates to import")
     parser.add_argument("--files", type=int, default=1, help="split the import over this many files")
     parser.add_argument("--appends", type=int, default=2000, help="single-command issues to time")
     parser.add_argument("--replays", type=int, default=20000, help="certificates to rebuild from their events")
     args = parser.parse_args()
+    if args.quick_commands:
+        got = quick_commands(args.quick_commands, args.rounds)
+        print(f"quick commands on {got['documents']:,} documents, median wall of {got['rounds']} rounds, process "
+              f"start included: " + ", ".join(f"{k} {v:.3f} s" for k, v in got.items()
+                                               if isinstance(v, float)) + f"; load {got['load']}")
+        return
 
     figures: dict[str, object] = {"machine": machine(), "n": args.n}
     print("machine:", json.dumps(figures["machine"], ensure_ascii=False))

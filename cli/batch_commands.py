@@ -9,7 +9,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -18,11 +18,10 @@ from cli.output import emit
 from cli.wiring import actor, open_ledger
 
 if TYPE_CHECKING:
-    from ledger.application import Actor, CertLedger
-    from ledger.batch_check import Package as BatchPackage
-    from ledger.batch_rules import BatchRejected
+    from rich.progress import Progress
 
-T = TypeVar("T")
+    from ledger.batch_check import BatchReport
+    from ledger.batch_rules import BatchRejected
 
 batch_app = typer.Typer(no_args_is_help=True, help="The monthly reissue batch: a city's package of reissue and "
                                                     "exchange requests for the provincial center (seed 004).")
@@ -42,36 +41,19 @@ def export(
                                                          "recorded without an exam code; repeatable.")] = None,
 ) -> None:
     """Package the city's approved reissue and exchange requests of a month: spreadsheets, photos, paper side."""
-    from formats.batch_package import write_package
-    from ledger.batch_plan import plan_export
     from ledger.batch_rules import PAPER_FOLDER, BatchRejected
-    from ledger.errors import InvalidInput, NotFound
-    from ledger.reference import authority
-    from signing import batch_forms
+    from office.batch_files import exam_codes as parse_exam_codes
+    from office.batch_files import export_package
 
-    if fmt.lower() not in ("xls", "xlsx"):
-        raise InvalidInput("--format", f"xls or xlsx, got {fmt!r}")
-    codes = _exam_codes(exam_codes or [])
+    codes = parse_exam_codes(exam_codes or [])
     started = time.perf_counter()
     ledger, who = open_ledger(), actor()
-    city_code = city or who.office
     with output.progress() as bar:
-        task = bar.add_task("finding requests", total=None)
-        entries = ledger.batch_entries(who, city_code, month)
-        if not entries:
-            raise NotFound(f"office {city_code} approved no reissue or exchange request for a professional "
-                           f"certificate in {month}: nothing to export")
-        bar.update(task, total=len(entries), completed=len(entries))
-        checking = bar.add_task("checking rows and photos", total=len(entries))
         try:
-            plan = plan_export(city_code, month, entries, ledger.batch_photo, fmt.upper(), codes,
-                               progress=lambda n: bar.advance(checking, n))
+            result = export_package(ledger, who, city or who.office, month, fmt, codes, out, _stages(bar),
+                                    format_field="--format")
         except BatchRejected as e:
             _rejected(e)
-        paper_task = bar.add_task("paper side", total=len(plan.sheets) + 1)
-        paper = batch_forms.render_paper(plan, authority(city_code), ledger.today(), lambda: bar.advance(paper_task))
-        writing = bar.add_task("writing the package", total=sum(len(s.photos) for s in plan.sheets))
-        result = write_package(plan, out, paper, progress=lambda n: bar.advance(writing, n), now=ledger.now())
     seconds = time.perf_counter() - started
     lines = [f"{result.package}: {result.rows} person(s) in {len(result.sheets)} spreadsheet(s), "
              f"sha256 {result.sha256[:16]}…, {seconds:.1f} s"]
@@ -80,17 +62,12 @@ def export(
     emit({**result.to_dict(), "seconds": round(seconds, 3)}, "\n".join(lines))
 
 
-def _exam_codes(items: list[str]) -> dict[str, str]:
-    """--exam-code 考试名称=考试代码, repeated, as a mapping."""
-    from ledger.errors import InvalidInput
-
-    codes: dict[str, str] = {}
-    for item in items:
-        name, sep, code = item.partition("=")
-        if not sep or not name.strip() or not code.strip().isalnum():
-            raise InvalidInput("--exam-code", f"expected 考试名称=考试代码 (e.g. 一级建造师=034), got {item!r}")
-        codes[name.strip()] = code.strip()
-    return codes
+def _stages(bar: Progress) -> Callable[[str, int | None], Callable[[int], None]]:
+    """office.batch_files' stages as one bar each."""
+    def stage(name: str, total: int | None) -> Callable[[int], None]:
+        task = bar.add_task(name, total=total)
+        return lambda n: bar.advance(task, n)
+    return stage
 
 
 @batch_app.command("check")
@@ -100,7 +77,7 @@ def check(file: Package) -> None:
     Exit 0 when it would import; 8 with every problem listed (file, row, field) when not.
     """
     started = time.perf_counter()
-    report = _examine(file, lambda ledger, who, package, progress: ledger.check_batch(who, package, progress=progress))
+    report = _examine(file, importing=False)
     seconds = time.perf_counter() - started
     if output.json_mode():
         emit({**report.to_dict(), "seconds": round(seconds, 3)}, "")
@@ -119,8 +96,7 @@ def import_(file: Package) -> None:
 
     started = time.perf_counter()
     try:
-        report = _examine(file, lambda ledger, who, package, progress: ledger.import_batch(who, package,
-                                                                                           progress=progress))
+        report = _examine(file, importing=True)
     except BatchRejected as e:
         _rejected(e)
     seconds = time.perf_counter() - started
@@ -128,17 +104,13 @@ def import_(file: Package) -> None:
          f"{report.summary()} in {seconds:.1f} s: " + ", ".join(report.batches))
 
 
-def _examine(file: Path, examine: Callable[[CertLedger, Actor, BatchPackage, Callable[[int], None]], T]) -> T:
-    """Read a package, then compare it with the ledger (check or import), behind two progress bars."""
-    from formats.batch_package import read_package
+def _examine(file: Path, importing: bool) -> BatchReport:
+    """Read a package, then compare it with the ledger (check or import), behind a bar per stage."""
+    from office.batch_files import examine_file
 
     ledger, who = open_ledger(), actor()
     with output.progress() as bar:
-        reading = bar.add_task("reading rows and photos", total=None)
-        package = read_package(file, progress=lambda n: bar.advance(reading, n))
-        bar.update(reading, total=package.rows, completed=package.rows)
-        examining = bar.add_task("comparing with the ledger", total=package.rows)
-        return examine(ledger, who, package, lambda n: bar.advance(examining, n))
+        return examine_file(ledger, who, file, importing, _stages(bar))
 
 
 @batch_app.command("photo")

@@ -222,12 +222,12 @@ def keys_revoke(
 @keys_app.command("list")
 def keys_list() -> None:
     """Every office's keys as the ledger records them, then the requests of this key directory still waiting
-    for the root's keeper's certificate (`keys request`; not in --json, which lists the recorded keys)."""
+    for the root's keeper's certificate (`keys request`; in --json, entries with status "pending")."""
     from keys.enrol import pending_requests
 
     views = open_ledger().signing_keys()
     if output.json_mode():
-        emit([v.to_dict() for v in views], "")
+        emit([*(v.to_dict() for v in views), *(r.to_dict() for r in pending_requests(key_store()))], "")
         return
     for v in views:
         extra = f", compromised {v.compromised_at:%Y-%m-%d %H:%M}" if v.compromised_at else ""

@@ -12,12 +12,13 @@ from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
 from console import errors
-from console.routes import accounts, auth, documents, work
+from console.routes import accounts, audit, auth, batch, custody, documents, issuing, work
 from console.security import HEADERS
 from console.settings import ConsoleSettings
 from console.state import Console
 
 MAX_BODY = 4 * 1024 * 1024  # a form with its uploads
+MAX_PACKAGE_BODY = batch.MAX_PACKAGE_BYTES + 1024 * 1024  # a month's batch package (/batch/check) and its form
 
 
 def _configure_logging() -> None:
@@ -45,16 +46,17 @@ def create_app(settings: ConsoleSettings | None = None, *, console: Console | No
     app = FastAPI(title="certledger console", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.console = state
     errors.install(app)
-    for module in (auth, work, documents, accounts):
+    for module in (auth, work, documents, accounts, batch, custody, issuing, audit):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
     @app.middleware("http")
     async def headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         declared = request.headers.get("content-length", "0")
-        if not declared.isdigit() or int(declared) > MAX_BODY:  # refused before any of it is parsed
+        limit = MAX_PACKAGE_BODY if request.url.path == "/batch/check" else MAX_BODY
+        if not declared.isdigit() or int(declared) > limit:  # refused before any of it is parsed
             response: Response = errors.error_page(request, 413, "请求过大",
-                                                   f"请求体超过 {MAX_BODY // (1024 * 1024)} MB 或长度无效")
+                                                   f"请求体超过 {limit // (1024 * 1024)} MB 或长度无效")
         else:
             response = await call_next(request)
         for name, value in HEADERS.items():

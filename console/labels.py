@@ -11,7 +11,13 @@ FIELDS = {
     "how": "送达方式", "request": "申请编号", "photo": "照片", "evidence": "材料", "materials": "材料",
     "office key": "发证机构密钥", "CERTLEDGER_KEY_PASSPHRASE": "发证机构密钥口令", "name": "姓名",
     "level": "等级", "specialty": "专业", "approval_date": "批准日期", "result": "办理结果",
-    "page": "页码", "stage": "环节",
+    "page": "页码", "stage": "环节", "institution": "领取单位", "batch_number": "联系单批次号",
+    "occupation": "职业（工种）", "head_count": "联系单人数", "certificates_received": "签收证书数",
+    "rosters_received": "签收花名册数", "signer": "签收人", "signer_phone": "签收人电话", "receipt_date": "签收日期",
+    "agent_name": "经办人", "agent_id_number": "经办人证件号码", "letter_date": "联系单日期", "officer": "经办人员",
+    "officer_phone": "经办人员电话", "certificates": "证书编号", "numbers": "证书编号",
+    "blanks_arrived_on": "空白证书送达日期", "month": "申报年月", "format": "表格格式", "exam_codes": "考试代码",
+    "package": "批次包", "file": "批次包", "upload": "批次包",
 }
 STAGES = {"applied": "已申请", "accepted": "已受理", "approved": "审核通过", "rejected": "已驳回",
           "completed": "已办结", "delivered": "已送达", "forwarded": "已报送"}
@@ -26,6 +32,9 @@ EVENTS = {"Issued": "颁发", "Reissued": "补发", "Exchanged": "换发", "Corr
           "Revoked": "撤销", "Applied": "申请", "Accepted": "受理", "Reviewed": "审核", "Completed": "办结",
           "Delivered": "送达", "Forwarded": "报送省中心", "PhotoAttached": "附照片", "Revealed": "查看完整证件号"}
 STATUSES = {"current": "有效", "superseded": "已被替代", "revoked": "已撤销"}
+EVIDENCE = {"scan": "高拍仪扫描件", "signature": "电子签名", "id-card": "身份证阅读器记录",
+            "id-copy": "受托人身份证复印件", "holder-id-copy": "持证人身份证复印件",
+            "contact-letter": "联系单", "receipt": "签收单", "power-of-attorney": "委托书", "photo": "照片"}
 ID_DOCUMENTS = {"id-card": "居民身份证", "social-security-card": "社会保障卡"}
 
 

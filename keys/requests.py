@@ -40,6 +40,11 @@ class KeyRequest:
     public_key: PublicKeyTypes
     pem: str
 
+    def to_dict(self) -> dict[str, str | None]:
+        """As `keys list --json` lists it beside the recorded keys: status "pending"."""
+        return {"kid": self.kid, "office": self.office, "role": self.role, "name": self.name,
+                "algorithm": self.algorithm, "status": "pending"}
+
     def describe(self) -> str:
         who = f"office {self.office} ({self.name})" if self.role == OFFICE else "the trust-list publisher"
         return f"{self.algorithm} key {self.kid} for {who}"

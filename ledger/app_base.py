@@ -32,6 +32,7 @@ from ledger.reference import authority
 from ledger.save_signing import SaveSignatures, SaveSigner, check_actor
 from ledger.service_request import ServiceRequest, request_id
 from ledger.signing_key import SigningKey, signing_key_id
+from ledger.topic_index import TopicIndex
 from ledger.translog import TransparencyLog, store_for
 from ledger.values import parse_text
 
@@ -59,6 +60,10 @@ class Actor:
         authority(self.office, field="office")
 
 
+def _may_create(env: Mapping[str, str]) -> bool:
+    return env.get("CREATE_TABLE", "y").lower() not in ("n", "no", "false", "0", "off")
+
+
 def edition_of(editions: Sequence[Certificate], number: str, edition: str | int) -> Certificate:
     """Edition `edition` (the text after '#', or its number) of a certificate, or NotFound."""
     text = str(edition)
@@ -71,6 +76,7 @@ class LedgerBase(Application[UUID]):
     name = "certledger"
     log_section_size = 1000
     notification_page = 1000
+    listed_events: tuple[type, ...] = ()  # the event classes listed by kind, kept in an index (ledger.topic_index)
 
     def __init__(self, env: Mapping[str, str] | None = None, *, blobs: BlobStore | None = None,
                  clock: Callable[[], datetime] | None = None, transparency_log: bool = False,
@@ -100,6 +106,15 @@ class LedgerBase(Application[UUID]):
                           if takes_writers(self.recorder) else None)
         if self.readmodel is not None and prepare_readmodel(self.env, self.recorder, self.mapper.to_domain_event):
             self.recorder.add_writer(self.readmodel.write_in_transaction)  # type: ignore[attr-defined]
+        self.topic_index = TopicIndex(self.env, (t for cls in self.listed_events for t in topics_of(cls)))
+        self.keep_topic_index(_may_create(self.env))
+
+    def keep_topic_index(self, may_create: bool) -> None:
+        """Write the index of listed kinds in each save (made and filled first where `may_create`)."""
+        index = self.topic_index
+        if (takes_writers(self.recorder) and index.prepare(self.recorder, may_create)
+                and index.write_in_transaction not in self.recorder.writers):  # type: ignore[attr-defined]
+            self.recorder.add_writer(index.write_in_transaction)  # type: ignore[attr-defined]
 
     def construct_factory(self, env: Environment) -> InfrastructureFactory[Any]:
         return construct_factory(env)
@@ -196,6 +211,9 @@ class LedgerBase(Application[UUID]):
         """Every stored event of a class, oldest first, read page by page by its topics (the class's own
         and those it was stored under before it moved)."""
         topics = topics_of(event_class)
+        if self.topic_index.covers(topics):
+            yield from self.topic_index.notifications(self.recorder, topics)
+            return
         start = None
         while True:
             page = self.recorder.select_notifications(start=start, limit=self.notification_page, topics=topics)

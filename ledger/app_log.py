@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -41,8 +42,15 @@ class LogQueries(SaveAuditing, LogRepairs):
         report = audit(events_from_recorder(self.recorder), log.store.leaves, log.size(), log.checkpoints(),
                        verify_signature, progress, verify_note=verify_note, anchors=anchors, repairs=self.repairs(),
                        saves=saves if beside is None else None)
-        report = report if beside is None else merged(report, beside())
-        report = self.with_readmodel_check(report)  # type: ignore[attr-defined]  # ledger.app_readmodel
+        try:
+            views = self.readmodel_check(report)  # type: ignore[attr-defined]  # ledger.app_readmodel
+        except BaseException:
+            if beside is not None:
+                with contextlib.suppress(RuntimeError):
+                    beside()  # the saves' process is waited for, never left behind
+            raise
+        report = report if beside is None else merged(report, beside())  # the saves' process checked meanwhile
+        report = views(report)
         return report if saves is None else dataclasses.replace(report, saves=saves.signatures)
 
     def inclusion(self, reference: str, size: int | None = None) -> dict[str, Any]:

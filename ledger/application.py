@@ -29,8 +29,11 @@ from ledger.app_readmodel import ReadModelViews
 from ledger.app_requests import RequestWorkflow
 from ledger.app_signing import Draft, Signing
 from ledger.batch_service import BatchCommands
-from ledger.pickups import OverdueList, Pickups
+from ledger.credential import Credential
+from ledger.domain import ServiceRequest
+from ledger.pickups import AuthorityTable, OverdueList, PickupNotice, Pickups
 from ledger.reference import acts_for
+from ledger.signing_key import SigningKey
 
 __all__ = ["Actor", "CertLedger", "Draft", "RecordedTrustList", "TrustListSigner", "parse_certificate_for"]
 
@@ -38,6 +41,9 @@ __all__ = ["Actor", "CertLedger", "Draft", "RecordedTrustList", "TrustListSigner
 class CertLedger(Credentials, Signing, Issuance, Custody, LogQueries, ReadModelViews, Queries, RequestWorkflow,
                  BatchCommands, Pickups, LedgerBase):
     """The one public application: every command and query of the ledger."""
+
+    listed_events = (SigningKey.Registered, Credential.Enrolled, ServiceRequest.Applied, ServiceRequest.Reviewed,
+                     AuthorityTable.Loaded, PickupNotice.Published)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -16,6 +16,7 @@ from ledger.sql_connect import connector
 # ledger.translog re-exports these stores, so its names are imported where they are used, never at the top:
 # a module-level import either way round would fail for whichever module is imported first.
 if TYPE_CHECKING:
+    from ledger.merkle import Frontier
     from ledger.translog import Checkpoint, Leaf, LogStore
 
 
@@ -98,13 +99,17 @@ class SqlLogStore:
             if not self._create:  # tables exist since `init`: concurrent CREATEs race on PostgreSQL
                 return self._conn
             with self._tx() as c:
-                c.execute(f"CREATE TABLE IF NOT EXISTS log_leaves (position BIGINT PRIMARY KEY, "
-                          f"notification_id BIGINT NOT NULL, originator_id TEXT NOT NULL, "
+                # On SQLite the leaf's position is the table's own row key and the nodes table is its primary
+                # key alone (WITHOUT ROWID): a save's leaves and nodes touch two B-trees fewer, so its commit
+                # writes fewer pages. Tables made before keep their shape; both read and write alike.
+                sqlite = self._p == "?"
+                c.execute(f"CREATE TABLE IF NOT EXISTS log_leaves (position {'INTEGER' if sqlite else 'BIGINT'} "
+                          f"PRIMARY KEY, notification_id BIGINT NOT NULL, originator_id TEXT NOT NULL, "
                           f"originator_version BIGINT NOT NULL, hash {self._blob} NOT NULL)")
                 c.execute("CREATE INDEX IF NOT EXISTS log_leaves_event ON log_leaves (originator_id, "
                           "originator_version)")
                 c.execute(f"CREATE TABLE IF NOT EXISTS log_nodes (level INTEGER NOT NULL, idx BIGINT NOT NULL, "
-                          f"hash {self._blob} NOT NULL, PRIMARY KEY (level, idx))")
+                          f"hash {self._blob} NOT NULL, PRIMARY KEY (level, idx)){' WITHOUT ROWID' if sqlite else ''}")
                 c.execute(f"CREATE TABLE IF NOT EXISTS log_checkpoints (size BIGINT PRIMARY KEY, root {self._blob} "
                           f"NOT NULL, at TEXT NOT NULL, key_id TEXT NOT NULL, signature {self._blob} NOT NULL, "
                           f"note {self._blob})")
@@ -295,6 +300,33 @@ class _TxLogStore:
 
     def __init__(self, tx: Any) -> None:
         self._tx = tx
+
+    def frontier(self) -> Frontier:
+        """The tree's right edge to append to, in two reads whatever the size: the last leaf (the size, and the
+        edge's level-0 hash when the size is odd), then the edge's O(log n) stored subtree hashes in one query
+        (a save read them one query each). A hash missing from the store fails the save."""
+        from ledger.merkle import Frontier
+
+        row = self._tx.one("SELECT position, hash FROM log_leaves ORDER BY position DESC LIMIT 1")
+        if row is None:
+            return Frontier()
+        last = (int(row[0]), bytes(row[1]))
+        size = last[0] + 1
+        parts = [p for p in Frontier.parts(size) if p[0] > 0]
+        found = {(0, last[0]): last[1]}
+        if parts:
+            where = " OR ".join(["(level = ? AND idx = ?)"] * len(parts))
+            rows = self._tx.all(f"SELECT level, idx, hash FROM log_nodes WHERE {where}",  # noqa: S608
+                                [v for p in parts for v in p])
+            found.update({(int(r[0]), int(r[1])): bytes(r[2]) for r in rows})
+        edge = []
+        for part in Frontier.parts(size):
+            if part not in found:
+                from ledger.translog import LogCorrupt
+
+                raise LogCorrupt(f"the log has no subtree hash at level {part[0]}, index {part[1]}")
+            edge.append((part[0], found[part]))
+        return Frontier.of(size, edge)
 
     def size(self) -> int:
         row = self._tx.one("SELECT COALESCE(MAX(position) + 1, 0) FROM log_leaves")

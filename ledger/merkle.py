@@ -8,7 +8,7 @@ Leaves and nodes are domain-separated (0x00 / 0x01 prefixes). Proofs are compute
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 HashRange = Callable[[int, int], bytes]
 EMPTY_ROOT = hashlib.sha256(b"").digest()
@@ -101,11 +101,22 @@ class Frontier:
     @classmethod
     def from_nodes(cls, size: int, perfect: Callable[[int, int], bytes]) -> Frontier:
         """Rebuild from stored perfect subtrees: `perfect(level, index)`."""
-        f = cls()
-        f.size = size
-        start = 0
+        return cls.of(size, [(level, perfect(level, index)) for level, index in cls.parts(size)])
+
+    @staticmethod
+    def parts(size: int) -> list[tuple[int, int]]:
+        """The (level, index) of the stored perfect subtrees that make the right edge at `size`."""
+        out, start = [], 0
         for level in range(size.bit_length() - 1, -1, -1):
             if size & (1 << level):
-                f._stack.append((level, perfect(level, start >> level)))
+                out.append((level, start >> level))
                 start += 1 << level
+        return out
+
+    @classmethod
+    def of(cls, size: int, edge: Sequence[tuple[int, bytes]]) -> Frontier:
+        """The frontier at `size` from its edge's (level, hash), highest level first."""
+        f = cls()
+        f.size = size
+        f._stack = list(edge)
         return f

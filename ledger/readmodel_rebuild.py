@@ -8,22 +8,23 @@ mapper and gives the row once the aggregate reaches that version, dropping it th
 - `rebuild` replaces every row in one transaction that keeps writers out (SQLite `BEGIN IMMEDIATE`,
   PostgreSQL the events table's own EXCLUSIVE lock, as the library's recorder takes it): a save cannot
   slip between the read of the events and the write of the rows.
-- `check` compares every kept row with the one the events give, a thousand at a time, and names each
-  document whose row differs, is missing, or has no document (a divergence each, as `audit verify` reports).
+- The audit's comparison of the kept rows with these is `ledger.readmodel_check`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cache
 from typing import Any
 
+from eventsourcing.persistence import StoredEvent as LibraryStoredEvent
 from eventsourcing.utils import resolve_topic
 
+from ledger.audit import StoredEvent, events_from_recorder
 from ledger.errors import RuleViolation
-from ledger.readmodel import _INSERT, COLUMNS, TABLE, connector, ddl, has_table
+from ledger.readmodel import _INSERT, TABLE, connector, ddl, has_table
 from ledger.readmodel_seal import PayloadSeal
-from ledger.verification_record import record_of
+from ledger.verification_record import PLAIN_ISSUANCE, VerificationRecord, issued_record, record_of
 
 PAGE = 2000
 _DOCUMENTS = ("Certificate", "Proof")
@@ -37,39 +38,57 @@ def _creates_document(topic: str) -> bool:
         return False
 
 
-def _notifications(recorder: Any) -> Iterator[Any]:
-    start = 1
-    while True:
-        page = recorder.select_notifications(start=start, limit=PAGE)
-        yield from page
-        if len(page) < PAGE:
-            return
-        start = page[-1].id + 1
+def _stored(e: StoredEvent) -> LibraryStoredEvent:
+    return LibraryStoredEvent(e.originator_id, e.version, e.topic, e.state)
 
 
-def document_rows(recorder: Any, decode: Callable[[Any], Any]) -> Iterator[tuple[Any, ...]]:
-    """Every document's row as its events give it, in the order of each document's last event."""
+@cache
+def _plain_issuance(topic: str) -> bool:
+    try:
+        return resolve_topic(topic) in PLAIN_ISSUANCE
+    except Exception:  # noqa: BLE001 - as _creates_document
+        return False
+
+
+Rows = Callable[[], Iterable[StoredEvent]]
+Lean = Callable[[StoredEvent], "VerificationRecord | None"]
+
+
+def document_records(rows: Rows, decode: Callable[[Any], Any], lean: Lean | None = None,
+                     mine: Callable[[Any], bool] | None = None) -> Iterator[VerificationRecord]:
+    """Every document's record as its events give it, in the order of each document's last event. `rows`
+    gives the stored rows (twice); `lean` reads a plain issuance's record straight from its row (None: it
+    cannot, and the library decodes it); `mine` keeps only the documents it accepts (a worker's share)."""
     last: dict[Any, int] = {}
-    for n in _notifications(recorder):
-        if n.originator_version == 1:
-            if _creates_document(n.topic):
-                last[n.originator_id] = 1
-        elif n.originator_id in last:
-            last[n.originator_id] = n.originator_version
+    for e in rows():
+        if e.version == 1:
+            if _creates_document(e.topic) and (mine is None or mine(e.originator_id)):
+                last[e.originator_id] = 1
+        elif e.originator_id in last:
+            last[e.originator_id] = e.version
     open_: dict[Any, Any] = {}
-    for n in _notifications(recorder):
-        final = last.get(n.originator_id)
+    for e in rows():
+        final = last.get(e.originator_id)
         if final is None:
             continue
         try:
-            aggregate = decode(n).mutate(open_.pop(n.originator_id, None))
+            if final == 1 and _plain_issuance(e.topic):  # the whole document: no aggregate needed
+                record = lean(e) if lean is not None else None
+                yield record if record is not None else issued_record(decode(_stored(e)))
+                continue
+            aggregate = decode(_stored(e)).mutate(open_.pop(e.originator_id, None))
         except Exception:  # noqa: BLE001 - a row no save wrote (the audit names it): this document has no row
-            del last[n.originator_id]
+            del last[e.originator_id]
             continue
-        if n.originator_version >= final:
-            yield record_of(aggregate).row()
+        if e.version >= final:
+            yield record_of(aggregate)
         else:
-            open_[n.originator_id] = aggregate
+            open_[e.originator_id] = aggregate
+
+
+def document_rows(recorder: Any, decode: Callable[[Any], Any]) -> Iterator[tuple[Any, ...]]:
+    """Every document's row as its events give it (the rows the read model's writer writes)."""
+    return (r.row() for r in document_records(lambda: events_from_recorder(recorder, PAGE), decode))
 
 
 # ---------------------------------------------------------------- rebuild
@@ -120,87 +139,6 @@ def rebuild(env: Mapping[str, str], recorder: Any, decode: Callable[[Any], Any],
         raise
     finally:
         conn.close()
-
-
-# ------------------------------------------------------------------ check
-def check(env: Mapping[str, str], recorder: Any, decode: Callable[[Any], Any],
-          memory: dict[str, tuple[Any, ...]] | None = None) -> Iterator[tuple[str, str]]:
-    """(reference, problem) for every document whose kept row is not the one its events give."""
-    found = connector(env)
-    if found is None:
-        kept_rows = dict(memory or {})
-        yield from _compare(document_rows(recorder, decode), lambda refs: {r: kept_rows[r] for r in refs
-                                                                            if r in kept_rows},
-                            lambda: len(kept_rows), kept_rows.keys)
-        return
-    connect, p, _blob, _errors = found
-    conn = connect()
-    seal = PayloadSeal.from_env(env)
-    try:
-        if not has_table(conn, p):
-            yield "", "the store has no verification read model (run certledger audit rebuild-views)"
-            return
-
-        def kept(refs: list[str]) -> dict[str, tuple[Any, ...]]:
-            cur = conn.cursor()
-            cur.execute(f"SELECT {COLUMNS} FROM {TABLE} WHERE reference IN ({', '.join([p] * len(refs))})",  # noqa: S608
-                        refs)
-            return {row[0]: seal.open(row) for row in map(_plain, cur.fetchall())}
-
-        def count() -> int:
-            cur = conn.cursor()
-            cur.execute(f"SELECT count(*) FROM {TABLE}")  # noqa: S608
-            return int(_plain(cur.fetchone())[0])
-
-        def every() -> list[str]:
-            cur = conn.cursor()
-            cur.execute(f"SELECT reference FROM {TABLE}")  # noqa: S608
-            return [_plain(r)[0] for r in cur.fetchall()]
-
-        yield from _compare(document_rows(recorder, decode), kept, count, every)
-    finally:
-        conn.close()
-
-
-def _plain(row: Any) -> tuple[Any, ...]:
-    values = tuple(row.values()) if isinstance(row, dict) else tuple(row)
-    return tuple(bytes(v) if isinstance(v, memoryview) else v for v in values)
-
-
-_NAMES = COLUMNS.split(", ")
-
-
-def _compare(rows: Iterator[tuple[Any, ...]], kept: Callable[[list[str]], dict[str, tuple[Any, ...]]],
-             count: Callable[[], int], every: Callable[[], Any]) -> Iterator[tuple[str, str]]:
-    seen: set[str] = set()
-    batch: list[tuple[Any, ...]] = []
-    present = 0
-
-    def flush() -> Iterator[tuple[str, str]]:
-        nonlocal present
-        have = kept([r[0] for r in batch])
-        present += len(have)
-        for row in batch:
-            got = have.get(row[0])
-            if got is None:
-                yield row[0], "the verification read model has no row for this document"
-            elif got != row:
-                differ = [n for n, a, b in zip(_NAMES, got, row, strict=True) if a != b]
-                yield row[0], f"the verification read model's row differs from the events in {', '.join(differ)}"
-        batch.clear()
-
-    for row in rows:
-        seen.add(row[0])
-        batch.append(row)
-        if len(batch) >= 1000:
-            yield from flush()
-    if batch:
-        yield from flush()
-    if count() == present:
-        return
-    for reference in every():
-        if reference not in seen:
-            yield reference, "the verification read model has a row for a document no event records"
 
 
 def prepare(env: Mapping[str, str], recorder: Any, decode: Callable[[Any], Any]) -> bool:

@@ -17,10 +17,9 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
-from eventsourcing import popo, postgres, sqlite
-from eventsourcing.persistence import InfrastructureFactory, InterfaceError, OperationalError, StoredEvent
-from eventsourcing.utils import Environment, retry
-from psycopg.sql import SQL, Identifier
+from eventsourcing import popo, sqlite
+from eventsourcing.persistence import InfrastructureFactory, StoredEvent
+from eventsourcing.utils import Environment
 
 
 class Tx:
@@ -51,11 +50,15 @@ class Tx:
             return None
         return tuple(row.values()) if isinstance(row, dict) else tuple(row)
 
+    def all(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        self._cursor.execute(self._sql(statement), params)
+        return [tuple(r.values()) if isinstance(r, dict) else tuple(r) for r in self._cursor.fetchall()]
+
 
 Writer = Callable[[Tx | None, Sequence[StoredEvent], Sequence[int]], None]
 
 
-class _Writers:
+class Writers:
     writers: list[Writer]
 
     def add_writer(self, writer: Writer) -> None:
@@ -82,7 +85,7 @@ class _Writers:
                 writer(tx, stored, ids)
 
 
-class SQLiteRecorder(_Writers, sqlite.SQLiteApplicationRecorder):
+class SQLiteRecorder(Writers, sqlite.SQLiteApplicationRecorder):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.writers = []
@@ -93,30 +96,7 @@ class SQLiteRecorder(_Writers, sqlite.SQLiteApplicationRecorder):
         return ids
 
 
-class PostgresRecorder(_Writers, postgres.PostgresApplicationRecorder):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.writers = []
-
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
-    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
-        if not self.writers:
-            return super().insert_events(stored_events, **kwargs)
-        # The library's own version runs in a pipeline and keeps any exception until the transaction
-        # block has exited, which commits: a writer's failure must roll the events back instead.
-        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
-            self._insert_events(curs, stored_events, **kwargs)
-            if not stored_events:
-                return []
-            self._insert_stored_events(curs, stored_events, **kwargs)  # takes the table lock first
-            ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-            # The library names its schema in every statement; the writers' tables sit beside its table.
-            curs.execute(SQL("SET LOCAL search_path TO {}").format(Identifier(self.datastore.schema or "public")))
-            self._run_writers(Tx(curs, "%s"), stored_events, ids)
-        return ids
-
-
-class POPORecorder(_Writers, popo.POPOApplicationRecorder):
+class POPORecorder(Writers, popo.POPOApplicationRecorder):
     def __init__(self) -> None:
         super().__init__()
         self.writers = []
@@ -135,18 +115,20 @@ class SQLiteFactory(sqlite.SQLiteFactory):
     application_recorder_class = SQLiteRecorder
 
 
-class PostgresFactory(postgres.PostgresFactory):
-    application_recorder_class = PostgresRecorder
-
-
 class POPOFactory(popo.POPOFactory):
     def application_recorder(self) -> POPORecorder:
         return POPORecorder()
 
 
-_OURS: dict[str, type[InfrastructureFactory[Any]]] = {
-    "eventsourcing.sqlite": SQLiteFactory, "eventsourcing.postgres": PostgresFactory,
-    "eventsourcing.popo": POPOFactory, "": POPOFactory,
+def _postgres_factory() -> type[InfrastructureFactory[Any]]:
+    from ledger.recorders_pg import PostgresFactory  # psycopg only where the store is PostgreSQL (0.2 s to import)
+
+    return PostgresFactory
+
+
+_OURS: dict[str, Callable[[], type[InfrastructureFactory[Any]]]] = {
+    "eventsourcing.sqlite": lambda: SQLiteFactory, "eventsourcing.postgres": _postgres_factory,
+    "eventsourcing.popo": lambda: POPOFactory, "": lambda: POPOFactory,
 }
 
 
@@ -155,8 +137,8 @@ def construct_factory(env: Environment) -> InfrastructureFactory[Any]:
     module = env.get(InfrastructureFactory.PERSISTENCE_MODULE, "") or ""
     if env.get("APPLICATION_RECORDER_TOPIC") or module not in _OURS:
         return InfrastructureFactory.construct(env)  # someone else's recorder: it takes no writers
-    return _OURS[module](env)
+    return _OURS[module]()(env)
 
 
 def takes_writers(recorder: object) -> bool:
-    return isinstance(recorder, _Writers)
+    return isinstance(recorder, Writers)

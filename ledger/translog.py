@@ -133,7 +133,8 @@ Record = tuple[int, Any, int, str, bytes]  # notification id, aggregate id, vers
 
 def _append(store: Any, records: Sequence[Record]) -> None:
     """Append stored records as leaves, with the perfect subtrees they complete."""
-    frontier = Frontier.from_nodes(store.size(), store.node)
+    # In a save's transaction the edge is read in one query (ledger.logstore), elsewhere hash by hash.
+    frontier = store.frontier() if isinstance(store, _TxLogStore) else Frontier.from_nodes(store.size(), store.node)
     leaves: list[Leaf] = []
     nodes: list[tuple[int, int, bytes]] = []
     for nid, originator_id, version, topic, state in records:

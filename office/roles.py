@@ -25,6 +25,7 @@ class Action(StrEnum):
     REVIEW = "review"  # approve or reject
     SIGN = "sign"  # issue / reissue / prove: the office's signature (签发)
     HANDOVER = "handover"  # hand over and deliver
+    BATCH = "batch"  # the monthly batch: a city's export, the provincial centre's check and import
     ACCOUNTS = "accounts"  # create accounts, set roles, disable
 
     @property
@@ -33,10 +34,11 @@ class Action(StrEnum):
 
 
 _ACTION_LABELS = {Action.READ: "查看", Action.INTAKE: "受理", Action.REVIEW: "审核", Action.SIGN: "签发",
-                  Action.HANDOVER: "发放/送达", Action.ACCOUNTS: "账号管理"}
+                  Action.HANDOVER: "发放/送达", Action.BATCH: "月度批次",
+                  Action.ACCOUNTS: "账号管理"}
 
 ALLOWED: dict[Role, frozenset[Action]] = {
-    Role.CLERK: frozenset({Action.READ, Action.INTAKE, Action.HANDOVER}),
+    Role.CLERK: frozenset({Action.READ, Action.INTAKE, Action.HANDOVER, Action.BATCH}),
     Role.REVIEWER: frozenset({Action.READ, Action.REVIEW}),
     Role.HEAD: frozenset(Action),
     Role.AUDITOR: frozenset({Action.READ}),

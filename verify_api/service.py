@@ -77,6 +77,8 @@ class VerificationService:
         self.recorder = recorder
         changes = SqliteChanges(settings.sqlite_file) if settings.store == "sqlite" else None
         self.records = open_records(settings) if settings.read_model else None
+        # What /healthz says of the verdicts' source: the read model, or the events (turned off, or none kept).
+        self.read_model = "in use" if self.records is not None else "off" if not settings.read_model else "missing"
         history = PublishedHistory(settings.checkpoint_history_path, settings.keys_path)
         self.log = PublishedLog(ledger, settings.log_reload_seconds, settings.cache_size, history, self.records)
         source = RecordSource(self.records, ledger, self.log.latest_size) if self.records is not None else None
@@ -206,11 +208,13 @@ class VerificationService:
 
     def health(self) -> dict[str, Any]:
         """Whether this worker can verify: a trust list loaded and the ledger readable; on PostgreSQL, whether
-        the server is a standby and how far its replay is behind (`lagging` past max_replay_lag_seconds)."""
+        the server is a standby and how far its replay is behind (`lagging` past max_replay_lag_seconds); whether
+        first scans read the verification read model (`read_model`: "in use", "off" by CERTLEDGER_READ_MODEL, or
+        "missing": the store keeps none, verdicts come from the events until `audit rebuild-views`)."""
         loaded = self.trust.current()
         self.ledger.recorder.max_notification_id()
         health: dict[str, Any] = {"status": "ok", "trust_list_issued_at": loaded.trust.issued_at.isoformat(),
-                                  "keys": len(loaded.trust.keys)}
+                                  "keys": len(loaded.trust.keys), "read_model": self.read_model}
         if self.store_status is not None:
             store = health["store"] = {**self.store_status.report(), "writes": self.writes.where}
             lag, limit = store.get("replay_lag_seconds"), self.settings.max_replay_lag_seconds

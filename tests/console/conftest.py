@@ -91,6 +91,15 @@ def client_of(app: object) -> TestClient:
 
 
 @pytest.fixture
+def chromium() -> Iterator[object]:
+    """Debian's Chromium under Playwright (tests.console.serving)."""
+    from tests.console.serving import chromium_browser
+
+    with chromium_browser() as browser:
+        yield browser
+
+
+@pytest.fixture
 def browser(app: object) -> TestClient:
     return client_of(app)
 

@@ -6,26 +6,17 @@ CERTLEDGER_SCREENSHOTS=1."""
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.console.conftest import CLERK_PASSWORD, HEAD_PASSWORD, HOLDER_ID, NUMBER, REVIEWER_PASSWORD, WELDER
-from tests.e2e.conftest import CERTLEDGER, Cli
+from tests.console.serving import CHROMIUM, console_process, log_in_page
+from tests.e2e.conftest import Cli
 
-CHROMIUM = Path("/usr/bin/chromium")
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium")]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -38,40 +29,12 @@ def served(home: Path, cli: Cli) -> Iterator[str]:
     r = cli("request", "apply", WELDER, "--kind", "reissue", "--applicant", "孙九", "--channel", "online",
             "--on", "2026-11-02")
     assert r.code == 0, r.err
-    port = _free_port()
-    proc = subprocess.Popen([str(CERTLEDGER), "console", "--port", str(port)], cwd=home.parent, env=cli.env(),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
-            time.sleep(0.2)
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(timeout=10)
-
-
-@pytest.fixture
-def chromium() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        yield browser
-        browser.close()
+    with console_process(cli) as base:
+        yield base
 
 
 def _log_in(browser: object, base: str, username: str, password: str) -> object:
-    page = browser.new_context(viewport={"width": 1280, "height": 860}).new_page()  # type: ignore[attr-defined]
-    page.goto(base + "/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button.primary")
-    page.wait_for_url(base + "/")
-    return page
+    return log_in_page(browser, base, username, password)
 
 
 def _shot(page: object, name: str) -> None:
@@ -155,3 +118,26 @@ def test_a_cross_site_form_post_is_refused(served: str, chromium: object, tmp_pa
     clerk.goto(served + "/")
     rows = clerk.locator("table.queue tbody tr")
     assert rows.count() == 1 and "王五" not in rows.nth(0).inner_text()  # only the fixture's overdue request
+
+
+PAGES = ("/", "/requests/new", f"/documents/{NUMBER}", "/batch", "/custody", "/audit", "/certificates/new",
+         "/accounts")
+
+
+@pytest.mark.parametrize("viewport, scale", [({"width": 820, "height": 1180}, 1),  # a tablet at the window
+                                             ({"width": 640, "height": 430}, 2)])  # 1280×860 at 200 % zoom
+def test_a_tablet_and_200_percent_zoom_need_no_horizontal_scroll_and_the_keyboard_reaches_the_form(
+        served: str, chromium: object, viewport: dict[str, int], scale: int) -> None:
+    page = log_in_page(chromium, served, "张三", HEAD_PASSWORD, viewport=viewport, device_scale_factor=scale)
+    for path in PAGES:
+        page.goto(served + path)  # type: ignore[attr-defined]
+        wide = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")  # type: ignore[attr-defined]
+        assert wide[0] <= wide[1], (path, wide)
+    page.goto(served + "/requests/new")  # type: ignore[attr-defined]
+    reached = []
+    for _ in range(40):  # Tab alone reaches every field and the form's button
+        page.keyboard.press("Tab")  # type: ignore[attr-defined]
+        reached.append(page.evaluate("() => document.activeElement.name || document.activeElement.textContent.trim()"))  # type: ignore[attr-defined]
+        if reached[-1] == "提交申请":
+            break
+    assert {"number", "kind", "applicant", "id_number"} <= set(reached) and reached[-1] == "提交申请", reached

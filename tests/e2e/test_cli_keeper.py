@@ -60,8 +60,10 @@ def _office_key(cli: Cli, keeper: Cli, tmp: Path, office: str, *, retire: str | 
     return str(kid)
 
 
-def _keys(cli: Cli) -> dict[str, str]:
-    return {k["kid"]: k["status"] for k in cli("--json", "keys", "list").json()}  # type: ignore[union-attr]
+def _keys(cli: Cli, *, pending: bool = False) -> dict[str, str]:
+    """kid -> status of the recorded keys (with `pending`, the key directory's waiting requests too)."""
+    listed = cli("--json", "keys", "list").json()
+    return {k["kid"]: k["status"] for k in listed if pending or k["status"] != "pending"}  # type: ignore[union-attr]
 
 
 def _listed(cli: Cli) -> dict[str, str]:
@@ -99,6 +101,7 @@ def test_attack_2_without_the_root_passphrase_an_office_gets_no_key_alone(deploy
     assert "keys certify" in r.json()["next"] and deployment.event_count() == events  # type: ignore[index]
     listed = deployment("keys", "list", office="0700").out
     assert f"key {pending} for office 0700" in listed and "pending: waiting for the root's keeper" in listed
+    assert _keys(deployment, pending=True)[pending] == "pending"  # --json lists it too, as pending
     # Its own root, its own certificate: refused by the pinned root, and nothing is left behind.
     rogue = Cli(home=tmp_path / "rogue", cwd=tmp_path,
                 extra_env={"CERTLEDGER_ROOT_PASSPHRASE": "rogue-root-1", "CERTLEDGER_ROOT_DIR": str(tmp_path / "rr")})

@@ -3,6 +3,7 @@ events' transaction, equal to the one rebuilt from the events, and every tampere
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 from ledger.application import Actor, CertLedger
 from ledger.domain import ProofKind
 from ledger.readmodel import COLUMNS, TABLE, connector
-from ledger.readmodel_rebuild import _plain
+from ledger.readmodel_check import _plain
 from tests.conftest import AppFactory, Backend, on_backends
 from tests.integration.test_bulk_import import certificates
 from tests.integration.test_scenario import JINAN, LIAONING, WELDER, WELDER_2, electrician, welder
@@ -177,3 +178,56 @@ def test_with_the_ledgers_cipher_the_rows_hold_no_name_yet_read_and_audit_as_bef
             reference)
     with pytest.raises(Exception):  # noqa: B017 - a sealed payload altered at rest no longer opens
         reader.record(reference)
+
+
+@on_backends("sqlite", "postgres")
+def test_a_plain_issuance_read_straight_from_its_row_is_the_record_its_aggregate_gives(
+        backend: Backend, tmp_path: Path) -> None:
+    """The audit's lean reading of an issued or imported certificate (orjson, no aggregate) gives the row the
+    library's decoding and the aggregate give; a state it does not read exactly goes the library's way."""
+    from ledger.audit import events_from_recorder
+    from ledger.readmodel_check import LeanIssuance
+    from ledger.verification_record import PLAIN_ISSUANCE, record_of
+
+    app = CertLedger(env=backend.env)
+    try:
+        a_ledger_with_every_kind_of_change(app, tmp_path)
+        lean = LeanIssuance(app._state_decoder())
+        plain = [e for e in events_from_recorder(app.recorder)
+                 if e.version == 1 and app.mapper.to_domain_event(_library(e)).__class__ in PLAIN_ISSUANCE]
+        assert len(plain) >= 43  # the issued electrician and welders, and the 40 imported
+        for e in plain:
+            record = lean(e)
+            assert record is not None
+            assert record.row() == record_of(app.mapper.to_domain_event(_library(e)).mutate(None)).row()
+        assert lean(plain[0]._replace(state=plain[0].state.replace(b'"edition":1', b'"edition":"1"'))) is None
+        assert lean(plain[0]._replace(state=b"not json")) is None
+    finally:
+        app.close()
+
+
+def _library(e: Any) -> Any:
+    from eventsourcing.persistence import StoredEvent
+
+    return StoredEvent(e.originator_id, e.version, e.topic, e.state)
+
+
+@on_backends("sqlite", "postgres")
+def test_a_payload_altered_in_one_field_is_named_as_the_payload(backend: Backend, tmp_path: Path) -> None:
+    """The kept payload is compared as a JSON value: a holder's name changed inside it, with every column
+    left alone, is named; the same payload written with other spacing is not a difference."""
+    app = CertLedger(env=backend.env)
+    try:
+        a_ledger_with_every_kind_of_change(app, tmp_path)
+        reference, row = next((r, v) for r, v in kept(app).items() if r != f"{WELDER}#1")
+        value = json.loads(row[-1])
+        execute(app, f"UPDATE {TABLE} SET payload = ? WHERE reference = ?",  # noqa: S608
+                json.dumps(value, ensure_ascii=False, indent=1), reference)
+        assert app.readmodel_divergences() == []
+        value["fields"]["holder_name"] = "冒名"
+        execute(app, f"UPDATE {TABLE} SET payload = ? WHERE reference = ?",  # noqa: S608
+                json.dumps(value, ensure_ascii=False), reference)
+        named = {d.aggregate: d.problem for d in app.readmodel_divergences()}
+        assert named == {reference: "the verification read model's row differs from the events in payload"}
+    finally:
+        app.close()

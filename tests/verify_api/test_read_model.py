@@ -10,6 +10,7 @@ import sqlite3
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from ledger.readmodel import TABLE
 from ledger.verification_record import VerificationRecord
@@ -18,6 +19,7 @@ from signing.token import holder_digest as token_digest
 from tests.signing.conftest import JINAN
 from tests.verify_api.conftest import ID_NUMBER, Home
 from tests.verify_api.served import forge
+from verify_api.app import create_app
 from verify_api.service import VerificationService, open_ledger
 from verify_api.trust import TrustSource
 
@@ -110,14 +112,22 @@ def test_a_store_without_the_read_model_is_served_from_the_events_until_it_is_re
     try:
         assert s.records is None and "rebuild-views" in caplog.text
         assert s.verify_token(token).outcome == "current"
+        assert s.health()["read_model"] == "missing"
     finally:
         s.close()
+    with TestClient(create_app(home.settings())) as client:  # what /healthz says of it
+        assert client.get("/healthz").json()["read_model"] == "missing"
     assert home.office.app.rebuild_views() >= 1
     s = service(home)
     try:
         assert s.records is not None and s.verify_token(token).outcome == "current"
+        assert s.health()["read_model"] == "in use"
     finally:
         s.close()
+    with TestClient(create_app(home.settings())) as client:
+        assert client.get("/healthz").json()["read_model"] == "in use"
+    with TestClient(create_app(home.settings(read_model=False))) as client:
+        assert client.get("/healthz").json()["read_model"] == "off"
 
 
 def test_the_read_models_holder_digest_is_the_tokens() -> None:

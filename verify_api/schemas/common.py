@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 
@@ -43,4 +45,7 @@ class Health(BaseModel):
     status: str = Field(examples=["ok", "lagging"])
     trust_list_issued_at: str
     keys: int
+    read_model: Literal["in use", "off", "missing"] = Field(
+        description="Where first scans' verdicts come from: the verification read model (in use), or the events "
+                    "(off by CERTLEDGER_READ_MODEL, or missing from the store until `audit rebuild-views`)")
     store: StoreHealth | None = None
