@@ -17,6 +17,7 @@ from cli.settings import Settings
 if TYPE_CHECKING:
     from rich.progress import Progress
 
+    from ledger.pickups import OverdueList
     from ledger.views import CertificateView, EventView, ProofView, RequestView, WhereView
 
 # Exit codes, documented in the README.
@@ -194,6 +195,18 @@ def requests(views: Sequence[RequestView], empty: str = "no requests") -> None:
         table.add_row(v.number, v.kind, v.certificate_number, v.stage + (" OVERDUE" if v.overdue else ""), due,
                       promised, legal, v.applicant)
     _console().print(table)
+
+
+def overdue(late: OverdueList) -> None:
+    """Requests, then uncollected certificates of pickup notices: one list (JSON: a list of entries with kind)."""
+    if json_mode():
+        print(json.dumps(late.to_list(), ensure_ascii=False))
+        return
+    if late.requests or not late.uncollected:
+        requests(late.requests, empty="no overdue requests")
+    for u in late.uncollected:
+        _console().print(f"{u.certificate_number}  uncollected  pickup notice {u.notice}  due {u.due}  OVERDUE",
+                         markup=False)
 
 
 @contextmanager

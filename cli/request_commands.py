@@ -134,5 +134,6 @@ def request_list(open_only: Annotated[bool, typer.Option("--open", help="Only re
 
 @request_app.command("overdue")
 def request_overdue() -> None:
-    """Requests past their due date (working days of the official calendar)."""
-    output.requests(open_ledger().overdue(), empty="no overdue requests")
+    """The office's overdue list: requests past their due date (working days of the official calendar) or legal
+    limit, and certificates on its pickup notices nobody collected in time (seed 003)."""
+    output.overdue(open_ledger().overdue_list())

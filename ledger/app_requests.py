@@ -187,8 +187,8 @@ class RequestWorkflow(LedgerBase):
             return named
         return rules.process(self._current(req.certificate_number).data.family, req.kind, req.channel)
 
-    def requests(self, open_only: bool = False) -> list[RequestView]:
-        today = self.today()
+    def requests(self, open_only: bool = False, today: date | None = None) -> list[RequestView]:
+        today = today or self.today()
         views = [request_view(self.repository.get(i), today) for i in self._ids_created_as(ServiceRequest.Applied)]
         return [v for v in views if v.due is not None] if open_only else views
 

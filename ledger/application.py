@@ -15,6 +15,7 @@ Storage is the library's: SQLite by default, PostgreSQL or in-memory by configur
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from ledger.app_base import Actor, LedgerBase
@@ -30,7 +31,8 @@ from ledger.app_signing import Draft, Signing
 from ledger.batch_service import BatchCommands
 from ledger.credential import Credential
 from ledger.domain import ServiceRequest
-from ledger.pickups import AuthorityTable, PickupNotice, Pickups
+from ledger.pickups import AuthorityTable, OverdueList, PickupNotice, Pickups
+from ledger.reference import acts_for
 from ledger.signing_key import SigningKey
 
 __all__ = ["Actor", "CertLedger", "Draft", "RecordedTrustList", "TrustListSigner", "parse_certificate_for"]
@@ -46,4 +48,14 @@ class CertLedger(Credentials, Signing, Issuance, Custody, LogQueries, ReadModelV
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.register_loaded_tables()  # a province's table an office loaded (seed 003) joins the shipped ones
+
+    def overdue_list(self, office: str | None = None, today: date | None = None) -> OverdueList:
+        """The office's one overdue list: requests past their due date or legal limit, and certificates on its
+        pickup notices nobody collected within the 10 / 30 working days (seed 003 五, 十三). `office` None:
+        every office's."""
+        day = today or self.today()
+        late = [v for v in self.requests(open_only=True, today=day) if v.overdue]
+        late = [v for v in late if office is None or acts_for(office, v.office)]
+        uncollected = [u for u in self.uncollected(day) if office is None or acts_for(office, u.office)]
+        return OverdueList(tuple(late), tuple(uncollected))
 

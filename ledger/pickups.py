@@ -26,6 +26,7 @@ from ledger.app_base import Actor, LedgerBase
 from ledger.errors import InvalidInput, RuleViolation
 from ledger.events import NAMESPACE, ActedCreated
 from ledger.reference import acts_for, policy, register_authority_table
+from ledger.views import RequestView
 
 
 class AuthorityTable(Aggregate):
@@ -74,10 +75,27 @@ class UncollectedView:
     certificate_number: str
     published_on: date
     due: date
+    office: str = ""  # the office that published the notice
 
     def to_dict(self) -> dict[str, Any]:
         return {"notice": self.notice, "certificate_number": self.certificate_number,
-                "published_on": self.published_on.isoformat(), "due": self.due.isoformat()}
+                "published_on": self.published_on.isoformat(), "due": self.due.isoformat(), "office": self.office}
+
+    def to_overdue_entry(self) -> dict[str, Any]:
+        """As an entry of the overdue list beside the requests: kind pickup, stage uncollected."""
+        return {"kind": "pickup", "stage": "uncollected", "number": self.notice, **self.to_dict()}
+
+
+@dataclass(frozen=True)
+class OverdueList:
+    """One office's overdue list: the requests past their due date (or legal limit) and the certificates on
+    its pickup notices nobody collected in time (seed 003 五: 未领取证书列入逾期清单)."""
+
+    requests: tuple[RequestView, ...]
+    uncollected: tuple[UncollectedView, ...]
+
+    def to_list(self) -> list[dict[str, Any]]:
+        return [v.to_dict() for v in self.requests] + [u.to_overdue_entry() for u in self.uncollected]
 
 
 def table_id(province: str) -> UUID:
@@ -146,5 +164,6 @@ class Pickups(LedgerBase):
                 continue
             for number in notice.certificates:
                 if not any(e.handovers for e in self._editions(number)):
-                    out.append(UncollectedView(notice.number, number, notice.published_on, notice.due))
+                    out.append(UncollectedView(notice.number, number, notice.published_on, notice.due,
+                                               notice.office))
         return out

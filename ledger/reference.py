@@ -139,6 +139,22 @@ def examination_centre(province: str) -> ExaminationCentre:
                              national["sentence"], national["verification_mark"], raw["source"])
 
 
+@dataclass(frozen=True)
+class ProfessionalLookup:
+    """The ministry's lookup of professional certificates (seed 004 三(一))."""
+
+    site: str  # 中国人事考试网
+    sentence: str
+    verification_mark: str  # 人力资源和社会保障部人事考试中心提供查询结果
+    provider: str  # 人力资源和社会保障部人事考试中心
+
+
+def professional_lookup() -> ProfessionalLookup:
+    national = _load("authorities.json")["professional_lookup"]
+    mark = national["verification_mark"]
+    return ProfessionalLookup(national["site"], national["sentence"], mark, mark.removesuffix("提供查询结果"))
+
+
 def is_examination_centre(office: str, authority_code: str) -> bool:
     """Whether `office` is the examination centre of the province that `authority_code` belongs to."""
     return office[2:] == "00" and office[:2] == authority_code[:2]

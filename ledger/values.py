@@ -183,7 +183,9 @@ class CertificateData:
             raise InvalidInput(field, f"cannot be corrected; correctable: {', '.join(sorted(CORRECTABLE))}")
         raw = {k: ("" if v is None else str(v)) for k, v in self.to_event().items()}
         raw.update({k: str(v) for k, v in changes.items()})
-        new = parse_certificate(raw)
+        # A stored record is not refused for its number's year digits unless the correction touches its date:
+        # the rule holds for what is issued or corrected now (records from before the rule are kept as they are).
+        new = parse_certificate(raw, year_rule="issue_date" in changes)
         diffs = [
             {"field": f.name, "old": getattr(self, f.name), "new": getattr(new, f.name)}
             for f in fields(self)
@@ -214,7 +216,15 @@ def _default_style(authority_code: str, family: Family, issue_date: date) -> str
     return Style.NEW.value if issue_date >= date(2016, 9, 1) else Style.OLD.value
 
 
-def parse_certificate(raw: Mapping[str, Any]) -> CertificateData:
+def check_year_digits(number: str, issue_date: date) -> None:
+    """Seed 000 附件2: a skill certificate number's digits 1-2 are the year code of its issue (19 = 2019)."""
+    if int(number[:2]) != issue_date.year % 100:
+        raise InvalidInput("issue_date", f"{issue_date.isoformat()} disagrees with the number {number}, whose "
+                                         f"year digits {number[:2]} say 20{number[:2]} or 19{number[:2]} "
+                                         "(seed 000 附件2: digits 1-2 are the year of issue)")
+
+
+def parse_certificate(raw: Mapping[str, Any], *, year_rule: bool = True) -> CertificateData:
     """Validate one certificate's fields (CLI options, an import row, a correction)."""
     family_text = str(raw.get("family") or "skill").strip()
     try:
@@ -236,6 +246,8 @@ def parse_certificate(raw: Mapping[str, Any]) -> CertificateData:
     born = id_doc.birth_date
     if born is not None and issue_date <= born:
         raise InvalidInput("issue_date", "must be after the holder's birth date in the ID number")
+    if family is Family.SKILL and year_rule:
+        check_year_digits(number_text, issue_date)
     style_text = str(raw.get("style") or "").strip() or _default_style(authority_code, family, issue_date)
     try:
         style = Style(style_text)

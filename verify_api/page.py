@@ -140,7 +140,17 @@ def _document(d: DocumentFacts) -> str:
              f'href="tel:{escape(a.phone.replace(" ", ""))}">{escape(a.phone)}</a></dd></div>') if a.phone else ""
     return (f'<section class="card"><h2>证书信息 Document</h2><dl>{"".join(rows)}</dl></section>'
             f'<section class="card"><h2>发证机构 Issuing authority</h2><dl>{_row("机构", "Office", a.office)}'
-            f'{phone}{_row("地址", "Address", a.address)}{_row("办公时间", "Hours", a.hours)}</dl></section>')
+            f'{phone}{_row("地址", "Address", a.address)}{_row("办公时间", "Hours", a.hours)}'
+            f'{_examination_rows(d)}</dl></section>')
+
+
+def _examination_rows(d: DocumentFacts) -> str:
+    """A professional document: the result's provider and the ministry's lookup (seed 004 三(一))."""
+    e = d.examination
+    if e is None:
+        return ""
+    return (_row("查询结果", "Result provided by", e["verification_mark"])
+            + _row("查询验证", "Look up at", f'{e["lookup_site"]}证书查询验证系统'))
 
 
 def _note(v: Verdict) -> str:

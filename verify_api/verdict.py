@@ -14,7 +14,9 @@ from functools import cached_property
 from typing import Any
 
 from ledger.domain import CHINA, ProofKind
+from ledger.errors import RuleViolation
 from ledger.identity import IdType
+from ledger.reference import professional_lookup
 from ledger.verification_record import VerificationRecord
 from ledger.views import AuthorityView, CertificateView, ProofView
 from signing.checks import Check, DocumentStatus, Outcome, Reason, reference_of
@@ -42,6 +44,38 @@ REPLACEMENT_REASONS = {
 
 KIND_LABELS = {"certificate": ("电子证书", "electronic certificate"),
                **{k.value: (k.label, f"{k.value.replace('-', ' ')} proof") for k in ProofKind}}
+
+
+def _issuer(family: str, shown: AuthorityView) -> AuthorityView:
+    """Who a verdict names as the issuing authority: for a professional document the province's personnel
+    examination centre (seed 004: 省人事考试中心), not the city's skill office; a province whose table names no
+    centre keeps the office on record."""
+    if family != "professional" or shown.code.endswith("00"):
+        return shown
+    try:
+        return AuthorityView.examination_centre(shown.code[:2])
+    except RuleViolation:
+        return shown
+
+
+def _examination(family: str) -> dict[str, str] | None:
+    """For a professional document: who provides the verification result and where it is looked up (seed 004
+    三(一): 人力资源和社会保障部人事考试中心提供查询结果; 中国人事考试网证书查询验证系统)."""
+    if family != "professional":
+        return None
+    national = professional_lookup()
+    return {"result_provider": national.provider, "verification_mark": national.verification_mark,
+            "lookup_site": national.site}
+
+
+def _recorded_authority(code: str) -> AuthorityView:
+    """The authority a read-model row names: a province's examination centre (xx00) or an office."""
+    if code.endswith("00"):
+        try:
+            return AuthorityView.examination_centre(code[:2])
+        except RuleViolation:
+            pass
+    return AuthorityView.of(code)
 
 
 def _id_type_label(id_type: str) -> str:
@@ -107,7 +141,7 @@ class DocumentFacts:
                    holder_name=d.holder_name, gender=d.gender, id_type=id_type, id_number_masked=d.masked_id,
                    occupation=d.occupation, level=d.level, result=d.result, issue_date=d.issue_date, family=d.family,
                    remarks=tuple(remarks), recorded_at=view.issued_at,
-                   authority=view.authority)
+                   authority=_issuer(d.family, view.authority))
 
     @classmethod
     def of_record(cls, r: VerificationRecord) -> DocumentFacts:
@@ -118,7 +152,12 @@ class DocumentFacts:
                    id_type=_id_type_label(f["id_type"]), id_number_masked=r.id_number_masked,
                    occupation=f["occupation"], level=f["level"], result=f["result"], issue_date=f["issue_date"],
                    family=f["family"], remarks=r.remarks, recorded_at=r.recorded_at,
-                   authority=AuthorityView.of(r.authority))
+                   authority=_issuer(f["family"], _recorded_authority(r.authority)))
+
+    @property
+    def examination(self) -> dict[str, str] | None:
+        """The examination authority's lookup and the result's provider, for professional documents."""
+        return _examination(self.family)
 
     @property
     def kind_label(self) -> tuple[str, str]:
@@ -133,6 +172,7 @@ class DocumentFacts:
             "occupation": self.occupation, "level": self.level, "result": self.result, "issue_date": self.issue_date,
             "family": self.family, "remarks": list(self.remarks), "recorded_at": _iso(self.recorded_at),
             "authority": {k: getattr(self.authority, k) for k in ("code", "office", "phone", "address")},
+            **({"examination": self.examination} if self.examination else {}),
         }
 
     def to_dict(self) -> dict[str, Any]:

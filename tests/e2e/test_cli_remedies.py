@@ -21,7 +21,7 @@ def liaoning(cli: Cli, resident_id: Callable[[str], str]) -> Cli:
     holder = resident_id("21010219790311003")
     for number, occupation in ((ELECTRICIAN, "电工"), (WELDER, "焊工")):
         r = cli("issue", "--number", number, "--name", "张伟", "--gender", "男", "--id-number", holder,
-                "--occupation", occupation, "--level", "四级", "--date", "2018-07-12")
+                "--occupation", occupation, "--level", "四级", "--date", f"20{number[:2]}-07-12")
         assert r.code == 0, r.err
     return cli
 

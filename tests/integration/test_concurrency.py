@@ -26,7 +26,7 @@ WELDER = "1807000000103353"
 
 def welder(name: str, id_number: str, gender: str = "男") -> dict[str, Any]:
     return {"number": WELDER, "holder_name": name, "gender": gender, "id_number": id_number,
-            "occupation": "焊工", "level": "四级", "issue_date": "2018-07-12"}
+            "occupation": "焊工", "level": "四级", "issue_date": f"20{WELDER[:2]}-07-12"}
 
 
 def race(target: Callable[..., None], *per_racer_args: tuple[Any, ...]) -> list[tuple[str, str]]:

@@ -43,7 +43,7 @@ def electrician() -> dict[str, Any]:
 
 def welder(number: str = WELDER, name: str = "张伟", id_number: str = HOLDER_LN, gender: str = "男") -> dict[str, Any]:
     return {"number": number, "holder_name": name, "gender": gender, "id_number": id_number,
-            "occupation": "焊工", "level": "四级", "issue_date": "2018-07-12", "theory_score": "81",
+            "occupation": "焊工", "level": "四级", "issue_date": f"20{number[:2]}-07-12", "theory_score": "81",
             "practical_score": "90", "result": "合格"}
 
 

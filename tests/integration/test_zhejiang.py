@@ -81,6 +81,26 @@ def test_certificates_on_a_pickup_notice_are_collected_within_10_working_days_or
 
 
 @on_backends("memory")
+def test_uncollected_certificates_appear_on_the_offices_one_overdue_list_beside_its_late_requests(
+        make_app: AppFactory) -> None:
+    # seed 003 (五): 领取证书通知 ... 10 / 30 个工作日 — a certificate nobody collected is on the overdue list
+    app = make_app()
+    office = zhejiang_office(app)
+    app.publish_pickup(office, [SECOND], published_on=date(2024, 5, 6))
+    applied = app.apply(office, RequestKind.REISSUE, HANGZHOU, "陈晓", channel="online",
+                        applied_on=date(2024, 5, 6))
+    assert app.overdue_list(office.office, date(2024, 5, 17)).uncollected == ()  # the 10th working day
+    late = app.overdue_list(office.office, date(2024, 5, 18))
+    assert [(u.certificate_number, u.due, u.office) for u in late.uncollected] == [
+        (SECOND, date(2024, 5, 17), "3301")]
+    entries = late.to_list()  # the request applied for online on 6 May was due its acceptance long before
+    assert [(e["number"], e["kind"]) for e in entries] == [(applied.number, "reissue"), (late.uncollected[0].notice,
+                                                                                        "pickup")]
+    assert entries[-1]["stage"] == "uncollected"
+    assert app.overdue_list("1501", date(2024, 5, 18)).uncollected == ()  # another office's list
+
+
+@on_backends("memory")
 def test_national_exam_certificates_are_collected_within_30_working_days_of_the_blanks_arriving(
         make_app: AppFactory) -> None:
     # seed 003 (十三): 全国统考证书自空白证书送达后30个工作日

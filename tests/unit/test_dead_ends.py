@@ -29,7 +29,7 @@ def app(tmp_path: Any) -> Any:
     ledger.ensure_default_catalog(LIAONING)
     for actor, number in ((LIAONING, LN_ELECTRICIAN), (JINAN, SD_ELECTRICIAN)):
         ledger.issue(actor, {"number": number, "holder_name": "张伟", "gender": "男", "id_number": HOLDER,
-                             "occupation": "电工", "level": "四级", "issue_date": "2018-07-12"})
+                             "occupation": "电工", "level": "四级", "issue_date": f"20{number[:2]}-07-12"})
     yield ledger
     ledger.close()
 

@@ -25,7 +25,7 @@ AGENT_ID = resident_id("33010319800303358")
 
 def certificate(serial: int = 1, **changes: object) -> CertificateData:
     raw: dict[str, object] = {
-        "number": f"1815010000{serial:06d}", "holder_name": "张三", "gender": "男", "id_number": HOLDER_ID,
+        "number": f"2015010000{serial:06d}", "holder_name": "张三", "gender": "男", "id_number": HOLDER_ID,
         "occupation": "焊工", "level": "四级", "issue_date": "2020-06-01",
     }
     raw.update(changes)
@@ -196,7 +196,7 @@ def test_an_institution_handover_is_refused_when_one_document_is_of_another_leve
         parse_handover(HandoverKind.INSTITUTION, institution_raw(),
                        [certificate(1), certificate(2, level="三级")], [])
     assert info.value.rule == "contact-letter-must-match"
-    assert "1815010000000002" in str(info.value)
+    assert "2015010000000002" in str(info.value)
 
 
 def test_an_institution_receipt_dated_in_the_future_is_refused():

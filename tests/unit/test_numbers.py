@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from ledger.errors import InvalidInput
 from ledger.reference import authorities
-from ledger.values import Family, SkillNumber, Style, parse_certificate
+from ledger.values import CertificateData, Family, SkillNumber, Style, parse_certificate
 
 # The number rule and city codes of seed 000 附件2 (Shandong) and seed 001 附件1 (Liaoning),
 # transcribed here independently of ledger/data/authorities.json.
@@ -224,7 +224,9 @@ def test_an_issue_date_in_the_future_is_refused_naming_issue_date():
 
 
 def test_an_issue_date_today_is_accepted():
-    assert parse_certificate(raw(issue_date=date.today().isoformat())).issue_date == date.today().isoformat()
+    today = date.today()
+    number = f"{today.year % 100:02d}15010000103353"  # this year's number
+    assert parse_certificate(raw(number=number, issue_date=today.isoformat())).issue_date == today.isoformat()
 
 
 @pytest.mark.parametrize("text", ["2018-6-1", "2018/06/01", "20180601", "2018年6月1日"])
@@ -244,8 +246,47 @@ def test_an_issue_date_before_the_holders_birth_is_refused():
 
 
 def test_the_style_defaults_to_old_before_2016_09_01_and_new_from_then():
-    assert parse_certificate(raw(issue_date="2016-08-31")).style == Style.OLD
-    assert parse_certificate(raw(issue_date="2016-09-01")).style == Style.NEW
+    assert parse_certificate(raw(number="1615010000103353", issue_date="2016-08-31")).style == Style.OLD
+    assert parse_certificate(raw(number="1615010000103353", issue_date="2016-09-01")).style == Style.NEW
+
+
+# -- the year digits (seed 000 附件2: 第1-2位为年份代码，19表示2019年) ------------------------------------------
+
+
+def test_the_certificate_numbers_first_two_digits_are_the_year_code_of_its_issue_19_for_2019():
+    assert parse_certificate(raw(number="1915010000103353", issue_date="2019-06-28")).number == "1915010000103353"
+    err = refusal(number="1915010000103353", issue_date="2018-06-28")
+    assert err.field == "issue_date"
+    assert "year digits 19" in err.rule and "seed 000 附件2" in err.rule
+
+
+def test_a_certificate_from_the_1990s_carries_its_years_last_two_digits():
+    assert parse_certificate(raw(number="9807000000103353", issue_date="1998-05-01")).issue_date == "1998-05-01"
+    assert refusal(number="9807000000103353", issue_date="2008-05-01").field == "issue_date"
+
+
+def test_a_correction_of_the_issue_date_must_agree_with_the_numbers_year_digits():
+    data = parse_certificate(raw(number="1915010000103353", issue_date="2019-06-28"))
+    corrected, _ = data.with_changes({"issue_date": "2019-07-01"})
+    assert corrected.issue_date == "2019-07-01"
+    with pytest.raises(InvalidInput) as refused:
+        data.with_changes({"issue_date": "2020-01-02"})
+    assert refused.value.field == "issue_date"
+
+
+def test_the_year_rule_applies_to_new_issuance_only_a_record_stored_before_it_keeps_its_number():
+    # A record written before the rule (as a stored event replays it, never validated again) whose year digits
+    # disagree with its date: correcting its name is not refused for the number it was issued under.
+    stored = CertificateData.from_event({**parse_certificate(raw()).to_event(), "issue_date": "2017-06-01"})
+    corrected, diffs = stored.with_changes({"holder_name": "张三丰"})
+    assert (corrected.number, corrected.issue_date, [d["field"] for d in diffs]) == (
+        "1815010000103353", "2017-06-01", ["holder_name"])
+
+
+def test_a_professional_management_number_carries_no_year_rule():
+    data = parse_certificate(raw(family="professional", number="ZS2019ABC123", authority="1501", level="中级",
+                                 issue_date="2018-06-01"))
+    assert data.number == "ZS2019ABC123"
 
 
 def test_an_unknown_style_or_result_is_refused_naming_the_field():

@@ -35,7 +35,7 @@ def attach_liaoning_materials(app: Any, actor: Actor, number: str, kind: str) ->
 def skill(number: str, name: str, occupation: str) -> dict[str, Any]:
     return {"number": number, "holder_name": name, "gender": "男",
             "id_number": resident_id(date(1979, 11, 3), region="370124", serial=31),
-            "occupation": occupation, "level": "四级", "issue_date": "2018-07-12", "result": "合格"}
+            "occupation": occupation, "level": "四级", "issue_date": f"20{number[:2]}-07-12", "result": "合格"}
 
 
 def professional(number: str = "ZS2019ABC123") -> dict[str, Any]:

@@ -425,3 +425,23 @@ def test_the_service_refuses_to_start_without_a_ledger(tmp_path: Path) -> None:
 
     with pytest.raises(LedgerUnavailable, match="certledger init"):
         create_app(ServiceSettings(home=tmp_path / "nothing", store="sqlite"))
+
+
+def test_a_professional_certificates_verdict_names_the_examination_authority_and_the_ministrys_lookup(
+        home: Home, client: TestClient) -> None:
+    # seed 004 三(一): 查询验证结果显示为标注“人力资源和社会保障部人事考试中心提供查询结果”字样; 中国人事考试网
+    home.office.app.issue(JINAN, {"family": "professional", "number": "ZS2019ABC123", "authority": "1501",
+                                  "holder_name": "王芳", "gender": "男", "id_number": ID_NUMBER,
+                                  "occupation": "一级建造师", "level": "一级", "issue_date": "2019-12-20"})
+    v = verdict(client, home.ecert("ZS2019ABC123").token)
+    doc = v["document"]
+    assert v["outcome"] == "current" and doc["family"] == "professional"
+    assert (doc["authority"]["code"], doc["authority"]["office"]) == ("1500", "山东省人事考试中心")
+    assert doc["examination"] == {"result_provider": "人力资源和社会保障部人事考试中心",
+                                  "verification_mark": "人力资源和社会保障部人事考试中心提供查询结果",
+                                  "lookup_site": "中国人事考试网"}
+    page = client.get(f"/V/{home.ecert('ZS2019ABC123').token}").text
+    assert "山东省人事考试中心" in page and "人力资源和社会保障部人事考试中心提供查询结果" in page
+    assert "中国人事考试网" in page and "济南市人才服务中心" not in page  # not the city's skill office
+    skill = verdict(client, home.proof("1915010000000731").token)["document"]
+    assert "examination" not in skill and skill["authority"]["office"] == "济南市人才服务中心"
