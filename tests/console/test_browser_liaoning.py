@@ -5,10 +5,12 @@ confirming, and the clerk hands the reissued certificate over in person with the
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import resident_id
 from tests.console.conftest import HEAD_PASSWORD
 from tests.console.liaoning_home import (
     HOLDER_LN,
@@ -64,7 +66,7 @@ def test_a_liaoning_reissue_with_review_through_the_pages(tmp_path: Path, chromi
         assert "已办结" in clerk.locator("dd.stage").inner_text()
         scan = tmp_path / "pickup-scan.jpg"
         scan.write_bytes(b"\xff\xd8\xff\xe0 on-site scan of the ID card and the signed pickup sheet")
-        clerk.fill("#ip_id", HOLDER_LN[:-1] + ("0" if HOLDER_LN[-1] != "0" else "1"))  # not the holder's
+        clerk.fill("#ip_id", resident_id(date(1990, 4, 18), region="210102", serial=8))  # valid, not the holder's
         clerk.click("text=登记本人领取")
         assert "in-person-id-must-match" in clerk.content()  # the ledger's rule, named on the refusal page
         clerk.goto(request_url)

@@ -20,7 +20,7 @@ from tests.console.test_access import make_staff
 
 FIELDS = {"family": "skill", "number": "1915010000777777", "holder_name": "吴十", "gender": "男",
           "id_number": resident_id(date(1991, 2, 3), serial=18), "occupation": "焊工", "level": "三级",
-          "theory_score": "82", "practical_score": "79", "issue_date": "2020-05-06"}
+          "theory_score": "82", "practical_score": "79", "issue_date": "2019-05-06"}
 
 
 def test_the_head_issues_from_the_form_and_a_bad_id_number_is_refused(app) -> None:
