@@ -20,7 +20,7 @@ from tests.conftest import resident_id
 JINAN = Actor("王芳", "1501")
 LIAONING = Actor("李强", "0700")
 ELECTRICIAN = "1915010000000731"
-LN_ELECTRICIAN = "1807000000200017"
+LN_ELECTRICIAN = "1907000000200017"
 HOLDER = resident_id(date(1979, 11, 3), region="370124", serial=31)
 SEED_LAST_SENTENCE = "如有疑问，可登录山东省技能人才评价工作网或技能人才评价证书全国联网查询。"  # 附件1, verbatim
 
