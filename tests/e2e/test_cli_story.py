@@ -91,7 +91,7 @@ def test_the_whole_story_from_loss_to_delivery_is_told_by_history_and_where(
 def test_every_command_speaks_json(shandong: Cli, resident_id: Callable[[str], str]) -> None:
     cli = shandong
     r = cli("--json", *issue_args("1915010000000017", "周九", "男", resident_id("37010219900101001"), "电工", "五级",
-                                  "2020-01-02"))
+                                  "2019-01-02"))
     assert r.json()["edition"] == 1
     assert isinstance(cli("--json", "history", "1915010000000017").json(), list)
     assert cli("--json", "where", "1915010000000017").json()["custody"] == "office"
