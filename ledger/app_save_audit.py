@@ -5,16 +5,15 @@ from __future__ import annotations
 import dataclasses
 import os
 import pickle
-import sqlite3
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from eventsourcing.persistence import StoredEvent as LibraryEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from ledger.app_base import LedgerBase
-from ledger.audit import AuditReport, Divergence, StoredEvent, located
+from ledger.audit import AuditReport, Divergence, StoredEvent, file_rows, located
 from ledger.audit_saves import REPAIR_TOPICS, CredentialChecks, SaveAudit, registry_from
 from ledger.audit_trust import TOPICS as TRUST_TOPICS
 from ledger.audit_trust import trust_list_divergences
@@ -85,8 +84,8 @@ class SaveAuditing(LedgerBase):
             try:
                 found: list[Divergence] = []
                 saves.start(lambda d: found.append(d) if len(found) < 100 else None)
-                for i, row in enumerate(_rows(path, table)):
-                    saves.event(StoredEvent(*row), i)
+                for i, row in enumerate(file_rows(path, table)):
+                    saves.event(row, i)
                 saves.finish()
                 with os.fdopen(write, "wb") as pipe:
                     pickle.dump(found, pipe)
@@ -122,21 +121,6 @@ class SaveAuditing(LedgerBase):
 
 def _registry_topics() -> list[str]:
     return sorted({t for cls in _REGISTRY_EVENTS for t in topics_of(cls)} | {*REPAIR_TOPICS, *TRUST_TOPICS})
-
-
-def _rows(path: str, table: str, page: int = 5000) -> Iterator[tuple[Any, ...]]:
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        last = 0
-        while True:
-            rows = conn.execute(f"SELECT rowid, originator_id, originator_version, topic, state FROM {table} "  # noqa: S608
-                                "WHERE rowid > ? ORDER BY rowid LIMIT ?", (last, page)).fetchall()
-            yield from rows
-            if len(rows) < page:
-                return
-            last = rows[-1][0]
-    finally:
-        conn.close()
 
 
 def merged(report: AuditReport, saves: list[Divergence]) -> AuditReport:

@@ -13,6 +13,7 @@ the old root, and an anchor that must be stored (a history entry) names the dele
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -380,6 +381,24 @@ def events_from_recorder(recorder: Any, page: int = 5000) -> Iterator[StoredEven
         if len(batch) < page:
             return
         start = batch[-1].id + 1
+
+
+def file_rows(path: str, table: str, page: int = 5000) -> Iterator[StoredEvent]:
+    """Every stored event of the SQLite file at `path`, through a read-only connection of its own (what a
+    forked process of the audit reads: a connection is never shared across a fork)."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        last = 0
+        while True:
+            rows = conn.execute(f"SELECT rowid, originator_id, originator_version, topic, state FROM {table} "  # noqa: S608
+                                "WHERE rowid > ? ORDER BY rowid LIMIT ?", (last, page)).fetchall()
+            for row in rows:
+                yield StoredEvent(*row)
+            if len(rows) < page:
+                return
+            last = rows[-1][0]
+    finally:
+        conn.close()
 
 
 def _sqlite_rows(recorder: SQLiteApplicationRecorder, page: int) -> Iterator[StoredEvent]:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
-import sqlite3
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
@@ -26,7 +25,7 @@ from uuid import UUID
 
 import orjson
 
-from ledger.audit import StoredEvent, events_from_recorder
+from ledger.audit import StoredEvent, events_from_recorder, file_rows
 from ledger.readmodel import COLUMNS, TABLE, connector, has_table
 from ledger.readmodel_rebuild import PAGE, Rows, document_records
 from ledger.readmodel_seal import PayloadSeal
@@ -91,7 +90,7 @@ def check(env: Mapping[str, str], recorder: Any, decode: Callable[[Any], Any], s
         workers = min(os.cpu_count() or 1, 4)
         if path and ":memory:" not in path and "mode=memory" not in path and hasattr(os, "fork") and workers > 1:
             table = recorder.events_table_name
-            yield from _in_workers(env, lambda: _file_rows(path, table), decode, lean, workers, kept)
+            yield from _in_workers(env, lambda: file_rows(path, table), decode, lean, workers, kept)
             return
         records = document_records(lambda: events_from_recorder(recorder, PAGE), decode, lean)
         yield from _unmatched(_compare(records, kept.rows), kept.count(), kept.references, None)
@@ -199,22 +198,6 @@ def _unmatched(items: Iterator[Problem | _Tally], count: int, every: Callable[[]
     for reference in every():
         if reference not in known:
             yield reference, "the verification read model has a row for a document no event records"
-
-
-def _file_rows(path: str, table: str) -> Iterator[StoredEvent]:
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        last = 0
-        while True:
-            rows = conn.execute(f"SELECT rowid, originator_id, originator_version, topic, state FROM {table} "  # noqa: S608
-                                "WHERE rowid > ? ORDER BY rowid LIMIT ?", (last, 5000)).fetchall()
-            for row in rows:
-                yield StoredEvent(*row)
-            if len(rows) < 5000:
-                return
-            last = rows[-1][0]
-    finally:
-        conn.close()
 
 
 def _share(workers: int, index: int) -> Callable[[Any], bool]:
