@@ -31,13 +31,13 @@ from nacl.exceptions import BadSignatureError
 
 from keys.certificates import COUNTRY, ORGANIZATION, office_of, pem
 from keys.errors import InvalidKeyInput, KeyFileDamaged
-from keys.store import KeyStore, LoadedKey
+from keys.files import PRIVATE_MODE, ensure_private_directory, read_private_bytes, write_new
+from keys.store import LoadedKey
 from keys.trust_audit import recorded_list_problem
 
 if TYPE_CHECKING:
     from ledger.views import SigningKeyView
 
-_PRIVATE_MODE = 0o600
 
 
 def _seal(private_key: Ed25519PrivateKey, passphrase: str, kdf_cost: int) -> bytes:
@@ -138,7 +138,6 @@ class CredentialStore:
     def __init__(self, directory: Path, kdf_cost: int = 17) -> None:
         self.directory = Path(directory)
         self.kdf_cost = kdf_cost  # log2 of scrypt's N for new credential files (keys.sealed)
-        self._files = KeyStore(self.directory)  # its O_EXCL, 0600, never-overwrite writes and directory checks
 
     def issue(self, office_key: LoadedKey, operator: str, passphrase: str, *, now: datetime,
               days: int = 730) -> HeldCredential:
@@ -156,10 +155,10 @@ class CredentialStore:
         certificate = credential_certificate(office_key, private_key.public_key(), operator, start, end)
         held = _held(certificate)
         name = held.credential[:16]
-        self._files._ensure_directory()
-        self._files._write_new(f"{name}.key.pem", _seal(private_key, passphrase, self.kdf_cost), _PRIVATE_MODE)
+        ensure_private_directory(self.directory)  # keys.files: O_EXCL, 0600, never-overwrite writes
+        write_new(self.directory / f"{name}.key.pem", _seal(private_key, passphrase, self.kdf_cost), PRIVATE_MODE)
         try:
-            self._files._write_new(f"{name}.cert.pem", held.certificate_pem.encode("ascii"), _PRIVATE_MODE)
+            write_new(self.directory / f"{name}.cert.pem", held.certificate_pem.encode("ascii"), PRIVATE_MODE)
         except BaseException:
             (self.directory / f"{name}.key.pem").unlink(missing_ok=True)
             raise
@@ -181,17 +180,14 @@ class CredentialStore:
     def load(self, held: HeldCredential, passphrase: str) -> LoadedCredential:
         """Decrypt a held credential for signing saves; refuses a key file that does not match its certificate."""
         what = f"the credential of {held.operator} @ {held.office}"
-        key = _open(self._read_private(f"{held.credential[:16]}.key.pem", what), passphrase, what)
+        data = read_private_bytes(self.directory / f"{held.credential[:16]}.key.pem", what)
+        key = _open(data, passphrase, what)
         certificate = x509.load_pem_x509_certificate(held.certificate_pem.encode("ascii"))
         raw = serialization.Encoding.Raw, serialization.PublicFormat.Raw
         if key.public_key().public_bytes(*raw) != certificate.public_key().public_bytes(*raw):
             raise KeyFileDamaged(f"{what}: the key file and its certificate hold different keys")
         return LoadedCredential(held, key)
 
-    def _read_private(self, name: str, what: str) -> bytes:
-        from keys.store import read_private_bytes  # one reader of private key files: O_NOFOLLOW, mode checked
-
-        return read_private_bytes(self.directory / name, what)
 
 class SaveVerifier:
     """What the audit is given (ledger.audit_saves.CredentialChecks): certificates and signatures checked

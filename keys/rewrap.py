@@ -17,8 +17,9 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 
 from keys.errors import KeyFileDamaged, KeyNotFound
+from keys.files import read_private_bytes
 from keys.sealed import check_passphrase_strength, is_legacy, open_private_key, scrypt_params, seal_private_key
-from keys.store import KeyStore, read_private_bytes
+from keys.store import KeyStore
 
 _PRIVATE_MODE = 0o600
 

@@ -17,12 +17,8 @@ and nothing here logs or prints key material. The ledger records which key may s
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import hashlib
-import os
 import re
-import stat
 import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -40,9 +36,9 @@ from keys.errors import (
     InvalidKeyInput,
     KeyExists,
     KeyFileDamaged,
-    KeyFileUnsafe,
     KeyNotFound,
 )
+from keys.files import PRIVATE_MODE, ensure_private_directory, read_certificate, read_private_bytes, write_new
 from keys.sealed import (
     DEFAULT_LOG2_N,
     ScryptParams,
@@ -55,11 +51,7 @@ from keys.sealed import (
 ROOT_KEY_FILE = "root.key.pem"
 ROOT_CERT_FILE = "root.cert.pem"
 _KID = re.compile(r"[0-9a-f]{16}")
-_PRIVATE_MODE = 0o600
-_DIRECTORY_MODE = 0o700
 # A PEM block's label (RFC 7468): an encrypted PKCS#8 key is labelled "ENCRYPTED PRIVATE KEY".
-_PEM_LABEL = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----")
-_KEY_LABELS = (b"ENCRYPTED PRIVATE KEY", b"CERTLEDGER SEALED PRIVATE KEY")
 
 
 class LegacyKeyFile(UserWarning):
@@ -260,41 +252,16 @@ class KeyStore:
     # -- files ----------------------------------------------------------------------------
 
     def _ensure_directory(self) -> None:
-        with contextlib.suppress(FileExistsError):
-            self.directory.mkdir(mode=_DIRECTORY_MODE, parents=True)
-        mode = self.directory.stat().st_mode
-        if not stat.S_ISDIR(mode):
-            raise KeyFileUnsafe(f"{self.directory} is not a directory")
-        if mode & 0o077:
-            raise KeyFileUnsafe(f"key directory {self.directory} is open to group or others "
-                                f"(mode {stat.S_IMODE(mode):04o}); chmod 700 it")
+        ensure_private_directory(self.directory)
 
     def _write_new(self, name: str, data: bytes, mode: int) -> None:
-        # O_EXCL: never replace a file, and never follow a planted symlink; the mode applies
-        # at creation, so a private key is never readable by others, not even for an instant.
-        path = self.directory / name
-        try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, mode)
-        except FileExistsError:
-            raise KeyExists(f"{path} already exists; key files are never overwritten") from None
-        try:
-            os.fchmod(fd, mode)  # the umask may only have narrowed it; make it exact
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-            os.fsync(fd)
-        except BaseException:
-            os.close(fd)
-            path.unlink(missing_ok=True)
-            raise
-        os.close(fd)
-        _fsync_directory(self.directory)
+        write_new(self.directory / name, data, mode)
 
     def _write_private(self, name: str, private_key: CertificateIssuerPrivateKeyTypes, passphrase: str, *,
                        field: str | None = None) -> None:
         """A new private key file, sealed (keys.sealed); its passphrase must be strong enough."""
         check_passphrase_strength(passphrase, field or f"passphrase for {name}")
-        self._write_new(name, seal_private_key(private_key, passphrase, self._kdf), _PRIVATE_MODE)
+        self._write_new(name, seal_private_key(private_key, passphrase, self._kdf), PRIVATE_MODE)
 
     def _read_private(self, name: str, passphrase: str, what: str,
                       kinds: tuple[type, ...] | None = None) -> CertificateIssuerPrivateKeyTypes:
@@ -308,15 +275,7 @@ class KeyStore:
         return _usable(private_key, kinds, f"{what}: {path}")
 
     def _read_certificate(self, name: str, what: str) -> x509.Certificate:
-        path = self.directory / name
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise KeyNotFound(f"{what}: no certificate {path}") from None
-        try:
-            return x509.load_pem_x509_certificate(data)
-        except ValueError:
-            raise KeyFileDamaged(f"{what}: {path} is not a PEM certificate") from None
+        return read_certificate(self.directory / name, what)
 
     def _root_certificate(self) -> x509.Certificate:
         if not (self.directory / ROOT_CERT_FILE).exists():
@@ -397,40 +356,3 @@ def _root_info(certificate: x509.Certificate) -> RootInfo:
     return RootInfo(subject=certificate.subject.rfc4514_string(), fingerprint_sha256=hashlib.sha256(der).hexdigest(),
                     certificate_pem=pem(certificate), not_before=certificate.not_valid_before_utc,
                     not_after=certificate.not_valid_after_utc)
-
-
-def read_private_bytes(path: Path, what: str) -> bytes:
-    """A private key file's bytes, refused when it is a symlink, not a regular file, open to group or others,
-    or no encrypted key file at all."""
-    try:
-        # O_NOFOLLOW and fstat on the open descriptor: the mode checked is the file read.
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    except FileNotFoundError:
-        raise KeyNotFound(f"{what}: no key file {path}") from None
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise KeyFileUnsafe(f"{what}: {path} is a symbolic link; refusing to read it") from None
-        raise
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise KeyFileUnsafe(f"{what}: {path} is not a regular file")
-        if info.st_mode & 0o077:
-            raise KeyFileUnsafe(f"{what}: {path} is readable by group or others "
-                                f"(mode {stat.S_IMODE(info.st_mode):04o}); chmod 600 it")
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            data = handle.read()
-    finally:
-        os.close(fd)
-    if not set(_KEY_LABELS) & set(_PEM_LABEL.findall(data)):
-        raise KeyFileDamaged(f"{what}: {path} is not an encrypted private key file")
-    return data
-
-
-def _fsync_directory(directory: Path) -> None:
-    # So a freshly written key survives a crash together with its directory entry.
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
