@@ -111,6 +111,12 @@ def home(tmp_path: Path) -> Home:
     return h
 
 
+def verdict(client: TestClient, token: str) -> dict[str, Any]:
+    r = client.get(f"/api/v1/verify/{token}")
+    assert r.status_code == 200, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
 @pytest.fixture
 def client(home: Home) -> Iterator[TestClient]:
     with TestClient(create_app(home.settings())) as c:

@@ -9,8 +9,7 @@ from fastapi.testclient import TestClient
 
 from ledger.application import CertLedger
 from tests.signing.conftest import JINAN
-from tests.verify_api.conftest import Home
-from tests.verify_api.test_verification import verdict
+from tests.verify_api.conftest import Home, verdict
 from verify_api.app import create_app
 from verify_api.trust import TrustSource
 

@@ -22,7 +22,7 @@ from keys.store import KeyStore
 from ledger.application import CertLedger
 from tests.e2e.conftest import Cli
 from tests.signing.conftest import JINAN, ROOT_PASS, START, Office, SteppingClock
-from tests.verify_api.conftest import Home
+from tests.verify_api.conftest import Home, verdict
 from tests.verify_api.replica_pair import Pair, as_superuser, fresh_schema, start_pair
 from tests.verify_api.served import Server, free_port
 from verify_api.app import create_app
@@ -71,12 +71,6 @@ def office_home(tmp_path: Path, pair: Pair, schema: str) -> Iterator[ReplicaHome
         yield h
     finally:
         app.close()
-
-
-def verdict(client: TestClient, token: str) -> dict[str, Any]:
-    r = client.get(f"/api/v1/verify/{token}")
-    assert r.status_code == 200, r.text
-    return r.json()  # type: ignore[no-any-return]
 
 
 def test_the_replica_streams_the_primary_and_refuses_every_write(pair: Pair, schema: str) -> None:
