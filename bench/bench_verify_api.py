@@ -149,7 +149,7 @@ class Server:
 
 
 # ----------------------------------------------------------------------------------- main
-def main() -> None:
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=100_000, help="certificates in the store")
     parser.add_argument("--proofs", type=int, default=300, help="signed proofs whose tokens wrk rotates through")
@@ -159,74 +159,80 @@ def main() -> None:
     args = parser.parse_args()
     if args.proofs * 90 > args.n:
         raise SystemExit("--n must be at least 90 x --proofs (every 90th generated certificate can be proved)")
-    if shutil.which("wrk") is None:
-        subprocess.run(["bash", str(REPO / "scripts" / "setup-system.sh"), "bench"], check=True)
-    figures: dict[str, Any] = {"machine": machine(), "n": args.n, "proofs": args.proofs, "seconds": args.seconds,
-                               "rounds": args.rounds, "connections": args.connections, "wrk_threads": 1,
-                               "uvicorn": "1 worker, uvloop, httptools, no access log"}
-    print("machine:", json.dumps(figures["machine"], ensure_ascii=False))
+    return args
 
-    with tempfile.TemporaryDirectory(prefix="certledger-verify-bench-") as tmp_name:
-        tmp = Path(tmp_name)
-        home = tmp / "home"
-        env = {**{k: v for k, v in os.environ.items() if not k.startswith("CERTLEDGER_")},
-               "CERTLEDGER_HOME": str(home), **PASS}
-        started = time.perf_counter()
-        run(env, "init", "--office", "1500", "--operator", "bench")  # the provincial office imports the province
-        run(env, "keys", "init")
-        run(env, "import", str(write(tmp / "certs.csv", args.n)))
-        # Written proofs are for electricians (left the catalog): row i is city i % 18 and occupation i % 5.
-        numbers = [f"191500{i:010d}" for i in range(0, args.proofs * 90, 90)]
-        batch = tmp / "batch.csv"
-        batch.write_text("number,kind,reason\n" + "".join(f"{n},written,lost\n" for n in numbers))
-        run(env, "prove-batch", str(batch), "--out-dir", str(tmp / "out"))
-        run(env, "audit", "checkpoint")  # a signed log: every answer carries its inclusion proof
-        from ledger.application import CertLedger
 
-        ledger = CertLedger(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "CREATE_TABLE": "n",
-                                 "SQLITE_DBNAME": str(home / "ledger.sqlite")})
-        tokens = [ledger.document_by_reference(f"SM-{n}-01").signatures[-1].token for n in numbers]
-        events = ledger.count_events()
-        ledger.close()
-        figures["store"] = {"events": events, "documents": args.n + args.proofs,
-                            "sqlite_mib": round((home / "ledger.sqlite").stat().st_size / 2**20, 1),
-                            "setup_s": round(time.perf_counter() - started, 1)}
-        print(f"store: {args.n:,} certificates and {args.proofs} signed proofs ({events:,} events, "
-              f"{figures['store']['sqlite_mib']} MiB) in {figures['store']['setup_s']} s")
+def _make_store(tmp: Path, env: dict[str, str], args: argparse.Namespace) -> tuple[list[str], dict[str, Any]]:
+    """A ledger of args.n imported certificates and args.proofs signed written proofs, checkpointed: their tokens."""
+    home = Path(env["CERTLEDGER_HOME"])
+    started = time.perf_counter()
+    run(env, "init", "--office", "1500", "--operator", "bench")  # the provincial office imports the province
+    run(env, "keys", "init")
+    run(env, "import", str(write(tmp / "certs.csv", args.n)))
+    # Written proofs are for electricians (left the catalog): row i is city i % 18 and occupation i % 5.
+    numbers = [f"191500{i:010d}" for i in range(0, args.proofs * 90, 90)]
+    batch = tmp / "batch.csv"
+    batch.write_text("number,kind,reason\n" + "".join(f"{n},written,lost\n" for n in numbers))
+    run(env, "prove-batch", str(batch), "--out-dir", str(tmp / "out"))
+    run(env, "audit", "checkpoint")  # a signed log: every answer carries its inclusion proof
+    from ledger.application import CertLedger
 
-        service_script = rotation_script(tmp / "service.lua", "/api/v1/verify/", tokens)
-        bare_script = rotation_script(tmp / "bare.lua", "/bare/", tokens)
-        uvicorn_flags = ["--workers", "1", "--loop", "uvloop", "--http", "httptools", "--no-access-log",
-                         "--no-server-header", "--log-level", "warning"]
-        port_service, port_bare, port_uncached = free_port(), free_port(), free_port()
-        servers = [
-            Server([str(CERTLEDGER), "serve", "--port", str(port_service), "--workers", "1"], env,
-                   f"http://127.0.0.1:{port_service}/healthz", tmp / "service.log"),
-            Server([str(UVICORN), "bench.bench_verify_api:bare_app", "--port", str(port_bare), *uvicorn_flags],
-                   env, f"http://127.0.0.1:{port_bare}/bare/x", tmp / "bare.log"),
-            Server([str(CERTLEDGER), "serve", "--port", str(port_uncached), "--workers", "1"],
-                   {**env, "CERTLEDGER_CACHE_SIZE": "0", "CERTLEDGER_VERIFY_RECORDS": "off"},
-                   f"http://127.0.0.1:{port_uncached}/healthz", tmp / "uncached.log"),
-        ]
-        targets = {"service": (f"http://127.0.0.1:{port_service}", service_script),
-                   "bare_p256": (f"http://127.0.0.1:{port_bare}", bare_script),
-                   "service_cache_off": (f"http://127.0.0.1:{port_uncached}", service_script)}
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port_service}/api/v1/verify/{tokens[0]}") as r:
-                sample = json.loads(r.read())
-            assert sample["outcome"] == "current" and sample["log"]["state"] == "included", sample
-            for url, script in targets.values():  # warm-up: every token read once, caches filled
-                wrk(url, script, 3, args.connections)
-            rounds: dict[str, list[dict[str, Any]]] = {name: [] for name in targets}
-            for _ in range(args.rounds):
-                for name, (url, script) in targets.items():
-                    rounds[name].append(wrk(url, script, args.seconds, args.connections))
-        finally:
-            for server in servers:
-                server.stop()
+    ledger = CertLedger(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "CREATE_TABLE": "n",
+                             "SQLITE_DBNAME": str(home / "ledger.sqlite")})
+    tokens = [ledger.document_by_reference(f"SM-{n}-01").signatures[-1].token for n in numbers]
+    events = ledger.count_events()
+    ledger.close()
+    store = {"events": events, "documents": args.n + args.proofs,
+             "sqlite_mib": round((home / "ledger.sqlite").stat().st_size / 2**20, 1),
+             "setup_s": round(time.perf_counter() - started, 1)}
+    print(f"store: {args.n:,} certificates and {args.proofs} signed proofs ({events:,} events, "
+          f"{store['sqlite_mib']} MiB) in {store['setup_s']} s")
+    return tokens, store
 
-    results = {name: median_round(r) for name, r in rounds.items()}
-    figures["results"] = results
+
+def _servers(tmp: Path, env: dict[str, str], tokens: list[str]) -> tuple[list[Server], dict[str, tuple[str, Path]]]:
+    """The service, the same with caches off, and the bare one-verification endpoint: each one worker."""
+    service_script = rotation_script(tmp / "service.lua", "/api/v1/verify/", tokens)
+    bare_script = rotation_script(tmp / "bare.lua", "/bare/", tokens)
+    uvicorn_flags = ["--workers", "1", "--loop", "uvloop", "--http", "httptools", "--no-access-log",
+                     "--no-server-header", "--log-level", "warning"]
+    port_service, port_bare, port_uncached = free_port(), free_port(), free_port()
+    servers = [
+        Server([str(CERTLEDGER), "serve", "--port", str(port_service), "--workers", "1"], env,
+               f"http://127.0.0.1:{port_service}/healthz", tmp / "service.log"),
+        Server([str(UVICORN), "bench.bench_verify_api:bare_app", "--port", str(port_bare), *uvicorn_flags],
+               env, f"http://127.0.0.1:{port_bare}/bare/x", tmp / "bare.log"),
+        Server([str(CERTLEDGER), "serve", "--port", str(port_uncached), "--workers", "1"],
+               {**env, "CERTLEDGER_CACHE_SIZE": "0", "CERTLEDGER_VERIFY_RECORDS": "off"},
+               f"http://127.0.0.1:{port_uncached}/healthz", tmp / "uncached.log"),
+    ]
+    targets = {"service": (f"http://127.0.0.1:{port_service}", service_script),
+               "bare_p256": (f"http://127.0.0.1:{port_bare}", bare_script),
+               "service_cache_off": (f"http://127.0.0.1:{port_uncached}", service_script)}
+    return servers, targets
+
+
+def _measure(tmp: Path, env: dict[str, str], tokens: list[str], args: argparse.Namespace) -> dict[str, Any]:
+    """Interleaved wrk rounds against each server after a warm-up: the median round of each."""
+    servers, targets = _servers(tmp, env, tokens)
+    try:
+        with urllib.request.urlopen(f"{targets['service'][0]}/api/v1/verify/{tokens[0]}") as r:
+            sample = json.loads(r.read())
+        assert sample["outcome"] == "current" and sample["log"]["state"] == "included", sample
+        for url, script in targets.values():  # warm-up: every token read once, caches filled
+            wrk(url, script, 3, args.connections)
+        rounds: dict[str, list[dict[str, Any]]] = {name: [] for name in targets}
+        for _ in range(args.rounds):
+            for name, (url, script) in targets.items():
+                rounds[name].append(wrk(url, script, args.seconds, args.connections))
+    finally:
+        for server in servers:
+            server.stop()
+    return {name: median_round(r) for name, r in rounds.items()}
+
+
+def _report(figures: dict[str, Any]) -> None:
+    results = figures["results"]
     service, reference = results["service"], results["bare_p256"]
     met = service["rps"] >= TARGET_RPS and service["p99_ms"] <= TARGET_P99_MS and service["errors"] == 0
     figures["target"] = {"rps": TARGET_RPS, "p99_ms": TARGET_P99_MS, "met": met}
@@ -240,6 +246,22 @@ def main() -> None:
     print(f"service / bare = {figures['ratio_to_bare']}; target >= {TARGET_RPS:,}/s, p99 <= {TARGET_P99_MS:.0f} ms, "
           f"0 errors: {'MET' if met else 'MISSED'}")
 
+
+def main() -> None:
+    args = _arguments()
+    if shutil.which("wrk") is None:
+        subprocess.run(["bash", str(REPO / "scripts" / "setup-system.sh"), "bench"], check=True)
+    figures: dict[str, Any] = {"machine": machine(), "n": args.n, "proofs": args.proofs, "seconds": args.seconds,
+                               "rounds": args.rounds, "connections": args.connections, "wrk_threads": 1,
+                               "uvicorn": "1 worker, uvloop, httptools, no access log"}
+    print("machine:", json.dumps(figures["machine"], ensure_ascii=False))
+    with tempfile.TemporaryDirectory(prefix="certledger-verify-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("CERTLEDGER_")},
+               "CERTLEDGER_HOME": str(tmp / "home"), **PASS}
+        tokens, figures["store"] = _make_store(tmp, env, args)
+        figures["results"] = _measure(tmp, env, tokens, args)
+    _report(figures)
     out = Path(__file__).parent / "out"
     out.mkdir(exist_ok=True)
     target = out / f"verify-api-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
