@@ -24,13 +24,14 @@ import struct
 import tempfile
 import time
 import zipfile
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from PIL import Image, ImageDraw
 
 from bench.bench_ledger import machine, run
+from bench.figures import write_figures
 from ledger.application import CertLedger
 from ledger.blobs import BlobStore
 from ledger.domain import CHINA, Certificate, RequestKind, ServiceRequest
@@ -188,10 +189,7 @@ def main() -> None:
             verdict = "within" if figures[what]["seconds"] <= 30 else "OVER"
             print(f"  {what}: {figures[what]['seconds']} s, {verdict} the 30 s target")
 
-    out = Path(__file__).parent / "out"
-    out.mkdir(exist_ok=True)
-    target = out / f"batch-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
-    target.write_text(json.dumps(figures, ensure_ascii=False, indent=2) + "\n")
+    target = write_figures("batch", figures)
     print(f"figures written to {target}")
 
 

@@ -34,7 +34,6 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +50,7 @@ from bench.bench_verify_api import (
     run,
     wrk,
 )
+from bench.figures import write_figures
 from bench.gen_certificates import write
 
 TARGET_FIRST, TARGET_P99_MS, TARGET_PG = 0.8, 25.0, 0.8
@@ -235,10 +235,7 @@ def report(figures: dict[str, Any]) -> None:
               f"ms, p99 {x['p99_ms']:.2f} ms, errors {x['errors']}")
     print("ratios:", json.dumps(ratios), "| first-scan target (>= 0.8 of bare, p99 <= 25 ms, 0 errors):",
           "MET" if figures["first_scan_target_met"] else "MISSED", "| load after", figures["load_after"])
-    out = Path(__file__).parent / "out"
-    out.mkdir(exist_ok=True)
-    target = out / f"first-scan-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
-    target.write_text(json.dumps(figures, ensure_ascii=False, indent=2, default=str) + "\n")
+    target = write_figures("first-scan", figures)
     print(f"figures written to {target}")
 
 

@@ -40,12 +40,12 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from bench.bench_ledger import machine
 from bench.bench_verify_api import CERTLEDGER, PASS, UVICORN, Server, free_port, rotation_script, run, wrk
+from bench.figures import write_figures
 from bench.gen_certificates import write
 from bench.hostile_pdfs import BOUNDARY, big_page_pdf, flate_bomb_pdf, multipart
 
@@ -308,10 +308,7 @@ def report(figures: dict[str, Any]) -> None:
     for name, r in figures.get("protocols", {}).items():
         print(f"protocol {name}: {r['rps']:,} requests/s (rounds {r['rounds_rps']}), p99 {r['p99_ms']:.2f} ms, "
               f"server CPU {r['server_cpu_us_per_request']} us/request, errors {r['errors']}")
-    out = Path(__file__).parent / "out"
-    out.mkdir(exist_ok=True)
-    target = out / f"hostile-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
-    target.write_text(json.dumps(figures, ensure_ascii=False, indent=2) + "\n")
+    target = write_figures("hostile", figures)
     print(f"figures written to {target}")
     sys.stdout.flush()
 

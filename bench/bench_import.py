@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.bench_ledger import machine, reference_batched_save
+from bench.figures import write_figures
 from bench.gen_certificates import write
 from formats.import_file import read_rows
 from ledger import bulk
@@ -114,6 +115,53 @@ def postgres_schema() -> Iterator[dict[str, str]]:
             conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
 
 
+def _references(tmp: Path, datas: list[CertificateData], ref_n: int) -> tuple[float, float, dict[str, float]]:
+    """The library's save() 100 at a time (trivial aggregate, the same certificates), and the write stage alone."""
+    ref_trivial = reference_batched_save(tmp / "ref-trivial.sqlite", ref_n, 100)
+    ref_certs = library_save_certificates(tmp / "ref-certs.sqlite", datas[:ref_n])
+    gc.collect()
+    print(f"library save() 100 at a time on SQLite: trivial aggregate {ref_trivial:,.0f} events/s, "
+          f"the import's certificates {ref_certs:,.0f}/s ({ref_n:,} each, no log)")
+    sqlite_env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite"}
+    with postgres_schema() as env:
+        stage = write_stage({"library_sqlite": {**sqlite_env, "SQLITE_DBNAME": str(tmp / "w-library.sqlite")},
+                             "bulk_sqlite": {**sqlite_env, "SQLITE_DBNAME": str(tmp / "w-bulk.sqlite")},
+                             "bulk_postgres": env}, datas[:ref_n])
+    gc.collect()
+    print(f"the write alone ({ref_n:,} built events, one transaction): library EventStore.put on SQLite "
+          f"{stage['library_sqlite']:,.0f}/s; ledger.bulk.put on SQLite {stage['bulk_sqlite']:,.0f}/s, "
+          f"on PostgreSQL {stage['bulk_postgres']:,.0f}/s")
+    return ref_trivial, ref_certs, stage
+
+
+def _report(n: int, validate: float, references: tuple[float, float, dict[str, float]],
+            seconds: dict[str, float]) -> dict[str, object]:
+    ref_trivial, ref_certs, stage = references
+    rate = {k: n / v for k, v in seconds.items()}
+    whole = {k: n / (validate + n / r) for k, r in rate.items()}
+    ratios = {
+        "postgres_to_sqlite": round(rate["postgres"] / rate["sqlite"], 2),
+        "sqlite_to_trivial_save_100": round(rate["sqlite"] / ref_trivial, 2),
+        "sqlite_to_certificates_save_100": round(rate["sqlite"] / ref_certs, 2),
+        "with_validation_sqlite_to_trivial_save_100": round(whole["sqlite"] / ref_trivial, 2),
+    }
+    for k in ("sqlite", "postgres"):
+        print(f"import_many into {k}: {n:,} in {n / rate[k]:.1f} s = {rate[k]:,.0f}/s (events built, written "
+              f"with their log leaves in one transaction); with parsing and validation {whole[k]:,.0f}/s")
+    print(f"ratios: PostgreSQL/SQLite {ratios['postgres_to_sqlite']:.2f} (target >= 0.8); SQLite/library save-100 "
+          f"{ratios['sqlite_to_trivial_save_100']:.2f} of the trivial aggregate (target >= 1.0), "
+          f"{ratios['sqlite_to_certificates_save_100']:.2f} of the same certificates; with validation "
+          f"{ratios['with_validation_sqlite_to_trivial_save_100']:.2f} of the trivial aggregate")
+    return {
+        "validate_per_s": round(n / validate),
+        "reference_per_s": {"trivial_save_100": round(ref_trivial), "certificates_save_100": round(ref_certs)},
+        "write_stage_per_s": {k: round(v) for k, v in stage.items()},
+        "record_per_s": {k: round(v) for k, v in rate.items()},
+        "with_validation_per_s": {k: round(v) for k, v in whole.items()},
+        "ratios": ratios,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--count", type=int, default=1_000_000, help="certificates to import")
@@ -130,59 +178,15 @@ def main() -> None:
         datas: list[CertificateData] = []
         validate = timed(lambda: datas.extend(validate_rows(read_rows(path), path.name)))
         print(f"parse and validate {n:,} rows: {validate:.1f} s = {n / validate:,.0f}/s (once, for both stores)")
-
-        ref_trivial = reference_batched_save(tmp / "ref-trivial.sqlite", ref_n, 100)
-        ref_certs = library_save_certificates(tmp / "ref-certs.sqlite", datas[:ref_n])
-        gc.collect()
-        print(f"library save() 100 at a time on SQLite: trivial aggregate {ref_trivial:,.0f} events/s, "
-              f"the import's certificates {ref_certs:,.0f}/s ({ref_n:,} each, no log)")
-
-        sqlite_env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite"}
-        with postgres_schema() as env:
-            stage = write_stage({"library_sqlite": {**sqlite_env, "SQLITE_DBNAME": str(tmp / "w-library.sqlite")},
-                                 "bulk_sqlite": {**sqlite_env, "SQLITE_DBNAME": str(tmp / "w-bulk.sqlite")},
-                                 "bulk_postgres": env}, datas[:ref_n])
-        gc.collect()
-        print(f"the write alone ({ref_n:,} built events, one transaction): library EventStore.put on SQLite "
-              f"{stage['library_sqlite']:,.0f}/s; ledger.bulk.put on SQLite {stage['bulk_sqlite']:,.0f}/s, "
-              f"on PostgreSQL {stage['bulk_postgres']:,.0f}/s")
-
+        references = _references(tmp, datas, ref_n)
         sqlite = record({"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(tmp / "bulk.sqlite")},
                         datas)
         gc.collect()
         with postgres_schema() as env:
             postgres = record(env, datas)
     gc.enable()
-
-    rate = {"sqlite": n / sqlite["seconds"], "postgres": n / postgres["seconds"]}
-    whole = {k: n / (validate + n / r) for k, r in rate.items()}
-    figures.update({
-        "validate_per_s": round(n / validate),
-        "reference_per_s": {"trivial_save_100": round(ref_trivial), "certificates_save_100": round(ref_certs)},
-        "write_stage_per_s": {k: round(v) for k, v in stage.items()},
-        "record_per_s": {k: round(v) for k, v in rate.items()},
-        "with_validation_per_s": {k: round(v) for k, v in whole.items()},
-        "ratios": {
-            "postgres_to_sqlite": round(rate["postgres"] / rate["sqlite"], 2),
-            "sqlite_to_trivial_save_100": round(rate["sqlite"] / ref_trivial, 2),
-            "sqlite_to_certificates_save_100": round(rate["sqlite"] / ref_certs, 2),
-            "with_validation_sqlite_to_trivial_save_100": round(whole["sqlite"] / ref_trivial, 2),
-        },
-    })
-    for k in ("sqlite", "postgres"):
-        print(f"import_many into {k}: {n:,} in {n / rate[k]:.1f} s = {rate[k]:,.0f}/s (events built, written "
-              f"with their log leaves in one transaction); with parsing and validation {whole[k]:,.0f}/s")
-    r = figures["ratios"]
-    assert isinstance(r, dict)
-    print(f"ratios: PostgreSQL/SQLite {r['postgres_to_sqlite']:.2f} (target >= 0.8); SQLite/library save-100 "
-          f"{r['sqlite_to_trivial_save_100']:.2f} of the trivial aggregate (target >= 1.0), "
-          f"{r['sqlite_to_certificates_save_100']:.2f} of the same certificates; with validation "
-          f"{r['with_validation_sqlite_to_trivial_save_100']:.2f} of the trivial aggregate")
-    out = Path(__file__).parent / "out"
-    out.mkdir(exist_ok=True)
-    target = out / f"import-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
-    target.write_text(json.dumps(figures, ensure_ascii=False, indent=2) + "\n")
-    print(f"figures written to {target}")
+    figures.update(_report(n, validate, references, {"sqlite": sqlite["seconds"], "postgres": postgres["seconds"]}))
+    print(f"figures written to {write_figures('import', figures)}")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ import statistics
 import subprocess
 import time
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ from psycopg import sql
 
 from bench.bench_ledger import machine
 from bench.bench_writers import certificates
+from bench.figures import write_figures
 from ledger.application import Actor, CertLedger
 from verify_api.standby import StoreStatus
 
@@ -112,10 +112,7 @@ def main() -> None:
           f"lag/save {ms['lag']['median'] / ms['save']['median']:.2f})")
     print(f"the replica's own lag report under writes (/healthz): median {figures['reported_lag_ms']['median']} ms, "
           f"max {figures['reported_lag_ms']['max']} ms; load average after {os.getloadavg()[0]:.1f}")
-    out = Path(__file__).parent / "out"
-    out.mkdir(exist_ok=True)
-    target = out / f"replica-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
-    target.write_text(json.dumps(figures, ensure_ascii=False, indent=2) + "\n")
+    target = write_figures("replica", figures)
     print(f"figures written to {target}")
 
 

@@ -33,6 +33,7 @@ from typing import Any
 
 from bench.bench_import import postgres_schema
 from bench.bench_ledger import _rows, machine
+from bench.figures import write_figures
 from bench.gen_certificates import write
 from formats.import_file import read_rows
 from keys.credentials import CredentialStore, SaveVerifier
@@ -206,10 +207,7 @@ def main() -> None:
         if not args.audit_only:
             _rates(office, Path(tmp_name), args, figures)
         _audits(office, stores, args, figures)
-    out = Path(__file__).parent / "out"
-    out.mkdir(exist_ok=True)
-    target = out / f"saves-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
-    target.write_text(json.dumps(figures, ensure_ascii=False, indent=2) + "\n")
+    target = write_figures("saves", figures)
     print(f"figures written to {target}" + ("" if args.dir else f"; stores left in {stores} (pass --dir to keep "
                                                                  "them on purpose)"))
 

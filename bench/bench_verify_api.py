@@ -35,7 +35,6 @@ import sys
 import tempfile
 import time
 import urllib.request
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +43,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI
 
 from bench.bench_ledger import machine
+from bench.figures import write_figures
 from bench.gen_certificates import write
 
 CERTLEDGER = Path(sys.executable).parent / "certledger"
@@ -262,10 +262,7 @@ def main() -> None:
         tokens, figures["store"] = _make_store(tmp, env, args)
         figures["results"] = _measure(tmp, env, tokens, args)
     _report(figures)
-    out = Path(__file__).parent / "out"
-    out.mkdir(exist_ok=True)
-    target = out / f"verify-api-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
-    target.write_text(json.dumps(figures, ensure_ascii=False, indent=2) + "\n")
+    target = write_figures("verify-api", figures)
     print(f"figures written to {target}")
 
 

@@ -29,6 +29,7 @@ from typing import Any
 
 from bench.bench_import import postgres_schema, timed
 from bench.bench_ledger import machine
+from bench.figures import write_figures
 from bench.gen_certificates import rows as generated_rows
 from keys.credentials import CredentialStore, SaveVerifier
 from keys.store import KeyStore
@@ -166,10 +167,7 @@ def main() -> None:
               f"({m['imported_per_s'] / ref['imported_per_s']:.2f} of N=1's {ref['imported_per_s']:,.0f}/s); "
               f"audit after {m['audit_s']:.1f} s, passed")
     print(f"load average after: {os.getloadavg()[0]:.1f} {os.getloadavg()[1]:.1f}")
-    out = Path(__file__).parent / "out"
-    out.mkdir(exist_ok=True)
-    target = out / f"writers-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
-    target.write_text(json.dumps(figures, ensure_ascii=False, indent=2) + "\n")
+    target = write_figures("writers", figures)
     print(f"figures written to {target}")
 
 
