@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from cli import output
 from cli.output import emit
-from cli.wiring import actor, key_store, open_ledger, passphrase
+from cli.wiring import actor, key_store, open_ledger, passphrase, settings
 
 operator_app = typer.Typer(no_args_is_help=True, help="Operator credentials (Ed25519, certified by the office key).")
 
@@ -50,3 +50,52 @@ def operator_list() -> None:
     for r in rows:
         emit(None, f"{r['credential'][:16]}  {r['operator']} @ {r['office']}  key {r['issuer_kid']}  "
                    f"until {r['not_after'][:10]}  {r['state']}")
+
+
+@operator_app.command("revoke")
+def operator_revoke(
+    credential: Annotated[str, typer.Argument(help="The credential's id, or its first 16 hex digits (as `operator "
+                                                   "list` shows it).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (lost laptop, left the office, ...).")],
+) -> None:
+    """Revoke a credential of your office: recorded in the ledger, refused for writes from then on, and every save
+    it signs after the revocation is a forgery to `audit verify`."""
+    ledger = open_ledger()
+    who = actor()
+    view = ledger.revoke_credential(who, _enrolled(ledger, who.office, credential), reason)
+    emit(view.to_dict(), f"credential {view.credential[:16]} of {view.operator} @ {view.office} revoked by "
+                         f"{who.operator}; it can no longer act")
+
+
+@operator_app.command("passphrase")
+def operator_passphrase() -> None:
+    """Seal your credential's key file under a new passphrase (the old one: CERTLEDGER_OPERATOR_PASSPHRASE or
+    asked; the new one: CERTLEDGER_NEW_PASSPHRASE or asked twice). Replaced atomically; nothing is recorded."""
+    from cli import credentials
+    from cli.rewrap_command import new_passphrase_value
+    from keys.rewrap import rewrap
+    from keys.store import KeyStore
+    from ledger.errors import InvalidInput
+
+    held = credentials.select(credentials.store().held())
+    old = passphrase("operator")
+    new = new_passphrase_value()
+    if new == old:
+        raise InvalidInput("CERTLEDGER_NEW_PASSPHRASE", "must differ from the credential's present passphrase")
+    files = KeyStore(settings().credentials_path, kdf_cost=settings().key_kdf_cost)
+    result = rewrap(files, f"{held.credential[:16]}.key.pem", old, new)
+    emit(result.to_dict() | {"operator": held.operator, "office": held.office},
+         f"credential {held.credential[:16]} of {held.operator} @ {held.office}: new passphrase ({result.now})")
+
+
+def _enrolled(ledger: Any, office: str, given: str) -> str:
+    """The full id of the enrolled credential of `office` that `given` (an id or its 16-digit prefix) names."""
+    from ledger.errors import InvalidInput, NotFound
+
+    text = given.strip().lower()
+    if not 16 <= len(text) <= 64 or any(c not in "0123456789abcdef" for c in text):
+        raise InvalidInput("credential", "an id of 64 hex digits or its first 16 or more, as `operator list` shows")
+    found = [c.credential for c in ledger.credentials(office) if c.credential.startswith(text)]
+    if not found:
+        raise NotFound(f"no credential {text[:16]} of office {office} is enrolled in this ledger")
+    return str(found[0])

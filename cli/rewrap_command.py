@@ -33,7 +33,7 @@ def keys_rewrap(
         raise KeyNotFound(f"no key files in {store.directory}")
     if new_passphrase and len(chosen) != 1:
         raise InvalidInput("--new-passphrase", "name exactly one key file: each key keeps a passphrase of its own")
-    fresh = _new_passphrase() if new_passphrase else None
+    fresh = new_passphrase_value() if new_passphrase else None
     done = []
     for name in chosen:
         result = rewrap(store, name, _passphrase_for(name), fresh)
@@ -62,7 +62,8 @@ def _passphrase_for(name: str) -> str:
     return _ask(f"passphrase of {name}", "CERTLEDGER_REWRAP_PASSPHRASE", confirm=False)
 
 
-def _new_passphrase() -> str:
+def new_passphrase_value() -> str:
+    """The new passphrase: CERTLEDGER_NEW_PASSPHRASE, else asked twice at a terminal."""
     secret = settings().new_passphrase
     if secret is not None and secret.get_secret_value():
         return secret.get_secret_value()

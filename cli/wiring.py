@@ -30,10 +30,31 @@ def actor() -> Actor:
 
     credential = _acting["credential"]
     if credential is None:
-        credential = _acting["credential"] = load_acting()
+        credential = load_acting()
+        if _acting["ledgers"]:
+            refuse_retired(_acting["ledgers"][0], credential)
+        _acting["credential"] = credential
         for ledger in _acting["ledgers"]:
             ledger.sign_with(credential)
     return Actor(credential.operator, credential.office)
+
+
+def refuse_retired(ledger: CertLedger, credential: Any) -> None:
+    """A credential the ledger has revoked, or one past its end, acts no more (the audit would name its saves
+    forgeries): refused before anything is written. One not enrolled yet (an office being set up) passes."""
+    from ledger.errors import NotFound, RuleViolation
+
+    try:
+        view = ledger.credential(credential.credential)
+    except NotFound:
+        return
+    who = f"the credential {view.credential[:16]} of {view.operator} @ {view.office}"
+    if view.revoked_at is not None:
+        raise RuleViolation("credential-revoked", f"{who} was revoked on {view.revoked_at:%Y-%m-%d %H:%M} UTC: "
+                            "it can no longer act (ask your office for a new one: certledger operator add)")
+    if ledger.now() >= view.not_after:
+        raise RuleViolation("credential-expired", f"{who} expired on {view.not_after:%Y-%m-%d}: "
+                            "ask your office for a new one (certledger operator add)")
 
 
 def acting_as(credential: Any) -> None:
