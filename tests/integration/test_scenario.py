@@ -72,7 +72,21 @@ def ledger_state(app: CertLedger, request_number: str, proof_number: str) -> dic
 def test_a_week_at_two_offices_is_recorded_traced_and_replayed_unchanged(
         backend: Backend, make_app: AppFactory, tmp_path: Path) -> None:
     app = make_app()
+    monday_catalog(app)
+    applied, proof = jinan_lost_electrician(app)
+    liaoning_lost_welder_then_corrected(app)
+    liaoning_institution_pickup(app, tmp_path)
 
+    # --- Replay: a second instance on the same store rebuilds exactly the same ledger --------
+    state = ledger_state(app, applied.number, proof.number)
+    if backend.persistent:
+        assert ledger_state(make_app(), applied.number, proof.number) == state
+    else:  # the in-memory store belongs to its instance alone
+        with pytest.raises(NotFound):
+            make_app().show(WELDER)
+
+
+def monday_catalog(app: CertLedger) -> None:
     # Monday morning: the office loads the shipped 2021 catalog; loading again changes nothing.
     assert app.ensure_default_catalog(JINAN) == "2021"
     events_after_catalog = app.count_events()
@@ -80,6 +94,8 @@ def test_a_week_at_two_offices_is_recorded_traced_and_replayed_unchanged(
     assert app.count_events() == events_after_catalog
     assert not app.catalog().contains("电工") and app.catalog().contains("焊工")
 
+
+def jinan_lost_electrician(app: CertLedger) -> tuple[Any, Any]:
     # --- Jinan: a lost electrician certificate --------------------------------------------
     issued = app.issue(JINAN, electrician())
     assert (issued.number, issued.edition, issued.status, issued.authority.code) == (ELECTRICIAN, 1, "current", "1501")
@@ -95,6 +111,12 @@ def test_a_week_at_two_offices_is_recorded_traced_and_replayed_unchanged(
     assert app.count_events() == before
     assert app.show(ELECTRICIAN) == issued
 
+    applied, proof = jinan_request_and_proof(app, issued)
+    jinan_mailed_and_traced(app, applied, proof)
+    return applied, proof
+
+
+def jinan_request_and_proof(app: CertLedger, issued: Any) -> tuple[Any, Any]:
     # The holder applies online; the request runs apply -> accept -> review -> complete -> deliver,
     # with due dates in official working days. Seed 000 三(二): 线上办理接件即办，办理后第二个工作日寄出证明
     # (accepted and done on receipt, mailed the next working day).
@@ -118,7 +140,10 @@ def test_a_week_at_two_offices_is_recorded_traced_and_replayed_unchanged(
     # Done on Monday 6 May 2024, mailed the next working day.
     assert (completed.stage, completed.result_number, completed.due) == ("completed", proof.number,
                                                                         date(2024, 5, 7))
+    return applied, proof
 
+
+def jinan_mailed_and_traced(app: CertLedger, applied: Any, proof: Any) -> None:
     # The proof goes out by EMS, postage collected on delivery; then the request is delivered.
     app.hand_over(JINAN, [proof.number], HandoverKind.MAIL,
                   {"carrier": "EMS", "tracking_number": TRACKING, "address": "山东省济南市历城区工业北路88号",
@@ -144,6 +169,8 @@ def test_a_week_at_two_offices_is_recorded_traced_and_replayed_unchanged(
     ]
     assert TRACKING in story[-1].summary and all(e.office == "1501" for e in story)
 
+
+def liaoning_lost_welder_then_corrected(app: CertLedger) -> None:
     # --- Liaoning: a lost welder certificate, then a correction -----------------------------
     original = app.issue(LIAONING, welder())
     app.issue(LIAONING, welder(WELDER_2, "陈静", HOLDER_LN_2, "女"))
@@ -173,6 +200,8 @@ def test_a_week_at_two_offices_is_recorded_traced_and_replayed_unchanged(
     assert app.edition(WELDER, 2).superseded.by_edition == 3  # type: ignore[union-attr]
     assert app.show(WELDER) == corrected
 
+
+def liaoning_institution_pickup(app: CertLedger, tmp_path: Path) -> None:
     # A training school collects both welder certificates with a contact letter and a signed receipt.
     letter, receipt = tmp_path / "联系单.pdf", tmp_path / "签收单.jpg"
     letter.write_bytes(b"%PDF-1.4 contact letter LN-2024-05-001")
@@ -201,14 +230,6 @@ def test_a_week_at_two_offices_is_recorded_traced_and_replayed_unchanged(
     ]
     assert "holder_name: 张伟 -> 张玮" in story[3].summary
     assert "单位领取" in story[5].summary and "LN-2024-05-001" in story[5].summary
-
-    # --- Replay: a second instance on the same store rebuilds exactly the same ledger --------
-    state = ledger_state(app, applied.number, proof.number)
-    if backend.persistent:
-        assert ledger_state(make_app(), applied.number, proof.number) == state
-    else:  # the in-memory store belongs to its instance alone
-        with pytest.raises(NotFound):
-            make_app().show(WELDER)
 
 
 # --- Refusals leave no trace ---------------------------------------------------------------
