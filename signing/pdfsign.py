@@ -9,6 +9,7 @@ every signature.
 from __future__ import annotations
 
 from io import BytesIO
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ec import ECDSA, EllipticCurvePrivateKey
 from pyhanko.keys import load_certs_from_pemder_data
@@ -40,6 +41,17 @@ class _HeldKeySigner(signers.Signer):
         return self._private_key.sign(data, ECDSA(get_pyca_cryptography_hash(digest_algorithm)))
 
 
+class _Timestamper(timestamps.HTTPTimeStamper):
+    """pyHanko's HTTP client, with an answer that is no TimeStampResp reported as the TSA's failure: asn1crypto
+    reads the answer lazily and raises ValueError from inside pyHanko, which would not name the TSA."""
+
+    async def async_timestamp(self, message_digest: bytes, md_algorithm: str) -> Any:
+        try:
+            return await super().async_timestamp(message_digest, md_algorithm)
+        except ValueError as e:
+            raise timestamps.TimestampRequestError(f"its answer is not an RFC 3161 TimeStampResp: {e}") from None
+
+
 class PdfSigner:
     """Signs PDFs with one office key and its X.509 chain (office certificate, then the root)."""
 
@@ -53,7 +65,7 @@ class PdfSigner:
             reason="发证机构电子签章 / Signed by the issuing authority", location=office_name,
         )
         self._timestamp_url = timestamp_url
-        self._timestamper = timestamps.HTTPTimeStamper(timestamp_url) if timestamp_url else None
+        self._timestamper = _Timestamper(timestamp_url) if timestamp_url else None
         self._field = fields.SigFieldSpec(FIELD_NAME)  # invisible: the seal is drawn on the page
 
     def sign(self, pdf: bytes) -> bytes:
