@@ -10,6 +10,7 @@
 #   libnss3-tools       certutil, to make the NSS database in which pdfsig trusts the test root
 #   chromium            headless, renders the verification page for the tests and the README's screenshots
 #   golang-go, golang-golang-x-mod-dev  Go's sumdb/note and sumdb/tlog: the independent checkpoint and proof checker
+#   openssl             `openssl ts`: the timestamp authority (and its verifier) the B-T signing tests run against
 #   python3-venv        only when `python3 -m venv` would not work
 set -euo pipefail
 
@@ -18,7 +19,7 @@ if [ "${1:-}" = "runtime" ]; then
 elif [ "${1:-}" = "bench" ]; then
     wanted=(fonts-wqy-microhei wrk)
 else
-    wanted=(fonts-wqy-microhei postgresql poppler-utils libnss3-tools chromium golang-go golang-golang-x-mod-dev)
+    wanted=(fonts-wqy-microhei postgresql poppler-utils libnss3-tools chromium golang-go golang-golang-x-mod-dev openssl)
 fi
 
 installed() {
