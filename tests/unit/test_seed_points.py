@@ -67,6 +67,7 @@ Who issues what
   -> tests/integration/test_zhejiang.py
      ::test_an_office_loads_its_provinces_authority_table_from_a_file_as_it_loads_the_catalog
   -> tests/integration/test_zhejiang.py::test_the_shipped_tables_stay_the_seeds_two_provinces
+  -> tests/unit/test_seed_points.py::test_a_loaded_table_gives_hours_and_a_serving_office_as_text_or_is_refused
 - 003 a Zhejiang office can start (init with its table; the keeper certifies it from the same file)
   -> tests/e2e/test_cli_zhejiang.py
      ::test_a_zhejiang_office_is_initialised_with_its_table_and_a_collected_certificate_is_on_no_pickup_notice
@@ -139,8 +140,8 @@ import pytest
 from cli.output import _authority
 from ledger.application import Actor, CertLedger
 from ledger.domain import HandoverKind
-from ledger.errors import RuleViolation
-from ledger.reference import examination_centre, forget_authority_tables, register_authority_table
+from ledger.errors import InvalidInput, RuleViolation
+from ledger.reference import authority, examination_centre, forget_authority_tables, register_authority_table
 from signing.content import SCORE_PASS_ATTESTATION, TITLES, DocumentContent
 from signing.render import Renderer
 from tests.conftest import Clock, resident_id
@@ -227,3 +228,19 @@ def test_a_pickup_notice_refuses_a_certificate_already_collected_and_writes_noth
     assert refused.value.rule == "pickup-already-collected" and "1933010000000101" in str(refused.value)
     assert zhejiang.count_events() == before  # nothing written, not even the uncollected one's notice
     assert zhejiang.publish_pickup(office, ["1933010000000102"]).startswith("PN-3301-")
+
+
+def test_a_loaded_table_gives_hours_and_a_serving_office_as_text_or_is_refused(zhejiang: CertLedger) -> None:
+    # seed 003 (九): 办公时间：各地公布的办公时间 — an office's own file gives them, as a text
+    hangzhou = {**ZHEJIANG["cities"]["01"], "hours": "工作日 8:30-12:00，13:30-17:00"}  # type: ignore[dict-item]
+    register_authority_table({**ZHEJIANG, "cities": {"01": hangzhou, "02": {**hangzhou, "served_by": "01"}}})
+    assert authority("3301").hours == "工作日 8:30-12:00，13:30-17:00" and authority("3302").served_by == "3301"
+    for bad, field in (({**hangzhou, "hours": 830}, "cities.01.hours"), ({**hangzhou, "served_by": "09"},
+                                                                        "cities.01.served_by"),
+                       ({**hangzhou, "phone": 57100000001}, "cities.01.phone")):
+        with pytest.raises(InvalidInput) as refused:
+            register_authority_table({**ZHEJIANG, "cities": {"01": bad}})
+        assert refused.value.field == field
+    with pytest.raises(InvalidInput) as refused:
+        register_authority_table({**ZHEJIANG, "lookup_urls": "http://zscx.osta.org.cn"})
+    assert refused.value.field == "lookup_urls"
