@@ -155,6 +155,7 @@ class ExaminationCentre:
     lookup_sentence: str  # where a professional certificate is looked up (中国人事考试网, seed 004 三)
     verification_mark: str  # what the ministry's lookup marks its result with
     source: str
+    basis: str = ""  # the notice its proofs cite (Shandong: seed 004, 鲁人社函〔2020〕24号); none if no seed gives one
 
 
 def examination_centre(province: str) -> ExaminationCentre:
@@ -167,7 +168,7 @@ def examination_centre(province: str) -> ExaminationCentre:
     national = data["professional_lookup"]
     return ExaminationCentre(province + "00", raw["office"], raw.get("unit", ""), raw.get("phone", ""),
                              raw.get("address", ""), raw.get("department", ""), tuple(raw.get("lookup_urls", [])),
-                             national["sentence"], national["verification_mark"], raw["source"])
+                             national["sentence"], national["verification_mark"], raw["source"], raw.get("basis", ""))
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ Who issues what
   -> tests/unit/test_seed_points.py::test_the_centres_phones_and_addresses_are_the_seeds_and_shandongs_is_none
   -> tests/unit/test_seed_points.py::test_a_centre_proof_prints_the_phone_line_only_where_the_seed_gives_a_phone
   -> tests/unit/test_seed_points.py::test_the_command_shows_a_centre_without_a_phone_without_empty_brackets
+  -> tests/unit/test_seed_points.py::test_a_centre_proof_cites_its_own_provinces_notice_shandong_004_liaoning_none
 - 002, 004 the professional loop: review, monthly batch, ministry, received, handed over; no bypass
   -> tests/batch/test_professional_loop.py::test_a_professional_reissue_by_the_city_does_not_bypass_the_monthly_batch
   -> tests/e2e/test_cli_seed_processes.py
@@ -139,7 +140,7 @@ import pytest
 
 from cli.output import _authority
 from ledger.application import Actor, CertLedger
-from ledger.domain import HandoverKind
+from ledger.domain import HandoverKind, ProofKind, RequestKind
 from ledger.errors import InvalidInput, RuleViolation
 from ledger.reference import authority, examination_centre, forget_authority_tables, register_authority_table
 from signing.content import SCORE_PASS_ATTESTATION, TITLES, DocumentContent
@@ -244,3 +245,29 @@ def test_a_loaded_table_gives_hours_and_a_serving_office_as_text_or_is_refused(z
     with pytest.raises(InvalidInput) as refused:
         register_authority_table({**ZHEJIANG, "lookup_urls": "http://zscx.osta.org.cn"})
     assert refused.value.field == "lookup_urls"
+
+
+def _centre_proof(app: CertLedger, city: Actor, centre: Actor, number: str) -> DocumentContent:
+    """A professional certificate of `city`, its score-pass request reviewed and referred, the centre's proof."""
+    app.issue(city, {"family": "professional", "number": number, "holder_name": "王五", "gender": "男",
+                     "id_number": resident_id(region="210102", serial=12), "occupation": "一级建造师",
+                     "level": "一级", "specialty": "建筑工程", "issue_date": "2018-06-01"})
+    applied = app.apply(city, RequestKind.SCORE_PASS, number, "王五")
+    app.accept(city, applied.number)
+    app.review(city, applied.number, approve=True, stated={"name": "王五"})
+    app.refer(city, applied.number)
+    proof = app.prove(centre, number, ProofKind.SCORE_PASS, request=applied.number)
+    return DocumentContent.of(app.show(proof.number), date(2026, 12, 1))
+
+
+def test_a_centre_proof_cites_its_own_provinces_notice_shandong_004_liaoning_none() -> None:
+    # seed 004 is 鲁人社函〔2020〕24号, Shandong's notice: Liaoning's centre (which the ledger assumes plays the
+    # same role) issues its proofs under no notice the seeds give, so it cites none rather than Shandong's
+    app = CertLedger(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, clock=Clock())
+    app.ensure_default_catalog(Actor("张三", "1501"))
+    shandong = _centre_proof(app, Actor("张三", "1501"), Actor("李四", "1500"), "ZS2018000001")
+    liaoning = _centre_proof(app, Actor("李强", "0701"), Actor("赵六", "0700"), "ZS2018000002")
+    assert shandong.attestation.startswith(SCORE_PASS_ATTESTATION.format(qualification="一级建造师"))
+    assert "鲁人社函" not in liaoning.attestation and "作为考试合格的证明使用。" in liaoning.attestation
+    assert liaoning.authority_office == "辽宁省人事考试中心" and liaoning.authority_phone == "024-22955229"
+    app.close()
