@@ -39,6 +39,8 @@ def init(
     from ledger.errors import InvalidInput
 
     table = province_table.read_for(office, authority_table) if authority_table else None  # before anything
+    if table is None:
+        province_table.know(office)  # another office of a province this home's ledger loaded
     who = Actor(operator, office)
     if store not in ("sqlite", "postgres"):
         raise InvalidInput("store", "sqlite or postgres")

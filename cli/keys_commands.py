@@ -51,13 +51,13 @@ def keys_request(
 
 
 def _declared_office() -> str:
-    from cli.province_table import register_pending
+    from cli.province_table import know
     from ledger.errors import InvalidInput
 
-    register_pending()  # a province set up from its own table (init --authority-table) while its key waits
     office = settings().office
     if not office:
         raise InvalidInput("office", "which office's key: pass --office CODE")
+    know(office)  # a province set up from its own table (init --authority-table), its key waiting or not
     return office
 
 

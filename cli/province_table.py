@@ -54,6 +54,20 @@ def register_pending() -> dict[str, Any] | None:
     return table
 
 
+def know(office: str) -> None:
+    """Make the office's province known before the office is named to anything that checks it: the table
+    waiting in this home, else the tables this home's ledger recorded (a second office of a loaded province)."""
+    from ledger.reference import authorities
+
+    if office in authorities() or register_pending() is not None and office in authorities():
+        return
+    s = settings()
+    if s.store != "sqlite" or s.sqlite_file.is_file():
+        from cli.wiring import open_ledger
+
+        open_ledger()  # opening registers every recorded table (ledger.pickups.register_loaded_tables)
+
+
 def record(ledger: CertLedger, who: Actor, table: dict[str, Any]) -> bool:
     """Record the table with the office's credential; False when this ledger holds it already (the same table:
     a second office of the province in this home). A different table of the same province is refused."""

@@ -16,7 +16,9 @@ from tests.e2e.test_cli_keeper import OFFICE_ENV, _certify, keeper  # noqa: F401
 # The seeds give Zhejiang no codes: the table is the office's own file (各地公布的联系电话, seed 003 (九)).
 ZHEJIANG = {"code": "33", "name": "浙江省", "lookup_urls": ["http://zscx.osta.org.cn"], "cities": {
     "01": {"area": "杭州市", "office": "杭州市职业技能鉴定指导中心", "phone": "0571-00000001",
-           "address": "浙江省杭州市（测试地址）"}}}
+           "address": "浙江省杭州市（测试地址）"},
+    "02": {"area": "宁波市", "office": "宁波市职业技能鉴定指导中心", "phone": "0574-00000002",
+           "address": "浙江省宁波市（测试地址）"}}}
 HANGZHOU = "1933010000000101"
 
 
@@ -55,6 +57,10 @@ def test_a_zhejiang_office_is_initialised_with_its_table_and_a_collected_certifi
     again = cli("pickup", "publish", HANGZHOU)
     assert again.code != 0 and "pickup-already-collected" in again.err and HANGZHOU in again.err, again.err
     assert "Traceback" not in again.err and cli.event_count() == before  # nothing written
+    # a second office of the province in this home: the ledger knows the table, no file needed
+    second = cli("--json", "init", "--office", "3302", "--operator", "王丽")
+    assert second.code == 0, second.err
+    assert second.json()["authority_table"] is None  # type: ignore[index]
 
 
 def test_init_refuses_another_provinces_table_before_anything_is_made(cli: Cli, tmp_path: Path) -> None:
