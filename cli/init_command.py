@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import TYPE_CHECKING, Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -24,15 +25,22 @@ def init(
     office: Annotated[str, typer.Option("--office", help="This office's 4-digit authority code, e.g. 1501.")],
     operator: Annotated[str, typer.Option("--operator", help="The office's first operator (gets a credential).")],
     store: Annotated[str, typer.Option(help="sqlite (default) or postgres.")] = "sqlite",
+    authority_table: Annotated[Path | None, typer.Option(
+        "--authority-table", help="A province the ledger does not ship (Zhejiang, seed 003): its authority table "
+                                  "(JSON, as `authority load` takes it), recorded with the first credential.")] = None,
 ) -> None:
     """Create the data directory and the store, remember the office, load the shipped catalog, and make the
     office's key and its first operator's credential (in a home that has them already: add this office).
     Without the root's passphrase (production) the key is requested: send it to the root's keeper, then
     `keys install CERT --operator NAME` records it with the operator's credential and loads the catalog."""
+    from cli import province_table
     from config.datadir import make_private_dir
     from ledger.application import Actor
     from ledger.errors import InvalidInput
 
+    table = province_table.read_for(office, authority_table) if authority_table else None  # before anything
+    if table is None:
+        province_table.know(office)  # another office of a province this home's ledger loaded
     who = Actor(operator, office)
     if store not in ("sqlite", "postgres"):
         raise InvalidInput("store", "sqlite or postgres")
@@ -46,13 +54,27 @@ def init(
     ledger = open_ledger(create=True)
     made = _office_and_credential(ledger, who)
     if made is None:
-        return  # the key is pending at the root's keeper; `keys install` finishes the set-up
+        if table is not None:  # the key is pending at the root's keeper; `keys install` records the table too
+            province_table.keep_pending(table)
+        return
+    province = _record_table(ledger, who, table)
     loaded = ledger.ensure_default_catalog(who)
-    emit({"home": str(s.home.resolve()), "office": office, "store": store, "catalog_loaded": loaded, **made},
+    emit({"home": str(s.home.resolve()), "office": office, "store": store, "catalog_loaded": loaded,
+          "authority_table": province, **made},
          f"initialised {s.home} for office {office} ({store})"
+         + (f"; authority table of province {province} loaded" if province else "")
          + (f"; key {made['key']} made" if made["key"] else "")
          + (f"; credential of {operator} @ {office} made" if made["credential"] else "")
          + (f"; catalog {loaded} loaded" if loaded else "; catalog already loaded"))
+
+
+def _record_table(ledger: CertLedger, who: Actor, table: dict[str, Any] | None) -> str | None:
+    """Record the province's table with the credential just made (None: no table, or this ledger had it)."""
+    from cli import province_table
+
+    if table is None:
+        return None
+    return str(table["code"]) if province_table.record(ledger, who, table) else None
 
 
 def _office_and_credential(ledger: CertLedger, who: Actor) -> dict[str, str | None] | None:

@@ -36,6 +36,9 @@ def certify(
     kid: Annotated[str | None, typer.Option("--kid", help="The key id the requester read to you by another "
                                                           "channel: refuse a request for any other key.")] = None,
     days: Annotated[int | None, typer.Option(help="Validity in days (default: CERTLEDGER_KEY_YEARS years).")] = None,
+    authority_table: Annotated[Path | None, typer.Option(
+        "--authority-table", help="The authority table of a province the ledger does not ship (the file the "
+                                  "office was set up with, seed 003): its offices are known ones.")] = None,
 ) -> None:
     """Check a request (its signature, its subject, a known office) and certify it with the root key."""
     from keys.errors import KeyRequestInvalid
@@ -47,6 +50,11 @@ def certify(
 
     if days is not None and days < 1:
         raise InvalidInput("--days", "at least 1")
+    if authority_table is not None:
+        from cli.params import json_object_file
+        from ledger.reference import register_authority_table
+
+        register_authority_table(json_object_file(authority_table, "code, name and cities"))
     request = read_request(_read(request_file))
     office_name = None
     if request.role == OFFICE:

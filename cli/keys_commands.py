@@ -51,11 +51,13 @@ def keys_request(
 
 
 def _declared_office() -> str:
+    from cli.province_table import know
     from ledger.errors import InvalidInput
 
     office = settings().office
     if not office:
         raise InvalidInput("office", "which office's key: pass --office CODE")
+    know(office)  # a province set up from its own table (init --authority-table), its key waiting or not
     return office
 
 
@@ -78,8 +80,10 @@ def _install(cert_pem: bytes, retire: str | None, root_pem: bytes | None = None,
              quiet: bool = False) -> dict[str, object]:
     """Check a certificate, keep it, and (an office key) record it with the trust list; undone if refused.
     An office's first key here is recorded with its first operator's credential, which that key issues."""
+    from cli.province_table import register_pending
     from keys.enrol import check_certificate, forget, keep
 
+    table = register_pending()  # init --authority-table kept it until this office's first key
     store = key_store()
     ledger = open_ledger()
     checked = check_certificate(store, cert_pem, now=ledger.now(), root_pem=root_pem)
@@ -92,7 +96,7 @@ def _install(cert_pem: bytes, retire: str | None, root_pem: bytes | None = None,
     first = retire is None and not ledger.signing_keys(key.office)
     written = keep(store, checked)
     try:
-        view = (_record_first(ledger, key, operator) if first else
+        view = (_record_first(ledger, key, operator, table) if first else
                 ledger.register_key(actor(), key.kid, key.algorithm, key.public_key_pem, key.certificate_pem,
                                     key.not_before, key.not_after, office=key.office, publisher=publisher_signer(),
                                     retire=retire))
@@ -110,8 +114,9 @@ def _install(cert_pem: bytes, retire: str | None, root_pem: bytes | None = None,
     return payload
 
 
-def _record_first(ledger: Any, key: Any, operator: str | None) -> Any:
-    from cli import credentials
+def _record_first(ledger: Any, key: Any, operator: str | None, table: dict[str, Any] | None = None) -> Any:
+    from cli import credentials, province_table
+    from ledger.application import Actor
     from ledger.errors import InvalidInput
 
     operator = operator or settings().operator
@@ -119,6 +124,8 @@ def _record_first(ledger: Any, key: Any, operator: str | None) -> Any:
         raise InvalidInput("operator", "the office's first key needs its first operator: pass --operator NAME "
                                        "(the key issues that operator's credential)")
     credentials.record_first_key(ledger, operator, key)
+    if table is not None and str(table["code"]) == key.office[:2]:
+        province_table.record(ledger, Actor(operator, key.office), table)
     return ledger.key(key.kid)
 
 

@@ -110,8 +110,9 @@ def _status(d: dict[str, Any], superseded_by: str) -> str:
 
 def _authority(d: dict[str, Any]) -> str:
     a = d["authority"]
-    hours = f"; {a['hours']}" if a.get("hours") else ""  # office hours where a seed gives them
-    return f"{a['code']} {a['office']} ({a['phone']}{hours})"
+    # the phone and office hours where a seed gives them (none for 山东省人事考试中心): no empty brackets
+    shown = "; ".join(str(a[k]) for k in ("phone", "hours") if a.get(k))
+    return f"{a['code']} {a['office']}" + (f" ({shown})" if shown else "")
 
 
 def _certificate_rows(d: dict[str, Any]) -> list[tuple[str, Any]]:

@@ -96,32 +96,9 @@ def build_trust_list(keys: Sequence[SigningKeyView], signer: LoadedPublisher | L
     issuer = issuer.strip() if isinstance(issuer, str) else ""
     if not issuer:
         raise InvalidKeyInput("issuer: required")
-    if isinstance(signer, LoadedPublisher):
-        root_certificate, chain, what = signer.root_certificate, signer.chain_der, "publisher"
-        signer_public = signer.certificate.public_key()
-    else:
-        root_certificate, what = signer.certificate, "root"
-        chain = [root_certificate.public_bytes(serialization.Encoding.DER)]
-        signer_public = root_certificate.public_key()
-    if spki(signer.private_key.public_key()) != spki(signer_public):
-        raise InvalidKeyInput(f"{what}: the private key does not belong to its certificate")
-    if not isinstance(signer.private_key, ec.EllipticCurvePrivateKey):  # what JWS ES256 signs with
-        raise InvalidKeyInput(f"{what}: a trust list is signed by an ES256 (P-256) key only")
+    root_certificate, chain, signer_public, private_key = _signer_chain(signer)
     root_pem = root_certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
-    entries: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    for view in sorted(keys, key=lambda k: k.kid):
-        if view.kid in seen:
-            raise InvalidKeyInput(f"key {view.kid}: listed twice")
-        seen.add(view.kid)
-        try:
-            entry = _entry(view)
-            # Each entry is parsed as a verifier will parse it, so nothing a verifier rejects is
-            # published. The status is stated for human readers; verifiers check it against the dates.
-            entry["status"] = _trusted_key(entry, root_certificate).status
-        except _BadEntry as exc:
-            raise InvalidKeyInput(f"key {view.kid}: {exc}") from None
-        entries.append(entry)
+    entries = _entries(keys, root_certificate)
     if not isinstance(issued_at, datetime) or issued_at.tzinfo is None:
         raise InvalidKeyInput("issued_at: a timezone-aware datetime is required")
     if isinstance(signer, LoadedPublisher) and (why := publisher_problem(signer.certificate, root_certificate,
@@ -137,11 +114,47 @@ def build_trust_list(keys: Sequence[SigningKeyView], signer: LoadedPublisher | L
     body = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
     token = jwt.api_jws.PyJWS().encode(
         body,
-        signer.private_key,
+        private_key,
         algorithm=algorithm_of(signer_public).name,
         headers={"typ": TRUST_LIST_TYPE, "x5c": [base64.b64encode(der).decode("ascii") for der in chain]},
     )
     return token.encode("ascii")
+
+
+def _signer_chain(signer: LoadedPublisher | LoadedRoot
+                  ) -> tuple[x509.Certificate, list[bytes], PublicKeyTypes, ec.EllipticCurvePrivateKey]:
+    """The root certificate, the x5c chain (DER), the signer's public key and its private key; refuses a
+    private key that is not its certificate's, or not ES256."""
+    if isinstance(signer, LoadedPublisher):
+        root_certificate, chain, what = signer.root_certificate, signer.chain_der, "publisher"
+        signer_public = signer.certificate.public_key()
+    else:
+        root_certificate, what = signer.certificate, "root"
+        chain = [root_certificate.public_bytes(serialization.Encoding.DER)]
+        signer_public = root_certificate.public_key()
+    if spki(signer.private_key.public_key()) != spki(signer_public):
+        raise InvalidKeyInput(f"{what}: the private key does not belong to its certificate")
+    if not isinstance(signer.private_key, ec.EllipticCurvePrivateKey):  # what JWS ES256 signs with
+        raise InvalidKeyInput(f"{what}: a trust list is signed by an ES256 (P-256) key only")
+    return root_certificate, list(chain), signer_public, signer.private_key
+
+
+def _entries(keys: Sequence[SigningKeyView], root_certificate: x509.Certificate) -> list[dict[str, Any]]:
+    """The list's entries, by kid, each parsed as a verifier will parse it, so nothing a verifier rejects is
+    published. The status is stated for human readers; verifiers check it against the dates."""
+    entries: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for view in sorted(keys, key=lambda k: k.kid):
+        if view.kid in seen:
+            raise InvalidKeyInput(f"key {view.kid}: listed twice")
+        seen.add(view.kid)
+        try:
+            entry = _entry(view)
+            entry["status"] = _trusted_key(entry, root_certificate).status
+        except _BadEntry as exc:
+            raise InvalidKeyInput(f"key {view.kid}: {exc}") from None
+        entries.append(entry)
+    return entries
 
 
 def load_trust_list(data: bytes | str, pinned_root_pem: bytes | str) -> TrustList:

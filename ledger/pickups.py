@@ -25,6 +25,7 @@ from eventsourcing.domain import Aggregate
 from ledger.app_base import Actor, LedgerBase
 from ledger.errors import InvalidInput, RuleViolation
 from ledger.events import NAMESPACE, ActedCreated
+from ledger.records import Handover
 from ledger.reference import acts_for, policy, register_authority_table
 from ledger.views import RequestView
 
@@ -140,6 +141,11 @@ class Pickups(LedgerBase):
             if not acts_for(actor.office, cert.data.authority):
                 raise RuleViolation("issuing-authority-only", f"certificate {number} is not office "
                                                               f"{actor.office}'s to publish")
+            handed = self._collected(number)
+            if handed is not None:
+                raise RuleViolation("pickup-already-collected", (
+                    f"certificate {number} was collected ({handed.kind} handover on {handed.at:%Y-%m-%d}): a pickup "
+                    "notice lists certificates waiting for collection (seed 003: 在公布名单中, 领取后签字确认)"))
         if national_exam and blanks_arrived_on is None:
             raise InvalidInput("blanks_arrived_on", "a national exam's clock runs from the blank certificates' "
                                                     "arrival (全国统考证书自空白证书送达后30个工作日)")
@@ -154,6 +160,10 @@ class Pickups(LedgerBase):
         self._save(notice)
         return number
 
+    def _collected(self, number: str) -> Handover | None:
+        """The first handover of any edition of the certificate (None: never collected)."""
+        return next((h for e in self._editions(number) for h in e.handovers), None)
+
     def uncollected(self, today: date | None = None) -> list[UncollectedView]:
         """Certificates on a pickup notice still not handed over after its due date (the overdue list)."""
         day = today or self.today()
@@ -163,7 +173,7 @@ class Pickups(LedgerBase):
             if day <= notice.due:
                 continue
             for number in notice.certificates:
-                if not any(e.handovers for e in self._editions(number)):
+                if self._collected(number) is None:
                     out.append(UncollectedView(notice.number, number, notice.published_on, notice.due,
                                                notice.office))
         return out

@@ -59,16 +59,47 @@ def register_authority_table(table: dict[str, Any]) -> str:
     cities = table.get("cities")
     if not name or not isinstance(cities, dict) or not cities:
         raise InvalidInput("cities", "a province table names the province and at least one office")
-    for ccode, city in cities.items():
-        if len(ccode) != 2 or not ccode.isdigit() or not isinstance(city, dict):
-            raise InvalidInput("cities", f"city code {ccode!r}: 2 digits, with its office's data")
-        for field in ("area", "office", "phone", "address"):
-            if not str(city.get(field) or "").strip():
-                raise InvalidInput(f"cities.{ccode}.{field}", "required")
-    _LOADED[code] = {"name": name, "lookup_urls": list(table.get("lookup_urls") or []), "cities": cities}
+    urls = table.get("lookup_urls") or []
+    if not isinstance(urls, list) or not all(isinstance(u, str) and u.strip() for u in urls):
+        raise InvalidInput("lookup_urls", "a list of web addresses")
+    checked = {ccode: _checked_city(ccode, city, cities) for ccode, city in cities.items()}
+    sentence = _text_field(table.get("lookup_sentence"), "lookup_sentence")
+    _LOADED[code] = {"name": name, "lookup_urls": list(urls), "cities": checked,
+                     **({"lookup_sentence": {"text": sentence}} if sentence else {})}
     authorities.cache_clear()
     policy.cache_clear()
     return code
+
+
+def _checked_city(ccode: str, city: Any, cities: Mapping[str, Any]) -> dict[str, Any]:
+    """One office of a loaded table: its four required fields, and the optional ones as the shipped tables
+    write them (hours as {"text"}, the office serving it a city code of the same table)."""
+    if len(ccode) != 2 or not ccode.isdigit() or not isinstance(city, dict):
+        raise InvalidInput("cities", f"city code {ccode!r}: 2 digits, with its office's data")
+    for field in ("area", "office", "phone", "address"):
+        value = city.get(field)
+        if not isinstance(value, str) or not value.strip():
+            raise InvalidInput(f"cities.{ccode}.{field}", "required")
+    if not isinstance(city.get("department", ""), str):
+        raise InvalidInput(f"cities.{ccode}.department", "text")
+    out = {k: city[k].strip() for k in ("area", "office", "phone", "address", "department") if k in city}
+    hours = _text_field(city.get("hours"), f"cities.{ccode}.hours")
+    if hours:
+        out["hours"] = {"text": hours}
+    served_by = city.get("served_by")
+    if served_by is not None:
+        if served_by not in cities or served_by == ccode:
+            raise InvalidInput(f"cities.{ccode}.served_by", "another city code of the same table")
+        out["served_by"] = served_by
+    return out
+
+
+def _text_field(value: Any, field: str) -> str:
+    """A text the shipped tables write as {"text", "source"}: either form, or nothing."""
+    text = value.get("text") if isinstance(value, dict) else value
+    if text is not None and not isinstance(text, str):
+        raise InvalidInput(field, "text, or {\"text\": …}")
+    return (text or "").strip()
 
 
 def forget_authority_tables() -> None:
@@ -124,6 +155,7 @@ class ExaminationCentre:
     lookup_sentence: str  # where a professional certificate is looked up (中国人事考试网, seed 004 三)
     verification_mark: str  # what the ministry's lookup marks its result with
     source: str
+    basis: str = ""  # the notice its proofs cite (Shandong: seed 004, 鲁人社函〔2020〕24号); none if no seed gives one
 
 
 def examination_centre(province: str) -> ExaminationCentre:
@@ -136,7 +168,7 @@ def examination_centre(province: str) -> ExaminationCentre:
     national = data["professional_lookup"]
     return ExaminationCentre(province + "00", raw["office"], raw.get("unit", ""), raw.get("phone", ""),
                              raw.get("address", ""), raw.get("department", ""), tuple(raw.get("lookup_urls", [])),
-                             national["sentence"], national["verification_mark"], raw["source"])
+                             national["sentence"], national["verification_mark"], raw["source"], raw.get("basis", ""))
 
 
 @dataclass(frozen=True)

@@ -226,6 +226,34 @@ def check_year_digits(number: str, issue_date: date) -> None:
 
 def parse_certificate(raw: Mapping[str, Any], *, year_rule: bool = True) -> CertificateData:
     """Validate one certificate's fields (CLI options, an import row, a correction)."""
+    family, number_text, authority_code = _family_and_number(raw)
+    id_doc, gender, issue_date = _holder_and_date(raw)
+    if family is Family.SKILL and year_rule:
+        check_year_digits(number_text, issue_date)
+    style = _style(raw, authority_code, family, issue_date)
+    result = str(raw.get("result") or "合格").strip()
+    if result not in RESULTS:
+        raise InvalidInput("result", f"one of {', '.join(RESULTS)}, got {result!r}")
+    electronic = str(raw.get("electronic") or "").strip().lower() in ("1", "true", "yes", "y", "是")
+    photo = str(raw.get("photo_sha256") or "").strip().lower()
+    if photo and not re.fullmatch(r"[0-9a-f]{64}", photo):
+        raise InvalidInput("photo_sha256", "a SHA-256 as 64 hex digits")
+    return CertificateData(
+        family=family.value, number=number_text, authority=authority_code,
+        holder_name=parse_text(raw.get("holder_name"), "holder_name", max_len=50), gender=gender,
+        id_type=id_doc.type.value, id_number=id_doc.number, occupation=parse_text(raw.get("occupation"), "occupation"),
+        level=parse_level(str(raw.get("level") or ""), family), issue_date=issue_date.isoformat(),
+        specialty=parse_text(raw.get("specialty"), "specialty", required=False),
+        theory_score=parse_score(raw.get("theory_score"), "theory_score"),
+        practical_score=parse_score(raw.get("practical_score"), "practical_score"),
+        review_score=parse_score(raw.get("review_score"), "review_score"),
+        result=result, style=style.value, electronic=electronic,
+        exam_code=parse_text(raw.get("exam_code"), "exam_code", max_len=8, required=False), photo_sha256=photo,
+    )
+
+
+def _family_and_number(raw: Mapping[str, Any]) -> tuple[Family, str, str]:
+    """The family, the number (skill: 16 digits; professional: 管理号) and the issuing authority's code."""
     family_text = str(raw.get("family") or "skill").strip()
     try:
         family = Family(family_text)
@@ -233,10 +261,14 @@ def parse_certificate(raw: Mapping[str, Any], *, year_rule: bool = True) -> Cert
         raise InvalidInput("family", f"skill or professional, got {family_text!r}") from None
     if family is Family.SKILL:
         number = SkillNumber.parse(str(raw.get("number") or ""))
-        number_text, authority_code = number.text, number.authority.code
-    else:
-        number_text = parse_management_number(str(raw.get("number") or ""))
-        authority_code = authority(str(raw.get("authority") or "").strip(), field="authority").code
+        return family, number.text, number.authority.code
+    number_text = parse_management_number(str(raw.get("number") or ""))
+    return family, number_text, authority(str(raw.get("authority") or "").strip(), field="authority").code
+
+
+def _holder_and_date(raw: Mapping[str, Any]) -> tuple[IdDocument, str, date]:
+    """The identity document, the gender (as its number encodes it, where it does) and the issue date (after
+    the holder's birth)."""
     id_doc = IdDocument.parse(str(raw.get("id_type") or IdType.RESIDENT.value), str(raw.get("id_number") or ""))
     gender = parse_gender(str(raw.get("gender") or ""))
     encoded = id_doc.gender
@@ -246,41 +278,16 @@ def parse_certificate(raw: Mapping[str, Any], *, year_rule: bool = True) -> Cert
     born = id_doc.birth_date
     if born is not None and issue_date <= born:
         raise InvalidInput("issue_date", "must be after the holder's birth date in the ID number")
-    if family is Family.SKILL and year_rule:
-        check_year_digits(number_text, issue_date)
+    return id_doc, gender, issue_date
+
+
+def _style(raw: Mapping[str, Any], authority_code: str, family: Family, issue_date: date) -> Style:
+    """The style the record states, else the one its province takes for its issue date."""
     style_text = str(raw.get("style") or "").strip() or _default_style(authority_code, family, issue_date)
     try:
-        style = Style(style_text)
+        return Style(style_text)
     except ValueError:
         raise InvalidInput("style", f"new, old or handwritten, got {style_text!r}") from None
-    result = str(raw.get("result") or "合格").strip()
-    if result not in RESULTS:
-        raise InvalidInput("result", f"one of {', '.join(RESULTS)}, got {result!r}")
-    electronic = str(raw.get("electronic") or "").strip().lower() in ("1", "true", "yes", "y", "是")
-    photo = str(raw.get("photo_sha256") or "").strip().lower()
-    if photo and not re.fullmatch(r"[0-9a-f]{64}", photo):
-        raise InvalidInput("photo_sha256", "a SHA-256 as 64 hex digits")
-    return CertificateData(
-        family=family.value,
-        number=number_text,
-        authority=authority_code,
-        holder_name=parse_text(raw.get("holder_name"), "holder_name", max_len=50),
-        gender=gender,
-        id_type=id_doc.type.value,
-        id_number=id_doc.number,
-        occupation=parse_text(raw.get("occupation"), "occupation"),
-        level=parse_level(str(raw.get("level") or ""), family),
-        issue_date=issue_date.isoformat(),
-        specialty=parse_text(raw.get("specialty"), "specialty", required=False),
-        theory_score=parse_score(raw.get("theory_score"), "theory_score"),
-        practical_score=parse_score(raw.get("practical_score"), "practical_score"),
-        review_score=parse_score(raw.get("review_score"), "review_score"),
-        result=result,
-        style=style.value,
-        electronic=electronic,
-        exam_code=parse_text(raw.get("exam_code"), "exam_code", max_len=8, required=False),
-        photo_sha256=photo,
-    )
 
 
 def normalise_occupation(name: str) -> str:

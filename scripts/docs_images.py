@@ -1,6 +1,6 @@
 """Render the professional proofs shown in docs/ (score-pass and qualification) as the ledger issues them now:
 a Jinan professional certificate, its score-pass request reviewed and referred, the Shandong examination
-centre's proof; the qualification proof's page is that proof with the qualification's title and attestation.
+centre's proof; the qualification proof's page is that centre's proof for an abolished qualification (招标师).
 
     .venv/bin/python scripts/docs_images.py [OUT_DIR]     (default docs/; needs pdftoppm, poppler-utils)
 
@@ -41,12 +41,13 @@ def main(out: Path) -> None:
         proof = app.prove(CENTRE, "ZS2019000001", ProofKind.SCORE_PASS, request=applied.number)
         score_pass = DocumentContent.of(app.show(proof.number), date(2026, 12, 1))
         # A qualification proof comes through the monthly batch (photos, the package): its page is the same
-        # centre's proof with the qualification's title, number and attestation.
+        # centre's proof for one of the 15 abolished qualifications (招标师, seed 004 二(二)2), with the
+        # qualification's title, number and attestation.
         lookup = score_pass.attestation.removeprefix(SCORE_PASS_ATTESTATION.format(qualification=score_pass.occupation))
         qualification = replace(score_pass, kind="qualification", title=TITLES["qualification"],
-                                number=score_pass.number.replace("CJ-", "ZG-", 1),
-                                attestation=QUALIFICATION_ATTESTATION.format(qualification=score_pass.occupation)
-                                + lookup)
+                                number="ZG-ZB2018000007-01", certificate_number="ZB2018000007", occupation="招标师",
+                                level="招标师", specialty="招标采购", issue_date=date(2018, 10, 20),
+                                attestation=QUALIFICATION_ATTESTATION.format(qualification="招标师") + lookup)
         renderer = Renderer()
         for content, name in ((score_pass, "proof-score-pass"), (qualification, "proof-qualification")):
             pdf = Path(tmp) / f"{name}.pdf"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from ledger.reference import examination_centre
 from ledger.views import AuthorityView, CertificateView, ProofView
 
 TITLES = {
@@ -48,14 +49,18 @@ def written_attestation(reason: str, lookup_sentence: str = "") -> str:
                                       lookup=lookup_sentence or DEFAULT_LOOKUP)
 
 
-SCORE_PASS_ATTESTATION = (
+# The professional proofs' attestations; {basis} is the notice the centre's province issues them under (seed
+# 004 is Shandong's, 鲁人社函〔2020〕24号: another province's centre cites none the seeds give).
+SCORE_PASS_TEXT = (
     "兹证明上述人员参加{qualification}考试，成绩合格，取得相应职业资格。其证书补（换）发申请正在办理中，"
-    "本证明在证书补（换）发期间作为考试合格的证明使用（鲁人社函〔2020〕24号）。"
+    "本证明在证书补（换）发期间作为考试合格的证明使用{basis}。"
 )
-QUALIFICATION_ATTESTATION = (
+QUALIFICATION_TEXT = (
     "兹证明上述人员已取得{qualification}职业资格。该职业资格已由国家取消，人力资源社会保障部不再受理相应证书的"
-    "补换申请，特出具本证明（鲁人社函〔2020〕24号）。上述信息与证书数据库一致，真实有效。"
+    "补换申请，特出具本证明{basis}。上述信息与证书数据库一致，真实有效。"
 )
+SCORE_PASS_ATTESTATION = SCORE_PASS_TEXT.replace("{basis}", "（鲁人社函〔2020〕24号）")  # Shandong's
+QUALIFICATION_ATTESTATION = QUALIFICATION_TEXT.replace("{basis}", "（鲁人社函〔2020〕24号）")
 
 
 @dataclass(frozen=True)
@@ -98,11 +103,12 @@ class DocumentContent:
                   if data.family == "professional" and kind == "certificate" else view.authority)
         lookup = issuer.lookup_sentence if data.family == "professional" else ""
         if isinstance(view, ProofView):
+            basis = examination_centre(data.authority[:2]).basis if kind != "written" else ""
+            cited = {"qualification": data.occupation, "basis": f"（{basis}）" if basis else ""}
             attestation = {"written": written_attestation(view.reason or "lost", view.authority.lookup_sentence)
                            if kind == "written" else "",
-                           "score-pass": SCORE_PASS_ATTESTATION.format(qualification=data.occupation) + lookup,
-                           "qualification": QUALIFICATION_ATTESTATION.format(qualification=data.occupation)
-                           + lookup}[kind]
+                           "score-pass": SCORE_PASS_TEXT.format(**cited) + lookup,
+                           "qualification": QUALIFICATION_TEXT.format(**cited) + lookup}[kind]
             remarks: tuple[str, ...] = ()
             edition = view.certificate_edition
         else:

@@ -131,8 +131,9 @@ class Renderer:
             draw_text(c, left + lw, y, url, size)
             y -= leading
         draw_text(c, left, y, f"证明出具单位：{content.authority_office}", size)
-        y -= leading
-        draw_text(c, left, y, f"证明出具单位咨询电话：{content.authority_phone}", size)
+        if content.authority_phone:  # a centre the seeds give no phone (山东省人事考试中心): no empty label
+            y -= leading
+            draw_text(c, left, y, f"证明出具单位咨询电话：{content.authority_phone}", size)
 
         # The date under the seal (seed 000 附件1: 发证机构章, date). A written proof bears the issuing
         # department's seal (发证机构章), the other proofs the issuing unit's. Left of the QR code's column,
