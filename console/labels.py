@@ -23,6 +23,8 @@ STAGES = {"applied": "已申请", "accepted": "已受理", "approved": "审核�
           "completed": "已办结", "delivered": "已送达", "forwarded": "已报送"}
 KINDS = {"reissue": "遗失补发", "exchange": "境外就业换发", "correct": "错误信息更正", "proof": "书面证明",
          "score-pass": "成绩合格证明", "qualification": "职/执业资格证明"}
+QUEUE_KINDS = {**KINDS, "pickup": "逾期未领取"}  # the queue's rows: requests, and certificates nobody collected
+QUEUE_STAGES = {**STAGES, "uncollected": "逾期未领取"}
 CHANNELS = {"window": "窗口", "online": "网上", "mail": "邮寄"}
 PROOF_KINDS = {"written": "书面证明", "score-pass": "成绩合格证明", "qualification": "职/执业资格证明"}
 CHECKS = {"name": "姓名", "id_number": "身份证号", "certificate_number": "证书编号/管理号", "level": "等级",
