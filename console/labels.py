@@ -17,12 +17,16 @@ FIELDS = {
     "agent_name": "经办人", "agent_id_number": "经办人证件号码", "letter_date": "联系单日期", "officer": "经办人员",
     "officer_phone": "经办人员电话", "certificates": "证书编号", "numbers": "证书编号",
     "blanks_arrived_on": "空白证书送达日期", "month": "申报年月", "format": "表格格式", "exam_codes": "考试代码",
-    "package": "批次包", "file": "批次包", "upload": "批次包",
+    "package": "批次包", "file": "批次包", "upload": "批次包", "header": "表头", "gender": "性别",
+    "issue_date": "发证日期", "family": "证书类别", "authority": "发证机构代码", "theory_score": "理论知识考试成绩",
+    "practical_score": "操作技能考试成绩", "review_score": "综合评审成绩", "exam_code": "考试代码",
 }
 STAGES = {"applied": "已申请", "accepted": "已受理", "approved": "审核通过", "rejected": "已驳回",
           "completed": "已办结", "delivered": "已送达", "forwarded": "已报送"}
 KINDS = {"reissue": "遗失补发", "exchange": "境外就业换发", "correct": "错误信息更正", "proof": "书面证明",
          "score-pass": "成绩合格证明", "qualification": "职/执业资格证明"}
+QUEUE_KINDS = {**KINDS, "pickup": "逾期未领取"}  # the queue's rows: requests, and certificates nobody collected
+QUEUE_STAGES = {**STAGES, "uncollected": "逾期未领取"}
 CHANNELS = {"window": "窗口", "online": "网上", "mail": "邮寄"}
 PROOF_KINDS = {"written": "书面证明", "score-pass": "成绩合格证明", "qualification": "职/执业资格证明"}
 CHECKS = {"name": "姓名", "id_number": "身份证号", "certificate_number": "证书编号/管理号", "level": "等级",

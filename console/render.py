@@ -18,7 +18,8 @@ _ENV = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                    autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
 _ENV.globals.update(STAGES=labels.STAGES, KINDS=labels.KINDS, CHANNELS=labels.CHANNELS, CHECKS=labels.CHECKS,
                     ID_DOCUMENTS=labels.ID_DOCUMENTS, STATUSES=labels.STATUSES, PROOF_KINDS=labels.PROOF_KINDS,
-                    EVIDENCE=labels.EVIDENCE)
+                    EVIDENCE=labels.EVIDENCE, QUEUE_KINDS=labels.QUEUE_KINDS,
+                    QUEUE_STAGES=labels.QUEUE_STAGES)
 _ENV.filters["event"] = labels.event
 _ENV.filters["masked"] = lambda text: masked(str(text))
 _ENV.filters["china"] = lambda at: at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")  # offices work in China time

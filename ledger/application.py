@@ -28,6 +28,7 @@ from ledger.app_queries import Queries
 from ledger.app_readmodel import ReadModelViews
 from ledger.app_requests import RequestWorkflow
 from ledger.app_signing import Draft, Signing
+from ledger.app_work import WorkList
 from ledger.batch_service import BatchCommands
 from ledger.credential import Credential
 from ledger.domain import ServiceRequest
@@ -38,8 +39,8 @@ from ledger.signing_key import SigningKey
 __all__ = ["Actor", "CertLedger", "Draft", "RecordedTrustList", "TrustListSigner", "parse_certificate_for"]
 
 
-class CertLedger(Credentials, Signing, Issuance, Custody, LogQueries, ReadModelViews, Queries, RequestWorkflow,
-                 BatchCommands, Pickups, LedgerBase):
+class CertLedger(WorkList, Credentials, Signing, Issuance, Custody, LogQueries, ReadModelViews, Queries,
+                 RequestWorkflow, BatchCommands, Pickups, LedgerBase):
     """The one public application: every command and query of the ledger."""
 
     listed_events = (SigningKey.Registered, Credential.Enrolled, ServiceRequest.Applied, ServiceRequest.Reviewed,

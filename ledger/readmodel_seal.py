@@ -33,14 +33,20 @@ class PayloadSeal:
     def seal(self, row: tuple[Any, ...]) -> tuple[Any, ...]:
         if self._cipher is None:
             return row
-        sealed = _MARK + base64.b64encode(self._cipher.encrypt(str(row[PAYLOAD]).encode())).decode()
-        return (*row[:PAYLOAD], sealed, *row[PAYLOAD + 1:])
+        return (*row[:PAYLOAD], self.seal_text(str(row[PAYLOAD])), *row[PAYLOAD + 1:])
 
     def open(self, row: tuple[Any, ...]) -> tuple[Any, ...]:
-        payload = row[PAYLOAD]
-        if not (isinstance(payload, str) and payload.startswith(_MARK)):
-            return row
+        return (*row[:PAYLOAD], self.open_text(row[PAYLOAD]), *row[PAYLOAD + 1:])
+
+    def seal_text(self, text: str) -> str:
+        """One text at rest (the work list's payload too, ledger.work_index)."""
         if self._cipher is None:
-            raise ValueError("the verification read model is sealed: CIPHER_KEY is not configured")
-        opened = self._cipher.decrypt(base64.b64decode(payload[len(_MARK):])).decode()
-        return (*row[:PAYLOAD], opened, *row[PAYLOAD + 1:])
+            return text
+        return _MARK + base64.b64encode(self._cipher.encrypt(text.encode())).decode()
+
+    def open_text(self, payload: Any) -> Any:
+        if not (isinstance(payload, str) and payload.startswith(_MARK)):
+            return payload
+        if self._cipher is None:
+            raise ValueError("the read model is sealed: CIPHER_KEY is not configured")
+        return self._cipher.decrypt(base64.b64decode(payload[len(_MARK):])).decode()

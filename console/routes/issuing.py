@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from console.errors import Refused
 from console.labels import KINDS
@@ -57,14 +58,35 @@ def _request(ledger: Any, number: str, kinds: tuple[str, ...]) -> RequestView:
 @router.post("/requests/{number}/correct")
 async def correct(request: Request, session: Signing, number: str) -> Response:
     """更正 on an approved correction request: the fields that change, the rest kept (the ledger's rules)."""
-    form = await request.form()
-    changes = {k: str(form.get(f"new_{k}", "")).strip() for k in CORRECTABLE if str(form.get(f"new_{k}", "")).strip()}
-    if not changes:
-        raise Refused(400, "字段「更正内容」必填：至少填写一项更正后的信息", "changes")
+    changes = _changes(await request.form())
     with console_of(request).acting(session) as (ledger, who):
         req = _request(ledger, number, ("correct",))
         view = ledger.correct(who, req.certificate_number, changes, request=req.number)
     return RedirectResponse(f"/documents/{view.number}", status_code=303)
+
+
+@router.post("/requests/{number}/correction-proof")
+async def correction_proof(request: Request, session: Signing, number: str) -> Response:
+    """The written proof stating the corrected data, where the catalog rule refuses the correction (the
+    occupation left the catalog: 人社厅发〔2018〕42号 第五条), on the same approved request, signed as a PDF."""
+    changes = _changes(await request.form())
+    console = console_of(request)
+
+    def sign() -> str:  # off the event loop: the PDF signer runs its own
+        with console.acting(session) as (ledger, who):
+            req = _request(ledger, number, ("correct",))
+            draft = ledger.draft_proof(who, req.certificate_number, ProofKind.WRITTEN, "correction", req.number,
+                                       corrections=changes)
+            return str(sign_proof(console, ledger, who, draft).record.document_number)
+
+    return RedirectResponse(f"/proofs/{await run_in_threadpool(sign)}", status_code=303)
+
+
+def _changes(form: Any) -> dict[str, str]:
+    changes = {k: str(form.get(f"new_{k}", "")).strip() for k in CORRECTABLE if str(form.get(f"new_{k}", "")).strip()}
+    if not changes:
+        raise Refused(400, "字段「更正内容」必填：至少填写一项更正后的信息", "changes")
+    return changes
 
 
 @router.post("/requests/{number}/centre-proof")

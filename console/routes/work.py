@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from console.errors import Refused
 from console.labels import CHANNELS, CHECKS, ID_DOCUMENTS, KINDS
-from console.queue import work_queue
+from console.queue import QUEUE_PAGE, queue_page
 from console.render import page
 from console.review import compare
 from console.security import Reader, console_of, require
@@ -21,7 +21,6 @@ from office.roles import Action
 
 router = APIRouter()
 MAX_PHOTO_BYTES = 1024 * 1024
-QUEUE_PAGE = 100  # rows of the queue per page, most urgent first
 
 Intake = Annotated[Session, Depends(require(Action.INTAKE, post=True))]
 Reviewing = Annotated[Session, Depends(require(Action.REVIEW, post=True))]
@@ -45,19 +44,18 @@ def _request_view(ledger: Any, number: str) -> RequestView:
 @router.get("/", response_class=HTMLResponse)
 def queue(request: Request, session: Reader, kind: str = "", channel: str = "", stage: str = "",
           closed: bool = False, page_number: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1) -> Response:
-    from console.labels import STAGES
+    from console.labels import QUEUE_KINDS, QUEUE_STAGES
 
-    _choice(kind, KINDS, "kind", "申请类型")
+    _choice(kind, QUEUE_KINDS, "kind", "申请类型")
     _choice(channel, CHANNELS, "channel", "渠道")
-    _choice(stage, STAGES, "stage", "环节")
+    _choice(stage, QUEUE_STAGES, "stage", "环节")
     console = console_of(request)
     with console.reading() as ledger:
         today = ledger.today()
-        views = console.requests.views(today)
-    rows, counts = work_queue([v for v in views if v.office == session.office], today, kind=kind,
-                              channel=channel, stage=stage, include_closed=closed)
-    shown = rows[(page_number - 1) * QUEUE_PAGE:page_number * QUEUE_PAGE]
-    return page(request, "queue.html", {"title": "工作台", "rows": shown, "total": len(rows), "counts": counts,
+        work = queue_page(console, ledger, session.office, today, kind=kind, channel=channel, stage=stage,
+                          closed=closed, page=page_number)
+    return page(request, "queue.html", {"title": "工作台", "rows": work.items, "total": work.total,
+                                        "counts": work.counts,
                                         "today": today, "page": page_number, "per_page": QUEUE_PAGE,
                                         "filters": {"kind": kind, "channel": channel, "stage": stage,
                                                     "closed": closed}})

@@ -25,3 +25,18 @@ if (run && document.getElementById("audit-state").textContent.startsWith("正在
   };
   setTimeout(poll, 1000);
 }
+
+// A batch issuance's progress, polled while it runs (without script: the page refreshes itself every 2 s).
+const job = document.querySelector("[data-import-status]");
+if (job && job.dataset.running === "yes") {
+  const poll = async () => {
+    const status = await (await fetch(job.dataset.importStatus, { credentials: "same-origin" })).json();
+    const bar = document.getElementById("import-progress");
+    bar.max = status.total || 1; bar.value = status.done;
+    document.getElementById("import-state").textContent = status.label;
+    document.getElementById("import-count").textContent = `${status.done} / ${status.total}`;
+    if (status.running) { setTimeout(poll, 500); return; }
+    window.location.reload();  // the result, rendered by the server
+  };
+  setTimeout(poll, 500);
+}

@@ -10,6 +10,7 @@ from tests.conftest import resident_id, with_wrong_check_char
 from tests.console.conftest import (
     CLERK_PASSWORD,
     HEAD_PASSWORD,
+    NUMBER,
     REVIEWER_PASSWORD,
     WELDER,
     client_of,
@@ -60,3 +61,28 @@ def test_a_correction_on_its_approved_request(app) -> None:
     assert "孙玖" in head.get(f"/documents/{WELDER}").text and "已办结" in head.get(f"/requests/{request}").text
     r = post(head, f"/requests/{request}/centre-proof", head_csrf)
     assert r.status_code == 409 and "字段「申请类型」" not in r.text and "成绩合格证明" in r.text
+
+
+def test_a_correction_the_catalog_rule_refuses_is_offered_as_a_written_proof_of_the_corrected_data(app) -> None:
+    # 电工 left the catalog (seed 000): no correction exchange, a written proof stating the corrected name instead
+    make_staff(app)
+    clerk, head = client_of(app), client_of(app)
+    csrf = log_in(clerk, "李四", CLERK_PASSWORD)
+    r = post(clerk, "/requests", csrf, number=NUMBER, kind="correct", applicant="王五", accept="1")
+    request = r.headers["location"].rsplit("/", 1)[1]
+    head_csrf = log_in(head, "张三", HEAD_PASSWORD)
+    assert post(head, f"/requests/{request}/review", head_csrf, decision="approve",
+                photo="same-person").status_code == 303
+    shown = head.get(f"/requests/{request}").text
+    assert 'id="correction-proof"' in shown and 'id="correction"' not in shown and "已退出国家职业资格目录" in shown
+    refused = post(head, f"/requests/{request}/correct", head_csrf, new_holder_name="王伍")  # around the page
+    assert refused.status_code == 409 and "occupation-left-catalog" in refused.text
+    r = post(clerk, f"/requests/{request}/correction-proof", csrf, new_holder_name="王伍")
+    assert r.status_code == 403 and "不能执行「签发」" in r.text
+    assert post(head, f"/requests/{request}/correction-proof", head_csrf).status_code == 400
+    r = post(head, f"/requests/{request}/correction-proof", head_csrf, new_holder_name="王伍")
+    assert r.status_code == 303 and r.headers["location"].startswith("/proofs/"), r.text
+    proof = head.get(r.headers["location"]).text
+    assert "王伍" in proof and "书面证明" in proof
+    assert "已办结" in head.get(f"/requests/{request}").text
+    assert "王五" in head.get(f"/documents/{NUMBER}").text  # the certificate itself is not changed
