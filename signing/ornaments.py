@@ -31,8 +31,14 @@ def draw_seal(c: Canvas, cx: float, cy: float, office: str, purpose: str, r: flo
     c.setLineWidth(ring)
     c.circle(cx, cy, r - ring / 2, stroke=1, fill=0)
     c.setLineWidth(0.25 * mm)  # the stroke that thickens the seal's type
+    _seal_star(c, cx, cy, r * 0.27)
+    _seal_name(c, cx, cy, r - ring, office)
+    _seal_purpose(c, cx, cy, r, purpose)
+    c.restoreState()
 
-    star_r = r * 0.27
+
+def _seal_star(c: Canvas, cx: float, cy: float, star_r: float) -> None:
+    """The seal's filled five-pointed star, point up."""
     path = c.beginPath()
     for k in range(10):
         a = math.pi / 2 + k * math.pi / 5
@@ -45,14 +51,17 @@ def draw_seal(c: Canvas, cx: float, cy: float, office: str, purpose: str, r: flo
     path.close()
     c.drawPath(path, stroke=0, fill=1)
 
+
+def _seal_name(c: Canvas, cx: float, cy: float, inner_r: float, office: str) -> None:
+    """The office name along the upper arc inside the ring (`inner_r`: the ring's inner edge)."""
     # The name fills 200-240 degrees of the upper arc, as on a real seal; long names get smaller type.
     n = max(len(office), 1)
     span = math.radians(min(240, 120 + 10 * n) if n >= 4 else 40 * n)
     size = 6.0 * mm
     for _ in range(3):  # the type size sets the text radius, which sets the room per character
-        text_r = r - ring - 0.8 * mm - size * 0.5
+        text_r = inner_r - 0.8 * mm - size * 0.5
         size = min(6.0 * mm, max(2.6 * mm, span * text_r / n * 0.86))
-    text_r = r - ring - 0.8 * mm - size * 0.5
+    text_r = inner_r - 0.8 * mm - size * 0.5
     for i, ch in enumerate(office):
         a = math.pi / 2 + span / 2 - (span * i / (n - 1) if n > 1 else span / 2)
         c.saveState()
@@ -67,6 +76,9 @@ def draw_seal(c: Canvas, cx: float, cy: float, office: str, purpose: str, r: flo
         c.drawText(t)
         c.restoreState()
 
+
+def _seal_purpose(c: Canvas, cx: float, cy: float, r: float, purpose: str) -> None:
+    """The seal's purpose (证书专用章, say) in small type below the star."""
     psize = 3.2 * mm
     c.setLineWidth(0.1 * mm)
     t = c.beginText()
@@ -76,7 +88,6 @@ def draw_seal(c: Canvas, cx: float, cy: float, office: str, purpose: str, r: flo
     t.setTextOrigin(cx - stringWidth(purpose, FONT_NAME, psize) * 0.45, cy - r * 0.62)
     t.textOut(purpose)
     c.drawText(t)
-    c.restoreState()
 
 
 def draw_frame(c: Canvas) -> None:

@@ -130,6 +130,10 @@ class BatchPool:
     """Render and sign in worker processes, results in submission order."""
 
     def __init__(self, key: SignerKey, base_url: str, *, workers: int, timestamp_url: str | None = None) -> None:
+        if workers > 1:  # each worker loads the font in its initializer: a missing one would fail there, once per
+            from signing.fonts import load_font  # worker with a traceback; here it is one error before any starts
+
+            load_font()
         self._local = DocumentSigner(key, base_url, timestamp_url=timestamp_url) if workers <= 1 else None
         self._pool = None if workers <= 1 else ProcessPoolExecutor(
             workers, initializer=_init_worker, initargs=(key.portable(), base_url, timestamp_url))

@@ -208,30 +208,24 @@ class Renderer:
         english = ("Certificate of Qualification for Professional and Technical Personnel" if professional
                    else "Certificate of Vocational Qualification")
         draw_text(c, PAGE_W / 2, _y(55), english, 11, align="centre", color=GREY)
-
         left, right = 32 * mm, PAGE_W - 32 * mm
-        mid = (left + right) / 2 + 4 * mm
-        fields: list[Sequence[tuple[str, str]]] = [
-            [("姓名", content.holder_name), ("性别", content.gender)],
-            [("身份证号", content.id_number)],
-        ]
-        if professional:
-            fields += [
-                [("资格名称", content.occupation)],
-                [("级别", content.level or "—"), ("专业", content.specialty or "—")],
-                [("批准日期", chinese_date(content.issue_date)), ("评定成绩", content.result or "合格")],
-            ]
-        else:
-            fields += [
-                [("职业（工种）", content.occupation), ("等级", content.level)],
-                [("理论知识考试成绩", content.theory_score or "—"),
-                 ("操作技能考试成绩", content.practical_score or "—"),
-                 ("综合评审成绩", content.review_score or "—")],
-                [("评定成绩", content.result), ("发证日期", chinese_date(content.issue_date))],
-            ]
-        edition = f"第 {content.edition} 版" if content.edition > 1 else ""
-        fields.append([(number_label, content.certificate_number)] + ([("版次", edition)] if edition else []))
+        y = self._certificate_fields(c, _certificate_fields(content, number_label), left, right)
+        self._remarks_box(c, content.remarks, left, right, y + 4 * mm)
 
+        # Issuing authority, date, seal at the foot, left of the QR code.
+        cx = PAGE_W / 2 - 18 * mm
+        name_y = _y(230)
+        draw_text(c, cx, name_y, content.authority_office, 13, align="centre")
+        draw_text(c, cx, name_y - 9 * mm, chinese_date(content.document_date), 13, align="centre")
+        draw_seal(c, cx, name_y - 2 * mm, content.authority_office, "证书专用章")
+        if content.lookup_urls:
+            draw_text(c, 24 * mm, 22 * mm, "查询网址：" + "  ".join(content.lookup_urls), 8, color=GREY)
+        draw_text(c, 24 * mm, 17 * mm, FOOTER_NOTE, 7, color=GREY)
+
+    def _certificate_fields(self, c: Canvas, fields: Sequence[Sequence[tuple[str, str]]], left: float,
+                            right: float) -> float:
+        """The certificate's field lines from 78 mm down; returns the baseline below the last."""
+        mid = (left + right) / 2 + 4 * mm
         y = _y(78)
         label_w = stringWidth("职业（工种）", FONT_NAME, 11)  # one label column, so the values line up
         for row in fields:
@@ -245,10 +239,12 @@ class Renderer:
                 for (label, value), (x0, x1) in zip(row, spots, strict=False):
                     self._field(c, x0, x1, y, label, value, label_w)
             y -= 14 * mm
+        return y
 
-        # 备注栏: a reissue carries its remark here (人社厅发〔2018〕42号: 补发, original number kept).
-        box_top = y + 4 * mm
-        remarks = [line for r in content.remarks for line in wrap_cjk(r, right - left - 30 * mm, 11)]
+    @staticmethod
+    def _remarks_box(c: Canvas, remarks_text: Sequence[str], left: float, right: float, box_top: float) -> None:
+        """备注栏: a reissue carries its remark here (人社厅发〔2018〕42号: 补发, original number kept)."""
+        remarks = [line for r in remarks_text for line in wrap_cjk(r, right - left - 30 * mm, 11)]
         box_h = max(20 * mm, (len(remarks) + 1) * 7 * mm)
         c.saveState()
         c.setStrokeColor(RULE)
@@ -262,16 +258,6 @@ class Renderer:
             draw_text(c, left + 27 * mm, ry, line, 11)
             ry -= 7 * mm
 
-        # Issuing authority, date, seal at the foot, left of the QR code.
-        cx = PAGE_W / 2 - 18 * mm
-        name_y = _y(230)
-        draw_text(c, cx, name_y, content.authority_office, 13, align="centre")
-        draw_text(c, cx, name_y - 9 * mm, chinese_date(content.document_date), 13, align="centre")
-        draw_seal(c, cx, name_y - 2 * mm, content.authority_office, "证书专用章")
-        if content.lookup_urls:
-            draw_text(c, 24 * mm, 22 * mm, "查询网址：" + "  ".join(content.lookup_urls), 8, color=GREY)
-        draw_text(c, 24 * mm, 17 * mm, FOOTER_NOTE, 7, color=GREY)
-
     def _field(self, c: Canvas, x0: float, x1: float, y: float, label: str, value: str, label_w: float) -> None:
         """A certificate field: its label (short ones spread to four characters), the value on a rule."""
         draw_spread(c, x0, y, label, 11, max(stringWidth(label, FONT_NAME, 11), 4 * 11), color=GREY)
@@ -283,3 +269,28 @@ class Renderer:
         c.setLineWidth(0.5)
         c.line(vx, y - 2.2 * mm, x1, y - 2.2 * mm)
         c.restoreState()
+
+
+def _certificate_fields(content: DocumentContent, number_label: str) -> list[Sequence[tuple[str, str]]]:
+    """The certificate's (label, value) lines: a skill certificate's scores, a professional one's approval."""
+    fields: list[Sequence[tuple[str, str]]] = [
+        [("姓名", content.holder_name), ("性别", content.gender)],
+        [("身份证号", content.id_number)],
+    ]
+    if content.family == "professional":
+        fields += [
+            [("资格名称", content.occupation)],
+            [("级别", content.level or "—"), ("专业", content.specialty or "—")],
+            [("批准日期", chinese_date(content.issue_date)), ("评定成绩", content.result or "合格")],
+        ]
+    else:
+        fields += [
+            [("职业（工种）", content.occupation), ("等级", content.level)],
+            [("理论知识考试成绩", content.theory_score or "—"),
+             ("操作技能考试成绩", content.practical_score or "—"),
+             ("综合评审成绩", content.review_score or "—")],
+            [("评定成绩", content.result), ("发证日期", chinese_date(content.issue_date))],
+        ]
+    edition = f"第 {content.edition} 版" if content.edition > 1 else ""
+    fields.append([(number_label, content.certificate_number)] + ([("版次", edition)] if edition else []))
+    return fields
