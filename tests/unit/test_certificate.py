@@ -2,93 +2,32 @@
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
-from typing import Any
-
 import pytest
 
 from ledger.domain import (
-    CatalogVersion,
     Certificate,
     HandoverKind,
-    Proof,
     ProofKind,
     Replacement,
     Status,
     certificate_id,
-    proof_id,
 )
-from ledger.errors import InvalidInput, LedgerError, RuleViolation
-from ledger.values import CertificateData, parse_certificate
-
-AT = datetime(2026, 3, 3, 9, 30, tzinfo=UTC)
-LATER = datetime(2026, 4, 7, 14, 0, tzinfo=UTC)
-CATALOG = CatalogVersion("2021", ["焊工", "消防设施操作员", "民航乘务员"], "x")
-REF_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-
-
-def resident_id(first17: str) -> str:
-    return first17 + "10X98765432"[sum(int(c) * w for c, w in zip(first17, REF_WEIGHTS, strict=True)) % 11]
-
-
-HOLDER_ID = resident_id("37012419900101123")  # male
-OTHER_ID = resident_id("37010219880808457")  # male
-LN_HOLDER_ID = resident_id("21010219700101123")  # male, born 1970
-
-SKILL_NUMBER = "1815010000103353"  # Jinan (1501)
-
-
-def skill_data(**changes: object) -> CertificateData:
-    raw: dict[str, object] = {
-        "number": SKILL_NUMBER, "holder_name": "张三", "gender": "男", "id_number": HOLDER_ID,
-        "occupation": "焊工", "level": "四级", "issue_date": "2018-06-01", "theory_score": "80",
-        "practical_score": "75",
-    }
-    raw.update(changes)
-    return parse_certificate(raw)
-
-
-def professional_data(**changes: object) -> CertificateData:
-    raw: dict[str, object] = {
-        "family": "professional", "number": "ZS2019ABC123", "authority": "1500", "holder_name": "王芳",
-        "gender": "男", "id_number": HOLDER_ID, "occupation": "一级建造师", "level": "一级建造师",
-        "specialty": "建筑工程", "issue_date": "2019-12-20",
-    }
-    raw.update(changes)
-    return parse_certificate(raw)
-
-
-def issued(data: CertificateData | None = None, office: str | None = None) -> Certificate:
-    """An issued certificate with its pending events already collected (a clean slate)."""
-    data = data or skill_data()
-    cert = Certificate.issue(data, "op-1", office or data.authority, AT)
-    cert.collect_events()
-    return cert
-
-
-def state(aggregate: Any) -> dict[str, Any]:
-    return copy.deepcopy({k: v for k, v in vars(aggregate).items() if k != "_pending_events"})
-
-
-def replay(events: Sequence[Any]) -> Any:
-    aggregate = None
-    for e in events:
-        aggregate = e.mutate(aggregate)
-    return aggregate
-
-
-def refused(aggregate: Any, command: Callable[[], object], error: type[LedgerError] = RuleViolation) -> Any:
-    """Run a command that must be refused; check it left no pending event and no state change."""
-    before_events = len(aggregate.pending_events)
-    before = state(aggregate)
-    with pytest.raises(error) as info:
-        command()
-    assert len(aggregate.pending_events) == before_events
-    assert state(aggregate) == before
-    return info.value
-
+from ledger.errors import InvalidInput, RuleViolation
+from tests.unit.certificate_fixtures import (
+    AT,
+    CATALOG,
+    HOLDER_ID,
+    LATER,
+    LN_HOLDER_ID,
+    OTHER_ID,
+    SKILL_NUMBER,
+    issued,
+    professional_data,
+    refused,
+    replay,
+    skill_data,
+    state,
+)
 
 # -- issue ------------------------------------------------------------------------------------
 
@@ -317,116 +256,6 @@ def test_reissue_of_an_abolished_qualification_is_refused_with_a_qualification_p
     err = refused(cert, lambda: cert.replace(Replacement.LOST, CATALOG, "op-2", "1500", LATER))
     assert err.rule == "qualification-abolished"
     assert err.remedy is not None and "qualification" in err.remedy
-
-
-def test_a_qualification_proof_of_an_abolished_qualification_is_allowed():
-    cert = issued(professional_data(occupation="招标师", level="招标师"))
-    proof = cert.prove(ProofKind.QUALIFICATION, "lost", CATALOG, "op-2", "1500", LATER, request_number="R-1")
-    assert isinstance(proof, Proof)
-    assert proof.kind == ProofKind.QUALIFICATION
-    assert proof.number == "ZG-ZS2019ABC123-01"
-    assert proof.id == proof_id(proof.number)
-    assert proof.certificate_id == cert.id
-    assert proof.data == cert.data
-    assert cert.proof_serial == 1
-    assert [p.number for p in cert.proofs] == ["ZG-ZS2019ABC123-01"]
-    assert [type(e) for e in cert.pending_events] == [Certificate.ProofRecorded]
-    assert [type(e) for e in proof.pending_events] == [Proof.Recorded]
-
-
-def test_a_qualification_proof_of_a_qualification_not_abolished_is_refused():
-    cert = issued(professional_data())
-    err = refused(cert, lambda: cert.prove(ProofKind.QUALIFICATION, "lost", CATALOG, "op-2", "1500", LATER))
-    assert err.rule == "qualification-not-abolished"
-
-
-def test_a_score_pass_proof_needs_a_professional_certificate_and_a_pending_request():
-    skill = issued()
-    assert refused(skill, lambda: skill.prove(ProofKind.SCORE_PASS, "lost", CATALOG, "op", "1501", LATER,
-                                              request_number="R-1")).rule == "score-pass-professional-only"
-    prof = issued(professional_data())
-    assert refused(prof, lambda: prof.prove(ProofKind.SCORE_PASS, "lost", CATALOG, "op", "1500", LATER),
-                   InvalidInput).field == "request"
-    proof = prof.prove(ProofKind.SCORE_PASS, "lost", CATALOG, "op", "1500", LATER, request_number="R-1")
-    assert proof.number == "CJ-ZS2019ABC123-01"
-    assert proof.request_number == "R-1"
-
-
-# -- written proofs -----------------------------------------------------------------------------
-
-
-def test_a_written_proof_is_refused_for_an_occupation_in_the_catalog():
-    cert = issued()
-    err = refused(cert, lambda: cert.prove(ProofKind.WRITTEN, "lost", CATALOG, "op-2", "1501", LATER))
-    assert err.rule == "occupation-in-catalog"
-
-
-def test_a_written_proof_of_an_occupation_that_left_the_catalog_carries_the_certificate_details():
-    cert = issued(skill_data(occupation="电工"))
-    first = cert.prove(ProofKind.WRITTEN, "lost", CATALOG, "op-2", "1501", LATER)
-    second = cert.prove(ProofKind.WRITTEN, "overseas", CATALOG, "op-2", "1501", LATER)
-    assert first.number == f"SM-{SKILL_NUMBER}-01"
-    assert second.number == f"SM-{SKILL_NUMBER}-02"
-    assert first.data == cert.data
-    assert first.catalog_version == "2021"
-    assert first.certificate_edition == 1
-    assert first.status == Status.CURRENT
-    assert cert.status == Status.CURRENT
-    assert cert.proof_serial == 2
-
-
-def test_a_written_proof_for_a_correction_needs_the_corrected_data_and_a_known_reason():
-    # Seed 001 proves corrections too (证书错误信息更改补证明): refused only without the corrected data.
-    cert = issued(skill_data(occupation="电工"))
-    assert refused(cert, lambda: cert.prove(ProofKind.WRITTEN, "correction", CATALOG, "op", "1501", LATER),
-                   InvalidInput).field == "corrections"
-    assert refused(cert, lambda: cert.prove(ProofKind.WRITTEN, "stolen", CATALOG, "op", "1501", LATER),
-                   InvalidInput).field == "reason"
-    assert refused(cert, lambda: cert.prove(ProofKind.WRITTEN, "lost", CATALOG, "op", "1501", LATER,
-                                            corrections={"level": "二级"}), InvalidInput).field == "corrections"
-
-
-def test_a_written_proof_for_a_correction_carries_the_corrected_data_and_each_change():
-    cert = issued(skill_data(occupation="电工"))
-    proof = cert.prove(ProofKind.WRITTEN, "correction", CATALOG, "op", "1501", LATER,
-                       corrections={"holder_name": "王小五"})
-    assert proof.data == cert.data.replace(holder_name="王小五")
-    assert [(c.field, c.new) for c in proof.corrections] == [("holder_name", "王小五")]
-    assert cert.data.holder_name != "王小五"  # the record keeps its history; the proof states the correction
-
-
-def test_a_written_proof_of_a_professional_certificate_is_refused():
-    cert = issued(professional_data())
-    err = refused(cert, lambda: cert.prove(ProofKind.WRITTEN, "lost", CATALOG, "op", "1500", LATER))
-    assert err.rule == "written-proof-skill-only"
-
-
-def test_a_written_proof_by_another_office_is_refused():
-    cert = issued(skill_data(occupation="电工"))
-    err = refused(cert, lambda: cert.prove(ProofKind.WRITTEN, "lost", CATALOG, "op", "1502", LATER))
-    assert err.rule == "issuing-authority-only"
-
-
-def test_proof_numbers_continue_after_a_reissue():
-    old = issued(professional_data())
-    old.prove(ProofKind.SCORE_PASS, "lost", CATALOG, "op", "1500", AT, request_number="R-1")
-    new = old.replace(Replacement.LOST, CATALOG, "op", "1500", LATER)
-    proof = new.prove(ProofKind.SCORE_PASS, "lost", CATALOG, "op", "1500", LATER, request_number="R-2")
-    assert proof.number == "CJ-ZS2019ABC123-02"
-
-
-def test_a_newer_proof_supersedes_an_older_one_once():
-    cert = issued(skill_data(occupation="电工"))
-    first = cert.prove(ProofKind.WRITTEN, "lost", CATALOG, "op", "1501", AT)
-    second = cert.prove(ProofKind.WRITTEN, "lost", CATALOG, "op", "1501", LATER)
-    first.collect_events()
-    first.supersede(second, "op", "1501", LATER)
-    assert first.status == Status.SUPERSEDED
-    assert first.superseded.by == second.id
-    assert first.superseded.by_number == second.number
-    first.collect_events()
-    first.supersede(second, "op", "1501", LATER)
-    assert first.pending_events == []
 
 
 # -- Liaoning scope rule ------------------------------------------------------------------------
