@@ -80,7 +80,7 @@ def run(*args: str, env: dict[str, str]) -> tuple[float, subprocess.CompletedPro
 
 def quick_commands(home: Path, rounds: int) -> dict[str, object]:
     """`show`, `where` and `history` on an existing store (process start included), each round beside `python -c
-    pass` and `certledger --help` in the same round; medians of the rounds. The project's modules are
+    pass` and `certledger --help` in the same round; medians of the rounds, wall and CPU time. The project's modules are
     byte-compiled first (PYTHONDONTWRITEBYTECODE would otherwise recompile them on every call)."""
     import compileall
 
@@ -95,15 +95,27 @@ def quick_commands(home: Path, rounds: int) -> dict[str, object]:
     conn.close()
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("CERTLEDGER_")}, "CERTLEDGER_HOME": str(home)}
     walls: dict[str, list[float]] = {k: [] for k in ("python -c pass", "--help", "show", "where", "history")}
+    cpus: dict[str, list[float]] = {k: [] for k in walls}
     for number in numbers:
         for name in walls:
             argv = ([sys.executable, "-c", "pass"] if name == "python -c pass" else
                     [str(CERTLEDGER), "--help"] if name == "--help" else [str(CERTLEDGER), name, number])
-            started = time.perf_counter()
+            before, started = _children_cpu(), time.perf_counter()
             subprocess.run(argv, env=env, capture_output=True, check=True)
             walls[name].append(time.perf_counter() - started)
+            cpus[name].append(_children_cpu() - before)
     return {"documents": total, "rounds": len(numbers), "load": os.getloadavg(),
-            **{k: round(statistics.median(v), 3) for k, v in walls.items()}, **listing_keys(home)}
+            **{k: round(statistics.median(v), 3) for k, v in walls.items()},
+            **{f"{k} cpu": round(statistics.median(v), 3) for k, v in cpus.items()}, **listing_keys(home)}
+
+
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of the finished child processes: on a shared machine the wall time carries
+    everyone's load, the CPU time mostly the command's own."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def listing_keys(home: Path) -> dict[str, float]:

@@ -9,20 +9,21 @@ runs: `certledger show` imports the query commands, not the audit's, the batch's
 service's, and typer converts one sub-app to click instead of all of them (a quarter of a
 second of process start on the project's machines). `--help`, an unknown or a missing command
 build the whole tree; tests/unit/test_cli_registry.py holds the table to what the modules define.
+
+The tree is built in cli.tree (typer). `show`, `where` and `history` in their plain form (a number, no option
+of their own) do not build it at all: cli.quick runs the same code (cli.queries) inside the same error boundary
+(cli.guard) without importing typer.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from importlib import import_module
-from pathlib import Path
-from typing import Annotated, Any, NamedTuple
+from typing import Any, NamedTuple
 
-import typer
-
-from cli.boundary import GuardedGroup
 from cli.output import configure
+
+__all__ = ["GLOBAL_OPTIONS_WITH_VALUE", "NOUNS", "Noun", "command_word", "configure", "nouns_for", "run"]
 
 
 class Noun(NamedTuple):
@@ -58,41 +59,6 @@ NOUNS: tuple[Noun, ...] = (
 GLOBAL_OPTIONS_WITH_VALUE = frozenset({"--home", "--office", "--operator"})
 
 
-def _load(target: str) -> Any:
-    module, _, attribute = target.partition(":")
-    return getattr(import_module(module), attribute)
-
-
-def _register(root: typer.Typer, noun: Noun) -> None:
-    sub = _load(noun.app) if noun.app else typer.Typer()
-    for command, target in noun.extra:
-        sub.command(command)(_load(target))
-    if noun.name is None:
-        root.add_typer(sub)  # a Typer added without a name lends its commands to the root
-    else:
-        root.add_typer(sub, name=noun.name)
-
-
-def _main(
-    json_output: Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")] = False,
-    home: Annotated[Path | None, typer.Option("--home", help="Data directory (env CERTLEDGER_HOME).")] = None,
-    office: Annotated[str | None, typer.Option("--office", help="Acting office code (env CERTLEDGER_OFFICE).")] = None,
-    operator: Annotated[str | None, typer.Option("--operator", help="Acting operator (env CERTLEDGER_OPERATOR).")]
-    = None,
-) -> None:
-    configure(json_output=json_output, home=home, office=office, operator=operator)
-
-
-def build(nouns: Sequence[Noun] = NOUNS) -> typer.Typer:
-    """The root with these nouns registered (all of them unless one run needs fewer)."""
-    root = typer.Typer(name="certledger", cls=GuardedGroup, no_args_is_help=True, add_completion=False,
-                       help="Event-sourced ledger of vocational qualification certificates, proofs and handovers.")
-    root.callback()(_main)
-    for noun in nouns:
-        _register(root, noun)
-    return root
-
-
 def command_word(argv: Sequence[str]) -> str | None:
     """The first word that is not a global option or its value: the command or noun run."""
     words = iter(argv)
@@ -113,8 +79,14 @@ def nouns_for(argv: Sequence[str]) -> tuple[Noun, ...]:
     return chosen or NOUNS
 
 
-def __getattr__(name: str) -> Any:  # `from cli.main import app`: the whole tree, built when first asked for
+def __getattr__(name: str) -> Any:  # `from cli.main import app` (the whole tree) or `build`: made when asked for
+    if name == "build":
+        from cli.tree import build
+
+        return build
     if name == "app":
+        from cli.tree import build
+
         globals()["app"] = built = build()
         return built
     raise AttributeError(name)
@@ -129,4 +101,10 @@ def run() -> None:
 
     # A warning meant for the operator (an old key file, say) is one line, not Python's file:line form.
     warnings.showwarning = lambda message, *_a, **_k: print(f"warning: {message}", file=sys.stderr)
+    from cli.quick import quick_run
+
+    if quick_run(sys.argv[1:]):
+        return
+    from cli.tree import build
+
     build(nouns_for(sys.argv[1:]))()

@@ -1,0 +1,81 @@
+"""The quick dispatch of `show`, `where` and `history` (cli.quick): their plain form runs without typer, and
+prints, fails and exits exactly as the command tree does for the same arguments."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cli.quick import QuickRun, parse
+from tests.conftest import resident_id
+from tests.e2e.conftest import Cli
+from tests.e2e.test_cli_story import issue_args
+
+# One run of `certledger ARGS...`: through the quick dispatch ("quick") or the command tree ("tree"); prints on
+# stderr, last, whether typer was imported.
+RUN = """
+import sys
+
+mode, args = sys.argv[1], sys.argv[2:]
+sys.argv = ["certledger", *args]
+try:
+    if mode == "quick":
+        from cli.main import run
+
+        run()
+    else:
+        from cli.main import nouns_for
+        from cli.tree import build
+
+        build(nouns_for(args))()  # what cli.main.run did for every command
+finally:
+    print("typer imported:", "typer" in sys.modules, file=sys.stderr)
+"""
+
+
+def test_only_the_plain_form_is_read_quickly() -> None:
+    assert parse(["show", "1915010000000100"]) == QuickRun("show", "1915010000000100", False, None, None, None)
+    assert parse(["--json", "--home", "h", "--office", "1501", "--operator", "张三", "where", "SM-1"]) == \
+        QuickRun("where", "SM-1", True, Path("h"), "1501", "张三")
+    for argv in (["show", "1", "--reveal"], ["show", "--edition", "2", "1"], ["history", "1", "--as-of", "2020-01-01"],
+                 ["show"], ["show", "--help"], ["--home=h", "show", "1"], ["--home", "--json", "show", "1"],
+                 ["issue", "1"], ["show", "1", "2"], ["--verbose", "show", "1"], []):
+        assert parse(argv) is None, argv
+
+
+HOLDER_ID = resident_id(serial=3)
+
+
+@pytest.fixture
+def office(tmp_path: Path) -> Cli:
+    cli = Cli(home=tmp_path / "home", cwd=tmp_path)
+    assert cli("init", "--office", "1501", "--operator", "张三").code == 0
+    args = issue_args("1915010000000100", "王五", "男", HOLDER_ID, "电工", "三级", "2019-06-01")
+    assert cli(*args).code == 0
+    assert cli("prove", "1915010000000100", "--kind", "written", "--reason", "lost").code == 0
+    return cli
+
+
+def _run(office: Cli, mode: str, *args: str) -> tuple[int, str, str, bool]:
+    proc = subprocess.run([sys.executable, "-c", RUN, mode, *args], cwd=office.cwd, env=office.env(),
+                          capture_output=True, text=True, timeout=120)
+    err, _, flag = proc.stderr.rstrip("\n").rpartition("\n") if "\n" in proc.stderr.rstrip("\n") else \
+        ("", "", proc.stderr.rstrip("\n"))
+    return proc.returncode, proc.stdout, err, flag.endswith("True")
+
+
+@pytest.mark.parametrize("args", [
+    ("show", "1915010000000100"), ("--json", "show", "1915010000000100"), ("where", "1915010000000100"),
+    ("--json", "history", "1915010000000100"), ("history", "SM-1915010000000100-01"),
+    ("show", "1915010000009999"), ("--json", "where", "not-a-number"),
+])
+def test_the_quick_path_answers_as_the_tree_does_without_typer(office: Cli, args: tuple[str, ...]) -> None:
+    code, out, err, typer_loaded = _run(office, "quick", *args)
+    tree_code, tree_out, tree_err, tree_typer = _run(office, "tree", *args)
+    assert tree_typer and not typer_loaded
+    assert (code, out, err) == (tree_code, tree_out, tree_err)
+    assert HOLDER_ID not in out and HOLDER_ID[6:14] not in out  # the ID number masked on both paths
+    assert "Traceback" not in err
