@@ -48,7 +48,7 @@ def test_the_uncollected_list_from_the_index_is_the_one_every_notice_gives(make_
         assert make_app().uncollected(LATE) == []  # read from the store's rows by another instance
 
 
-@on_backends("memory", "sqlite")
+@on_backends("memory", "sqlite", "postgres")
 def test_the_queue_lists_uncollected_pickups_with_the_requests_overdue_first(make_app: AppFactory) -> None:
     app = make_app()
     office = zhejiang_office(app)
