@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
 from console import errors
-from console.routes import accounts, audit, auth, batch, custody, documents, imports, issuing, work
+from console.routes import accounts, audit, auth, batch, custody, documents, imports, issuing, own, work
 from console.security import HEADERS
 from console.settings import ConsoleSettings
 from console.state import Console
@@ -46,7 +46,7 @@ def create_app(settings: ConsoleSettings | None = None, *, console: Console | No
     app = FastAPI(title="certledger console", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.console = state
     errors.install(app)
-    for module in (auth, work, documents, accounts, batch, custody, issuing, imports, audit):
+    for module in (auth, work, documents, accounts, batch, custody, issuing, imports, own, audit):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 

@@ -22,6 +22,7 @@ class Session:
     csrf: str
     started: datetime
     seen: datetime
+    pending_totp: str | None = field(default=None, repr=False)  # a TOTP secret shown, not yet confirmed
 
     def may(self, action: Action) -> bool:
         return may(self.role, action)

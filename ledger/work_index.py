@@ -106,13 +106,13 @@ class WorkIndex:
         handed: list[str] = []
         seen: set[Any] = set()
         for s in stored:
+            aggregate = self._staged.get(s.originator_id)
+            if aggregate is None and "ServiceRequest" not in s.topic and "PickupNotice" not in s.topic:
+                continue  # a bulk import's certificate: never on the work list, never handed over yet
             if s.originator_id in seen:
                 continue
             seen.add(s.originator_id)
-            aggregate = self._staged.get(s.originator_id)
             if aggregate is None:
-                if "ServiceRequest" not in s.topic and "PickupNotice" not in s.topic:
-                    continue  # a bulk import's certificate: never on the work list, never handed over yet
                 aggregate = self._unstaged(s)
             if isinstance(aggregate, ServiceRequest):
                 requests.append(request_row(aggregate, self.seal))

@@ -87,8 +87,8 @@ def custody_page(request: Request, session: Custodian, notice: str = "") -> Resp
 
 @router.get("/custody/uncollected", response_class=HTMLResponse)
 def uncollected_page(request: Request, session: Custodian) -> Response:
-    """逾期未领取: ledger.uncollected reads every pickup notice of the log (seconds on a 1,000,000-event
-    store), so it is its own page, opened on demand, not part of the custody page."""
+    """逾期未领取: the certificates on the office's pickup notices nobody collected in time, read from the work
+    list's index (ledger.work_index); the queue lists them too."""
     with console_of(request).reading() as ledger:
         today = ledger.today()
         late = [u for u in ledger.uncollected(today) if u.notice.startswith(f"PN-{session.office}-")]

@@ -61,3 +61,23 @@ def test_the_head_issues_a_file_through_the_page_with_and_without_script(served:
     later.write_bytes(csv_of(*_rows(4)))
     _upload(plain, base, later)
     assert "已颁发 2 本证书" in plain.inner_text("#outcome")  # type: ignore[attr-defined]
+
+
+def test_the_head_enrols_totp_on_her_own_account_page(served: str, chromium: object) -> None:
+    import pyotp
+
+    base = served
+    head = log_in_page(chromium, base, "张三", HEAD_PASSWORD)
+    head.click("a[href='/me']")  # type: ignore[attr-defined]
+    head.click("text=启用动态口令")  # type: ignore[attr-defined]
+    secret = head.inner_text("#totp-secret").replace(" ", "")  # type: ignore[attr-defined]
+    head.fill("input[name=code]", pyotp.TOTP(secret).now())  # type: ignore[attr-defined]
+    head.fill("input[name=password]", HEAD_PASSWORD)  # type: ignore[attr-defined]
+    head.click("text=确认启用")  # type: ignore[attr-defined]
+    assert "已启用" in head.inner_text("#totp-state")  # type: ignore[attr-defined]
+    again = chromium.new_page()  # type: ignore[attr-defined]
+    again.goto(base + "/login")
+    again.fill("input[name=username]", "张三")
+    again.fill("input[name=password]", HEAD_PASSWORD)
+    again.click("button.primary")
+    assert again.url == base + "/login"  # no code, no login

@@ -3,7 +3,7 @@ command records in another process show on the next page (the index reads only w
 
 from __future__ import annotations
 
-from tests.console.conftest import CLERK_PASSWORD, NUMBER, WELDER, client_of, log_in, post
+from tests.console.conftest import CLERK_PASSWORD, HEAD_PASSWORD, NUMBER, WELDER, client_of, log_in, post
 from tests.console.test_access import make_staff
 
 
@@ -38,10 +38,35 @@ def test_the_queue_puts_the_overdue_first_and_counts_every_stage(app, cli) -> No
 
 
 def test_a_bad_page_number_is_refused_naming_the_field(app) -> None:
-    from tests.console.conftest import HEAD_PASSWORD
-
     head = client_of(app)
     log_in(head, "张三", HEAD_PASSWORD)
     r = head.get("/?page=0")
     assert r.status_code == 422 and "字段「页码」不能小于 1" in r.text
     assert head.get("/?page=x").status_code == 422
+
+
+def test_a_store_without_the_work_index_shows_its_queue_by_replaying_the_requests(home, clock) -> None:
+    import sqlite3
+
+    from console.app import create_app
+    from console.settings import ConsoleSettings
+    from console.state import Console
+    from tests.e2e.conftest import PASSPHRASES
+
+    settings = ConsoleSettings(home=home, key_kdf_cost=14,
+                               key_passphrase=PASSPHRASES["CERTLEDGER_KEY_PASSPHRASE"]).with_file()  # type: ignore[arg-type]
+    with sqlite3.connect(settings.sqlite_file) as conn:  # a store from before the index
+        conn.execute("DROP TABLE work_requests")
+        conn.execute("DROP TABLE work_pickups")
+    console = Console.from_settings(settings)  # the console may not make tables
+    console.clock = clock
+    assert not console.ledger.work_index.kept
+    try:
+        head = client_of(create_app(settings, console=console))
+        csrf = log_in(head, "张三", HEAD_PASSWORD)
+        r = post(head, "/requests", csrf, number=NUMBER, kind="proof", applicant="王五", channel="window")
+        made = r.headers["location"].rsplit("/", 1)[1]
+        page = head.get("/").text
+        assert made in page and '<span class="n" data-stage="applied">1</span>' in page
+    finally:
+        console.close()

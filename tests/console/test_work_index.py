@@ -48,7 +48,7 @@ def test_the_uncollected_list_from_the_index_is_the_one_every_notice_gives(make_
         assert make_app().uncollected(LATE) == []  # read from the store's rows by another instance
 
 
-@on_backends("memory", "sqlite")
+@on_backends("memory", "sqlite", "postgres")
 def test_the_queue_lists_uncollected_pickups_with_the_requests_overdue_first(make_app: AppFactory) -> None:
     app = make_app()
     office = zhejiang_office(app)
@@ -100,3 +100,19 @@ def test_a_store_without_the_index_is_filled_where_tables_may_be_made(make_app: 
     assert filled.work_index.kept
     assert [u.certificate_number for u in filled.uncollected(LATE)] == [SECOND]
     assert [i.number for i in filled.work_page("3301", LATE, kind="reissue").items] == [applied.number]
+
+
+@on_backends("sqlite")
+def test_audit_rebuild_views_replaces_the_work_lists_rows_with_those_the_events_give(make_app: AppFactory,
+                                                                                      backend: Any) -> None:
+    app = make_app()
+    office = zhejiang_office(app)
+    app.publish_pickup(office, [SECOND], published_on=date(2024, 5, 6))
+    with sqlite3.connect(backend.env["SQLITE_DBNAME"]) as conn:  # rows lost or edited behind the ledger's back
+        conn.execute("UPDATE work_pickups SET collected = 1")
+    assert app.uncollected(LATE) == []
+    app.rebuild_views()
+    assert [u.certificate_number for u in app.uncollected(LATE)] == [SECOND] == [
+        u.certificate_number for u in Pickups.uncollected(app, LATE)]
+    app.apply(office, RequestKind.PROOF, HANGZHOU, "陈晓", channel="window")  # still kept in each save after it
+    assert app.work_page("3301", LATE).total == 2
