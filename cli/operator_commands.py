@@ -8,7 +8,7 @@ import typer
 
 from cli import output
 from cli.output import emit
-from cli.wiring import actor, key_store, open_ledger, passphrase, settings
+from cli.wiring import actor, key_store, open_ledger, passphrase
 
 operator_app = typer.Typer(no_args_is_help=True, help="Operator credentials (Ed25519, certified by the office key).")
 
@@ -73,17 +73,11 @@ def operator_passphrase() -> None:
     asked; the new one: CERTLEDGER_NEW_PASSPHRASE or asked twice). Replaced atomically; nothing is recorded."""
     from cli import credentials
     from cli.rewrap_command import new_passphrase_value
-    from keys.rewrap import rewrap
-    from keys.store import KeyStore
-    from ledger.errors import InvalidInput
+    from keys.credentials import change_passphrase
 
-    held = credentials.select(credentials.store().held())
-    old = passphrase("operator")
-    new = new_passphrase_value()
-    if new == old:
-        raise InvalidInput("CERTLEDGER_NEW_PASSPHRASE", "must differ from the credential's present passphrase")
-    files = KeyStore(settings().credentials_path, kdf_cost=settings().key_kdf_cost)
-    result = rewrap(files, f"{held.credential[:16]}.key.pem", old, new)
+    store = credentials.store()
+    held = credentials.select(store.held())
+    result = change_passphrase(store, held, passphrase("operator"), new_passphrase_value())
     emit(result.to_dict() | {"operator": held.operator, "office": held.office},
          f"credential {held.credential[:16]} of {held.operator} @ {held.office}: new passphrase ({result.now})")
 

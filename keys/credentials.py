@@ -36,6 +36,7 @@ from keys.store import LoadedKey
 from keys.trust_audit import recorded_list_problem
 
 if TYPE_CHECKING:
+    from keys.rewrap import Rewrapped
     from ledger.views import SigningKeyView
 
 
@@ -187,6 +188,17 @@ class CredentialStore:
         if key.public_key().public_bytes(*raw) != certificate.public_key().public_bytes(*raw):
             raise KeyFileDamaged(f"{what}: the key file and its certificate hold different keys")
         return LoadedCredential(held, key)
+
+
+def change_passphrase(store: CredentialStore, held: HeldCredential, old: str, new: str) -> Rewrapped:
+    """Seal a held credential's key file under `new` (keys.rewrap: atomic, the same key proved before the
+    rename); a wrong `old` or a `new` below the passphrase rule leaves the file exactly as it was."""
+    from keys.rewrap import rewrap
+    from keys.store import KeyStore
+
+    if new == old:
+        raise InvalidKeyInput("new passphrase: must differ from the present one")
+    return rewrap(KeyStore(store.directory, kdf_cost=store.kdf_cost), f"{held.credential[:16]}.key.pem", old, new)
 
 
 class SaveVerifier:

@@ -30,7 +30,8 @@ def own_page(request: Request, session: Reader) -> Response:
     pending = session.pending_totp
     return page(request, "own.html", {"title": "本人账号", "account": account,
                                       "pending": _grouped(pending) if pending else None,
-                                      "uri": totp_uri(pending, session.username) if pending else None})
+                                      "uri": totp_uri(pending, session.username) if pending else None,
+                                      "password_changed": request.query_params.get("password") == "changed"})
 
 
 @router.post("/me/totp/start")
@@ -54,3 +55,29 @@ def confirm_totp(request: Request, session: Own, password: Annotated[str, Form()
     console.accounts.set_totp(session.username, secret)
     session.pending_totp = None
     return RedirectResponse("/me?totp=on", status_code=303)
+
+
+@router.post("/me/password")
+def change_password(request: Request, session: Own, password: Annotated[str, Form()] = "",
+                    new_password: Annotated[str, Form()] = "", confirm: Annotated[str, Form()] = "") -> Response:
+    """A new password: it is also the passphrase of her credential's key file, so the file is sealed anew with
+    it (keys.credentials.change_passphrase) before the hash changes; a refusal changes neither."""
+    from keys.credentials import change_passphrase
+    from keys.errors import KeysError
+    from office.passwords import hash_password
+
+    console = console_of(request)
+    account = console.accounts.get(session.username)
+    if not verify_password(account.password_hash, password):
+        raise Refused(400, "字段「当前密码」不正确", "password")
+    if new_password != confirm:
+        raise Refused(400, "字段「确认新密码」与新密码不一致", "confirm")
+    held = next((h for h in console.credentials.held() if h.credential == account.credential), None)
+    if held is None:
+        raise Refused(409, "此账号的操作员凭证不在本机：请联系本机构负责人", "credential")
+    try:
+        change_passphrase(console.credentials, held, password, new_password)
+    except KeysError as e:
+        raise Refused(400, f"字段「新密码」不符合规则：{e}", "new_password") from None
+    console.accounts.rehash(session.username, hash_password(new_password))
+    return RedirectResponse("/me?password=changed", status_code=303)
