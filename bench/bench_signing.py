@@ -18,14 +18,15 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import segno
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from bench.bench_ledger import machine
+from bench.figures import write_figures
 from bench.gen_certificates import write
 from keys.store import KeyStore
 from ledger.application import Actor, CertLedger
@@ -79,6 +80,72 @@ def pyhanko_alone(pdfs: list[Path], root_pem: bytes) -> float:
     return len(pdfs) / (time.perf_counter() - started)
 
 
+def _store(tmp: Path, env: dict[str, str], n: int) -> tuple[list[str], Path]:
+    """A ledger of n x 90 imported certificates for office 1500 and a batch file of n written proofs."""
+    run(env, "init", "--office", "1500", "--operator", "bench")
+    run(env, "keys", "init")
+    # Written proofs are for electricians (left the catalog) of the proving office (1500): in the
+    # generated data, row i is city i % 18 and occupation i % 5, so every 90th row is one.
+    run(env, "import", str(write(tmp / "certs.csv", n * 90)))
+    numbers = [f"191500{i:010d}" for i in range(0, n * 90, 90)]
+    batch = tmp / "batch.csv"
+    batch.write_text("number,kind,reason\n" + "".join(f"{x},written,lost\n" for x in numbers))
+    return numbers, batch
+
+
+def _parts(app: CertLedger, home: Path, number: str, n: int) -> tuple[dict[str, float], Any, Any, bytes]:
+    """The parts in this process with the same key: pyHanko signing alone, rendering, QR, one whole document."""
+    kid = app.active_key("1500").kid
+    loaded = KeyStore(home / "keys").load_signer(kid, PASS["CERTLEDGER_KEY_PASSPHRASE"])
+    root_pem = loaded.root_certificate.public_bytes(serialization.Encoding.PEM)
+    draft = app.draft_proof(Actor("bench", "1500"), number, ProofKind.WRITTEN, "lost")
+    content = DocumentContent.of(draft.view, china_date(draft.at))
+    signer = DocumentSigner(SignerKey.of(loaded, "bench office"), "https://verify.certledger.example")
+    sample = signer.produce(draft.view, china_date(draft.at))
+    renderer = Renderer()
+    rendered = renderer.render(content, sample.url)
+    pdf_signer = PdfSigner(loaded.private_key, loaded.certificate_pem.encode(), [root_pem],  # type: ignore[arg-type]
+                           office_name="bench")
+    k = max(20, n // 10)
+    parts = {"pyhanko_sign_alone": rate(k, lambda: pdf_signer.sign(rendered)),
+             "render": rate(k, lambda: renderer.render(content, sample.url)),
+             "qr_fixed_mask": rate(k, lambda: segno.make(sample.url, error="m", micro=False, mask=0)),
+             "qr_auto_mask": rate(max(10, k // 4), lambda: segno.make(sample.url, error="m", micro=False)),
+             "token+render+sign_one_process": rate(k, lambda: signer.produce(draft.view, china_date(draft.at)))}
+    print(f"pyHanko signing alone ({len(rendered) // 1024} KB PDF, key kept loaded): "
+          f"{parts['pyhanko_sign_alone']:.1f}/s; rendering alone {parts['render']:.1f}/s; QR "
+          f"{parts['qr_fixed_mask']:,.0f}/s with a fixed mask, {parts['qr_auto_mask']:,.0f}/s with segno choosing it; "
+          f"token+render+sign in one process {parts['token+render+sign_one_process']:.1f}/s")
+    return {k: round(v, 1) for k, v in parts.items()}, kid, sample, root_pem
+
+
+def _verification(app: CertLedger, home: Path, out: Path, kid: str, sample: Any, root_pem: bytes) -> dict[str, Any]:
+    """Token signatures, tokens with the ledger's status, and full PDF checks beside pyHanko's own validation."""
+    from cli.settings import Settings
+    from keys.trustlist import load_trust_list
+
+    s = Settings(home=home)
+    trust = load_trust_list(s.trust_list_path.read_bytes(), (home / "keys" / "root.cert.pem").read_bytes())
+    verifier = TokenVerifier()
+    public = trust.keys[kid].public_key
+    assert isinstance(public, ec.EllipticCurvePublicKey), "the office key is ECDSA P-256"
+    tokens = rate(5000, lambda: verifier.verify(parse_token(sample.url), public))
+    full = Verifier(trust, app)
+    pdfs = sorted(out.glob("*.pdf"))[:20]
+    started = time.perf_counter()
+    assert all(full.verify_pdf(p.read_bytes()).ok for p in pdfs)
+    pdf_rate = len(pdfs) / (time.perf_counter() - started)
+    hanko_rate = pyhanko_alone(pdfs, root_pem)
+    token_pages = rate(200, lambda: full.verify_token(sample.url))
+    print(f"verification: {tokens:,.0f} token signatures/s; {token_pages:,.0f} tokens/s with the ledger "
+          f"lookup; {pdf_rate:.1f} PDFs/s in full (pyHanko, QR decoded from the rendered page) beside "
+          f"pyHanko's own validation of the same files {hanko_rate:.1f}/s ({pdf_rate / hanko_rate:.2f}); "
+          f"load {os.getloadavg()}")
+    return {"token_signature": round(tokens), "token_with_ledger_status": round(token_pages),
+            "full_pdf": round(pdf_rate, 1), "pyhanko_validation_alone": round(hanko_rate, 1),
+            "full_pdf_ratio_to_pyhanko": round(pdf_rate / hanko_rate, 2), "load": os.getloadavg()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=400, help="documents in the batch")
@@ -86,91 +153,25 @@ def main() -> None:
     args = parser.parse_args()
     figures: dict[str, object] = {"machine": machine(), "n": args.n, "workers": args.workers}
     print("machine:", json.dumps(figures["machine"], ensure_ascii=False))
-
     with tempfile.TemporaryDirectory(prefix="certledger-sign-bench-") as tmp_name:
         tmp = Path(tmp_name)
         home = tmp / "home"
         env = {**{k: v for k, v in os.environ.items() if not k.startswith("CERTLEDGER_")},
                "CERTLEDGER_HOME": str(home), **PASS}
-        run(env, "init", "--office", "1500", "--operator", "bench")
-        run(env, "keys", "init")
-        # Written proofs are for electricians (left the catalog) of the proving office (1500): in the
-        # generated data, row i is city i % 18 and occupation i % 5, so every 90th row is one.
-        data = write(tmp / "certs.csv", args.n * 90)
-        run(env, "import", str(data))
-        numbers = [f"191500{i:010d}" for i in range(0, args.n * 90, 90)]
-        batch = tmp / "batch.csv"
-        batch.write_text("number,kind,reason\n" + "".join(f"{n},written,lost\n" for n in numbers))
-
-        # The parts, in this process, with the same key.
+        numbers, batch = _store(tmp, env, args.n)
         app = CertLedger(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite",
                               "SQLITE_DBNAME": str(home / "ledger.sqlite"), "CREATE_TABLE": "n"})
-        who = Actor("bench", "1500")
-        kid = app.active_key("1500").kid
-        loaded = KeyStore(home / "keys").load_signer(kid, PASS["CERTLEDGER_KEY_PASSPHRASE"])
-        cert_pem = loaded.certificate_pem.encode()
-        root_pem = loaded.root_certificate.public_bytes(serialization.Encoding.PEM)
-        draft = app.draft_proof(who, numbers[0], ProofKind.WRITTEN, "lost")
-        content = DocumentContent.of(draft.view, china_date(draft.at))
-        key = SignerKey.of(loaded, "bench office")
-        signer = DocumentSigner(key, "https://verify.certledger.example")
-        sample = signer.produce(draft.view, china_date(draft.at))
-        renderer = Renderer()
-        rendered = renderer.render(content, sample.url)
-        pdf_signer = PdfSigner(loaded.private_key, cert_pem, [root_pem], office_name="bench")  # type: ignore[arg-type]
-        k = max(20, args.n // 10)
-        sign_alone = rate(k, lambda: pdf_signer.sign(rendered))
-        render_alone = rate(k, lambda: renderer.render(content, sample.url))
-        qr_fixed = rate(k, lambda: segno.make(sample.url, error="m", micro=False, mask=0))
-        qr_auto = rate(max(10, k // 4), lambda: segno.make(sample.url, error="m", micro=False))
-        produce_one = rate(k, lambda: signer.produce(draft.view, china_date(draft.at)))
-        figures["parts_per_s"] = {"pyhanko_sign_alone": round(sign_alone, 1), "render": round(render_alone, 1),
-                                  "qr_fixed_mask": round(qr_fixed), "qr_auto_mask": round(qr_auto),
-                                  "token+render+sign_one_process": round(produce_one, 1)}
-        print(f"pyHanko signing alone ({len(rendered) // 1024} KB PDF, key kept loaded): {sign_alone:.1f}/s; "
-              f"rendering alone {render_alone:.1f}/s; QR {qr_fixed:,.0f}/s with a fixed mask, {qr_auto:,.0f}/s "
-              f"with segno choosing it; token+render+sign in one process {produce_one:.1f}/s")
-
-        # 2. The batch through the installed command.
+        parts, kid, sample, root_pem = _parts(app, home, numbers[0], args.n)
+        figures["parts_per_s"] = parts
         seconds = run(env, "prove-batch", str(batch), "--out-dir", str(tmp / "out"), "--workers", str(args.workers))
-        batch_rate = len(numbers) / seconds
+        batch_rate, alone = len(numbers) / seconds, parts["pyhanko_sign_alone"]
         figures["batch"] = {"documents": len(numbers), "seconds": round(seconds, 2), "per_s": round(batch_rate, 1),
-                            "ratio_to_pyhanko_alone": round(batch_rate / sign_alone, 2)}
+                            "ratio_to_pyhanko_alone": round(batch_rate / alone, 2)}
         print(f"prove-batch: {len(numbers)} proofs recorded, rendered, signed and written in {seconds:.1f} s = "
               f"{batch_rate:.1f}/s with {args.workers} workers, process start included "
-              f"({batch_rate / sign_alone:.2f} of pyHanko signing alone)")
-
-        # 3. Verification.
-        from cli.settings import Settings
-        from keys.trustlist import load_trust_list
-
-        s = Settings(home=home)
-        trust = load_trust_list(s.trust_list_path.read_bytes(), (home / "keys" / "root.cert.pem").read_bytes())
-        verifier = TokenVerifier()
-        public = trust.keys[kid].public_key
-        assert isinstance(public, ec.EllipticCurvePublicKey), "the office key is ECDSA P-256"
-        tokens = rate(5000, lambda: verifier.verify(parse_token(sample.url), public))
-        full = Verifier(trust, app)
-        pdfs = sorted((tmp / "out").glob("*.pdf"))[:20]
-        started = time.perf_counter()
-        assert all(full.verify_pdf(p.read_bytes()).ok for p in pdfs)
-        pdf_rate = len(pdfs) / (time.perf_counter() - started)
-        hanko_rate = pyhanko_alone(pdfs, root_pem)
-        token_pages = rate(200, lambda: full.verify_token(sample.url))
-        figures["verify_per_s"] = {"token_signature": round(tokens), "token_with_ledger_status": round(token_pages),
-                                   "full_pdf": round(pdf_rate, 1), "pyhanko_validation_alone": round(hanko_rate, 1),
-                                   "full_pdf_ratio_to_pyhanko": round(pdf_rate / hanko_rate, 2),
-                                   "load": os.getloadavg()}
-        print(f"verification: {tokens:,.0f} token signatures/s; {token_pages:,.0f} tokens/s with the ledger "
-              f"lookup; {pdf_rate:.1f} PDFs/s in full (pyHanko, QR decoded from the rendered page) beside "
-              f"pyHanko's own validation of the same files {hanko_rate:.1f}/s ({pdf_rate / hanko_rate:.2f}); "
-              f"load {os.getloadavg()}")
-
-    out = Path(__file__).parent / "out"
-    out.mkdir(exist_ok=True)
-    target = out / f"signing-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
-    target.write_text(json.dumps(figures, ensure_ascii=False, indent=2) + "\n")
-    print(f"figures written to {target}")
+              f"({batch_rate / alone:.2f} of pyHanko signing alone)")
+        figures["verify_per_s"] = _verification(app, home, tmp / "out", kid, sample, root_pem)
+    print(f"figures written to {write_figures('signing', figures)}")
 
 
 if __name__ == "__main__":
