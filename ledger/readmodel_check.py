@@ -29,7 +29,7 @@ from ledger.audit import StoredEvent, events_from_recorder, file_rows
 from ledger.readmodel import COLUMNS, TABLE, connector, has_table
 from ledger.readmodel_rebuild import PAGE, Rows, document_records
 from ledger.readmodel_seal import PayloadSeal
-from ledger.verification_record import VerificationRecord, issued_record_of
+from ledger.verification_record import IssuedRow, VerificationRecord, issued_record_of, issued_row
 
 MAX_NAMED = 100
 _HEX = frozenset("0123456789abcdef")
@@ -45,7 +45,7 @@ class LeanIssuance:
     def __init__(self, state: Callable[[bytes], bytes]) -> None:
         self._state = state
 
-    def __call__(self, e: StoredEvent) -> VerificationRecord | None:
+    def __call__(self, e: StoredEvent) -> VerificationRecord | IssuedRow | None:
         try:
             d = orjson.loads(self._state(e.state))
         except Exception:  # noqa: BLE001 - the library's decoder names what it cannot read
@@ -58,7 +58,9 @@ class LeanIssuance:
             when = datetime.fromisoformat(at["_data_"])
         except (KeyError, TypeError, ValueError):
             return None
-        return issued_record_of(_uuid_text(e.originator_id), e.version, data, edition, when)
+        aggregate_id = _uuid_text(e.originator_id)
+        row = issued_row(aggregate_id, e.version, data, edition, when)
+        return row if row is not None else issued_record_of(aggregate_id, e.version, data, edition, when)
 
 
 def _uuid_text(originator_id: Any) -> str:
@@ -132,6 +134,8 @@ class _Kept:
 
 
 def _plain(row: Any) -> tuple[Any, ...]:
+    if type(row) is tuple and memoryview not in map(type, row):  # SQLite's rows: as they are
+        return row
     values = tuple(row.values()) if isinstance(row, dict) else tuple(row)
     return tuple(bytes(v) if isinstance(v, memoryview) else v for v in values)
 
@@ -144,11 +148,11 @@ class _Tally:
         self.seen: set[str] = set()
 
 
-def _compare(records: Iterable[VerificationRecord], kept: Callable[[list[str]], dict[str, tuple[Any, ...]]],
+def _compare(records: Iterable[VerificationRecord | IssuedRow], kept: Callable[[list[str]], dict[str, tuple[Any, ...]]],
              tally: _Tally | None = None) -> Iterator[Problem | _Tally]:
     """Each problem of `records` against the kept rows, then the tally (the last item)."""
     tally = tally or _Tally()
-    batch: list[VerificationRecord] = []
+    batch: list[VerificationRecord | IssuedRow] = []
 
     def flush() -> Iterator[Problem]:
         have = kept([r.reference for r in batch])
@@ -173,9 +177,10 @@ def _compare(records: Iterable[VerificationRecord], kept: Callable[[list[str]], 
     yield tally
 
 
-def _differing(got: tuple[Any, ...], record: VerificationRecord) -> str:
+def _differing(got: tuple[Any, ...], record: VerificationRecord | IssuedRow) -> str:
     """The columns of the kept row `got` that are not the record's (the payload compared as a JSON value)."""
-    names = [n for n, a, b in zip(_NAMES[:-1], got[:-1], record.head(), strict=True) if a != b]
+    head = record.head()
+    names = [] if got[:-1] == head else [n for n, a, b in zip(_NAMES[:-1], got[:-1], head, strict=True) if a != b]
     try:
         same_payload = orjson.loads(got[-1]) == record.payload_value()
     except orjson.JSONDecodeError:
