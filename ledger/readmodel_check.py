@@ -10,6 +10,7 @@ that changes nothing it proves:
 - kept payloads are compared as JSON values, not re-encoded as text;
 - on an SQLite file with `os.fork`, the documents are shared among one forked process per core, each
   reading the rows through its own connection, while the audit's other processes do their parts.
+- the first pass over the rows (which documents there are, and their last versions) reads no states.
 """
 
 from __future__ import annotations
@@ -92,7 +93,9 @@ def check(env: Mapping[str, str], recorder: Any, decode: Callable[[Any], Any], s
         workers = min(os.cpu_count() or 1, 4)
         if path and ":memory:" not in path and "mode=memory" not in path and hasattr(os, "fork") and workers > 1:
             table = recorder.events_table_name
-            yield from _in_workers(env, lambda: file_rows(path, table), decode, lean, workers, kept)
+            rows: Rows = lambda: file_rows(path, table)  # noqa: E731
+            heads: Rows = lambda: file_rows(path, table, states=False)  # noqa: E731 (the first pass needs no state)
+            yield from _in_workers(env, (rows, heads), decode, lean, workers, kept)
             return
         records = document_records(lambda: events_from_recorder(recorder, PAGE), decode, lean)
         yield from _unmatched(_compare(records, kept.rows), kept.count(), kept.references, None)
@@ -209,7 +212,7 @@ def _share(workers: int, index: int) -> Callable[[Any], bool]:
     return lambda originator_id: zlib.crc32(str(originator_id).encode()) % workers == index
 
 
-def _in_workers(env: Mapping[str, str], rows: Rows, decode: Callable[[Any], Any], lean: LeanIssuance,
+def _in_workers(env: Mapping[str, str], rows: tuple[Rows, Rows], decode: Callable[[Any], Any], lean: LeanIssuance,
                 workers: int, kept: _Kept) -> Iterator[Problem]:
     """The comparison shared among forked processes, each its share of the documents; their problems and
     tallies come back through pipes. Kept rows no document has are looked for here, if the counts differ."""
@@ -226,7 +229,7 @@ def _in_workers(env: Mapping[str, str], rows: Rows, decode: Callable[[Any], Any]
     yield from _unmatched(iter([total]), kept.count(), kept.references, seen)
 
 
-def _fork(env: Mapping[str, str], rows: Rows, decode: Callable[[Any], Any], lean: LeanIssuance,
+def _fork(env: Mapping[str, str], rows: tuple[Rows, Rows], decode: Callable[[Any], Any], lean: LeanIssuance,
           mine: Callable[[Any], bool]) -> tuple[int, int]:
     read, write = os.pipe()
     pid = os.fork()
@@ -237,7 +240,8 @@ def _fork(env: Mapping[str, str], rows: Rows, decode: Callable[[Any], Any], lean
             problems: list[Problem] = []
             tally = _Tally()
             with _Kept(env) as kept:
-                for item in _compare(document_records(rows, decode, lean, mine), kept.rows, tally):
+                records = document_records(rows[0], decode, lean, mine, rows[1])
+                for item in _compare(records, kept.rows, tally):
                     if not isinstance(item, _Tally) and len(problems) < MAX_NAMED:
                         problems.append(item)
             answer = (problems, tally.present, tally.seen)
