@@ -82,6 +82,47 @@ def issues_beside(directory: Path, n: int, rounds: int) -> dict[str, object]:
             "load": os.getloadavg()}
 
 
+def recording(tmp: Path, env_base: dict[str, str], args: argparse.Namespace, figures: dict[str, object]) -> None:
+    """Recording with and without the log: single issues in process, and `certledger import`."""
+    with_log = appends(tmp / "a.sqlite", True, args.appends)
+    without = appends(tmp / "b.sqlite", False, args.appends)
+    n_import = min(args.n, 200_000)
+    data = write(tmp / "import.csv", n_import)
+    import_rate = {}
+    for log in (True, False):
+        env = {**env_base, "CERTLEDGER_HOME": str(tmp / f"imp-{log}"),
+               "CERTLEDGER_TRANSPARENCY_LOG": "true" if log else "false"}
+        run(env, "init", "--office", "1500", "--operator", "bench")
+        import_rate[log] = n_import / run(env, "import", str(data))
+    figures["recording_per_s"] = {"issue_with_log": round(with_log), "issue_without_log": round(without),
+                                  "import_with_log": round(import_rate[True]),
+                                  "import_without_log": round(import_rate[False])}
+    print(f"keeping the log: single issues {with_log:,.0f}/s with it, {without:,.0f}/s without; "
+          f"import of {n_import:,} {import_rate[True]:,.0f}/s with it, {import_rate[False]:,.0f}/s without")
+
+
+def build_big(env: dict[str, str], home: Path, tmp: Path, n: int) -> tuple[list[float], int]:
+    """The audited store: `n` events imported 250,000 at a time by `certledger import`, a checkpoint after each
+    part (the seconds of each). A store already in `home` (`--dir`, kept from an earlier run) is reused."""
+    if (home / "ledger.sqlite").exists():
+        return [], -1
+    run(env, "init", "--office", "1500", "--operator", "bench")
+    run(env, "keys", "init")
+    per = 250_000
+    made = 3  # init's catalog and the key
+    part = 0
+    checkpoint_seconds = []  # each: sign the note, append it to the history with a consistency proof
+    while made < n:
+        take = min(per, n - made)
+        f = write(tmp / f"part{part}.csv", take, start=part * per)
+        run(env, "import", str(f))
+        checkpoint_seconds.append(run(env, "audit", "checkpoint"))
+        made += take
+        part += 1
+        f.unlink()
+    return checkpoint_seconds, part
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=1_000_000, help="events in the audited store")
@@ -89,6 +130,9 @@ def main() -> None:
     parser.add_argument("--issues-only", action="store_true",
                         help="only single issues with and without the log, in alternating blocks (--rounds)")
     parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--dir", type=Path, help="build (or, kept from an earlier run, reuse) the audited store here")
+    parser.add_argument("--audit-only", action="store_true", help="skip the recording figures")
+    parser.add_argument("--audits", type=int, default=2, help="runs of `audit verify`")
     args = parser.parse_args()
     figures: dict[str, object] = {"machine": machine(), "n": args.n}
     print("machine:", json.dumps(figures["machine"], ensure_ascii=False))
@@ -99,43 +143,15 @@ def main() -> None:
               f"{got['issue_without_log']:,}/s without: {got['ratio']}"
               f" (blocks {got['block_ratios']}), load {got['load']}")
         return
-    with tempfile.TemporaryDirectory(prefix="certledger-audit-bench-") as tmp_name:
+    with tempfile.TemporaryDirectory(prefix="certledger-audit-bench-", dir=_tmpfs()) as tmp_name:
         tmp = Path(tmp_name)
-        # 1. Recording with and without the log.
-        with_log = appends(tmp / "a.sqlite", True, args.appends)
-        without = appends(tmp / "b.sqlite", False, args.appends)
         env_base = {**{k: v for k, v in os.environ.items() if not k.startswith("CERTLEDGER_")}, **PASS}
-        n_import = min(args.n, 200_000)
-        data = write(tmp / "import.csv", n_import)
-        import_rate = {}
-        for log in (True, False):
-            env = {**env_base, "CERTLEDGER_HOME": str(tmp / f"imp-{log}"),
-                   "CERTLEDGER_TRANSPARENCY_LOG": "true" if log else "false"}
-            run(env, "init", "--office", "1500", "--operator", "bench")
-            import_rate[log] = n_import / run(env, "import", str(data))
-        figures["recording_per_s"] = {"issue_with_log": round(with_log), "issue_without_log": round(without),
-                                      "import_with_log": round(import_rate[True]),
-                                      "import_without_log": round(import_rate[False])}
-        print(f"keeping the log: single issues {with_log:,.0f}/s with it, {without:,.0f}/s without; "
-              f"import of {n_import:,} {import_rate[True]:,.0f}/s with it, {import_rate[False]:,.0f}/s without")
-
+        if not args.audit_only:
+            recording(tmp, env_base, args, figures)
         # 2. A large store with checkpoints, audited.
-        home = tmp / "big"
+        home = args.dir if args.dir is not None else tmp / "big"
         env = {**env_base, "CERTLEDGER_HOME": str(home)}
-        run(env, "init", "--office", "1500", "--operator", "bench")
-        run(env, "keys", "init")
-        per = 250_000
-        made = 3  # init's catalog and the key
-        part = 0
-        checkpoint_seconds = []  # each: sign the note, append it to the history with a consistency proof
-        while made < args.n:
-            take = min(per, args.n - made)
-            f = write(tmp / f"part{part}.csv", take, start=part * per)
-            run(env, "import", str(f))
-            checkpoint_seconds.append(run(env, "audit", "checkpoint"))
-            made += take
-            part += 1
-            f.unlink()
+        checkpoint_seconds, part = build_big(env, home, tmp, args.n)
         app = CertLedger(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite",
                               "SQLITE_DBNAME": str(home / "ledger.sqlite"), "CREATE_TABLE": "n"})
         started = time.perf_counter()
@@ -147,18 +163,27 @@ def main() -> None:
                 break
             start = page[-1].id + 1
         plain = time.perf_counter() - started
-        audit_seconds = run(env, "audit", "verify")
+        audits = []
+        for _ in range(args.audits):
+            before = os.times()
+            wall = run(env, "audit", "verify")
+            after = os.times()
+            audits.append({"wall": round(wall, 1), "cpu": round(after.children_user + after.children_system
+                                                                 - before.children_user - before.children_system, 1),
+                           "load": round(os.getloadavg()[0], 1)})
         start_seconds = run(env, "audit", "log-key")  # the process start and a key file read: the reference
         figures["checkpoint"] = {"audit_checkpoint_seconds": [round(t, 2) for t in checkpoint_seconds],
                                  "process_start_seconds": round(start_seconds, 2)}
         print("audit checkpoint (C2SP note signed, appended to the history with a consistency proof), process start "
               f"included: {', '.join(f'{t:.2f}' for t in checkpoint_seconds)} s; a command that only reads a key "
               f"file: {start_seconds:.2f} s")
-        figures["audit"] = {"events": count, "audit_verify_seconds": round(audit_seconds, 1),
+        figures["audit"] = {"events": count, "audit_verify": audits,
                             "plain_library_read_seconds": round(plain, 1),
                             "store_mib": round((home / "ledger.sqlite").stat().st_size / 2**20)}
-        print(f"audit verify over {count:,} events and {part} checkpoints: {audit_seconds:.1f} s wall (process "
-              f"start included); a plain read of the same events through the library: {plain:.1f} s")
+        parts = "its checkpoints (a kept store)" if part < 0 else f"{part} checkpoints"
+        print(f"audit verify over {count:,} events and {parts}: "
+              + ", ".join(f"{a['wall']} s wall ({a['cpu']} s CPU, load {a['load']})" for a in audits)
+              + f" (process start included); a plain read of the same events through the library: {plain:.1f} s")
     out = Path(__file__).parent / "out"
     out.mkdir(exist_ok=True)
     target = out / f"audit-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"

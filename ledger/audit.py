@@ -13,15 +13,13 @@ the old root, and an anchor that must be stored (a history entry) names the dele
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
-
-from eventsourcing.sqlite import SQLiteApplicationRecorder
+from typing import Any
 
 from ledger.audit_repairs import BroughtIn, _Repaired
-from ledger.leaves import NIL, header_record, record_bytes, state_digest, uuid_bytes
+from ledger.audit_rows import StoredEvent, events_from_recorder, file_rows
+from ledger.leaves import NIL, header_leaf, header_record, record_bytes, state_digest, uuid_bytes
 from ledger.log_repair import RepairRecord
 from ledger.merkle import Frontier, leaf_hash
 from ledger.translog import Checkpoint
@@ -38,16 +36,6 @@ class Anchor:
     root: bytes
     source: str  # where it came from, as the divergence names it: "checkpoint history line 3", a file
     stored: bool = False  # a history entry: the store took this checkpoint, so it must still hold it
-
-
-class StoredEvent(NamedTuple):
-    """One row as the event store holds it, in notification order (a tuple: a million are made per audit)."""
-
-    notification_id: int
-    originator_id: Any  # a UUID, or its text as the SQLite table holds it
-    version: int
-    topic: str
-    state: bytes
 
 
 @dataclass(frozen=True)
@@ -148,6 +136,7 @@ def audit(events: Iterable[StoredEvent], logged: Logged,
     replay = _Replay(logged, _pins(by_size, anchors), note)
     repaired = _Repaired(repairs, note) if repairs else None
     replay.repaired = repaired
+    replay.want_record = saves is not None
     if saves is not None:  # the signed saves' audit (ledger.audit_saves), in the same pass
         saves.start(note)
     count = 0
@@ -207,6 +196,7 @@ class _Replay:
         self._window_start = self._window_end = 0
         self.position = 0  # the next leaf
         self.repaired: _Repaired | None = None
+        self.want_record = True  # the save audit, in this pass, reuses each row's record bytes
         self._matched = 0  # the size of the last tree that matched every pin of its size
         self._first_after: dict[int, Divergence] = {}  # that size -> the event just after it (a rewrite's start)
 
@@ -260,6 +250,8 @@ class _Replay:
         """The leaf of a stored row by its leaf's scheme (the salted header: 2; the record: 1), and the row's
         record bytes (the save audit reuses them; None for a malformed row)."""
         try:
+            if salt is not None and not self.want_record:  # the saves are checked elsewhere: the leaf alone
+                return header_leaf(e.notification_id, e.originator_id, e.version, e.topic, e.state, salt), None
             record = record_bytes(e.originator_id, e.version, e.topic, e.state)
             if salt is not None:
                 return leaf_hash(header_record(e.notification_id, e.originator_id, e.version, str(e.topic),
@@ -363,54 +355,5 @@ def _note_missing_tail(position: int, count: int, log_size: int, pins: Mapping[i
                             "were removed"))
 
 
-def events_from_recorder(recorder: Any, page: int = 5000) -> Iterator[StoredEvent]:
-    """Every stored event, in notification order.
-
-    On SQLite the rows are read from the library's table as stored, through its own connection: the
-    library's reader would turn each aggregate id into a UUID object that the leaf turns back into
-    bytes, and that round trip is half of an audit's time. Elsewhere, through the library.
-    """
-    if isinstance(recorder, SQLiteApplicationRecorder):
-        yield from _sqlite_rows(recorder, page)
-        return
-    start = 1
-    while True:
-        batch = recorder.select_notifications(start=start, limit=page)
-        for n in batch:
-            yield StoredEvent(n.id, n.originator_id, n.originator_version, n.topic, n.state)
-        if len(batch) < page:
-            return
-        start = batch[-1].id + 1
-
-
-def file_rows(path: str, table: str, page: int = 5000) -> Iterator[StoredEvent]:
-    """Every stored event of the SQLite file at `path`, through a read-only connection of its own (what a
-    forked process of the audit reads: a connection is never shared across a fork)."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        last = 0
-        while True:
-            rows = conn.execute(f"SELECT rowid, originator_id, originator_version, topic, state FROM {table} "  # noqa: S608
-                                "WHERE rowid > ? ORDER BY rowid LIMIT ?", (last, page)).fetchall()
-            for row in rows:
-                yield StoredEvent(*row)
-            if len(rows) < page:
-                return
-            last = rows[-1][0]
-    finally:
-        conn.close()
-
-
-def _sqlite_rows(recorder: SQLiteApplicationRecorder, page: int) -> Iterator[StoredEvent]:
-    statement = (f"SELECT rowid, originator_id, originator_version, topic, state FROM {recorder.events_table_name} "
-                 "WHERE rowid > ? ORDER BY rowid LIMIT ?")
-    last = 0
-    while True:
-        with recorder.datastore.transaction(commit=False) as c:
-            c.execute(statement, (last, page))
-            rows = c.fetchall()
-        for row in rows:
-            yield StoredEvent(row[0], row[1], row[2], row[3], row[4])
-        if len(rows) < page:
-            return
-        last = rows[-1][0]
+__all__ = ["Anchor", "AuditReport", "Divergence", "StoredEvent", "audit", "events_from_recorder", "file_rows",
+           "located"]

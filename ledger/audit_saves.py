@@ -128,7 +128,9 @@ class SaveAudit:
         self._registry, self._checks, self._decode = registry, checks, decode
         self._trusted: dict[str, str | None] = {}  # credential -> problem (None: chains to the root)
         self._authorities = Authorities()  # whose each document and request is (ledger.audit_authority)
-        self._kinds: dict[str, int] = {}  # topic -> what its events do (ledger.audit_authority.kind_of)
+        # topic -> what its events do (ledger.audit_authority.kind_of), and whether they record a proof
+        self._kinds: dict[str, tuple[int, bool]] = {}
+        self._plain = decode is bytes  # no cipher, no compressor: a stored state is its JSON
         self._repaired = {nid: r for r in registry.repairs for nid in r.notification_ids}
         self._repair_rows: dict[int, list[tuple[int, bytes]]] = {}
         self._note: Callable[[Divergence], None] = lambda d: None
@@ -280,10 +282,11 @@ class SaveAudit:
         so a key found once is the key, and `"office":"1500"` found where `"office":` occurs once means the
         office is exactly 1500. Anything else (a key absent, repeated, escaped, another value) is decoded in
         full, as the library reads it, and named from there."""
-        kind = self._kinds.get(e.topic)
-        if kind is None:
-            kind = self._kinds[e.topic] = kind_of(str(e.topic))
-        state = self._decode(e.state)
+        known = self._kinds.get(e.topic)
+        if known is None:
+            known = self._kinds[e.topic] = (kind_of(str(e.topic)), _short(str(e.topic)).endswith(".ProofRecorded"))
+        kind, proof_recorded = known
+        state = e.state if self._plain and type(e.state) is bytes else self._decode(e.state)
         if (state.count(b'"office":') != 1 or cred.office_json not in state or state.count(b'"operator":') != 1
                 or cred.operator_json not in state):
             self._check_decoded(e, state, cred, kind)
@@ -291,7 +294,7 @@ class SaveAudit:
         owner = self._registry.owners.get(e.originator_id)
         if (owner is not None and owner != cred.office) or kind >= REQUEST_FILED:
             self._check_decoded(e, state, cred, kind)
-        elif kind and (b'"issuer":' in state or _short(str(e.topic)).endswith(".ProofRecorded")):
+        elif kind and (proof_recorded or b'"issuer":' in state):
             self._check_decoded(e, state, cred, kind)  # a proof the examination centre issued: read in full
         elif kind:
             authority = _plain_value(state, b'"authority":"') if e.version == 1 else None

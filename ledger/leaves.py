@@ -61,6 +61,31 @@ def header_record(notification_id: int, originator_id: UUID | str, version: int,
             + t + bytes(digest))
 
 
+_QI = struct.Struct(">QI")
+_Q = struct.Struct(">Q")
+_TOPIC_TAILS: dict[str, bytes] = {}  # topic -> its length (4 bytes) and UTF-8, as header_record writes them
+_sha256 = hashlib.sha256
+
+
+def header_leaf(notification_id: int, originator_id: UUID | str, version: int, topic: str, state: bytes,
+                salt: bytes) -> bytes:
+    """`leaf_hash(header_record(..., state_digest(salt, state)))` in one step, for the audit's replay of a
+    million rows: the same bytes hashed (tests hold the two equal), the topic's encoding made once per topic and
+    the aggregate id read from SQLite's hex text without a UUID."""
+    tail = _TOPIC_TAILS.get(topic)
+    if tail is None:
+        t = str(topic).encode("utf-8")
+        tail = struct.pack(">I", len(t)) + t
+        if len(_TOPIC_TAILS) < 10_000 and type(topic) is str:
+            _TOPIC_TAILS[topic] = tail
+    if type(originator_id) is str and len(originator_id) == 32:
+        aggregate = bytes.fromhex(originator_id)
+    else:
+        aggregate = uuid_bytes(originator_id)
+    digest = _sha256(bytes(salt) + bytes(state)).digest()
+    return _sha256(b"\x00" + NIL + _Q.pack(notification_id) + aggregate + _Q.pack(version) + tail + digest).digest()
+
+
 class NewLeaf(NamedTuple):
     hash: bytes
     salt: bytes

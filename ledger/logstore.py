@@ -1,5 +1,6 @@
-"""Where the transparency log (ledger.translog) keeps its leaves, subtree hashes and checkpoints: in memory,
-or in tables beside the events in the ledger's own SQLite or PostgreSQL database.
+"""Where the transparency log (ledger.translog) keeps its leaves, subtree hashes and checkpoints: in memory
+(ledger.logstore_memory), or in tables beside the events in the ledger's own SQLite or PostgreSQL database
+(here; what a save writes through its own transaction: ledger.logstore_tx).
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from ledger.logstore_memory import MemoryLogStore
+from ledger.logstore_tx import _TxLogStore
 from ledger.sql_connect import connector
 
 # ledger.translog re-exports these stores, so its names are imported where they are used, never at the top:
 # a module-level import either way round would fail for whichever module is imported first.
 if TYPE_CHECKING:
-    from ledger.merkle import Frontier
     from ledger.translog import Checkpoint, Leaf, LoggedLeaf, LogStore
 
 
@@ -26,65 +28,6 @@ def _checkpoint(row: Sequence[Any]) -> Checkpoint:
     size, root, at, key_id, signature, note = row
     return Checkpoint(int(size), bytes(root), datetime.fromisoformat(at), key_id, bytes(signature),
                       None if note is None else bytes(note))
-
-
-class MemoryLogStore:
-    """For the in-memory event store (tests, demos)."""
-
-    def __init__(self) -> None:
-        self._leaves: list[tuple[int, bytes]] = []
-        self._salts: list[bytes | None] = []
-        self._records: list[bytes | None] = []
-        self._positions: dict[tuple[str, int], int] = {}
-        self._nodes: dict[tuple[int, int], bytes] = {}
-        self._checkpoints: dict[int, Checkpoint] = {}
-
-    def size(self) -> int:
-        return len(self._leaves)
-
-    def last_notification_id(self) -> int:
-        return self._leaves[-1][0] if self._leaves else 0
-
-    def leaves(self, start: int, end: int) -> list[tuple[int, bytes]]:
-        return self._leaves[start:end]
-
-    def logged(self, start: int, end: int) -> list[LoggedLeaf]:
-        return [(nid, h, salt) for (nid, h), salt in zip(self._leaves[start:end], self._salts[start:end], strict=True)]
-
-    def leaf_record(self, position: int) -> bytes | None:
-        return self._records[position] if 0 <= position < len(self._records) else None
-
-    def node(self, level: int, index: int) -> bytes:
-        return self._leaves[index][1] if level == 0 else self._nodes[(level, index)]
-
-    def append(self, leaves: Sequence[Leaf], nodes: Sequence[tuple[int, int, bytes]]) -> None:
-        self._leaves.extend((leaf[1], leaf[4]) for leaf in leaves)
-        self._salts.extend(leaf[5] for leaf in leaves)
-        self._records.extend(leaf[6] for leaf in leaves)
-        self._positions.update({(leaf[2], leaf[3]): leaf[0] for leaf in leaves})
-        self._nodes.update({(lv, i): h for lv, i, h in nodes})
-
-    def position_of(self, originator_id: str, version: int) -> int | None:
-        return self._positions.get((originator_id, version))
-
-    def has_notification(self, notification_id: int) -> bool:
-        return any(nid == notification_id for nid, _ in self._leaves)
-
-    def checkpoints(self) -> list[Checkpoint]:
-        return sorted(self._checkpoints.values(), key=lambda c: c.size)
-
-    def latest_checkpoint(self) -> Checkpoint | None:
-        return self._checkpoints[max(self._checkpoints)] if self._checkpoints else None
-
-    def add_checkpoint(self, checkpoint: Checkpoint) -> None:
-        self._checkpoints[checkpoint.size] = checkpoint
-
-    @contextmanager
-    def write_lock(self) -> Iterator[None]:
-        yield
-
-    def prepare(self) -> None:
-        pass
 
 
 class SqlLogStore:
@@ -350,56 +293,4 @@ def store_for(env: Mapping[str, str]) -> LogStore:
     return SqlLogStore(connect, placeholder, blob, "SELECT pg_advisory_xact_lock(6962)", create, errors)
 
 
-class _TxLogStore:
-    """The log's tables read and written through a save's own transaction (see ledger.recorders)."""
-
-    def __init__(self, tx: Any) -> None:
-        self._tx = tx
-
-    def frontier(self) -> Frontier:
-        """The tree's right edge to append to, in two reads whatever the size: the last leaf (the size, and the
-        edge's level-0 hash when the size is odd), then the edge's O(log n) stored subtree hashes in one query
-        (a save read them one query each). A hash missing from the store fails the save."""
-        from ledger.merkle import Frontier
-
-        row = self._tx.one("SELECT position, hash FROM log_leaves ORDER BY position DESC LIMIT 1")
-        if row is None:
-            return Frontier()
-        last = (int(row[0]), bytes(row[1]))
-        size = last[0] + 1
-        parts = [p for p in Frontier.parts(size) if p[0] > 0]
-        found = {(0, last[0]): last[1]}
-        if parts:
-            where = " OR ".join(["(level = ? AND idx = ?)"] * len(parts))
-            rows = self._tx.all(f"SELECT level, idx, hash FROM log_nodes WHERE {where}",  # noqa: S608
-                                [v for p in parts for v in p])
-            found.update({(int(r[0]), int(r[1])): bytes(r[2]) for r in rows})
-        edge = []
-        for part in Frontier.parts(size):
-            if part not in found:
-                from ledger.translog import LogCorrupt
-
-                raise LogCorrupt(f"the log has no subtree hash at level {part[0]}, index {part[1]}")
-            edge.append((part[0], found[part]))
-        return Frontier.of(size, edge)
-
-    def size(self) -> int:
-        row = self._tx.one("SELECT COALESCE(MAX(position) + 1, 0) FROM log_leaves")
-        return int(row[0])
-
-    def node(self, level: int, index: int) -> bytes:
-        row = (self._tx.one("SELECT hash FROM log_leaves WHERE position = ?", (index,)) if level == 0
-               else self._tx.one("SELECT hash FROM log_nodes WHERE level = ? AND idx = ?", (level, index)))
-        if row is None:
-            from ledger.translog import LogCorrupt
-
-            raise LogCorrupt(f"the log has no subtree hash at level {level}, index {index}")
-        return bytes(row[0])
-
-    def has_notification(self, notification_id: int) -> bool:
-        return self._tx.one("SELECT 1 FROM log_leaves WHERE notification_id = ?", (notification_id,)) is not None
-
-    def append(self, leaves: Sequence[Leaf], nodes: Sequence[tuple[int, int, bytes]]) -> None:
-        self._tx.executemany("INSERT INTO log_leaves (position, notification_id, originator_id, originator_version, "
-                             "hash, salt, record) VALUES (?, ?, ?, ?, ?, ?, ?)", list(leaves))
-        self._tx.executemany("INSERT INTO log_nodes (level, idx, hash) VALUES (?, ?, ?)", list(nodes))
+__all__ = ["MemoryLogStore", "SqlLogStore", "_TxLogStore", "store_for"]

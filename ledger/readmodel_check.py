@@ -10,6 +10,7 @@ that changes nothing it proves:
 - kept payloads are compared as JSON values, not re-encoded as text;
 - on an SQLite file with `os.fork`, the documents are shared among one forked process per core, each
   reading the rows through its own connection, while the audit's other processes do their parts.
+- the first pass over the rows (which documents there are, and their last versions) reads no states.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from ledger.audit import StoredEvent, events_from_recorder, file_rows
 from ledger.readmodel import COLUMNS, TABLE, connector, has_table
 from ledger.readmodel_rebuild import PAGE, Rows, document_records
 from ledger.readmodel_seal import PayloadSeal
-from ledger.verification_record import VerificationRecord, issued_record_of
+from ledger.verification_record import IssuedRow, VerificationRecord, issued_record_of, issued_row
 
 MAX_NAMED = 100
 _HEX = frozenset("0123456789abcdef")
@@ -45,7 +46,7 @@ class LeanIssuance:
     def __init__(self, state: Callable[[bytes], bytes]) -> None:
         self._state = state
 
-    def __call__(self, e: StoredEvent) -> VerificationRecord | None:
+    def __call__(self, e: StoredEvent) -> VerificationRecord | IssuedRow | None:
         try:
             d = orjson.loads(self._state(e.state))
         except Exception:  # noqa: BLE001 - the library's decoder names what it cannot read
@@ -58,7 +59,9 @@ class LeanIssuance:
             when = datetime.fromisoformat(at["_data_"])
         except (KeyError, TypeError, ValueError):
             return None
-        return issued_record_of(_uuid_text(e.originator_id), e.version, data, edition, when)
+        aggregate_id = _uuid_text(e.originator_id)
+        row = issued_row(aggregate_id, e.version, data, edition, when)
+        return row if row is not None else issued_record_of(aggregate_id, e.version, data, edition, when)
 
 
 def _uuid_text(originator_id: Any) -> str:
@@ -90,7 +93,9 @@ def check(env: Mapping[str, str], recorder: Any, decode: Callable[[Any], Any], s
         workers = min(os.cpu_count() or 1, 4)
         if path and ":memory:" not in path and "mode=memory" not in path and hasattr(os, "fork") and workers > 1:
             table = recorder.events_table_name
-            yield from _in_workers(env, lambda: file_rows(path, table), decode, lean, workers, kept)
+            rows: Rows = lambda: file_rows(path, table)  # noqa: E731
+            heads: Rows = lambda: file_rows(path, table, states=False)  # noqa: E731 (the first pass needs no state)
+            yield from _in_workers(env, (rows, heads), decode, lean, workers, kept)
             return
         records = document_records(lambda: events_from_recorder(recorder, PAGE), decode, lean)
         yield from _unmatched(_compare(records, kept.rows), kept.count(), kept.references, None)
@@ -132,6 +137,8 @@ class _Kept:
 
 
 def _plain(row: Any) -> tuple[Any, ...]:
+    if type(row) is tuple and memoryview not in map(type, row):  # SQLite's rows: as they are
+        return row
     values = tuple(row.values()) if isinstance(row, dict) else tuple(row)
     return tuple(bytes(v) if isinstance(v, memoryview) else v for v in values)
 
@@ -144,11 +151,11 @@ class _Tally:
         self.seen: set[str] = set()
 
 
-def _compare(records: Iterable[VerificationRecord], kept: Callable[[list[str]], dict[str, tuple[Any, ...]]],
+def _compare(records: Iterable[VerificationRecord | IssuedRow], kept: Callable[[list[str]], dict[str, tuple[Any, ...]]],
              tally: _Tally | None = None) -> Iterator[Problem | _Tally]:
     """Each problem of `records` against the kept rows, then the tally (the last item)."""
     tally = tally or _Tally()
-    batch: list[VerificationRecord] = []
+    batch: list[VerificationRecord | IssuedRow] = []
 
     def flush() -> Iterator[Problem]:
         have = kept([r.reference for r in batch])
@@ -173,9 +180,10 @@ def _compare(records: Iterable[VerificationRecord], kept: Callable[[list[str]], 
     yield tally
 
 
-def _differing(got: tuple[Any, ...], record: VerificationRecord) -> str:
+def _differing(got: tuple[Any, ...], record: VerificationRecord | IssuedRow) -> str:
     """The columns of the kept row `got` that are not the record's (the payload compared as a JSON value)."""
-    names = [n for n, a, b in zip(_NAMES[:-1], got[:-1], record.head(), strict=True) if a != b]
+    head = record.head()
+    names = [] if got[:-1] == head else [n for n, a, b in zip(_NAMES[:-1], got[:-1], head, strict=True) if a != b]
     try:
         same_payload = orjson.loads(got[-1]) == record.payload_value()
     except orjson.JSONDecodeError:
@@ -204,7 +212,7 @@ def _share(workers: int, index: int) -> Callable[[Any], bool]:
     return lambda originator_id: zlib.crc32(str(originator_id).encode()) % workers == index
 
 
-def _in_workers(env: Mapping[str, str], rows: Rows, decode: Callable[[Any], Any], lean: LeanIssuance,
+def _in_workers(env: Mapping[str, str], rows: tuple[Rows, Rows], decode: Callable[[Any], Any], lean: LeanIssuance,
                 workers: int, kept: _Kept) -> Iterator[Problem]:
     """The comparison shared among forked processes, each its share of the documents; their problems and
     tallies come back through pipes. Kept rows no document has are looked for here, if the counts differ."""
@@ -221,7 +229,7 @@ def _in_workers(env: Mapping[str, str], rows: Rows, decode: Callable[[Any], Any]
     yield from _unmatched(iter([total]), kept.count(), kept.references, seen)
 
 
-def _fork(env: Mapping[str, str], rows: Rows, decode: Callable[[Any], Any], lean: LeanIssuance,
+def _fork(env: Mapping[str, str], rows: tuple[Rows, Rows], decode: Callable[[Any], Any], lean: LeanIssuance,
           mine: Callable[[Any], bool]) -> tuple[int, int]:
     read, write = os.pipe()
     pid = os.fork()
@@ -232,7 +240,8 @@ def _fork(env: Mapping[str, str], rows: Rows, decode: Callable[[Any], Any], lean
             problems: list[Problem] = []
             tally = _Tally()
             with _Kept(env) as kept:
-                for item in _compare(document_records(rows, decode, lean, mine), kept.rows, tally):
+                records = document_records(rows[0], decode, lean, mine, rows[1])
+                for item in _compare(records, kept.rows, tally):
                     if not isinstance(item, _Tally) and len(problems) < MAX_NAMED:
                         problems.append(item)
             answer = (problems, tally.present, tally.seen)

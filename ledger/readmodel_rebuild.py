@@ -24,7 +24,7 @@ from ledger.audit import StoredEvent, events_from_recorder
 from ledger.errors import RuleViolation
 from ledger.readmodel import _INSERT, TABLE, connector, ddl, has_table
 from ledger.readmodel_seal import PayloadSeal
-from ledger.verification_record import PLAIN_ISSUANCE, VerificationRecord, issued_record, record_of
+from ledger.verification_record import PLAIN_ISSUANCE, IssuedRow, VerificationRecord, issued_record, record_of
 
 PAGE = 2000
 _DOCUMENTS = ("Certificate", "Proof")
@@ -51,16 +51,17 @@ def _plain_issuance(topic: str) -> bool:
 
 
 Rows = Callable[[], Iterable[StoredEvent]]
-Lean = Callable[[StoredEvent], "VerificationRecord | None"]
+Lean = Callable[[StoredEvent], "VerificationRecord | IssuedRow | None"]  # IssuedRow: the same row, made leaner
 
 
 def document_records(rows: Rows, decode: Callable[[Any], Any], lean: Lean | None = None,
-                     mine: Callable[[Any], bool] | None = None) -> Iterator[VerificationRecord]:
+                     mine: Callable[[Any], bool] | None = None,
+                     heads: Rows | None = None) -> Iterator[VerificationRecord | IssuedRow]:
     """Every document's record as its events give it, in the order of each document's last event. `rows`
     gives the stored rows (twice); `lean` reads a plain issuance's record straight from its row (None: it
     cannot, and the library decodes it); `mine` keeps only the documents it accepts (a worker's share)."""
     last: dict[Any, int] = {}
-    for e in rows():
+    for e in (heads or rows)():  # `heads`: the same rows without their states (the first pass reads none)
         if e.version == 1:
             if _creates_document(e.topic) and (mine is None or mine(e.originator_id)):
                 last[e.originator_id] = 1

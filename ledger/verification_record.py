@@ -12,6 +12,7 @@ written in the save's own transaction and rebuilt from the events alone.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from typing import Any, NamedTuple
 from ledger.docref import DocumentReference
 from ledger.documents import Certificate, Proof
 from ledger.events import Status
+from ledger.identity import mask_id
 from ledger.records import ProofSuperseded
 from ledger.values import CertificateData
 
@@ -184,6 +186,49 @@ def issued_record_of(aggregate_id: str, version: int, data: dict[str, Any], edit
         superseded_at=None, revoked_reason=None, revoked_at=None,
         holder_digest=holder_digest(reference, d.holder_name, d.id_number), fields=_shown(d),
         id_number_masked=d.masked_id, remarks=(), authority=d.authority, recorded_at=at, signatures=())
+
+
+_DATA_FIELDS = frozenset(f.name for f in dataclasses.fields(CertificateData))
+_CURRENT = Status.CURRENT.value
+
+
+class IssuedRow:
+    """What `issued_record_of` gives, as the audit compares it (`head()`, `payload_value()`, `row()`), made
+    straight from the event's data dict: no `CertificateData`, no record object. Made only when the data holds
+    exactly CertificateData's fields and its name, number and ID are text (`issued_row`); the values then
+    are those `issued_record_of` computes, term for term (tests hold the two equal)."""
+
+    __slots__ = ("_head", "_payload", "reference")
+
+    def __init__(self, head: tuple[Any, ...], payload: dict[str, Any]) -> None:
+        self._head, self._payload, self.reference = head, payload, head[0]
+
+    def head(self) -> tuple[Any, ...]:
+        return self._head
+
+    def payload_value(self) -> dict[str, Any]:
+        return self._payload
+
+    def row(self) -> tuple[Any, ...]:
+        return (*self._head, json.dumps(self._payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")))
+
+
+def issued_row(aggregate_id: str, version: int, data: dict[str, Any], edition: int,
+               at: datetime) -> IssuedRow | None:
+    """`issued_record_of`'s row, or None where only `issued_record_of` can say (a field missing or extra: the
+    dataclass would fill a default or refuse; a name, number or ID that is no text: the digest would fail)."""
+    if data.keys() != _DATA_FIELDS:
+        return None
+    number, name, id_number, id_type = data["number"], data["holder_name"], data["id_number"], data["id_type"]
+    if type(number) is not str or type(name) is not str or type(id_number) is not str:
+        return None
+    reference = f"{number}#{edition}"
+    head = (reference, aggregate_id, version, _CURRENT, None, holder_digest(reference, name, id_number), None, None)
+    return IssuedRow(head, {
+        "kind": "certificate", "number": number, "edition": edition, "superseded_reason": None,
+        "superseded_at": None, "revoked_reason": None, "revoked_at": None,
+        "fields": {f: str(data[f]) for f in _FIELDS}, "id_number_masked": mask_id(id_number, id_type),
+        "remarks": [], "authority": data["authority"], "recorded_at": at.isoformat(), "signatures": []})
 
 
 def _shown(d: CertificateData | Any) -> dict[str, str]:
