@@ -19,16 +19,21 @@ class _TxLogStore:
     def __init__(self, tx: Any) -> None:
         self._tx = tx
 
-    def frontier(self) -> Frontier:
+    def frontier(self, known: tuple[int, bytes, Frontier] | None = None) -> Frontier:
         """The tree's right edge to append to, in two reads whatever the size: the last leaf (the size, and the
         edge's level-0 hash when the size is odd), then the edge's O(log n) stored subtree hashes in one query
-        (a save read them one query each). A hash missing from the store fails the save."""
+        (a save read them one query each). A hash missing from the store fails the save. `known`: the (last
+        position, last leaf hash, edge) this process left after its own last append; when the store's last leaf
+        is still that one, the edge is reused and the second read saved (another writer's append, or a rolled
+        back save of ours, changes the last leaf and the edge is read again)."""
         from ledger.merkle import Frontier
 
         row = self._tx.one("SELECT position, hash FROM log_leaves ORDER BY position DESC LIMIT 1")
         if row is None:
             return Frontier()
         last = (int(row[0]), bytes(row[1]))
+        if known is not None and known[0] == last[0] and known[1] == last[1]:
+            return known[2].copy()
         size = last[0] + 1
         parts = [p for p in Frontier.parts(size) if p[0] > 0]
         found = {(0, last[0]): last[1]}

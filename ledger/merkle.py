@@ -113,6 +113,9 @@ class Frontier:
                 start += 1 << level
         return out
 
+    def copy(self) -> Frontier:
+        return Frontier.of(self.size, self._stack)
+
     @classmethod
     def of(cls, size: int, edge: Sequence[tuple[int, bytes]]) -> Frontier:
         """The frontier at `size` from its edge's (level, hash), highest level first."""

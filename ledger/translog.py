@@ -122,10 +122,13 @@ class LogUnavailable(LedgerError):
 Record = tuple[int, Any, int, str, bytes]  # notification id, aggregate id, version, topic, stored state
 
 
-def _append(store: Any, records: Sequence[Record]) -> None:
-    """Append stored records as leaves, with the perfect subtrees they complete."""
+def _append(store: Any, records: Sequence[Record],
+            known: tuple[int, bytes, Frontier] | None = None) -> tuple[int, bytes, Frontier] | None:
+    """Append stored records as leaves, with the perfect subtrees they complete; returns the new last leaf's
+    position and hash with the edge after it (what `known` takes next time), None when nothing was appended."""
     # In a save's transaction the edge is read in one query (ledger.logstore), elsewhere hash by hash.
-    frontier = store.frontier() if isinstance(store, _TxLogStore) else Frontier.from_nodes(store.size(), store.node)
+    frontier = (store.frontier(known) if isinstance(store, _TxLogStore)
+                else Frontier.from_nodes(store.size(), store.node))
     leaves: list[Leaf] = []
     nodes: list[tuple[int, int, bytes]] = []
     for nid, originator_id, version, topic, state in records:
@@ -133,12 +136,14 @@ def _append(store: Any, records: Sequence[Record]) -> None:
         leaves.append((frontier.size, nid, str(originator_id), version, leaf.hash, leaf.salt, leaf.record))
         nodes.extend(frontier.append(leaf.hash))
     store.append(leaves, nodes)
+    return (leaves[-1][0], leaves[-1][4], frontier.copy()) if leaves else None
 
 
 class TransparencyLog:
     def __init__(self, store: LogStore) -> None:
         self.store = store
         self._bring_in: list[Record] = []  # rows `audit repair` appends after its own save's events
+        self._edge: tuple[int, bytes, Frontier] | None = None  # after this process's last append in a save
 
     @contextmanager
     def bringing_in(self, records: Sequence[Record]) -> Iterator[None]:
@@ -160,7 +165,8 @@ class TransparencyLog:
         staged, self._bring_in = self._bring_in, []
         if staged and any(target.has_notification(r[0]) for r in staged):
             raise LogCorrupt("a row to bring in got a leaf meanwhile (another repair?): nothing was written")
-        _append(target, records + staged)
+        # The edge this process leaves is reused by its next save while the store's last leaf is still ours.
+        self._edge = _append(target, records + staged, self._edge if tx is not None else None)
 
     def unlogged(self, recorder: Any, limit: int = PAGE) -> list[Any]:
         """Stored events after the log's last leaf: rows that reached the table without a save."""

@@ -10,7 +10,7 @@ import pytest
 
 from ledger.application import CertLedger
 from ledger.errors import LedgerError
-from tests.audit.test_mutations import JINAN, Db, sign
+from tests.audit.test_mutations import JINAN, Db, audited, sign
 from tests.conftest import Backend, on_backends, resident_id
 
 pytestmark = on_backends("sqlite", "postgres")
@@ -52,13 +52,33 @@ def test_every_save_leaves_its_events_in_the_log_at_once(ledger: CertLedger) -> 
 
 
 def test_a_save_whose_log_write_fails_writes_no_event_either(ledger: CertLedger, backend: Backend) -> None:
-    # Without its stored subtree hash the log cannot append: the writer raises inside the save.
+    # Without its stored subtree hash the log cannot append: the writer raises inside the save. A process
+    # that appended last keeps the edge it left (translog: the store's last leaf is still its own), so the
+    # store's hashes are read by another process: each command is one.
     Db(backend).run("DELETE FROM log_nodes WHERE level = 2")
-    with pytest.raises(LedgerError, match="no subtree hash"):
-        ledger.issue(JINAN, fields(9))
-    assert counts(ledger) == (7, 7)  # the events' insert was rolled back with the log's
-    with pytest.raises(LedgerError):
-        ledger.show("1915010000000309")
+    other = CertLedger(env={**backend.env, "CREATE_TABLE": "n"}, transparency_log=True)
+    try:
+        with pytest.raises(LedgerError, match="no subtree hash"):
+            other.issue(JINAN, fields(9))
+        assert counts(other) == (7, 7)  # the events' insert was rolled back with the log's
+        with pytest.raises(LedgerError):
+            other.show("1915010000000309")
+    finally:
+        other.close()
+
+
+def test_the_edge_a_process_keeps_is_read_again_once_another_writer_appended(
+        ledger: CertLedger, backend: Backend) -> None:
+    other = CertLedger(env={**backend.env, "CREATE_TABLE": "n"}, transparency_log=True)
+    try:
+        other.issue(JINAN, fields(5))  # the store's last leaf is now the other process's
+        ledger.issue(JINAN, fields(6))  # this one's kept edge is stale: read again, or its leaf would not fit
+        ledger.take_checkpoint(sign)
+        assert counts(ledger) == (9, 9)
+        report = audited(ledger)
+        assert report.ok and report.leaves == 9, report.summary()  # a leaf that did not fit would diverge
+    finally:
+        other.close()
 
 
 def test_a_row_inserted_straight_into_the_events_table_is_not_absorbed_by_later_saves(
