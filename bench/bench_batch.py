@@ -30,7 +30,7 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
-from bench.bench_ledger import machine, run
+from bench.bench_ledger import DEV_PASSPHRASES, machine, run
 from bench.figures import write_figures
 from ledger.application import CertLedger
 from ledger.blobs import BlobStore
@@ -50,8 +50,6 @@ CHUNK = 500
 
 
 # init makes the office key and the first operator's credential: development passphrases for the run
-DEV_PASSPHRASES = {"CERTLEDGER_KEY_PASSPHRASE": "bench-office-key", "CERTLEDGER_ROOT_PASSPHRASE": "bench-root-key",
-                   "CERTLEDGER_OPERATOR_PASSPHRASE": "bench-operator-key"}
 
 
 def base_photos(count: int, large: bool) -> list[bytes]:

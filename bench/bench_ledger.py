@@ -29,6 +29,7 @@ from uuid import UUID
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
+from bench.figures import write_figures
 from bench.gen_certificates import write
 from ledger.application import Actor, CertLedger
 
@@ -37,6 +38,8 @@ CERTLEDGER = Path(sys.executable).parent / "certledger"
 
 # init makes the office key and the first operator's credential: development passphrases for the run
 DEV_PASSPHRASES = {"CERTLEDGER_KEY_PASSPHRASE": "bench-office-key", "CERTLEDGER_ROOT_PASSPHRASE": "bench-root-key",
+                   "CERTLEDGER_PUBLISHER_PASSPHRASE": "bench-publisher-key",
+                   "CERTLEDGER_LOG_KEY_PASSPHRASE": "bench-log-key",
                    "CERTLEDGER_OPERATOR_PASSPHRASE": "bench-operator-key"}
 
 
@@ -138,7 +141,7 @@ def listing_keys(home: Path) -> dict[str, float]:
     return {"signing_keys_indexed": round(indexed, 4), "signing_keys_library_scan": round(scan, 3)}
 
 
-def main() -> None:
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick-commands", type=Path, metavar="HOME",
                         help="only time show, where and history on the store in HOME (beside python and --help)")
@@ -147,101 +150,108 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=1, help="split the import over this many files")
     parser.add_argument("--appends", type=int, default=2000, help="single-command issues to time")
     parser.add_argument("--replays", type=int, default=20000, help="certificates to rebuild from their events")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def _references(tmp: Path, n: int) -> tuple[float, float, dict[str, int]]:
+    """The library's batched save of a trivial aggregate, 100 per save and a tenth of the events per save."""
+    ref_n = min(n, 200_000)
+    ref_100 = reference_batched_save(tmp / "ref100.sqlite", ref_n, 100)
+    ref_big = reference_batched_save(tmp / "refbig.sqlite", ref_n, ref_n // 10)
+    print(f"library batched save, trivial aggregate: {ref_100:,.0f} events/s (100 per save), "
+          f"{ref_big:,.0f} events/s ({ref_n // 10} per save)")
+    return ref_100, ref_big, {"batch_100": round(ref_100), f"batch_{ref_n // 10}": round(ref_big)}
+
+
+def _import(tmp: Path, env: dict[str, str], args: argparse.Namespace, ref_100: float,
+            ref_big: float) -> dict[str, object]:
+    """Bulk import through the installed command, process start included."""
+    run("init", "--office", "1500", "--operator", "bench", env=env)
+    per_file = args.n // args.files
+    files = [write(tmp / f"part{i}.csv", per_file, seed=i, start=i * per_file) for i in range(args.files)]
+    seconds = sum(run("import", str(f), env=env)[0] for f in files)
+    rate = args.n / seconds
+    print(f"bulk import: {args.n:,} certificates in {seconds:.1f} s = {rate:,.0f}/s, process start, "
+          f"CSV parsing and validation included: {rate / ref_100:.2f} of the library's save 100 at a time, "
+          f"{rate / ref_big:.2f} of its save {min(args.n, 200_000) // 10} at a time")
+    return {"certificates": args.n, "files": args.files, "seconds": round(seconds, 1), "per_s": round(rate),
+            "ratio_to_batch_100": round(rate / ref_100, 2), "ratio_to_one_big_batch": round(rate / ref_big, 2)}
+
+
+def _show(env: dict[str, str], n: int) -> dict[str, float]:
+    """`certledger show` on the large store, process start included."""
+    numbers = [f"1915{c}{i:010d}" for i, c in ((i, f"{i % 18:02d}") for i in random.Random(7).sample(range(n), 10))]
+    walls = [run("show", x, env=env)[0] for x in numbers]
+    print(f"certledger show on {n:,} certificates: median {statistics.median(walls):.3f} s, "
+          f"max {max(walls):.3f} s (wall, process start included)")
+    return {"median": round(statistics.median(walls), 3), "max": round(max(walls), 3)}
+
+
+def _appends(app: CertLedger, appends: int, n: int) -> dict[str, int]:
+    """One save each: issues, then correction exchanges (two aggregates, one save)."""
+    rows = list(_rows(appends, start=n))
+    actors = {row["number"]: Actor("bench", row["number"][2:6]) for row in rows}  # each city issues its own
+    started = time.perf_counter()
+    for row in rows:
+        app.issue(actors[row["number"]], row)
+    append_rate = len(rows) / (time.perf_counter() - started)
+    in_catalog = [row for row in rows if row["occupation"] in ("焊工", "消防设施操作员")]
+    started = time.perf_counter()
+    for row in in_catalog:
+        app.correct(actors[row["number"]], row["number"], {"holder_name": row["holder_name"] + "改"})
+    correct_rate = len(in_catalog) / (time.perf_counter() - started)
+    print(f"appends: issue {append_rate:,.0f}/s, correction exchange (2 aggregates, 1 save) {correct_rate:,.0f}/s")
+    return {"issue": round(append_rate), "correct_exchange": round(correct_rate)}
+
+
+def _replay(app: CertLedger, n: int, replays: int) -> dict[str, int]:
+    """Certificates rebuilt from their events by number; the whole log read and decoded."""
+    ids = random.Random(3).sample(range(n), min(replays, n))
+    started = time.perf_counter()
+    for i in ids:
+        app.show(f"1915{i % 18:02d}{i:010d}")
+    replay_rate = len(ids) / (time.perf_counter() - started)
+    started = time.perf_counter()
+    count, start = 0, 1
+    while True:
+        page = app.recorder.select_notifications(start=start, limit=1000)
+        for note in page:
+            app.mapper.to_domain_event(note)
+        count += len(page)
+        if len(page) < 1000:
+            break
+        start = page[-1].id + 1
+    log_rate = count / (time.perf_counter() - started)
+    print(f"replay: {replay_rate:,.0f} certificates/s rebuilt by number; whole log {count:,} events "
+          f"read and decoded at {log_rate:,.0f}/s")
+    return {"show_per_s": round(replay_rate), "log_events_per_s": round(log_rate), "log_events": count}
+
+
+def main() -> None:
+    args = _arguments()
     if args.quick_commands:
         got = quick_commands(args.quick_commands, args.rounds)
         print(f"quick commands on {got['documents']:,} documents, median wall of {got['rounds']} rounds, process "
               f"start included: " + ", ".join(f"{k} {v:.3f} s" for k, v in got.items()
                                                if isinstance(v, float)) + f"; load {got['load']}")
         return
-
     figures: dict[str, object] = {"machine": machine(), "n": args.n}
     print("machine:", json.dumps(figures["machine"], ensure_ascii=False))
     with tempfile.TemporaryDirectory(prefix="certledger-bench-") as tmp_name:
         tmp = Path(tmp_name)
-
-        # 1. The reference: the library's batched save of a trivial aggregate.
-        ref_n = min(args.n, 200_000)
-        ref_100 = reference_batched_save(tmp / "ref100.sqlite", ref_n, 100)
-        ref_big = reference_batched_save(tmp / "refbig.sqlite", ref_n, ref_n // 10)
-        figures["reference_events_per_s"] = {"batch_100": round(ref_100), f"batch_{ref_n // 10}": round(ref_big)}
-        print(f"library batched save, trivial aggregate: {ref_100:,.0f} events/s (100 per save), "
-              f"{ref_big:,.0f} events/s ({ref_n // 10} per save)")
-
-        # 2. Bulk import through the installed command, process start included.
+        ref_100, ref_big, figures["reference_events_per_s"] = _references(tmp, args.n)
         home = tmp / "home"
         env = {**{k: v for k, v in os.environ.items() if not k.startswith("CERTLEDGER_")},
                "CERTLEDGER_HOME": str(home), **DEV_PASSPHRASES}
-        run("init", "--office", "1500", "--operator", "bench", env=env)
-        per_file = args.n // args.files
-        files = [write(tmp / f"part{i}.csv", per_file, seed=i, start=i * per_file) for i in range(args.files)]
-        import_seconds = 0.0
-        for f in files:
-            elapsed, _ = run("import", str(f), env=env)
-            import_seconds += elapsed
-        rate = args.n / import_seconds
-        figures["import"] = {"certificates": args.n, "files": args.files, "seconds": round(import_seconds, 1),
-                             "per_s": round(rate), "ratio_to_batch_100": round(rate / ref_100, 2),
-                             "ratio_to_one_big_batch": round(rate / ref_big, 2)}
-        print(f"bulk import: {args.n:,} certificates in {import_seconds:.1f} s = {rate:,.0f}/s, process start, "
-              f"CSV parsing and validation included: {rate / ref_100:.2f} of the library's save 100 at a time, "
-              f"{rate / ref_big:.2f} of its save {ref_n // 10} at a time")
-
-        # 3. `certledger show` on the large store, process start included.
-        numbers = [f"1915{c}{i:010d}" for i, c in
-                   ((i, f"{i % 18:02d}") for i in random.Random(7).sample(range(args.n), 10))]
-        walls = [run("show", n, env=env)[0] for n in numbers]
-        figures["show_seconds"] = {"median": round(statistics.median(walls), 3), "max": round(max(walls), 3)}
-        print(f"certledger show on {args.n:,} certificates: median {statistics.median(walls):.3f} s, "
-              f"max {max(walls):.3f} s (wall, process start included)")
-
-        # 4. Appends: one command, one save, one fsync each.
+        figures["import"] = _import(tmp, env, args, ref_100, ref_big)
+        figures["show_seconds"] = _show(env, args.n)
         app = CertLedger(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite",
                               "SQLITE_DBNAME": str(home / "ledger.sqlite")})
-        rows = list(_rows(args.appends, start=args.n))
-        actors = {row["number"]: Actor("bench", row["number"][2:6]) for row in rows}  # each city issues its own
-        started = time.perf_counter()
-        for row in rows:
-            app.issue(actors[row["number"]], row)
-        append_rate = len(rows) / (time.perf_counter() - started)
-        in_catalog = [row for row in rows if row["occupation"] in ("焊工", "消防设施操作员")]
-        started = time.perf_counter()
-        for row in in_catalog:
-            app.correct(actors[row["number"]], row["number"], {"holder_name": row["holder_name"] + "改"})
-        correct_rate = len(in_catalog) / (time.perf_counter() - started)
-        figures["append_per_s"] = {"issue": round(append_rate), "correct_exchange": round(correct_rate)}
-        print(f"appends: issue {append_rate:,.0f}/s, correction exchange (2 aggregates, 1 save) "
-              f"{correct_rate:,.0f}/s")
-
-        # 5. Replay: rebuild certificates from their events; read the whole log.
-        ids = random.Random(3).sample(range(args.n), min(args.replays, args.n))
-        started = time.perf_counter()
-        for i in ids:
-            app.show(f"1915{i % 18:02d}{i:010d}")
-        replay_rate = len(ids) / (time.perf_counter() - started)
-        started = time.perf_counter()
-        count, start = 0, 1
-        while True:
-            page = app.recorder.select_notifications(start=start, limit=1000)
-            for n in page:
-                app.mapper.to_domain_event(n)
-            count += len(page)
-            if len(page) < 1000:
-                break
-            start = page[-1].id + 1
-        log_rate = count / (time.perf_counter() - started)
-        figures["replay"] = {"show_per_s": round(replay_rate), "log_events_per_s": round(log_rate),
-                             "log_events": count}
-        print(f"replay: {replay_rate:,.0f} certificates/s rebuilt by number; whole log {count:,} events "
-              f"read and decoded at {log_rate:,.0f}/s")
+        figures["append_per_s"] = _appends(app, args.appends, args.n)
+        figures["replay"] = _replay(app, args.n, args.replays)
         figures["store_mib"] = round((home / "ledger.sqlite").stat().st_size / 2**20, 1)
         print(f"store size: {figures['store_mib']} MiB")
-
-    out = Path(__file__).parent / "out"
-    out.mkdir(exist_ok=True)
-    target = out / f"ledger-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
-    target.write_text(json.dumps(figures, ensure_ascii=False, indent=2) + "\n")
-    print(f"figures written to {target}")
+    print(f"figures written to {write_figures('ledger', figures)}")
 
 
 def _rows(n: int, start: int):  # type: ignore[no-untyped-def]

@@ -42,17 +42,14 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI
 
-from bench.bench_ledger import machine
+from bench.bench_ledger import DEV_PASSPHRASES, machine
 from bench.figures import write_figures
 from bench.gen_certificates import write
 
 CERTLEDGER = Path(sys.executable).parent / "certledger"
 UVICORN = Path(sys.executable).parent / "uvicorn"
 REPO = Path(__file__).resolve().parents[1]
-PASS = {"CERTLEDGER_KEY_PASSPHRASE": "bench-office-key", "CERTLEDGER_ROOT_PASSPHRASE": "bench-root-key",
-        "CERTLEDGER_PUBLISHER_PASSPHRASE": "bench-publisher-key",
-        "CERTLEDGER_LOG_KEY_PASSPHRASE": "bench-log-key",
-        "CERTLEDGER_OPERATOR_PASSPHRASE": "bench-operator-key"}
+PASS = DEV_PASSPHRASES  # the development passphrases init takes from the environment
 TARGET_RPS, TARGET_P99_MS = 2000, 25.0
 
 # ------------------------------------------------------------------ the bare reference endpoint
