@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 __all__ = ["connector"]
@@ -35,3 +35,17 @@ def connector(env: Mapping[str, str]) -> tuple[Callable[[], Any], str, str, tupl
 
         return connect_postgres, "%s", "BYTEA", (psycopg.Error,)
     return None
+
+
+def held_against_writers(conn: Any, p: str, events_table: str, ddl: Iterable[str]) -> Any:
+    """A cursor in a transaction that keeps the events' writers out until it commits (SQLite `BEGIN IMMEDIATE`,
+    PostgreSQL `LOCK TABLE … IN EXCLUSIVE MODE`), with the tables of `ddl` made first: what an index filled
+    from the stored events needs, so that no save falls between the read and the commit."""
+    cur = conn.cursor()
+    if p == "?":
+        cur.execute("BEGIN IMMEDIATE")
+    for statement in ddl:
+        cur.execute(statement)
+    if p != "?":
+        cur.execute(f"LOCK TABLE {events_table} IN EXCLUSIVE MODE")
+    return cur

@@ -22,7 +22,7 @@ from typing import Any
 
 from eventsourcing.persistence import Notification, StoredEvent
 
-from ledger.sql_connect import connector
+from ledger.sql_connect import connector, held_against_writers
 
 TABLE = "event_topics"
 KEPT = "event_topics_kept"
@@ -79,13 +79,7 @@ class TopicIndex:
     def _fill(self, conn: Any, p: str, recorder: Any, topics: list[str]) -> None:
         """Make the tables and index the stored events of `topics`, in one transaction that holds the events
         table against writers (a save in between would be missed)."""
-        cur = conn.cursor()
-        if p == "?":
-            cur.execute("BEGIN IMMEDIATE")
-        for statement in _ddl():
-            cur.execute(statement)
-        if p != "?":
-            cur.execute(f"LOCK TABLE {recorder.events_table_name} IN EXCLUSIVE MODE")
+        cur = held_against_writers(conn, p, recorder.events_table_name, _ddl())
         cur.execute(f"DELETE FROM {TABLE} WHERE topic IN ({', '.join([p] * len(topics))})", topics)
         start: int | None = None
         while True:

@@ -32,7 +32,7 @@ from ledger.readmodel import has_table
 from ledger.readmodel_seal import PayloadSeal
 from ledger.recorders import Tx
 from ledger.service_request import ServiceRequest
-from ledger.sql_connect import connector
+from ledger.sql_connect import connector, held_against_writers
 
 REQUESTS = "work_requests"
 PICKUPS = "work_pickups"
@@ -194,13 +194,7 @@ class WorkIndex:
     def _fill(self, conn: Any, p: str, fill: Callable[[Tx], None]) -> None:
         """Make the tables and write every request's and notice's rows in one transaction that holds the
         events table against writers (a save in between would be missed)."""
-        cur = conn.cursor()
-        if p == "?":
-            cur.execute("BEGIN IMMEDIATE")
-        for statement in ddl():
-            cur.execute(statement)
-        if p != "?":
-            cur.execute(f"LOCK TABLE {self._events_table} IN EXCLUSIVE MODE")
+        cur = held_against_writers(conn, p, self._events_table, ddl())
         cur.execute(f"DELETE FROM {REQUESTS}")
         cur.execute(f"DELETE FROM {PICKUPS}")
         fill(Tx(cur, p))

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from ledger.domain import HandoverKind, RequestKind
+from ledger.errors import RuleViolation
 from ledger.pickups import Pickups
 from ledger.reference import forget_authority_tables
 from tests.conftest import AppFactory, on_backends, resident_id
@@ -36,8 +37,10 @@ def test_the_uncollected_list_from_the_index_is_the_one_every_notice_gives(make_
                                                                            backend: Any) -> None:
     app = make_app()
     office = zhejiang_office(app)
-    _collect(app, office, HANGZHOU, 21)  # collected before the notice named it: never uncollected
     app.publish_pickup(office, [HANGZHOU, SECOND], published_on=date(2024, 5, 6))
+    _collect(app, office, HANGZHOU, 21)  # collected within its time: never uncollected
+    with pytest.raises(RuleViolation, match="pickup-already-collected"):  # nor on a later notice
+        app.publish_pickup(office, [HANGZHOU], published_on=date(2024, 5, 7))
     assert app.work_index.kept
     listed = [(u.certificate_number, u.due, u.office) for u in app.uncollected(LATE)]
     assert listed == [(SECOND, date(2024, 5, 17), "3301")]
