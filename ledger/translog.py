@@ -136,7 +136,7 @@ def _append(store: Any, records: Sequence[Record],
         leaves.append((frontier.size, nid, str(originator_id), version, leaf.hash, leaf.salt, leaf.record))
         nodes.extend(frontier.append(leaf.hash))
     store.append(leaves, nodes)
-    return (leaves[-1][0], leaves[-1][4], frontier.copy()) if leaves else None
+    return (leaves[-1][0], leaves[-1][4], frontier) if leaves else None  # `frontier` is not appended to again
 
 
 class TransparencyLog:
@@ -166,7 +166,7 @@ class TransparencyLog:
         if staged and any(target.has_notification(r[0]) for r in staged):
             raise LogCorrupt("a row to bring in got a leaf meanwhile (another repair?): nothing was written")
         # The edge this process leaves is reused by its next save while the store's last leaf is still ours.
-        self._edge = _append(target, records + staged, self._edge if tx is not None else None)
+        self._edge = _append(target, records + staged, self._edge)  # only a save's transaction reads it
 
     def unlogged(self, recorder: Any, limit: int = PAGE) -> list[Any]:
         """Stored events after the log's last leaf: rows that reached the table without a save."""
