@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -49,57 +50,79 @@ def test_the_shandong_window_case_through_the_pages(served: str, chromium: objec
     assert anonymous.url == base + "/login" and "王五" not in anonymous.content()
 
     clerk = _log_in(chromium, base, "李四", CLERK_PASSWORD)
-    clerk.click("text=受理申请")
-    clerk.fill("input[name=number]", NUMBER)
-    clerk.select_option("select[name=kind]", "proof")
-    clerk.fill("input[name=applicant]", "王五")
-    clerk.fill("input[name=id_number]", HOLDER_ID)
-    clerk.click("button.primary")
-    assert "已受理" in clerk.content()
-    request_url = clerk.url
-    clerk.goto(base + "/")
-    rows = clerk.locator("table.queue tbody tr")
-    assert rows.count() == 2 and "u-overdue" in (rows.nth(0).get_attribute("class") or "")
-    assert "已超期" in rows.nth(0).inner_text() and WELDER in rows.nth(0).inner_text()
-    _shot(clerk, "queue")
-
-    reviewer = _log_in(chromium, base, "赵六", REVIEWER_PASSWORD)
-    reviewer.goto(request_url)
-    for check, value in (("name", "王五"), ("id_number", HOLDER_ID), ("certificate_number", NUMBER),
-                         ("level", "四级"), ("specialty", "电工"), ("approval_date", "2019-06-01")):
-        reviewer.fill(f"#stated_{check}", value)
-    reviewer.click("button[value=compare]")
-    assert reviewer.locator("tr.mismatch[data-check=level]").count() == 1
-    _shot(reviewer, "review")
-    reviewer.fill("#stated_level", "三级")
-    reviewer.check("input[name=photo]")
-    reviewer.click("button[value=approve]")
-    assert "审核通过" in reviewer.content()
+    request_url = _accept_at_the_window(clerk, base)
+    _review_with_a_mismatch(_log_in(chromium, base, "赵六", REVIEWER_PASSWORD), request_url)
 
     clerk.goto(request_url)  # a clerk cannot sign: the head's step is refused server-side
-    response = clerk.request.post(request_url + "/prove", form={"csrf": clerk.input_value("input[name=csrf]")},
+    response = clerk.request.post(request_url + "/prove",  # type: ignore[attr-defined]
+                                  form={"csrf": clerk.input_value("input[name=csrf]")},  # type: ignore[attr-defined]
                                   headers={"origin": base})
     assert response.status == 403 and "不能执行「签发」" in response.text()
 
-    head = _log_in(chromium, base, "张三", HEAD_PASSWORD)
-    head.goto(request_url)
-    head.click("text=签发并生成 PDF")
-    assert "/proofs/SM-" in head.url
-    head.wait_for_load_state("networkidle")  # the page's image (wait_for_function would need CSP's unsafe-eval)
-    assert head.locator("img.page").evaluate("img => img.naturalWidth") > 1000
-    _shot(head, "proof-preview")
-    head.click("#print-view")
-    head.wait_for_load_state("networkidle")
-    assert head.locator("img.sheet").evaluate("img => img.naturalWidth") > 1000  # A4 at 150 dpi: 1240 px
+    _sign_and_preview(_log_in(chromium, base, "张三", HEAD_PASSWORD), request_url)
+    _mail(clerk, base, request_url)
 
-    clerk.goto(request_url)
-    clerk.fill("input[name=tracking]", "EA123456789CN")
-    clerk.fill("input[name=address]", "济南市历下区解放路 1 号")
-    clerk.click("text=登记邮寄")
-    assert "已送达" in clerk.content()
-    clerk.goto(base + f"/documents/{NUMBER}")
-    assert "EA123456789CN" in clerk.content()
-    _shot(clerk, "timeline")
+
+def _accept_at_the_window(clerk: object, base: str) -> str:
+    """The clerk takes the application; the queue shows it behind the overdue online request."""
+    page: Any = clerk
+    page.click("text=受理申请")
+    page.fill("input[name=number]", NUMBER)
+    page.select_option("select[name=kind]", "proof")
+    page.fill("input[name=applicant]", "王五")
+    page.fill("input[name=id_number]", HOLDER_ID)
+    page.click("button.primary")
+    assert "已受理" in page.content()
+    request_url: str = page.url
+    page.goto(base + "/")
+    rows = page.locator("table.queue tbody tr")
+    assert rows.count() == 2 and "u-overdue" in (rows.nth(0).get_attribute("class") or "")
+    assert "已超期" in rows.nth(0).inner_text() and WELDER in rows.nth(0).inner_text()
+    _shot(page, "queue")
+    return request_url
+
+
+def _review_with_a_mismatch(reviewer: object, request_url: str) -> None:
+    """The reviewer's comparison flags the stated level; corrected, the request is approved."""
+    page: Any = reviewer
+    page.goto(request_url)
+    for check, value in (("name", "王五"), ("id_number", HOLDER_ID), ("certificate_number", NUMBER),
+                         ("level", "四级"), ("specialty", "电工"), ("approval_date", "2019-06-01")):
+        page.fill(f"#stated_{check}", value)
+    page.click("button[value=compare]")
+    assert page.locator("tr.mismatch[data-check=level]").count() == 1
+    _shot(page, "review")
+    page.fill("#stated_level", "三级")
+    page.check("input[name=photo]")
+    page.click("button[value=approve]")
+    assert "审核通过" in page.content()
+
+
+def _sign_and_preview(head: object, request_url: str) -> None:
+    """The head signs; the proof's page and its print view are real images."""
+    page: Any = head
+    page.goto(request_url)
+    page.click("text=签发并生成 PDF")
+    assert "/proofs/SM-" in page.url
+    page.wait_for_load_state("networkidle")  # the page's image (wait_for_function would need CSP's unsafe-eval)
+    assert page.locator("img.page").evaluate("img => img.naturalWidth") > 1000
+    _shot(page, "proof-preview")
+    page.click("#print-view")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("img.sheet").evaluate("img => img.naturalWidth") > 1000  # A4 at 150 dpi: 1240 px
+
+
+def _mail(clerk: object, base: str, request_url: str) -> None:
+    """The clerk records the mailing; the document's timeline shows the tracking number."""
+    page: Any = clerk
+    page.goto(request_url)
+    page.fill("input[name=tracking]", "EA123456789CN")
+    page.fill("input[name=address]", "济南市历下区解放路 1 号")
+    page.click("text=登记邮寄")
+    assert "已送达" in page.content()
+    page.goto(base + f"/documents/{NUMBER}")
+    assert "EA123456789CN" in page.content()
+    _shot(page, "timeline")
 
 
 def test_a_cross_site_form_post_is_refused(served: str, chromium: object, tmp_path: Path) -> None:
