@@ -103,3 +103,19 @@ def test_the_plain_settings_fail_and_answer_as_the_full_ones(office: Cli, env: d
         code, out, err, _ = _run(office, "quick", *args, **env)
         assert (code, out, err) == _run(office, "tree", *args, **env)[:3]
         assert "Traceback" not in err
+
+
+def test_a_sealed_store_answers_the_same_on_both_paths(tmp_path: Path) -> None:
+    import base64
+
+    key = {"CERTLEDGER_CIPHER_KEY": base64.b64encode(bytes(range(32))).decode()}
+    cli = Cli(home=tmp_path / "home", cwd=tmp_path, extra_env=key)
+    assert cli("init", "--office", "1501", "--operator", "张三").code == 0
+    args = issue_args("1915010000000100", "王五", "男", HOLDER_ID, "电工", "三级", "2019-06-01")
+    assert cli(*args).code == 0
+    for args in (("show", "1915010000000100"), ("--json", "history", "1915010000000100")):
+        code, out, err, _ = _run(cli, "quick", *args)
+        assert code == 0 and ("王五" in out) == (args[0] == "show")
+        assert (code, out, err) == _run(cli, "tree", *args)[:3]
+        unkeyed = _run(cli, "quick", *args, CERTLEDGER_CIPHER_KEY="")  # an empty key is none: nothing opens
+        assert unkeyed[0] != 0 and unkeyed[:3] == _run(cli, "tree", *args, CERTLEDGER_CIPHER_KEY="")[:3]
