@@ -12,11 +12,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cli.settings import Settings
-
 if TYPE_CHECKING:
     from rich.progress import Progress
 
+    from cli.settings import Settings
     from ledger.pickups import OverdueList
     from ledger.views import CertificateView, EventView, ProofView, RequestView, WhereView
 
@@ -47,8 +46,21 @@ def configure(*, json_output: bool, home: Path | None, office: str | None, opera
 
 def settings() -> Settings:
     if _state["settings"] is None:
+        from cli.settings import Settings
+
         _state["settings"] = Settings(**_state["overrides"]).with_file()
     return _state["settings"]  # type: ignore[no-any-return]
+
+
+def plain_settings() -> None:
+    """The quick commands' settings: the store's read without pydantic where every value is plain
+    (cli.settings_light); the full Settings otherwise, and for every other attribute."""
+    from cli.settings_light import LightSettings, NotPlain
+
+    try:
+        _state["settings"] = LightSettings(_state["overrides"])
+    except NotPlain:
+        _state["settings"] = None
 
 
 def reset_settings() -> None:

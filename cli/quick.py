@@ -52,10 +52,11 @@ def quick_run(argv: Sequence[str]) -> bool:
     if run is None or os.environ.get("CERTLEDGER_DEBUG"):
         return False
     from cli.guard import guard
-    from cli.output import configure
+    from cli.output import configure, plain_settings
 
     with guard():
         configure(json_output=run.json_output, home=run.home, office=run.office, operator=run.operator)
+        plain_settings()
         _commands()[run.command](run.number)
     return True
 

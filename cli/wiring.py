@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cli import output
-from cli.settings import Settings
 
 if TYPE_CHECKING:
+    from cli.settings import Settings
     from keys.store import KeyStore
     from keys.trustlist import TrustList
     from ledger.application import Actor, CertLedger

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Literal, Self
+from typing import Self
 
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-Store = Literal["sqlite", "postgres", "memory"]
+from config.persistence import Store, cipher_env, persistence_env
 
 
 class StoreSettings(BaseSettings):
@@ -93,24 +93,6 @@ class StoreSettings(BaseSettings):
     def eventsourcing_env(self, create: bool = False) -> dict[str, str]:
         """The library's environment; only a store's creator (`certledger init`) creates tables."""
         env: dict[str, str] = {"CREATE_TABLE": "y" if create else "n"}
-        env.update(_persistence(self.store, self.sqlite_file, self.postgres(), self.lock_timeout))
-        if self.cipher_key is not None and self.cipher_key.get_secret_value():
-            env["CIPHER_TOPIC"] = "eventsourcing.cryptography:AESCipher"
-            env["CIPHER_KEY"] = self.cipher_key.get_secret_value()
-            env["COMPRESSOR_TOPIC"] = "eventsourcing.compressor:ZlibCompressor"
+        env.update(persistence_env(self.store, self.sqlite_file, self.postgres(), self.lock_timeout))
+        env.update(cipher_env(self.cipher_key.get_secret_value() if self.cipher_key is not None else None))
         return env
-
-
-def _persistence(store: Store, sqlite_file: Path, postgres: dict[str, Any], lock_timeout: int) -> dict[str, str]:
-    if store == "memory":
-        return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
-    if store == "sqlite":
-        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(sqlite_file),
-                "SQLITE_LOCK_TIMEOUT": str(lock_timeout)}
-    env = {"PERSISTENCE_MODULE": "eventsourcing.postgres", "POSTGRES_HOST": str(postgres["host"]),
-           "POSTGRES_PORT": str(postgres["port"]), "POSTGRES_DBNAME": str(postgres["dbname"]),
-           "POSTGRES_USER": str(postgres["user"]), "POSTGRES_PASSWORD": str(postgres["password"]),
-           "POSTGRES_LOCK_TIMEOUT": str(lock_timeout)}
-    if postgres.get("schema"):
-        env["POSTGRES_SCHEMA"] = str(postgres["schema"])
-    return env

@@ -32,7 +32,7 @@ try:
 
         build(nouns_for(args))()  # what cli.main.run did for every command
 finally:
-    print("typer imported:", "typer" in sys.modules, file=sys.stderr)
+    print("typer imported:", "typer" in sys.modules, "pydantic imported:", "pydantic" in sys.modules, file=sys.stderr)
 """
 
 
@@ -59,12 +59,18 @@ def office(tmp_path: Path) -> Cli:
     return cli
 
 
-def _run(office: Cli, mode: str, *args: str) -> tuple[int, str, str, bool]:
-    proc = subprocess.run([sys.executable, "-c", RUN, mode, *args], cwd=office.cwd, env=office.env(),
+def _run(office: Cli, mode: str, *args: str, **env: str) -> tuple[int, str, str, bool]:
+    proc = subprocess.run([sys.executable, "-c", RUN, mode, *args], cwd=office.cwd, env={**office.env(), **env},
                           capture_output=True, text=True, timeout=120)
     err, _, flag = proc.stderr.rstrip("\n").rpartition("\n") if "\n" in proc.stderr.rstrip("\n") else \
         ("", "", proc.stderr.rstrip("\n"))
-    return proc.returncode, proc.stdout, err, flag.endswith("True")
+    return proc.returncode, proc.stdout, err, flag.split()[2] == "True"
+
+
+def _pydantic(office: Cli, *args: str, **env: str) -> bool:
+    proc = subprocess.run([sys.executable, "-c", RUN, "quick", *args], cwd=office.cwd, env={**office.env(), **env},
+                          capture_output=True, text=True, timeout=120)
+    return proc.stderr.rstrip("\n").rpartition("\n")[2].endswith("True")
 
 
 @pytest.mark.parametrize("args", [
@@ -79,3 +85,37 @@ def test_the_quick_path_answers_as_the_tree_does_without_typer(office: Cli, args
     assert (code, out, err) == (tree_code, tree_out, tree_err)
     assert HOLDER_ID not in out and HOLDER_ID[6:14] not in out  # the ID number masked on both paths
     assert "Traceback" not in err
+
+
+def test_the_plain_settings_leave_pydantic_out(office: Cli) -> None:
+    assert not _pydantic(office, "show", "1915010000000100")
+    assert not _pydantic(office, "history", "1915010000000100", CERTLEDGER_TRANSPARENCY_LOG="yes")
+    assert _pydantic(office, "show", "1915010000000100", CERTLEDGER_LOCK_TIMEOUT="ten")  # not plain: the full reader
+
+
+@pytest.mark.parametrize("env", [
+    {"CERTLEDGER_STORE": "oracle"}, {"CERTLEDGER_LOCK_TIMEOUT": "ten"}, {"CERTLEDGER_TRANSPARENCY_LOG": "maybe"},
+    {"CERTLEDGER_LOCK_TIMEOUT": "3", "certledger_transparency_log": "0"}, {"CERTLEDGER_SQLITE_PATH": "elsewhere.db"},
+    {"CERTLEDGER_BLOBS_DIR": "nowhere"},
+])
+def test_the_plain_settings_fail_and_answer_as_the_full_ones(office: Cli, env: dict[str, str]) -> None:
+    for args in (("show", "1915010000000100"), ("--json", "where", "1915010000000100")):
+        code, out, err, _ = _run(office, "quick", *args, **env)
+        assert (code, out, err) == _run(office, "tree", *args, **env)[:3]
+        assert "Traceback" not in err
+
+
+def test_a_sealed_store_answers_the_same_on_both_paths(tmp_path: Path) -> None:
+    import base64
+
+    key = {"CERTLEDGER_CIPHER_KEY": base64.b64encode(bytes(range(32))).decode()}
+    cli = Cli(home=tmp_path / "home", cwd=tmp_path, extra_env=key)
+    assert cli("init", "--office", "1501", "--operator", "张三").code == 0
+    args = issue_args("1915010000000100", "王五", "男", HOLDER_ID, "电工", "三级", "2019-06-01")
+    assert cli(*args).code == 0
+    for args in (("show", "1915010000000100"), ("--json", "history", "1915010000000100")):
+        code, out, err, _ = _run(cli, "quick", *args)
+        assert code == 0 and ("王五" in out) == (args[0] == "show")
+        assert (code, out, err) == _run(cli, "tree", *args)[:3]
+        unkeyed = _run(cli, "quick", *args, CERTLEDGER_CIPHER_KEY="")  # an empty key is none: nothing opens
+        assert unkeyed[0] != 0 and unkeyed[:3] == _run(cli, "tree", *args, CERTLEDGER_CIPHER_KEY="")[:3]
