@@ -15,6 +15,8 @@ from signing.fonts import FONT_NAME
 from signing.layout import FRAME, GREY, PAGE_H, PAGE_W, SEAL_RED, WATERMARK, draw_text
 
 QR_SIZE = 30 * mm
+QR_RIGHT, QR_BOTTOM = 20 * mm, 26 * mm  # where render.py puts it: from the page's right edge and its foot
+QR_MARGIN = 6 * mm  # around it when signing.qr reads that corner alone (the quiet zone and some)
 QR_CAPTION = "扫码验证 / Scan to verify"
 _ALPHANUMERIC = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")  # QR alphanumeric mode, 5.5 bits/char
 

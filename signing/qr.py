@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from signing.errors import SigningError
+from signing.layout import PAGE_H, PAGE_W
+from signing.ornaments import QR_BOTTOM, QR_MARGIN, QR_RIGHT, QR_SIZE
 from signing.pdflimits import render_scale
 
 
@@ -75,11 +77,27 @@ def render_and_decode(pdf: bytes, dpi: int) -> list[str]:
         page = document[0]
         width, height = page.get_size()  # the box pdfium renders, rotation applied
         scale = render_scale(width, height, dpi)  # PdfTooCostly (a SigningError) for a page far past A4
+        crop = _qr_corner(width, height, page.get_rotation())
+        if crop is not None:  # our own page: its QR corner first, as rendered (whatever covers it shows)
+            corner = page.render(scale=scale, crop=crop, grayscale=True).to_pil()
+            found = zxingcpp.read_barcodes(corner, formats=zxingcpp.BarcodeFormat.QRCode)  # type: ignore[arg-type]
+            if found:
+                return [r.text for r in found]
         image = page.render(scale=scale, grayscale=True).to_pil()
     finally:
         document.close()
     found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)  # type: ignore[arg-type]
     return [r.text for r in found]
+
+
+def _qr_corner(width: float, height: float, rotation: int) -> tuple[float, float, float, float] | None:
+    """What to cut from an A4 page (left, bottom, right, top, in points) to keep only where render.py draws the QR
+    code with its quiet zone; None for any other page (size or rotation), which is read whole."""
+    if rotation != 0 or abs(width - PAGE_W) > 1 or abs(height - PAGE_H) > 1:
+        return None
+    left, bottom = width - QR_RIGHT - QR_SIZE - QR_MARGIN, QR_BOTTOM - QR_MARGIN
+    right, top = QR_RIGHT - QR_MARGIN, height - QR_BOTTOM - QR_SIZE - QR_MARGIN
+    return (left, bottom, right, top)
 
 
 class _Worker:

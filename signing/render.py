@@ -40,7 +40,17 @@ from signing.layout import (
     fit_size,
     wrap_cjk,
 )
-from signing.ornaments import QR_CAPTION, QR_SIZE, draw_frame, draw_qr, draw_rosette, draw_seal, qr_modules
+from signing.ornaments import (
+    QR_BOTTOM,
+    QR_CAPTION,
+    QR_RIGHT,
+    QR_SIZE,
+    draw_frame,
+    draw_qr,
+    draw_rosette,
+    draw_seal,
+    qr_modules,
+)
 
 __all__ = [
     "FOOTER_NOTE", "FRAME", "GREY", "INK", "PAGE_H", "PAGE_W", "PROFESSIONAL_CERTIFICATE_TITLE", "QR_CAPTION",
@@ -87,7 +97,7 @@ class Renderer:
             self._certificate(c, content, title)
         else:
             self._proof(c, content, title)
-        draw_qr(c, qr, PAGE_W - 20 * mm - QR_SIZE, 26 * mm)
+        draw_qr(c, qr, PAGE_W - QR_RIGHT - QR_SIZE, QR_BOTTOM)
         c.showPage()
         c.save()
         return out.getvalue()
