@@ -19,6 +19,7 @@ from ledger.verification_record import VerificationRecord
 from ledger.views import CertificateView, ProofView
 from signing.checks import Check, DocumentStatus, Outcome, document_status, outcome_of_state, signed_tokens
 from signing.verify import PdfVerification, TokenVerification, Verifier
+from verify_api.changes import Changes, PostgresChanges, SqliteChanges
 from verify_api.history import PublishedHistory
 from verify_api.records import PostgresSink, SqliteSink, VerificationRecorder
 from verify_api.settings import ServiceSettings
@@ -26,7 +27,7 @@ from verify_api.standby import Placement, StoreStatus, placement
 from verify_api.transparency import PublishedLog
 from verify_api.trust import LoadedTrust, TrustSource
 from verify_api.verdict import DocumentFacts, Successor, Verdict
-from verify_api.views import CachedViews, RecordSource, SqliteChanges
+from verify_api.views import CachedViews, RecordSource
 
 log = logging.getLogger("verify_api")
 
@@ -75,7 +76,8 @@ class VerificationService:
         self.ledger = ledger
         self.trust = trust
         self.recorder = recorder
-        changes = SqliteChanges(settings.sqlite_file) if settings.store == "sqlite" else None
+        changes: Changes | None = (SqliteChanges(settings.sqlite_file) if settings.store == "sqlite"
+                                   else PostgresChanges(settings.postgres()) if settings.store == "postgres" else None)
         self.records = open_records(settings) if settings.read_model else None
         # What /healthz says of the verdicts' source: the read model, or the events (turned off, or none kept).
         self.read_model = "in use" if self.records is not None else "off" if not settings.read_model else "missing"

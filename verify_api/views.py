@@ -1,30 +1,29 @@
 """Document views for the Verifier, kept in memory until the ledger changes.
 
-A verification reads one view (`document_by_reference`). On SQLite the service keeps the
-views it has read and asks the database whether anything was committed since (`PRAGMA
-data_version`: no table read, but a read lock, three system calls): any commit by the command
-or another process empties the cache. It asks at most every `check_every` seconds (10 ms by
-default, `CERTLEDGER_CACHE_CHECK_SECONDS`; 0 asks before every use): asked per request, the
-question cost 9 % of the token endpoint's throughput, measured, and no person or command can
-act on a revocation within 10 ms of it. Documents not yet in the cache are always read from
-the ledger. On PostgreSQL there is no such cheap question; there the library's aggregate
-cache (fast-forwarded on each read) serves instead.
+A verification reads one view (`document_by_reference`). The service keeps the views it has
+read and asks the store whether anything changed since (verify_api.changes: SQLite's `PRAGMA
+data_version`, PostgreSQL's current snapshot): any commit by a command or another process (on
+PostgreSQL any write on the cluster) empties the cache. It asks at most every `check_every`
+seconds (10 ms by default, `CERTLEDGER_CACHE_CHECK_SECONDS`; 0 asks before every use): asked per
+request, the question cost 9 % of the token endpoint's throughput on SQLite, measured, and no
+person or command can act on a revocation within 10 ms of it. A view read while the cache was
+emptied is not kept (it may predate the change). Documents not yet in the cache are always read
+from the store.
 """
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from pathlib import Path
 from typing import Protocol
 
 from ledger.application import CertLedger
 from ledger.readmodel import Reader
 from ledger.verification_record import VerificationRecord
 from ledger.views import CertificateView, ProofView, SignedFileView
+from verify_api.changes import Changes
 
 Document = CertificateView | ProofView | VerificationRecord
 
@@ -52,32 +51,10 @@ class RecordSource:
         return self.ledger.document_by_reference(reference)  # NotFound for a document never recorded
 
 
-class SqliteChanges:
-    """Tells whether any connection committed to a SQLite file since the last question."""
-
-    def __init__(self, path: Path) -> None:
-        # Read-only, its own connection: data_version counts the commits of every *other* connection.
-        self._conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
-        self._version = self._read()
-
-    def _read(self) -> int:
-        return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
-
-    def changed(self) -> bool:
-        version = self._read()
-        if version == self._version:
-            return False
-        self._version = version
-        return True
-
-    def close(self) -> None:
-        self._conn.close()
-
-
 class CachedViews:
     """The Verifier's LedgerReader: `document_by_reference` from memory while the store is unchanged."""
 
-    def __init__(self, ledger: CertLedger, changes: SqliteChanges | None, maxsize: int = 4096,
+    def __init__(self, ledger: CertLedger, changes: Changes | None, maxsize: int = 4096,
                  check_every: float = 0.0, clock: Callable[[], float] = time.monotonic,
                  source: DocumentSource | None = None) -> None:
         self.ledger = ledger
@@ -88,6 +65,7 @@ class CachedViews:
         self._clock = clock
         self._next_check = 0.0
         self._views: OrderedDict[str, Document] = OrderedDict()
+        self._emptied = 0  # how often the cache was emptied: a view read across an emptying is not kept
         self._lock = threading.Lock()  # PDF checks read from worker threads
 
     def document_by_reference(self, reference: str) -> Document:
@@ -100,12 +78,16 @@ class CachedViews:
                 self._next_check = now + self.check_every
                 if self.changes.changed():
                     self._views.clear()
+                    self._emptied += 1
             view = self._views.get(reference)
             if view is not None:
                 self._views.move_to_end(reference)
                 return view
+            emptied = self._emptied
         view = self.source.document_by_reference(reference)
         with self._lock:
+            if emptied != self._emptied:
+                return view  # read before a change was seen: served once, not kept
             self._views[reference] = view
             if len(self._views) > self.maxsize:
                 self._views.popitem(last=False)

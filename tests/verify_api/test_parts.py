@@ -14,11 +14,12 @@ from ledger.errors import NotFound
 from signing.checks import Check, Reason
 from tests.signing.conftest import JINAN
 from tests.verify_api.conftest import Home
+from verify_api.changes import SqliteChanges
 from verify_api.errors import json_body
 from verify_api.page import message_page, verdict_page
 from verify_api.records import Row, SqliteSink, VerificationRecorder, minute_of
 from verify_api.verdict import NOT_GENUINE, Verdict
-from verify_api.views import CachedViews, SqliteChanges
+from verify_api.views import CachedViews
 
 
 class Clock:
@@ -109,3 +110,29 @@ def test_an_answer_body_reads_back_as_what_was_encoded(value: object) -> None:
 
 def test_chinese_text_is_written_as_utf8_not_escaped() -> None:
     assert json_body({"headline": "真实有效", "size": 2**70}) == f'{{"headline":"真实有效","size":{2**70}}}'.encode()
+
+
+def test_a_view_read_while_the_cache_is_emptied_is_served_once_not_kept(home: Home) -> None:
+    """A read that started before a change was seen may hold the old view: keeping it would hide the change
+    until the next commit. Here the revocation is committed and seen (by another request) during the read."""
+    home.proof("1915010000000731")
+    home.proof("1915010000000732")
+    reference = "SM-1915010000000731-01"
+
+    class Slow:
+        def __init__(self) -> None:
+            self.reads = 0
+
+        def document_by_reference(self, ref: str) -> object:
+            self.reads += 1
+            view = home.office.app.document_by_reference(ref)  # read before the revocation...
+            if ref == reference and self.reads == 1:
+                home.office.app.revoke(JINAN, reference, "test")  # ...committed meanwhile, and seen by
+                views.document_by_reference("SM-1915010000000732-01")  # another request's question
+            return view
+
+    source = Slow()
+    views = CachedViews(home.office.app, SqliteChanges(home.path / "ledger.sqlite"), source=source)  # type: ignore[arg-type]
+    assert views.document_by_reference(reference).status != "revoked"  # the old view, served once
+    assert views.document_by_reference(reference).status == "revoked"  # not kept: read again
+    views.close()

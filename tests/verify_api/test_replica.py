@@ -26,9 +26,12 @@ from tests.verify_api.conftest import Home, verdict
 from tests.verify_api.replica_pair import Pair, as_superuser, fresh_schema, start_pair
 from tests.verify_api.served import Server, free_port
 from verify_api.app import create_app
+from verify_api.changes import PostgresChanges
 from verify_api.settings import ServiceSettings
+from verify_api.views import CachedViews
 
 pytestmark = pytest.mark.postgres
+CACHE_BOUND = 0.05  # past CERTLEDGER_CACHE_CHECK_SECONDS (10 ms): how long a worker may serve a view from memory
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +97,8 @@ def test_a_revocation_on_the_primary_shows_through_the_replica_once_replayed(off
         assert verdict(client, signed.token)["outcome"] == "current"
         office_home.office.app.revoke(JINAN, "SM-1915010000000801-01", "issued on a forged application")
         lag = office_home.pair.replayed()
-        # Replayed means seen: the very next verdict reads the revocation (no cache hides it).
+        time.sleep(CACHE_BOUND)
+        # Replayed means seen: once the cache's bound has passed, the next verdict reads the revocation.
         v = verdict(client, signed.token)
         assert v["outcome"] == "revoked" and v["revoked"]["reason"] == "issued on a forged application"
         assert lag < 10, lag
@@ -136,6 +140,7 @@ def test_a_standby_whose_replay_stops_reports_the_growing_lag_and_shows_the_revo
             assert verdict(client, signed.token)["outcome"] == "current"
             as_superuser(pair, pair.replica_port, "SELECT pg_wal_replay_resume()")
             pair.replayed()
+            time.sleep(CACHE_BOUND)
             assert verdict(client, signed.token)["outcome"] == "revoked"
             assert client.get("/healthz").status_code == 200
     finally:
@@ -195,6 +200,7 @@ def test_certledger_serve_runs_two_instances_of_two_workers_on_the_replica(offic
             assert server.get(f"/api/v1/verify/{signed.token}").json()["outcome"] == "current"
         office_home.office.app.revoke(JINAN, "SM-1915010000000805-01", "withdrawn")
         pair.replayed()
+        time.sleep(CACHE_BOUND)
         for server in servers:
             for _ in range(4):  # whichever worker answers
                 assert server.get(f"/api/v1/verify/{signed.token}").json()["outcome"] == "revoked"
@@ -203,3 +209,48 @@ def test_certledger_serve_runs_two_instances_of_two_workers_on_the_replica(offic
     for log in logs:
         assert "is a hot standby (read-only)" in log, log
         assert "Traceback" not in log and "read-only transaction" not in log, log
+
+
+def _cached(home: ReplicaHome, port: int) -> tuple[CachedViews, CertLedger]:
+    """The service's document cache on one server of the pair, asking before every use (check_every 0)."""
+    ledger = CertLedger(env={**home.pair.env(port, home.schema), "CREATE_TABLE": "n"}, transparency_log=True)
+    settings = home.on(port)
+    return CachedViews(ledger, PostgresChanges(settings.postgres())), ledger
+
+
+def test_on_postgres_a_repeated_read_comes_from_memory_until_a_change_is_committed(office_home: ReplicaHome) -> None:
+    office_home.proof("1915010000000806")
+    office_home.pair.replayed()
+    for port in (office_home.pair.primary_port, office_home.pair.replica_port):
+        views, ledger = _cached(office_home, port)
+        try:
+            first = views.document_by_reference("SM-1915010000000806-01")
+            assert views.document_by_reference("SM-1915010000000806-01") is first  # memory: nothing committed
+        finally:
+            views.close()
+            ledger.close()
+    views, ledger = _cached(office_home, office_home.pair.replica_port)
+    try:
+        first = views.document_by_reference("SM-1915010000000806-01")
+        office_home.office.app.revoke(JINAN, "SM-1915010000000806-01", "withdrawn")
+        office_home.pair.replayed()
+        again = views.document_by_reference("SM-1915010000000806-01")
+        assert again is not first and again.status == "revoked"
+    finally:
+        views.close()
+        ledger.close()
+
+
+def test_the_snapshot_moves_with_a_commit_and_a_lost_server_counts_as_a_change(office_home: ReplicaHome) -> None:
+    pair = office_home.pair
+    changes = PostgresChanges(office_home.on(pair.primary_port).postgres())
+    try:
+        assert changes.changed() is False  # nothing written since it asked
+        with pair.connect(pair.primary_port) as conn:
+            conn.execute(f"CREATE TABLE {office_home.schema}.unrelated (n int)")  # any commit on the cluster
+        assert changes.changed() is True and changes.changed() is False
+        changes._conninfo["port"] = free_port()  # nobody listens there: the question fails, the answer is "changed"
+        changes._close_unlocked()
+        assert changes.changed() is True and changes.changed() is True
+    finally:
+        changes.close()
