@@ -61,3 +61,29 @@ def test_the_replays_leaf_is_the_header_records_leaf(originator: str) -> None:
             assert header_leaf(8, aggregate, 3, topic, state, salt) != want
             assert header_leaf(7, aggregate, 3, topic, state + b" ", salt) != want
             assert header_leaf(7, aggregate, 3, topic, state, bytes(16)) != want
+
+
+def test_a_kept_payload_is_its_written_text_or_another_spelling_of_the_same_value_and_nothing_else() -> None:
+    import json
+
+    from ledger.readmodel_check import _differing
+
+    record = issued_record_of("8d7f0a52-6c3e-4f5b-9a41-0f2b8c6d1e77", 1, _data(), 2, AT)
+    written = record.row()
+    assert _differing(written, record) == ""  # the text the read model writes: equal bytes, no parse
+    escaped = json.dumps(record.payload_value(), ensure_ascii=True, indent=1)  # the same value, other bytes
+    assert _differing((*written[:-1], escaped), record) == ""
+    changed = dict(record.payload_value(), id_number_masked="370102********001X ")
+    assert _differing((*written[:-1], json.dumps(changed, ensure_ascii=False, sort_keys=True)), record) == "payload"
+    assert _differing((*written[:-1], "not json"), record) == "payload"
+    assert _differing((*written[:2], 9, *written[3:]), record) == "version"
+
+
+def test_the_holder_digest_is_the_three_parts_each_after_a_zero_byte_under_the_context() -> None:
+    import hashlib
+
+    from ledger.verification_record import holder_digest
+
+    text = "certledger-holder-v1\x001915010000000123#2\x00张三\x0037010219800101001X"
+    want = hashlib.sha256(text.encode()).digest()[:16]
+    assert holder_digest("1915010000000123#2", "张三", "37010219800101001x") == want
