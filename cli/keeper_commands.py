@@ -71,9 +71,54 @@ def certify(
     _write_new(out, certified.certificate_pem.encode("ascii"))
     emit({"certificate": str(out), "role": certified.role, "office": certified.office, "kid": certified.kid,
           "not_before": certified.not_before.isoformat(), "not_after": certified.not_after.isoformat(),
-          "serial": f"{certified.serial:x}"},
+          "serial": f"{certified.serial:x}", "record_entries": certified.entry},
          f"certified {request.describe()}, valid {certified.not_before:%Y-%m-%d} .. {certified.not_after:%Y-%m-%d}"
-         f"; certificate written to {out}")
+         f", serial {certified.serial:x}; certificate written to {out}; the keeper's record now holds "
+         f"{certified.entry} entries (note it elsewhere)")
+
+
+def revoke_publisher(
+    serial: Annotated[str, typer.Argument(help="The publisher certificate's serial (hex), as keys certify or "
+                                               "keys issued print it.")],
+    reason: Annotated[str, typer.Option("--reason", help="key-compromise, superseded, cessation-of-operation, "
+                                                         "affiliation-changed or unspecified.")] = "key-compromise",
+    root_dir: RootDir = None,
+) -> None:
+    """Revoke a publisher certificate: the root re-signs its CRL (root.crl.pem in the root's directory), which is
+    copied beside the pinned root wherever trust lists are loaded; a list that publisher signed is refused there."""
+    from keys.keeper import revoke_publisher as revoke
+    from keys.revocation import CRL_FILE
+
+    store = root_store(root_dir)
+    crl, entry = revoke(store, serial, passphrase("root"), reason=reason, now=datetime.now(UTC))
+    emit({"crl": str(store.directory / CRL_FILE), "crl_number": crl.number, "record_entries": entry,
+          "revoked": [r.to_dict() for r in crl.entries.values()]},
+         f"publisher certificate {serial.strip().lower()} revoked ({reason}); CRL number {crl.number} written to "
+         f"{store.directory / CRL_FILE}: copy it beside root.cert.pem for every verifier, then certify a new "
+         f"publisher key and publish a fresh trust list with it")
+
+
+def issued(root_dir: RootDir = None) -> None:
+    """Check the keeper's record (every entry signed by the root, chained to the one before, every kept certificate
+    recorded) and list it with the root's CRL; an altered record is named entry by entry and fails."""
+    from cryptography import x509
+
+    from keys.keeper import revocations
+    from keys.keeper_record import KeeperRecordTampered, check_record
+
+    store = root_store(root_dir)
+    root = x509.load_pem_x509_certificate(store.root_certificate_pem().encode("ascii"))
+    check = check_record(store.directory, root)
+    if check.problems:
+        raise KeeperRecordTampered(check.problems)
+    crl = revocations(store)
+    rows = [{k: v for k, v in e.items() if k not in ("signature", "prev")} for e in check.entries]
+    lines = [f"{e['seq']:>4} {e['at'][:19]} {e['action']:<9} serial {e['serial']}"
+             + (f" {e.get('role')} {e.get('office') or ''} kid {e.get('kid')}" if e["action"] == "certified"
+                else f" ({e.get('reason')}, CRL {e.get('crl_number')})") for e in rows]
+    emit({"entries": rows, "crl_number": crl.number, "revoked": [r.to_dict() for r in crl.entries.values()]},
+         "\n".join([f"the keeper's record in {store.directory}: {len(rows)} entries, every one signed by the root "
+                     f"and chained; CRL number {crl.number}, {len(crl.entries)} revoked", *lines]))
 
 
 def _read(path: Path) -> bytes:

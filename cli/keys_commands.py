@@ -29,6 +29,8 @@ keys_app = typer.Typer(no_args_is_help=True, help="Office signing keys (ECDSA P-
                                                   "by the root's keeper, and the trust list.")
 keys_app.command("init-root")(keeper_commands.init_root)
 keys_app.command("certify")(keeper_commands.certify)
+keys_app.command("revoke-publisher")(keeper_commands.revoke_publisher)
+keys_app.command("issued")(keeper_commands.issued)
 
 
 @keys_app.command("request")

@@ -84,12 +84,21 @@ def operator_passphrase() -> None:
 
 def _enrolled(ledger: Any, office: str, given: str) -> str:
     """The full id of the enrolled credential of `office` that `given` (an id or its 16-digit prefix) names."""
+    return pick_credential([c.credential for c in ledger.credentials(office)], office, given)
+
+
+def pick_credential(ids: list[str], office: str, given: str) -> str:
+    """The one id of `ids` (credentials of `office`) that `given` names, in full or by a prefix of 16 or more
+    hex digits; a prefix several ids share is refused with the candidates, never resolved to the first."""
     from ledger.errors import InvalidInput, NotFound
 
     text = given.strip().lower()
     if not 16 <= len(text) <= 64 or any(c not in "0123456789abcdef" for c in text):
         raise InvalidInput("credential", "an id of 64 hex digits or its first 16 or more, as `operator list` shows")
-    found = [c.credential for c in ledger.credentials(office) if c.credential.startswith(text)]
+    found = sorted({c for c in ids if c.startswith(text)})
     if not found:
         raise NotFound(f"no credential {text[:16]} of office {office} is enrolled in this ledger")
-    return str(found[0])
+    if len(found) > 1:
+        raise InvalidInput("credential", f"the prefix {text} names {len(found)} credentials of office {office} "
+                                         f"({', '.join(found)}): give more digits")
+    return found[0]

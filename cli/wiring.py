@@ -143,7 +143,15 @@ def trust_list(path: Path | None = None, root: Path | None = None) -> TrustList:
     for p, what in ((list_path, "trust list"), (root_path, "root certificate")):
         if not p.is_file():
             raise NotFound(f"no {what} at {p}: run certledger keys init (or pass it)")
-    return load_trust_list(list_path.read_bytes(), root_path.read_bytes())
+    return load_trust_list(list_path.read_bytes(), root_path.read_bytes(), root_crl(root_path))
+
+
+def root_crl(root_path: Path) -> bytes | None:
+    """The root's CRL kept beside the pinned root certificate (keys.revocation), if the keeper has issued one."""
+    from keys.revocation import CRL_FILE
+
+    crl = root_path.parent / CRL_FILE
+    return crl.read_bytes() if crl.is_file() else None
 
 
 def save_verifier(root: Path | None = None) -> Any:

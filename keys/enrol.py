@@ -136,16 +136,22 @@ def publisher_kids(store: KeyStore) -> list[str]:
 
 
 def load_publisher(store: KeyStore, passphrase: str, at: datetime) -> LoadedPublisher:
-    """The newest installed publisher key valid at `at`, decrypted, with its certificate and the root's."""
+    """The newest installed publisher key valid at `at` and not on the root's CRL (kept beside the root
+    certificate), decrypted, with its certificate and the root's."""
+    from keys.revocation import CRL_FILE, load_crl
+
     _require_passphrase("publisher passphrase", passphrase)
     root = store._root_certificate()
+    crl = store.directory / CRL_FILE
+    revoked = load_crl(crl.read_bytes(), root) if crl.is_file() else None
     usable = []
     for kid in publisher_kids(store):
         certificate = store._read_certificate(f"{PUBLISHER_PREFIX}{kid}.cert.pem", f"publisher key {kid}")
-        if publisher_problem(certificate, root, at) is None:
+        if publisher_problem(certificate, root, at) is None and not (revoked and revoked.problem(certificate)):
             usable.append((certificate.not_valid_before_utc, kid, certificate))
     if not usable:
-        raise KeyNotFound(f"no publisher certificate valid now in {store.directory}: the deployment requests one "
+        raise KeyNotFound(f"no publisher certificate valid now and not revoked in {store.directory}: the deployment "
+                          "requests one "
                           "(certledger keys request --publisher) and the root's keeper certifies it")
     _, kid, certificate = max(usable)
     private_key = store._read_private(f"{PUBLISHER_PREFIX}{kid}.key.pem", passphrase, f"publisher key {kid}")

@@ -9,16 +9,24 @@ certificate issued is also kept in the root's directory (`issued-<serial>.cert.p
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
+from cryptography import x509
+
+from keys import keeper_record
 from keys.algorithms import algorithm as lookup_algorithm
 from keys.certificates import office_certificate, pem, publisher_certificate
 from keys.errors import InvalidKeyInput, KeyRequestInvalid
+from keys.files import fsync_directory
 from keys.requests import OFFICE, KeyRequest
+from keys.revocation import CRL_FILE, EMPTY, REASONS, Revocations, Revoked, build_crl, load_crl
+from keys.roles import PUBLISHER, role_of
 from keys.store import KeyStore, utc_seconds
 
-ISSUED_PREFIX = "issued-"
+ISSUED_PREFIX = keeper_record.ISSUED_PREFIX
 
 
 @dataclass(frozen=True)
@@ -32,6 +40,7 @@ class Certified:
     not_before: datetime
     not_after: datetime
     serial: int
+    entry: int  # its number in the keeper's record
 
 
 def certify(root_store: KeyStore, request: KeyRequest, root_passphrase: str, *, not_before: datetime,
@@ -68,13 +77,66 @@ def certify(root_store: KeyStore, request: KeyRequest, root_passphrase: str, *, 
     else:
         certificate = publisher_certificate(root.private_key, root.certificate, request.public_key, request.name,
                                             start, end, digest)
-    # The keeper keeps every certificate it issued: what the root vouched for can be read back from its directory.
+    # The keeper keeps every certificate it issued: what the root vouched for can be read back from its directory,
+    # and its signed record (keys.keeper_record) says so: an altered record is refused before anything is added.
+    entry = keeper_record.append(root_store.directory, root, "certified",
+                                 keeper_record.certificate_fields(certificate, request.role, request.office,
+                                                                  request.kid), at=start)
     root_store._write_new(f"{ISSUED_PREFIX}{certificate.serial_number:x}.cert.pem", pem(certificate).encode("ascii"),
                           0o644)
     return Certified(role=request.role, office=request.office, kid=request.kid, certificate_pem=pem(certificate),
-                     not_before=start, not_after=end, serial=certificate.serial_number)
+                     not_before=start, not_after=end, serial=certificate.serial_number, entry=entry)
 
 
 def issued(root_store: KeyStore) -> list[str]:
     """The certificates (PEM) the keeper issued from this root directory."""
     return [p.read_text("ascii") for p in sorted(root_store.directory.glob(f"{ISSUED_PREFIX}*.cert.pem"))]
+
+
+def revocations(root_store: KeyStore) -> Revocations:
+    """The root's CRL as kept in its directory (verified against the root), or none revoked yet."""
+    path = root_store.directory / CRL_FILE
+    if not path.exists():
+        return EMPTY
+    return load_crl(path.read_bytes(), x509.load_pem_x509_certificate(root_store.root_certificate_pem().encode()))
+
+
+def revoke_publisher(root_store: KeyStore, serial: str, root_passphrase: str, *, reason: str,
+                     now: datetime) -> tuple[Revocations, int]:
+    """Put the publisher certificate the keeper issued as `serial` (hex) on the root's CRL, re-signed as the next
+    CRL number, and record it; returns the new CRL's revocations and the record entry's number."""
+    if reason not in REASONS:
+        raise InvalidKeyInput(f"reason: one of {', '.join(REASONS)}")
+    text = serial.strip().lower()
+    path = root_store.directory / f"{ISSUED_PREFIX}{text}.cert.pem"
+    if not text or any(c not in "0123456789abcdef" for c in text) or not path.is_file():
+        raise InvalidKeyInput(f"serial: {serial!r} is no certificate this keeper issued (keys issued lists them)")
+    certificate = x509.load_pem_x509_certificate(path.read_bytes())
+    if role_of(certificate) != PUBLISHER:
+        raise InvalidKeyInput(f"serial: {text} is an office key's certificate; an office revokes its own key "
+                              "(certledger keys revoke), the keeper revokes publisher certificates")
+    current = revocations(root_store)
+    if certificate.serial_number in current.entries:
+        raise InvalidKeyInput(f"serial: {text} is already revoked "
+                              f"({current.entries[certificate.serial_number].revoked_at.isoformat()})")
+    root = root_store.load_root(root_passphrase)
+    at = utc_seconds("now", now)
+    revoked = [*current.entries.values(), Revoked(certificate.serial_number, at, reason)]
+    data = build_crl(root, revoked, number=current.number + 1, now=at)
+    entry = keeper_record.append(root_store.directory, root, "revoked",
+                                 {"serial": text, "reason": reason, "crl_number": current.number + 1}, at=at)
+    _replace(root_store.directory / CRL_FILE, data)
+    return load_crl(data, root.certificate), entry
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Write `path` whole or not at all (a reader sees the old CRL or the new one)."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(temporary, path)
+    fsync_directory(path.parent)

@@ -34,6 +34,7 @@ from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from keys.algorithms import ALGORITHMS, algorithm_of, key_id
 from keys.certificates import spki
 from keys.errors import InvalidKeyInput, TrustListMalformed, TrustListUnverified
+from keys.revocation import PublisherRevoked, load_crl
 from keys.roles import LoadedPublisher, office_problem, publisher_problem
 from keys.store import LoadedRoot
 
@@ -157,9 +158,13 @@ def _entries(keys: Sequence[SigningKeyView], root_certificate: x509.Certificate)
     return entries
 
 
-def load_trust_list(data: bytes | str, pinned_root_pem: bytes | str) -> TrustList:
-    """Verify a trust list against the pinned root certificate (through its publisher) and parse it."""
+def load_trust_list(data: bytes | str, pinned_root_pem: bytes | str, crl: bytes | None = None) -> TrustList:
+    """Verify a trust list against the pinned root certificate (through its publisher) and parse it.
+
+    `crl` is the root's revocation list (keys.revocation): a list whose publisher it revokes is refused.
+    """
     pinned = _pinned_root(pinned_root_pem)
+    revocations = load_crl(crl, pinned) if crl is not None else None
     if not isinstance(pinned.public_key(), ec.EllipticCurvePublicKey):
         raise InvalidKeyInput("pinned root: not an ES256 (P-256) certificate")
     pinned_der = pinned.public_bytes(serialization.Encoding.DER)
@@ -168,6 +173,9 @@ def load_trust_list(data: bytes | str, pinned_root_pem: bytes | str) -> TrustLis
     try:
         token = (data.encode("ascii") if isinstance(data, str) else bytes(data)).strip()
         publisher = _signer_certificate(jwt.api_jws.PyJWS().get_unverified_header(token), pinned, pinned_der)
+        if publisher is not None and revocations is not None and (why := revocations.problem(publisher)):
+            raise PublisherRevoked(f"trust list publisher: {why}; the list is refused: the root's keeper certifies "
+                                   "a new publisher key and a fresh list is published with it")
         signer_public = (publisher or pinned).public_key()
         if not isinstance(signer_public, ec.EllipticCurvePublicKey):
             raise TrustListUnverified("trust list signer: not an ES256 (P-256) key")

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Protocol
 
 from keys.errors import KeysError
+from keys.revocation import CRL_FILE, PublisherRevoked
 from keys.trustlist import TrustList, load_trust_list
 
 log = logging.getLogger("verify_api")
@@ -33,7 +34,7 @@ class RecordedLists(Protocol):
 class LoadedTrust:
     trust: TrustList
     data: bytes  # the signed bytes, served as they are
-    stamp: tuple[str, int, int]  # ("ledger", the recorded list's number | "file", its mtime; the root's mtime)
+    stamp: tuple[str, int, int, int]  # ("ledger", the list's number | "file", its mtime; the root's, the CRL's mtime)
 
 
 class TrustSource:
@@ -65,7 +66,7 @@ class TrustSource:
             try:
                 sequence = self._recorded_sequence()
                 source = ("ledger", sequence) if sequence is not None else ("file", os.stat(self.list_path).st_mtime_ns)
-                stamp = (*source, os.stat(self.root_path).st_mtime_ns)
+                stamp = (*source, os.stat(self.root_path).st_mtime_ns, self._crl_stamp())
             except OSError as e:
                 return self._keep(f"cannot read {e.filename}")
             except Exception as e:  # the ledger's store down: keep the list in force
@@ -75,13 +76,33 @@ class TrustSource:
             try:
                 data = (self.recorded.recorded_trust_list(sequence) if self.recorded is not None and sequence
                         else self.list_path.read_bytes())
-                trust = load_trust_list(data, self.root_path.read_bytes())
+                trust = load_trust_list(data, self.root_path.read_bytes(), self.crl())
+            except PublisherRevoked as e:  # the list in force may be that publisher's: none until a fresh one
+                self._loaded = None
+                raise TrustListUnavailable(f"no trust list: {e}") from None
             except (OSError, KeysError) as e:
                 return self._keep(f"{type(e).__name__}: {e}")
             if self._loaded is not None:
                 log.info("trust list reloaded: %d keys, issued %s", len(trust.keys), trust.issued_at.isoformat())
             self._loaded = LoadedTrust(trust, data, stamp)
             return self._loaded
+
+    @property
+    def crl_path(self) -> Path:
+        return self.root_path.parent / CRL_FILE
+
+    def crl(self) -> bytes | None:
+        """The root's CRL beside the pinned root, if there is one: served as it is, and checked on every load."""
+        try:
+            return self.crl_path.read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def _crl_stamp(self) -> int:
+        try:
+            return os.stat(self.crl_path).st_mtime_ns
+        except FileNotFoundError:
+            return 0
 
     def _recorded_sequence(self) -> int | None:
         return self.recorded.trust_list_sequence() if self.recorded is not None else None

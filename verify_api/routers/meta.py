@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from verify_api.deps import Service, ledger_read
-from verify_api.errors import json_response, responses
+from verify_api.errors import error_response, json_response, responses
 from verify_api.schemas.common import Health
 
 router = APIRouter(tags=["service"])
@@ -19,6 +19,23 @@ async def trust_list(service: Service) -> Response:
     """The signed trust list, byte for byte: verify it against the pinned root certificate."""
     loaded = service.trust.current()
     return Response(loaded.data, media_type="application/jose", headers={"Cache-Control": "public, max-age=300"})
+
+
+@router.get("/.well-known/certledger/root-crl", response_class=Response, responses={
+    200: {"content": {"application/pkix-crl": {"schema": {"type": "string", "format": "binary"}}},
+          "description": "The root's certificate revocation list (DER)"}, **responses(404)})
+async def root_crl(service: Service) -> Response:
+    """The root's CRL (X.509, DER): the publisher certificates the root's keeper revoked. Verify it against the pinned
+    root; a trust list whose publisher it names is refused."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    data = service.trust.crl()
+    if data is None:
+        return error_response(404, "not_found", "the root's keeper has revoked nothing: no CRL")
+    der = (x509.load_pem_x509_crl(data).public_bytes(serialization.Encoding.DER)
+           if data.lstrip().startswith(b"-----") else data)
+    return Response(der, media_type="application/pkix-crl", headers={"Cache-Control": "public, max-age=300"})
 
 
 @router.get("/healthz", response_model=Health, responses=responses(503))

@@ -1,0 +1,67 @@
+"""The root's keeper revokes a stolen publisher key through the installed command; every command that loads the
+trust list refuses the one it signed, a new publisher is certified and its fresh list accepted; the keeper's
+record is checked by `keys issued`, a rewritten entry named (issue 12)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from tests.e2e.conftest import Cli
+from tests.e2e.test_cli_keeper import _office_key, deployment, keeper  # noqa: F401 (fixtures)
+
+
+def _serial(keeper: Cli, request: Path, out: Path) -> str:  # noqa: F811
+    r = keeper("--json", "keys", "certify", str(request), "--out", str(out))
+    assert r.code == 0, r.err
+    return str(r.json()["serial"])  # type: ignore[index]
+
+
+def test_a_revoked_publishers_list_is_refused_and_a_new_publishers_list_accepted(  # noqa: F811
+        tmp_path: Path, keeper: Cli, deployment: Cli) -> None:  # noqa: F811
+    root_dir = tmp_path / "root"
+    _office_key(deployment, keeper, tmp_path, "1501")  # its credential acts; the trust list is signed
+    listed = deployment("--json", "keys", "issued", "--root-dir", str(root_dir))  # the keeper's record, checked
+    assert listed.code == 0, listed.err
+    entries = listed.json()["entries"]  # type: ignore[index]
+    serial = next(e["serial"] for e in entries if e["role"] == "publisher")
+    stolen_list = (deployment.home / "trust-list.jws").read_bytes()
+    probe = tmp_path / "not-a.pdf"
+    probe.write_bytes(b"%PDF-1.7 nothing signed")
+    before = deployment("verify-pdf", str(probe))
+    assert before.code == 12 and "revoked" not in before.err, before.err  # the list loads: only the PDF fails
+
+    r = keeper("keys", "revoke-publisher", serial, "--reason", "key-compromise")
+    assert r.code == 0 and "CRL number 1" in r.out, r.err
+    shutil.copy(root_dir / "root.crl.pem", deployment.home / "keys" / "root.crl.pem")  # beside the pinned root
+    refused = deployment("verify-pdf", str(probe))
+    assert refused.code == 11 and f"serial {serial}) was revoked by the root" in refused.err, refused.err
+    again = deployment("keys", "trust-list", "--sign")  # the stolen key is not used to sign again
+    assert again.code != 0 and "not revoked" in again.err, again.err
+
+    request = tmp_path / "publisher2.req"
+    assert deployment("keys", "request", "--publisher", "--out", str(request)).code == 0
+    _serial(keeper, request, tmp_path / "publisher2.cert")
+    r = deployment("keys", "install", str(tmp_path / "publisher2.cert"))
+    assert r.code == 0, r.err
+    r = deployment("keys", "trust-list", "--sign")
+    assert r.code == 0, r.err
+    assert (deployment.home / "trust-list.jws").read_bytes() != stolen_list
+    after = deployment("verify-pdf", str(probe))
+    assert after.code == 12 and "revoked" not in after.err, after.err  # the fresh list loads; the probe fails
+    history = keeper("--json", "keys", "issued").json()
+    assert [e["action"] for e in history["entries"]] == ["certified", "certified", "revoked", "certified"]  # type: ignore[index]
+    assert history["crl_number"] == 1  # type: ignore[index]
+
+
+def test_keys_issued_names_a_rewritten_entry(tmp_path: Path, keeper: Cli, deployment: Cli) -> None:  # noqa: F811
+    record = tmp_path / "root" / "issued.jsonl"
+    entry = json.loads(record.read_text().splitlines()[0])
+    entry["role"] = "office"
+    record.write_text(json.dumps(entry, sort_keys=True, separators=(",", ":")) + "\n")
+    r = keeper("keys", "issued")
+    assert r.code != 0 and "entry 1 (certified serial" in r.err and "the entry was rewritten" in r.err, r.err
+    r = keeper("keys", "revoke-publisher", entry["serial"])
+    assert r.code != 0 and "was altered" in r.err, r.err
+    assert not (tmp_path / "root" / "root.crl.pem").exists()
