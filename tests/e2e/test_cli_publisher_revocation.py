@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
+
+from cryptography import x509
 
 from tests.e2e.conftest import Cli
 from tests.e2e.test_cli_keeper import _office_key, deployment, keeper  # noqa: F401 (fixtures)
+from tests.verify_api.served import Server, free_port
 
 
 def _serial(keeper: Cli, request: Path, out: Path) -> str:  # noqa: F811
@@ -32,9 +36,14 @@ def test_a_revoked_publishers_list_is_refused_and_a_new_publishers_list_accepted
     before = deployment("verify-pdf", str(probe))
     assert before.code == 12 and "revoked" not in before.err, before.err  # the list loads: only the PDF fails
 
-    r = keeper("keys", "revoke-publisher", serial, "--reason", "key-compromise")
-    assert r.code == 0 and "CRL number 1" in r.out, r.err
-    shutil.copy(root_dir / "root.crl.pem", deployment.home / "keys" / "root.crl.pem")  # beside the pinned root
+    server = Server(deployment, free_port()).start()
+    try:
+        r = keeper("keys", "revoke-publisher", serial, "--reason", "key-compromise")
+        assert r.code == 0 and "CRL number 1" in r.out, r.err
+        shutil.copy(root_dir / "root.crl.pem", deployment.home / "keys" / "root.crl.pem")  # beside the pinned root
+        _the_service_serves_the_crl_and_drops_the_list(server, root_dir, int(serial, 16))
+    finally:
+        server.stop()
     refused = deployment("verify-pdf", str(probe))
     assert refused.code == 11 and f"serial {serial}) was revoked by the root" in refused.err, refused.err
     again = deployment("keys", "trust-list", "--sign")  # the stolen key is not used to sign again
@@ -53,6 +62,21 @@ def test_a_revoked_publishers_list_is_refused_and_a_new_publishers_list_accepted
     history = keeper("--json", "keys", "issued").json()
     assert [e["action"] for e in history["entries"]] == ["certified", "certified", "revoked", "certified"]  # type: ignore[index]
     assert history["crl_number"] == 1  # type: ignore[index]
+
+
+def _the_service_serves_the_crl_and_drops_the_list(server: Server, root_dir: Path, serial: int) -> None:
+    """A running service reloads the CRL beside its pinned root: it serves it (DER, the root's signature) and,
+    the list in force being signed by the revoked publisher, answers 503 until a fresh list is published."""
+    deadline = time.monotonic() + 20
+    while (health := server.get("/healthz")).status == 200 and time.monotonic() < deadline:
+        time.sleep(0.2)  # the worker looks at the files once a second
+    assert health.status == 503, health.text
+    got = server.get("/.well-known/certledger/root-crl")
+    assert got.status == 200 and got.headers["content-type"] == "application/pkix-crl", got.text
+    crl = x509.load_der_x509_crl(got.body)
+    root = x509.load_pem_x509_certificate((root_dir / "root.cert.pem").read_bytes())
+    assert crl.is_signature_valid(root.public_key())  # type: ignore[arg-type]
+    assert crl.get_revoked_certificate_by_serial_number(serial) is not None
 
 
 def test_keys_issued_names_a_rewritten_entry(tmp_path: Path, keeper: Cli, deployment: Cli) -> None:  # noqa: F811
