@@ -14,11 +14,11 @@ fails (the server gone) counts as a change.
 
 from __future__ import annotations
 
-import contextlib
 import sqlite3
-import threading
 from pathlib import Path
 from typing import Any, Protocol
+
+from verify_api.pgconn import LazyConnection
 
 
 class Changes(Protocol):
@@ -52,23 +52,17 @@ class PostgresChanges:
     """Tells whether the PostgreSQL server's snapshot moved since the last question (one short query)."""
 
     def __init__(self, postgres: dict[str, Any]) -> None:
-        self._conninfo = {k: v for k, v in postgres.items() if k != "schema"}  # the snapshot is the cluster's
-        self._conn: Any = None
-        self._lock = threading.Lock()
+        self._conn = LazyConnection(postgres)  # the snapshot is the cluster's: no schema
         self._snapshot: str | None = self._read()
 
     def _read(self) -> str | None:
         import psycopg
 
-        with self._lock:
-            try:
-                if self._conn is None or self._conn.closed:
-                    self._conn = psycopg.connect(**self._conninfo, autocommit=True, connect_timeout=5)
-                row = self._conn.execute("SELECT pg_current_snapshot()::text").fetchone()
-                return str(row[0])
-            except psycopg.Error:
-                self._close_unlocked()
-                return None  # unknown: never equal to what was seen, so a change
+        try:
+            return str(self._conn.fetchone("SELECT pg_current_snapshot()::text")[0])
+        except psycopg.Error:
+            self._conn.close()
+            return None  # unknown: never equal to what was seen, so a change
 
     def changed(self) -> bool:
         snapshot = self._read()
@@ -77,12 +71,5 @@ class PostgresChanges:
         self._snapshot = snapshot
         return True
 
-    def _close_unlocked(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            with contextlib.suppress(Exception):
-                conn.close()
-
     def close(self) -> None:
-        with self._lock:
-            self._close_unlocked()
+        self._conn.close()

@@ -18,13 +18,12 @@ transaction it replayed. Everything received replayed: lag 0; else now - that ti
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import threading
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from verify_api.pgconn import LazyConnection
 from verify_api.settings import ServiceSettings
 
 log = logging.getLogger("verify_api")
@@ -43,33 +42,14 @@ class Placement:
     postgres: dict[str, Any] | None  # connection settings (with schema) for a PostgreSQL target, else None
 
 
-def _conninfo(postgres: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in postgres.items() if k != "schema"}
-
-
 class StoreStatus:
     """Asks the ledger's PostgreSQL server whether it is a standby and how far its replay is behind."""
 
     def __init__(self, postgres: dict[str, Any]) -> None:
-        self.conninfo = _conninfo(postgres)
-        self._conn: Any = None
-        self._lock = threading.Lock()
+        self._conn = LazyConnection(postgres)
 
     def _query(self) -> tuple[Any, ...]:
-        import psycopg
-
-        with self._lock:
-            for attempt in (1, 2):  # a connection the server dropped is opened again once
-                try:
-                    if self._conn is None or self._conn.closed:
-                        self._conn = psycopg.connect(**self.conninfo, autocommit=True, connect_timeout=5)
-                    row = self._conn.execute(_STATUS).fetchone()
-                    return tuple(row)
-                except psycopg.OperationalError:
-                    self.close_unlocked()
-                    if attempt == 2:
-                        raise
-        raise AssertionError("unreachable")
+        return self._conn.fetchone(_STATUS)
 
     def is_standby(self) -> bool:
         return bool(self._query()[0])
@@ -86,15 +66,8 @@ class StoreStatus:
                 "received_lsn": received, "replayed_lsn": replayed, "replay_behind_bytes": int(behind),
                 "receiver": receiver}
 
-    def close_unlocked(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            with contextlib.suppress(Exception):
-                conn.close()
-
     def close(self) -> None:
-        with self._lock:
-            self.close_unlocked()
+        self._conn.close()
 
 
 def _seconds_between(earlier: datetime | None, later: datetime) -> float | None:

@@ -31,3 +31,11 @@ def store(tmp_path: Path) -> KeyStore:
 def office_key(store: KeyStore) -> OfficeKey:
     return store.generate_office_key("1501", "济南市职业技能鉴定指导中心", ROOT_PASSPHRASE, KEY_PASSPHRASE,
                                      not_before=NOT_BEFORE, not_after=NOT_AFTER)
+
+
+@pytest.fixture
+def keeper(tmp_path: Path) -> KeyStore:
+    """The root's own directory: another machine, as far as the office can tell."""
+    root = KeyStore(tmp_path / "keeper")
+    root.init_root(ROOT_PASSPHRASE, "certledger test root", now=ROOT_CREATED)
+    return root

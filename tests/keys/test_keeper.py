@@ -32,14 +32,6 @@ JINAN = "济南市人才服务中心"
 
 
 @pytest.fixture
-def keeper(tmp_path: Path) -> KeyStore:
-    """The root's own directory: another machine, as far as the office can tell."""
-    root = KeyStore(tmp_path / "keeper")
-    root.init_root(ROOT_PASSPHRASE, "certledger test root", now=ROOT_CREATED)
-    return root
-
-
-@pytest.fixture
 def office(tmp_path: Path) -> KeyStore:
     """The office's key directory: never holds the root's key."""
     return KeyStore(tmp_path / "office")

@@ -25,13 +25,6 @@ STOLEN = "publisher tiger lily"
 FRESH = "publisher new moon rising"
 
 
-@pytest.fixture
-def keeper(tmp_path: Path) -> KeyStore:
-    root = KeyStore(tmp_path / "keeper")
-    root.init_root(ROOT_PASSPHRASE, "certledger test root", now=ROOT_CREATED)
-    return root
-
-
 def _publisher(keeper: KeyStore, directory: Path, passphrase: str) -> tuple[LoadedPublisher, int]:
     store = KeyStore(directory)
     certified = certify(keeper, request_key(store, passphrase, office=None), ROOT_PASSPHRASE, not_before=NOW,

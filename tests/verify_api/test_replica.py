@@ -249,8 +249,8 @@ def test_the_snapshot_moves_with_a_commit_and_a_lost_server_counts_as_a_change(o
         with pair.connect(pair.primary_port) as conn:
             conn.execute(f"CREATE TABLE {office_home.schema}.unrelated (n int)")  # any commit on the cluster
         assert changes.changed() is True and changes.changed() is False
-        changes._conninfo["port"] = free_port()  # nobody listens there: the question fails, the answer is "changed"
-        changes._close_unlocked()
+        changes._conn.close()
+        changes._conn.conninfo["port"] = free_port()  # nobody listens: the question fails, the answer is "changed"
         assert changes.changed() is True and changes.changed() is True
     finally:
         changes.close()
