@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -79,19 +79,33 @@ class Signing(KeyChanges, Proofs):
 
         The key is looked up again: it must still be on record, the acting office's, and valid at `draft.at`.
         """
-        key_id = draft.key.kid
-        key = self._key(key_id)
+        (view,) = self.commit_signed_batch(actor, [(draft, sha256, token)])
+        return view
+
+    def commit_signed_batch(self, actor: Actor, signed: Sequence[tuple[Draft, str, str]]) -> list[SignedFileView]:
+        """Record every (draft, sha256, token) with its draft in one save: all of them or, on any refusal or
+        conflict, none (a batch's save is signed and logged once, not once per document)."""
+        aggregates: list[Aggregate] = []
+        views = []
+        keys: dict[str, SigningKey] = {}
+        for draft, sha256, token in signed:
+            kid = draft.key.kid
+            self._check_key_may_sign(actor, keys.get(kid) or keys.setdefault(kid, self._key(kid)), draft.at)
+            doc = draft.document
+            doc.record_signature(sha256, kid, token, actor.operator, actor.office, draft.at)
+            number = str(draft.reference)
+            aggregates += [*draft.aggregates, SignedFile.record(sha256, number, doc.id, kid, draft.at)]
+            views.append(SignedFileView(sha256, number, kid, draft.at))
+        self._save(*aggregates, duplicate=None)
+        return views
+
+    @staticmethod
+    def _check_key_may_sign(actor: Actor, key: SigningKey, at: datetime) -> None:
         if key.office != actor.office:
-            raise RuleViolation("key-owner-only", f"key {key_id} belongs to office {key.office}")
-        ok, why = key.may_sign_at(draft.at)
+            raise RuleViolation("key-owner-only", f"key {key.kid} belongs to office {key.office}")
+        ok, why = key.may_sign_at(at)
         if not ok:
             raise RuleViolation("key-not-valid", why)
-        doc = draft.document
-        doc.record_signature(sha256, key_id, token, actor.operator, actor.office, draft.at)
-        number = str(draft.reference)
-        index = SignedFile.record(sha256, number, doc.id, key_id, draft.at)
-        self._save(*draft.aggregates, index, duplicate=None)
-        return SignedFileView(sha256, number, key_id, draft.at)
 
     def signed_file(self, sha256: str) -> SignedFileView | None:
         try:

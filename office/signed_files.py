@@ -8,7 +8,7 @@ ledger records the signed file in the same save as the document, and a failed re
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,17 +34,18 @@ class SignedDocument:
 def sign_and_record(ledger: Any, who: Any, drafts: Sequence[Draft], key: SignerKey, keep: Keep, *,
                     verify_base_url: str, tsa_url: str | None = None, workers: int = 1,
                     done: Callable[[], None] = lambda: None) -> list[SignedDocument]:
-    """Sign every draft with the office key and record each (ledger.commit_signed) as `keep` keeps it."""
-    recorded: list[SignedDocument] = []
-    with BatchPool(key, verify_base_url, workers=workers, timestamp_url=tsa_url) as pool:
+    """Sign every draft with the office key, keep each PDF as `keep` does, record them all in one save
+    (ledger.commit_signed_batch), then publish each: a failed sign, keep or record publishes nothing."""
+    with ExitStack() as kept, BatchPool(key, verify_base_url, workers=workers, timestamp_url=tsa_url) as pool:
         jobs = (SigningJob(d.view, d.reference, china_date(d.at)) for d in drafts)
-        for draft, signed in zip(drafts, pool.map(jobs), strict=True):
-            with keep(draft, signed.pdf) as publish:
-                record = ledger.commit_signed(who, draft, signed.sha256, signed.token)
-                kept = publish()
-            recorded.append(SignedDocument(record, draft, signed.sha256, signed.url, kept))
+        signed, publishers = [], []
+        for draft, document in zip(drafts, pool.map(jobs), strict=True):
+            publishers.append(kept.enter_context(keep(draft, document.pdf)))
+            signed.append((draft, document))
             done()
-    return recorded
+        records = ledger.commit_signed_batch(who, [(d, s.sha256, s.token) for d, s in signed])
+        return [SignedDocument(record, draft, document.sha256, document.url, publish())
+                for record, (draft, document), publish in zip(records, signed, publishers, strict=True)]
 
 
 def one_key(drafts: Sequence[Draft]) -> str:

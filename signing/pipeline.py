@@ -8,6 +8,7 @@ for them once. `BatchPool` runs one signer per worker process for the CPU-bound 
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -63,29 +64,6 @@ class SignerKey:
         return cls(loaded.kid, loaded.private_key, loaded.certificate_pem.encode("ascii"),
                    (loaded.root_certificate.public_bytes(serialization.Encoding.PEM),), office_name)
 
-    def portable(self) -> PortableKey:
-        """The key as bytes, to hand to worker processes (a key object does not pickle)."""
-        der = self.private_key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                                             serialization.NoEncryption())
-        return PortableKey(self.kid, der, self.certificate_pem, self.chain_pems, self.office_name)
-
-
-@dataclass(frozen=True)
-class PortableKey:
-    """A SignerKey in picklable form: unencrypted PKCS#8 DER, in memory only, parsed once per worker."""
-
-    kid: str
-    private_der: bytes = field(repr=False)
-    certificate_pem: bytes
-    chain_pems: tuple[bytes, ...]
-    office_name: str
-
-    def load(self) -> SignerKey:
-        private = serialization.load_der_private_key(self.private_der, password=None)
-        if not isinstance(private, EllipticCurvePrivateKey):
-            raise SigningError(f"key {self.kid}: documents are signed with ECDSA keys")
-        return SignerKey(self.kid, private, self.certificate_pem, self.chain_pems, self.office_name)
-
 
 class DocumentSigner:
     def __init__(self, key: SignerKey, base_url: str, *, timestamp_url: str | None = None,
@@ -116,9 +94,10 @@ class DocumentSigner:
 _worker: DocumentSigner | None = None
 
 
-def _init_worker(key: PortableKey, base_url: str, timestamp_url: str | None) -> None:
+def _adopt(signer: DocumentSigner) -> None:
+    """A forked worker takes the parent's signer as it is (font parsed, key held, modules imported)."""
     global _worker
-    _worker = DocumentSigner(key.load(), base_url, timestamp_url=timestamp_url)
+    _worker = signer
 
 
 def _produce(job: SigningJob) -> SignedDocument:
@@ -127,16 +106,18 @@ def _produce(job: SigningJob) -> SignedDocument:
 
 
 class BatchPool:
-    """Render and sign in worker processes, results in submission order."""
+    """Render and sign in worker processes, results in submission order.
+
+    The signer is built once, here, before any worker starts: a missing font is one error, and the workers,
+    forked, inherit it with its parsed font, its key object and pyHanko's and reportlab's modules loaded
+    (with fork the initializer's argument is inherited, not pickled, so the key never crosses a pipe).
+    """
 
     def __init__(self, key: SignerKey, base_url: str, *, workers: int, timestamp_url: str | None = None) -> None:
-        if workers > 1:  # each worker loads the font in its initializer: a missing one would fail there, once per
-            from signing.fonts import load_font  # worker with a traceback; here it is one error before any starts
-
-            load_font()
-        self._local = DocumentSigner(key, base_url, timestamp_url=timestamp_url) if workers <= 1 else None
+        signer = DocumentSigner(key, base_url, timestamp_url=timestamp_url)
+        self._local = signer if workers <= 1 else None
         self._pool = None if workers <= 1 else ProcessPoolExecutor(
-            workers, initializer=_init_worker, initargs=(key.portable(), base_url, timestamp_url))
+            workers, mp_context=multiprocessing.get_context("fork"), initializer=_adopt, initargs=(signer,))
 
     def map(self, jobs: Iterable[SigningJob]) -> Iterator[SignedDocument]:
         local = self._local

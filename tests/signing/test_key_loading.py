@@ -7,12 +7,11 @@ import pickle
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from ledger.domain import ProofKind, china_date
 from signing.errors import SigningError
-from signing.pipeline import DocumentSigner, PortableKey, SignerKey
+from signing.pipeline import BatchPool, DocumentSigner, SignerKey, SigningJob
 from tests.signing.conftest import BASE_URL, JINAN, KEY_PASS, Office, cwt_payload
 
 
@@ -76,15 +75,17 @@ def test_a_document_is_signed_with_the_key_object_itself_never_serialised(office
     assert office.verifier().verify_pdf(signed.pdf).ok  # and so does the PDF
 
 
-def test_a_worker_gets_the_key_as_bytes_and_parses_them_into_the_same_key(office: Office) -> None:
+def test_forked_workers_sign_with_the_parents_key_and_every_pdf_verifies(office: Office) -> None:
     key = SignerKey.of(office.store.load_signer(office.kids[0], KEY_PASS), "济南市人才服务中心")
-    portable = pickle.loads(pickle.dumps(key.portable()))  # what crosses into a worker process
-    assert isinstance(portable, PortableKey) and "private_der" not in repr(portable)
-    again = portable.load()
-    spki = serialization.PublicFormat.SubjectPublicKeyInfo
-    assert again.private_key.public_key().public_bytes(serialization.Encoding.DER, spki) == \
-        key.private_key.public_key().public_bytes(serialization.Encoding.DER, spki)
-    assert (again.kid, again.certificate_pem, again.chain_pems) == (key.kid, key.certificate_pem, key.chain_pems)
+    numbers = [f"191501000000074{i}" for i in range(5)]
+    for n in numbers:
+        office.issue(n)
+    drafts = [office.app.draft_proof(JINAN, n, ProofKind.WRITTEN, "lost") for n in numbers]
+    with BatchPool(key, BASE_URL, workers=2) as pool:  # the key object is inherited: it would not pickle
+        signed = list(pool.map(SigningJob(d.view, d.reference, china_date(d.at)) for d in drafts))
+    office.app.commit_signed_batch(JINAN, [(d, s.sha256, s.token) for d, s in zip(drafts, signed, strict=True)])
+    verifier = office.verifier()
+    assert all(verifier.verify_pdf(s.pdf).ok for s in signed)
 
 
 def test_a_key_object_does_not_pickle_so_workers_could_not_be_handed_it(office: Office) -> None:
