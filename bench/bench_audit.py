@@ -123,6 +123,33 @@ def build_big(env: dict[str, str], home: Path, tmp: Path, n: int) -> tuple[list[
     return checkpoint_seconds, part
 
 
+def plain_read(db: Path) -> tuple[int, float]:
+    """The reference: every stored event read through the library, 5,000 at a time (count, seconds)."""
+    app = CertLedger(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(db), "CREATE_TABLE": "n"})
+    started = time.perf_counter()
+    count, start = 0, 1
+    while True:
+        page = app.recorder.select_notifications(start=start, limit=5000)
+        count += len(page)
+        if len(page) < 5000:
+            break
+        start = page[-1].id + 1
+    return count, time.perf_counter() - started
+
+
+def audit_runs(env: dict[str, str], runs: int) -> list[dict[str, float]]:
+    """`certledger audit verify` `runs` times: wall and CPU seconds (its process and workers), the load after."""
+    audits = []
+    for _ in range(runs):
+        before = os.times()
+        wall = run(env, "audit", "verify")
+        after = os.times()
+        audits.append({"wall": round(wall, 1), "cpu": round(after.children_user + after.children_system
+                                                             - before.children_user - before.children_system, 1),
+                       "load": round(os.getloadavg()[0], 1)})
+    return audits
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=1_000_000, help="events in the audited store")
@@ -152,25 +179,8 @@ def main() -> None:
         home = args.dir if args.dir is not None else tmp / "big"
         env = {**env_base, "CERTLEDGER_HOME": str(home)}
         checkpoint_seconds, part = build_big(env, home, tmp, args.n)
-        app = CertLedger(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                              "SQLITE_DBNAME": str(home / "ledger.sqlite"), "CREATE_TABLE": "n"})
-        started = time.perf_counter()
-        count, start = 0, 1
-        while True:
-            page = app.recorder.select_notifications(start=start, limit=5000)
-            count += len(page)
-            if len(page) < 5000:
-                break
-            start = page[-1].id + 1
-        plain = time.perf_counter() - started
-        audits = []
-        for _ in range(args.audits):
-            before = os.times()
-            wall = run(env, "audit", "verify")
-            after = os.times()
-            audits.append({"wall": round(wall, 1), "cpu": round(after.children_user + after.children_system
-                                                                 - before.children_user - before.children_system, 1),
-                           "load": round(os.getloadavg()[0], 1)})
+        count, plain = plain_read(home / "ledger.sqlite")
+        audits = audit_runs(env, args.audits)
         start_seconds = run(env, "audit", "log-key")  # the process start and a key file read: the reference
         figures["checkpoint"] = {"audit_checkpoint_seconds": [round(t, 2) for t in checkpoint_seconds],
                                  "process_start_seconds": round(start_seconds, 2)}
