@@ -116,9 +116,9 @@ def _tokens(env: dict[str, str], numbers: list[str]) -> list[str]:
         ledger.close()
 
 
-def serve(env: dict[str, str], tmp: Path, name: str, **extra: str) -> tuple[Server, str]:
+def serve(env: dict[str, str], tmp: Path, name: str, workers: str = "1", **extra: str) -> tuple[Server, str]:
     port = free_port()
-    server = Server([str(CERTLEDGER), "serve", "--port", str(port), "--workers", "1"], {**env, **extra},
+    server = Server([str(CERTLEDGER), "serve", "--port", str(port), "--workers", workers], {**env, **extra},
                     f"http://127.0.0.1:{port}/healthz", tmp / f"{name}.log")
     return server, f"http://127.0.0.1:{port}"
 
@@ -187,6 +187,8 @@ def measure(args: argparse.Namespace, tmp: Path, sqlite_env: dict[str, str], tok
         for name, extra in (("postgres_first", first), ("postgres_repeated", {})):
             server, url = serve(pg_env, tmp, name, **extra)
             servers[name] = (server, url, pg_script)
+        server, url = serve(pg_env, tmp, "postgres_first_2_workers", workers="2", **first)  # target: >= 1.6 of one
+        servers["postgres_first_2_workers"] = (server, url, pg_script)
     try:
         check_answers(servers)
         for _, url, script in servers.values():
@@ -225,6 +227,8 @@ def report(figures: dict[str, Any]) -> None:
         ratios["postgres_first/sqlite_first"] = round(r["postgres_first"]["rps"] / r["sqlite_first"]["rps"], 2)
         ratios["postgres_repeated/sqlite_repeated"] = round(r["postgres_repeated"]["rps"] /
                                                             r["sqlite_repeated"]["rps"], 2)
+        ratios["postgres_first_2_workers/postgres_first"] = round(r["postgres_first_2_workers"]["rps"] /
+                                                                  r["postgres_first"]["rps"], 2)
     ratios["sqlite_first/sqlite_first_events"] = round(r["sqlite_first"]["rps"] / r["sqlite_first_events"]["rps"], 2)
     figures["ratios"] = ratios
     first = r["sqlite_first"]
