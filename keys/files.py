@@ -12,6 +12,7 @@ import contextlib
 import errno
 import os
 import re
+import secrets
 import stat
 from pathlib import Path
 
@@ -59,6 +60,19 @@ def write_new(path: Path, data: bytes, mode: int) -> None:
     os.close(fd)
     fsync_directory(path.parent)
 
+
+
+def replace_whole(path: Path, data: bytes, mode: int) -> None:
+    """Replace `path` with `data` whole or not at all: written as a new file of exactly `mode` beside it (write_new),
+    then renamed over it, the directory synced; a reader sees the old file or the new one, never a part."""
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    write_new(temporary, data, mode)
+    try:
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    fsync_directory(path.parent)
 
 def read_certificate(path: Path, what: str) -> x509.Certificate:
     """A PEM certificate file, named as `what` in the error when it is missing or not one."""

@@ -9,10 +9,8 @@ certificate issued is also kept in the root's directory (`issued-<serial>.cert.p
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from cryptography import x509
 
@@ -20,7 +18,7 @@ from keys import keeper_record
 from keys.algorithms import algorithm as lookup_algorithm
 from keys.certificates import office_certificate, pem, publisher_certificate
 from keys.errors import InvalidKeyInput, KeyRequestInvalid
-from keys.files import fsync_directory
+from keys.files import replace_whole
 from keys.requests import OFFICE, KeyRequest
 from keys.revocation import CRL_FILE, EMPTY, REASONS, Revocations, Revoked, build_crl, load_crl
 from keys.roles import PUBLISHER, role_of
@@ -125,18 +123,6 @@ def revoke_publisher(root_store: KeyStore, serial: str, root_passphrase: str, *,
     data = build_crl(root, revoked, number=current.number + 1, now=at)
     entry = keeper_record.append(root_store.directory, root, "revoked",
                                  {"serial": text, "reason": reason, "crl_number": current.number + 1}, at=at)
-    _replace(root_store.directory / CRL_FILE, data)
+    replace_whole(root_store.directory / CRL_FILE, data, 0o644)  # a reader sees the old CRL or the new one
     return load_crl(data, root.certificate), entry
 
-
-def _replace(path: Path, data: bytes) -> None:
-    """Write `path` whole or not at all (a reader sees the old CRL or the new one)."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(temporary, path)
-    fsync_directory(path.parent)

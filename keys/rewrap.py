@@ -8,16 +8,12 @@ passphrase, or anything else that fails, leaves the old file exactly as it was.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import secrets
 from dataclasses import dataclass
-from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 
 from keys.errors import KeyFileDamaged, KeyNotFound
-from keys.files import read_private_bytes
+from keys.files import read_private_bytes, replace_whole
 from keys.sealed import check_passphrase_strength, is_legacy, open_private_key, scrypt_params, seal_private_key
 from keys.store import KeyStore
 
@@ -71,34 +67,10 @@ def rewrap(store: KeyStore, name: str, passphrase: str, new_passphrase: str | No
     sealed = seal_private_key(key, secret, store.kdf)
     if _public(open_private_key(sealed, secret, what)) != _public(key):
         raise KeyFileDamaged(f"{what}: the re-sealed file does not hold the same key; the old file is kept")
-    _replace(path, sealed)
+    replace_whole(path, sealed, _PRIVATE_MODE)
     return Rewrapped(name, before, target, changed=True, new_passphrase=new_passphrase is not None)
 
 
 def _public(key: object) -> bytes:
     return key.public_key().public_bytes(  # type: ignore[attr-defined, no-any-return]
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-
-
-def _replace(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.rewrap-{secrets.token_hex(4)}")
-    fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_NOFOLLOW, _PRIVATE_MODE)
-    try:
-        try:
-            os.fchmod(fd, _PRIVATE_MODE)
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
