@@ -158,6 +158,7 @@ class ExaminationCentre:
     basis: str = ""  # the notice its proofs cite (Shandong: seed 004, 鲁人社函〔2020〕24号); none if no seed gives one
 
 
+@cache  # shipped, read-only data: a verdict on a professional document asks on every first scan
 def examination_centre(province: str) -> ExaminationCentre:
     """The examination centre of a province (its 2-digit code); refuses a province the tables lack."""
     data = _load("authorities.json")
@@ -181,6 +182,7 @@ class ProfessionalLookup:
     provider: str  # 人力资源和社会保障部人事考试中心
 
 
+@cache
 def professional_lookup() -> ProfessionalLookup:
     national = _load("authorities.json")["professional_lookup"]
     mark = national["verification_mark"]
@@ -202,6 +204,7 @@ class ServiceHall:
     source: str
 
 
+@cache
 def professional_service(province: str) -> ServiceHall | None:
     raw = _load("authorities.json")["provinces"].get(province, {}).get("professional_service")
     return ServiceHall(raw["office"], raw["address"], raw["hours"], raw["source"]) if raw else None
