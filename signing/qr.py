@@ -5,6 +5,8 @@ drawing costs far more than its size says (a 400 KB file holding a 20,000 x 20,0
 decodes to 400 MB in pdfium; 0.1 MB of triangles takes 4 s to draw) costs the checking process
 nothing and the host at most the budget. One worker process (signing.render_worker) per
 checking process forks a child per page with the limits set; renders are taken one at a time.
+`start_reading` asks for the render from a thread and returns at once, so the checking process
+validates the signature while the worker renders (two cores: the render costs no wall time).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import json
 import subprocess
 import sys
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -60,6 +63,11 @@ def read_page_qr(pdf: bytes, dpi: int = 150, budget: RenderBudget = DEFAULT_BUDG
         raise RenderTooCostly(f"rendering page 1 took longer than the budget ({budget.cpu_seconds} s of CPU, "
                               f"{budget.wall_seconds:g} s in all); the page was not read")
     raise SigningError(str(value))
+
+
+def start_reading(pdf: bytes, dpi: int = 150, budget: RenderBudget = DEFAULT_BUDGET) -> Future[QrReading]:
+    """`read_page_qr` begun now in a thread of this process, its answer (or its SigningError) in the future."""
+    return _ASKER.submit(read_page_qr, pdf, dpi, budget)
 
 
 def render_and_decode(pdf: bytes, dpi: int) -> list[str]:
@@ -142,3 +150,4 @@ class _Worker:
 
 
 _WORKER = _Worker()
+_ASKER = ThreadPoolExecutor(1, thread_name_prefix="qr-render")  # one: the worker renders one at a time

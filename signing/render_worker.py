@@ -1,10 +1,14 @@
 """The render worker: `python -m signing.render_worker`, started by signing.qr, one per checking process.
 
-It reads requests on stdin and answers on stdout. For each request it forks a child that sets
-its own address-space and CPU limits, renders page 1 and decodes its QR codes; the worker
-waits at most the wall budget, kills a child that overstays, and answers either way. The
-worker itself never renders, so it stays small however hostile a page is, and a child's
-cost ends with the child.
+It reads requests on stdin and answers on stdout. It keeps one forked child that sets its own
+address-space limit, and before each page a CPU limit of that page's budget beyond what it has
+used, then renders page 1 and decodes its QR codes; the worker waits at most the wall budget,
+kills a child that overstays, and answers either way. The child serves the next page only after
+a page that went well (a code read, within half its memory budget, fewer than `PAGES_PER_CHILD`
+pages, the same memory budget): after anything else it is stopped and the next page gets a
+fresh fork, so a hostile page's cost and state end with its child. (Only files the office signed
+and recorded are rendered by verify-pdf.) The worker itself never renders, so it stays small
+however hostile a page is.
 
 Frames: request = header `!IQIIQ` (dpi, memory bytes, CPU seconds, wall milliseconds, PDF
 length) then the PDF; answer = header `!QI` (the child's peak resident bytes, body length)
@@ -13,8 +17,10 @@ then a JSON body `[kind, value]`, kind one of texts / memory / time / refused.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import math
 import os
 import resource
 import select
@@ -26,6 +32,7 @@ from typing import Any, BinaryIO
 
 REQUEST = struct.Struct("!IQIIQ")
 ANSWER = struct.Struct("!QI")
+PAGES_PER_CHILD = 200  # a long-lived child is forked afresh now and then, whatever its pages
 
 
 def main() -> None:
@@ -38,18 +45,22 @@ def main() -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the checking process decides when the worker ends
     source, sink = sys.stdin.buffer, sys.stdout.buffer
-    while True:
-        header = _read_exactly(source, REQUEST.size)
-        if header is None:
-            return
-        dpi, memory, cpu, wall_ms, length = REQUEST.unpack(header)
-        pdf = _read_exactly(source, length)
-        if pdf is None:
-            return
-        answer, peak = _render_in_child(pdf, dpi, memory, cpu, wall_ms / 1000)
-        body = json.dumps(answer).encode()
-        sink.write(ANSWER.pack(peak, len(body)) + body)
-        sink.flush()
+    child = _Child()
+    try:
+        while True:
+            header = _read_exactly(source, REQUEST.size)
+            if header is None:
+                return
+            dpi, memory, cpu, wall_ms, length = REQUEST.unpack(header)
+            pdf = _read_exactly(source, length)
+            if pdf is None:
+                return
+            answer, peak = child.render(pdf, dpi, memory, cpu, wall_ms / 1000)
+            body = json.dumps(answer).encode()
+            sink.write(ANSWER.pack(peak, len(body)) + body)
+            sink.flush()
+    finally:
+        child.stop()
 
 
 def _warm_up(render: Any) -> None:
@@ -64,36 +75,87 @@ def _warm_up(render: Any) -> None:
     render(buffer.getvalue(), 150)
 
 
-def _render_in_child(pdf: bytes, dpi: int, memory: int, cpu: int, wall: float) -> tuple[list[Any], int]:
-    readable, writable = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: limits first, then the page
-        os.close(readable)
-        _child(writable, pdf, dpi, memory, cpu)
-    os.close(writable)
-    data = _read_until(readable, time.monotonic() + wall)
-    os.close(readable)
-    if data is None:
-        os.kill(pid, signal.SIGKILL)
-    _, status = os.waitpid(pid, 0)
-    if data:
-        peak, _ = ANSWER.unpack(data[:ANSWER.size])
-        return json.loads(data[ANSWER.size:]), peak
-    stopped = os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGXCPU, signal.SIGKILL)
-    return (["time", None] if stopped or data is None else ["refused", "the page could not be rendered"]), 0
+class _Child:
+    """The forked child rendering pages, kept while its pages go well; forked afresh after any other."""
+
+    def __init__(self) -> None:
+        self.pid: int | None = None
+        self.requests = self.answers = -1
+        self.memory = 0
+        self.pages = 0
+
+    def render(self, pdf: bytes, dpi: int, memory: int, cpu: int, wall: float) -> tuple[list[Any], int]:
+        if self.pid is None or memory != self.memory or self.pages >= PAGES_PER_CHILD:
+            self.stop()
+            self._start(memory)
+        self.pages += 1
+        deadline = time.monotonic() + wall
+        try:
+            _write_all(self.requests, REQUEST.pack(dpi, memory, cpu, 0, len(pdf)) + pdf)
+            data = _read_frame(self.answers, deadline)
+        except OSError:  # the child is gone (BrokenPipeError): judged by how it ended, below
+            data = b""
+        if data:
+            peak, _ = ANSWER.unpack(data[:ANSWER.size])
+            answer = json.loads(data[ANSWER.size:])
+            if answer[0] != "texts" or not answer[1] or peak > memory // 2:
+                self.stop()  # not a page that went well: its child ends with it
+            return answer, peak
+        timed_out = data is None
+        status = self.stop(kill=timed_out)
+        stopped = os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGXCPU, signal.SIGKILL)
+        return (["time", None] if stopped or timed_out else ["refused", "the page could not be rendered"]), 0
+
+    def _start(self, memory: int) -> None:
+        requests_read, requests_write = os.pipe()
+        answers_read, answers_write = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(requests_write)
+            os.close(answers_read)
+            _child(requests_read, answers_write, memory)
+        os.close(requests_read)
+        os.close(answers_write)
+        self.pid, self.requests, self.answers, self.memory, self.pages = pid, requests_write, answers_read, memory, 0
+
+    def stop(self, kill: bool = True) -> int:
+        """Ends the child (killed, or already ended) and returns its wait status; 0 if there was none."""
+        if self.pid is None:
+            return 0
+        os.close(self.requests)
+        os.close(self.answers)
+        if kill:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+        _, status = os.waitpid(self.pid, 0)
+        self.pid = None
+        return status
 
 
-def _child(out: int, pdf: bytes, dpi: int, memory: int, cpu: int) -> None:
+def _child(requests: int, out: int, memory: int) -> None:
+    """The child's life: the address-space limit once, then each page within its CPU budget, until told to end."""
     code = 0
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 0)  # the worker's own pipes to the checking process: never held open by a child
+    os.dup2(devnull, 1)
     out_of_memory = json.dumps(["memory", None]).encode()
     out_of_memory = ANSWER.pack(0, len(out_of_memory)) + out_of_memory  # made before the limit, sent without allocating
     try:
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-        answer = _answer(pdf, dpi)
-        body = json.dumps(answer).encode()
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-        _write_all(out, ANSWER.pack(peak, len(body)) + body)
+        while True:
+            header = _read_fd_exactly(requests, REQUEST.size)
+            if header is None:
+                break
+            dpi, _, cpu, _, length = REQUEST.unpack(header)
+            pdf = _read_fd_exactly(requests, length)
+            if pdf is None:
+                break
+            used = resource.getrusage(resource.RUSAGE_SELF)
+            soft = math.ceil(used.ru_utime + used.ru_stime) + cpu  # this page's budget, beyond the pages before
+            resource.setrlimit(resource.RLIMIT_CPU, (soft, resource.getrlimit(resource.RLIMIT_CPU)[1]))
+            body = json.dumps(_answer(pdf, dpi)).encode()
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+            _write_all(out, ANSWER.pack(peak, len(body)) + body)
     except MemoryError:
         _write_all(out, out_of_memory)
     except BaseException:  # noqa: BLE001  nothing may escape a forked child into the worker's loop
@@ -115,17 +177,42 @@ def _answer(pdf: bytes, dpi: int) -> list[Any]:
         return ["refused", f"the page cannot be rendered ({type(e).__name__})"]
 
 
-def _read_until(fd: int, deadline: float) -> bytes | None:
-    """Everything the child writes before it closes the pipe, or None once the deadline passed."""
-    chunks: list[bytes] = []
-    while True:
+def _read_frame(fd: int, deadline: float) -> bytes | None:
+    """One answer frame from the child (header and body), b"" if it ended first, None once the deadline passed."""
+    header = _read_before(fd, ANSWER.size, deadline)
+    if not header:
+        return header
+    length = ANSWER.unpack(header)[1]
+    body = _read_before(fd, length, deadline)
+    if body is None:
+        return None
+    return header + body if len(body) == length else b""
+
+
+def _read_before(fd: int, n: int, deadline: float) -> bytes | None:
+    """n bytes from fd; b"" if it closes first, None once the deadline passed."""
+    chunks, got = [], 0
+    while got < n:
         left = deadline - time.monotonic()
         if left <= 0 or not select.select([fd], [], [], left)[0]:
             return None
-        chunk = os.read(fd, 65536)
+        chunk = os.read(fd, min(65536, n - got))
         if not chunk:
-            return b"".join(chunks)
+            return b""
         chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
+def _read_fd_exactly(fd: int, n: int) -> bytes | None:
+    chunks, got = [], 0
+    while got < n:
+        chunk = os.read(fd, min(1 << 20, n - got))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
 
 
 def _read_exactly(stream: BinaryIO, n: int) -> bytes | None:

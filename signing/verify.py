@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, fields
 from datetime import datetime
 from io import BytesIO
@@ -40,7 +41,7 @@ from signing.checks import (
 )
 from signing.errors import MalformedDocument, SigningError
 from signing.pdflimits import decode_limits
-from signing.qr import read_qr_codes
+from signing.qr import QrReading, read_qr_codes, start_reading
 from signing.token import SignedToken, TokenInvalid, TokenVerifier, holder_digest, parse_token
 
 __all__ = ["Check", "DocumentStatus", "LedgerReader", "PdfVerification", "Reason", "TokenVerification",
@@ -209,19 +210,21 @@ class Verifier:
         """Every check of a signed PDF; raises MalformedDocument if the file is no PDF at all."""
         if not data.startswith(b"%PDF-"):
             raise MalformedDocument("not a PDF file")
+        record = self.ledger.signed_file(hashlib.sha256(data).hexdigest())
+        # Only a file the office signed and recorded is worth a render: begun now, it runs beside pyHanko.
+        reading = start_reading(data, self.dpi) if record is not None else None
         embedded, fmt = _read_signature(data)
         if embedded is None:
             return PdfVerification.refused(fmt)
-        record = self.ledger.signed_file(hashlib.sha256(data).hexdigest())
         recorded = (Check.passed("recorded", f"{record.document_number}, signed {record.signed_at.isoformat()}")
                     if record else Check.failed("recorded", Reason.NOT_RECORDED,
                                                 "this exact file is not in the ledger (altered or foreign)"))
         signature, chain, signer_kid = self._pyhanko(embedded, record.signed_at if record else None)
         window = self._pdf_window(signer_kid, record)
         view = self.ledger.document_by_reference(record.document_number) if record is not None else None
-        if signature.ok and chain.ok and recorded.ok:
-            qr = self._qr(data, view, signer_kid)
-        else:  # not the bytes the office signed and recorded: never worth a render
+        if reading is not None and signature.ok and chain.ok:
+            qr = self._qr(reading, view, signer_kid)
+        else:  # not the bytes the office signed and recorded, or no longer trusted: the page is not read
             qr = Check.skipped("qr_token")
         status_value = document_status(view) if view is not None else None
         status = (status_check(status_value) if status_value
@@ -273,9 +276,9 @@ class Verifier:
                                                      "the signer's certificate does not chain to the trusted root"))
         return signature, chain, kid
 
-    def _qr(self, data: bytes, view: DocumentLike | None, signer_kid: str | None) -> Check:
+    def _qr(self, reading: Future[QrReading], view: DocumentLike | None, signer_kid: str | None) -> Check:
         try:
-            texts = read_qr_codes(data, self.dpi)
+            texts = reading.result().texts
         except SigningError as e:
             return Check.failed("qr_token", Reason.QR_UNREADABLE, str(e))
         if not texts:

@@ -7,6 +7,7 @@ is first rendered without the budget, to show what it costs, then through `read_
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import resource
 import time
@@ -103,3 +104,51 @@ def test_a_render_that_runs_out_of_memory_is_named_not_crashed() -> None:
 def test_a_page_that_is_not_a_pdf_is_refused_by_the_child() -> None:
     with pytest.raises(SigningError, match="cannot be rendered"):
         read_page_qr(b"%PDF-1.7\nnot really")
+
+
+def shaded_corner_page(paths: int = 1500) -> bytes:
+    """An A4 page whose QR corner is shaded by many triangles under the code: ~0.1 s of CPU for each read."""
+    from io import BytesIO
+
+    from reportlab.pdfgen.canvas import Canvas
+
+    from signing.fonts import load_font
+    from signing.layout import PAGE_H, PAGE_W
+    from signing.ornaments import QR_BOTTOM, QR_RIGHT, QR_SIZE, draw_qr, qr_modules
+
+    load_font()
+    out = BytesIO()
+    c = Canvas(out, pagesize=(PAGE_W, PAGE_H))
+    x0, y0 = PAGE_W - QR_RIGHT - QR_SIZE, QR_BOTTOM
+    path = c.beginPath()
+    for i in range(paths):
+        path.moveTo(x0 + i % 7, y0 + i % 11)
+        path.lineTo(x0 + QR_SIZE - i % 5, y0 + i % 13)
+        path.lineTo(x0 + i % 3, y0 + QR_SIZE - i % 9)
+        path.close()
+    c.setFillColorRGB(0.9, 0.9, 0.9)
+    c.drawPath(path, stroke=0, fill=1)
+    draw_qr(c, qr_modules("HTTPS://EXAMPLE/V/SHADED"), x0, y0)
+    c.showPage()
+    c.save()
+    return out.getvalue()
+
+
+def test_the_cpu_budget_is_each_pages_not_the_render_childs_whole_life() -> None:
+    # The child is kept across pages that go well: pages that each fit the budget must keep fitting it
+    # after their sum has gone past it (a limit set once would stop the child there).
+    pdf = shaded_corner_page()
+    started = time.process_time()
+    assert render_and_decode(pdf, 150) == ["HTTPS://EXAMPLE/V/SHADED"]
+    pages = math.ceil(2 / max(time.process_time() - started, 0.01))  # 2 s of CPU in all, twice the budget
+    assert pages <= 200, "the page is too cheap to show it"
+    for _ in range(pages):
+        assert read_page_qr(pdf, budget=RenderBudget(cpu_seconds=1)).texts == ["HTTPS://EXAMPLE/V/SHADED"]
+
+
+def test_after_a_page_stopped_at_its_budget_the_next_page_is_read() -> None:
+    with pytest.raises(RenderTooCostly):
+        read_page_qr(busy_page(), budget=RenderBudget(cpu_seconds=1))
+    with pytest.raises(RenderTooCostly):
+        read_page_qr(busy_page(10), budget=RenderBudget(memory_bytes=8 * MB))
+    assert read_page_qr(shaded_corner_page(10)).texts == ["HTTPS://EXAMPLE/V/SHADED"]
