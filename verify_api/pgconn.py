@@ -14,8 +14,9 @@ class LazyConnection:
         self._conn: Any = None
         self._lock = threading.Lock()
 
-    def fetchone(self, statement: str) -> tuple[Any, ...]:
-        """The statement's one row; psycopg's errors propagate once a second connection failed too."""
+    def fetchone(self, statement: Any) -> tuple[Any, ...]:
+        """The statement's one row (text or psycopg composed); psycopg's errors propagate once a second
+        connection failed too."""
         import psycopg
 
         with self._lock:

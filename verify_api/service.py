@@ -19,7 +19,7 @@ from ledger.verification_record import VerificationRecord
 from ledger.views import CertificateView, ProofView
 from signing.checks import Check, DocumentStatus, Outcome, document_status, outcome_of_state, signed_tokens
 from signing.verify import PdfVerification, TokenVerification, Verifier
-from verify_api.changes import Changes, PostgresChanges, SqliteChanges
+from verify_api.changes import changes_for
 from verify_api.history import PublishedHistory
 from verify_api.records import PostgresSink, SqliteSink, VerificationRecorder
 from verify_api.settings import ServiceSettings
@@ -76,15 +76,16 @@ class VerificationService:
         self.ledger = ledger
         self.trust = trust
         self.recorder = recorder
-        changes: Changes | None = (SqliteChanges(settings.sqlite_file) if settings.store == "sqlite"
-                                   else PostgresChanges(settings.postgres()) if settings.store == "postgres" else None)
+        changes, check_every = changes_for(settings.store, settings.sqlite_file, settings.postgres()
+                                           if settings.store == "postgres" else {}, ledger.recorder,
+                                           settings.cache_size, settings.cache_check_seconds)
         self.records = open_records(settings) if settings.read_model else None
         # What /healthz says of the verdicts' source: the read model, or the events (turned off, or none kept).
         self.read_model = "in use" if self.records is not None else "off" if not settings.read_model else "missing"
         history = PublishedHistory(settings.checkpoint_history_path, settings.keys_path)
         self.log = PublishedLog(ledger, settings.log_reload_seconds, settings.cache_size, history, self.records)
         source = RecordSource(self.records, ledger, self.log.latest_size) if self.records is not None else None
-        self.views = CachedViews(ledger, changes, settings.cache_size, settings.cache_check_seconds, source=source)
+        self.views = CachedViews(ledger, changes, settings.cache_size, check_every, source=source)
         self._verifier: Verifier | None = None
         self._verifier_trust: LoadedTrust | None = None
         self._facts: dict[str, tuple[CertificateView | ProofView | VerificationRecord, DocumentFacts]] = {}

@@ -31,7 +31,7 @@ from verify_api.settings import ServiceSettings
 from verify_api.views import CachedViews
 
 pytestmark = pytest.mark.postgres
-CACHE_BOUND = 0.05  # past CERTLEDGER_CACHE_CHECK_SECONDS (10 ms): how long a worker may serve a view from memory
+CACHE_BOUND = 0.06  # past the poller's 50 ms bound (verify_api/changes.py): how long memory may be served
 
 
 @pytest.fixture(scope="module")
@@ -254,3 +254,61 @@ def test_the_snapshot_moves_with_a_commit_and_a_lost_server_counts_as_a_change(o
         assert changes.changed() is True and changes.changed() is True
     finally:
         changes.close()
+
+
+def _polling(home: ReplicaHome, port: int) -> tuple[PostgresChanges, CertLedger]:
+    """The service's question as it runs it: the ledger's highest event id, asked by a thread every 10 ms."""
+    ledger = CertLedger(env={**home.pair.env(port, home.schema), "CREATE_TABLE": "n"}, transparency_log=True)
+    return PostgresChanges(home.on(port).postgres(), ledger.recorder.max_notification_id_statement, 0.01), ledger
+
+
+def test_a_polling_worker_sees_a_ledger_commit_on_the_replica_within_its_bound_and_ignores_other_writes(
+        office_home: ReplicaHome) -> None:
+    pair = office_home.pair
+    changes, ledger = _polling(office_home, pair.replica_port)
+    try:
+        assert changes.polling and changes.bound == 0.05 and changes.changed() is False
+        with pair.connect(pair.primary_port) as conn:  # a write that is no event: counts, limits, another table
+            conn.execute(f"CREATE TABLE {office_home.schema}.unrelated (n int)")
+            conn.execute(f"INSERT INTO {office_home.schema}.unrelated VALUES (1)")
+        pair.replayed()
+        time.sleep(CACHE_BOUND)
+        assert changes.changed() is False  # the snapshot moved, the ledger did not: memory still holds
+        office_home.proof("1915010000000807")  # an event committed on the primary
+        pair.replayed()
+        time.sleep(CACHE_BOUND)
+        assert changes.changed() is True and changes.changed() is False
+    finally:
+        changes.close()
+        ledger.close()
+
+
+def test_a_polling_worker_that_loses_its_server_trusts_no_memory_past_its_bound(office_home: ReplicaHome) -> None:
+    changes, ledger = _polling(office_home, office_home.pair.replica_port)
+    try:
+        assert changes.changed() is False
+        changes._conn.conninfo["port"] = free_port()  # nobody listens there: every later question fails
+        changes._conn.close()
+        time.sleep(CACHE_BOUND * 2)
+        assert changes.changed() is True and changes.changed() is True  # no recent answer: a change every time
+    finally:
+        changes.close()
+        ledger.close()
+
+
+def test_a_cached_view_on_the_replica_follows_a_revocation_with_the_poller(office_home: ReplicaHome) -> None:
+    office_home.proof("1915010000000808")
+    office_home.pair.replayed()
+    changes, ledger = _polling(office_home, office_home.pair.replica_port)
+    views = CachedViews(ledger, changes)
+    try:
+        first = views.document_by_reference("SM-1915010000000808-01")
+        assert views.document_by_reference("SM-1915010000000808-01") is first  # memory, no round trip
+        office_home.office.app.revoke(JINAN, "SM-1915010000000808-01", "withdrawn")
+        office_home.pair.replayed()
+        time.sleep(CACHE_BOUND)
+        again = views.document_by_reference("SM-1915010000000808-01")
+        assert again is not first and again.status == "revoked"
+    finally:
+        views.close()
+        ledger.close()
