@@ -139,14 +139,7 @@ def audit(events: Iterable[StoredEvent], logged: Logged,
     replay.want_record = saves is not None
     if saves is not None:  # the signed saves' audit (ledger.audit_saves), in the same pass
         saves.start(note)
-    count = 0
-    for e in events:
-        replay.event(e)
-        if saves is not None:
-            saves.event(e, count, replay.record)
-        count += 1
-        if progress is not None and count % 10000 == 0:
-            progress(10000)
+    count = _pass(events, replay, saves, progress)
     if repaired is not None:
         replay.drain()  # the leaves of rows the last save (a repair) brought in
         repaired.finish()
@@ -159,6 +152,21 @@ def audit(events: Iterable[StoredEvent], logged: Logged,
     legacy = sum(1 for cp in by_size.values() if cp.legacy)
     return AuditReport(count, log_size, len(by_size), tuple(problems), legacy, len(anchors),
                        tuple(repaired.brought) if repaired is not None else ())
+
+
+def _pass(events: Iterable[StoredEvent], replay: _Replay, saves: Any,
+          progress: Callable[[int], None] | None) -> int:
+    """The one pass over the stored rows: each replayed against the log and, with `saves`, its save checked
+    (reusing the record bytes the replay made); returns how many rows there were."""
+    count = 0
+    for e in events:
+        replay.event(e)
+        if saves is not None:
+            saves.event(e, count, replay.record)
+        count += 1
+        if progress is not None and count % 10000 == 0:
+            progress(10000)
+    return count
 
 
 Pin = tuple[bytes, str]  # a root the tree must have at some size, and whose it is (for the divergence)
