@@ -98,6 +98,21 @@ def revoke_publisher(
          f"publisher key and publish a fresh trust list with it")
 
 
+def crl_refresh(root_dir: RootDir = None) -> None:
+    """Re-sign the root's CRL with the same entries, dated now, with the next CRL number: verifiers refuse a CRL whose
+    next update is past (or, once they accepted one, none at all); copy the new root.crl.pem beside root.cert.pem."""
+    from keys.keeper import refresh_crl
+    from keys.revocation import CRL_FILE
+
+    store = root_store(root_dir)
+    crl = refresh_crl(store, passphrase("root"), now=datetime.now(UTC))
+    assert crl.next_update is not None
+    emit({"crl": str(store.directory / CRL_FILE), "crl_number": crl.number, "next_update": crl.next_update.isoformat(),
+          "revoked": [r.to_dict() for r in crl.entries.values()]},
+         f"CRL number {crl.number} ({len(crl.entries)} revoked) written to {store.directory / CRL_FILE}, next update "
+         f"{crl.next_update:%Y-%m-%d %H:%M} UTC: copy it beside root.cert.pem for every verifier before then")
+
+
 def issued(root_dir: RootDir = None) -> None:
     """Check the keeper's record (every entry signed by the root, chained to the one before, every kept certificate
     recorded) and list it with the root's CRL; an altered record is named entry by entry and fails."""

@@ -31,6 +31,7 @@ keys_app.command("init-root")(keeper_commands.init_root)
 keys_app.command("certify")(keeper_commands.certify)
 keys_app.command("revoke-publisher")(keeper_commands.revoke_publisher)
 keys_app.command("issued")(keeper_commands.issued)
+keys_app.command("crl-refresh")(keeper_commands.crl_refresh)
 
 
 @keys_app.command("request")

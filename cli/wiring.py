@@ -147,11 +147,13 @@ def trust_list(path: Path | None = None, root: Path | None = None) -> TrustList:
 
 
 def root_crl(root_path: Path) -> bytes | None:
-    """The root's CRL kept beside the pinned root certificate (keys.revocation), if the keeper has issued one."""
-    from keys.revocation import CRL_FILE
+    """The root's CRL kept beside the pinned root certificate (keys.revocation), if the keeper has issued one:
+    refused when stale or older than one accepted there before (keys.crl_freshness)."""
+    from datetime import UTC, datetime
 
-    crl = root_path.parent / CRL_FILE
-    return crl.read_bytes() if crl.is_file() else None
+    from keys.crl_freshness import accepted_crl
+
+    return accepted_crl(root_path, datetime.now(UTC))
 
 
 def save_verifier(root: Path | None = None) -> Any:

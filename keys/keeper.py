@@ -126,3 +126,14 @@ def revoke_publisher(root_store: KeyStore, serial: str, root_passphrase: str, *,
     replace_whole(root_store.directory / CRL_FILE, data, 0o644)  # a reader sees the old CRL or the new one
     return load_crl(data, root.certificate), entry
 
+
+
+def refresh_crl(root_store: KeyStore, root_passphrase: str, *, now: datetime) -> Revocations:
+    """Re-sign the root's CRL with the same entries, dated `now` and numbered the next: what a relying party needs
+    once the last one's next update is past (keys.crl_freshness). With no CRL yet, the first one, revoking nothing."""
+    current = revocations(root_store)
+    root = root_store.load_root(root_passphrase)
+    at = utc_seconds("now", now)
+    data = build_crl(root, list(current.entries.values()), number=current.number + 1, now=at)
+    replace_whole(root_store.directory / CRL_FILE, data, 0o644)  # a reader sees the old CRL or the new one
+    return load_crl(data, root.certificate)

@@ -61,6 +61,7 @@ class Revocations:
     number: int
     last_update: datetime
     entries: dict[int, Revoked]
+    next_update: datetime | None = None  # when a relying party must have the next one (keys.crl_freshness)
 
     def problem(self, certificate: x509.Certificate) -> str | None:
         """Why `certificate` is revoked by this CRL, or None."""
@@ -110,7 +111,8 @@ def load_crl(data: bytes, pinned_root: x509.Certificate) -> Revocations:
     except x509.ExtensionNotFound:
         raise InvalidKeyInput("root CRL: it has no CRL number") from None
     entries = {r.serial_number: Revoked(r.serial_number, r.revocation_date_utc, _reason(r)) for r in crl}
-    return Revocations(number=number, last_update=crl.last_update_utc, entries=entries)
+    return Revocations(number=number, last_update=crl.last_update_utc, entries=entries,
+                       next_update=crl.next_update_utc)
 
 
 def _reason(entry: x509.RevokedCertificate) -> str:

@@ -23,10 +23,11 @@ async def trust_list(service: Service) -> Response:
 
 @router.get("/.well-known/certledger/root-crl", response_class=Response, responses={
     200: {"content": {"application/pkix-crl": {"schema": {"type": "string", "format": "binary"}}},
-          "description": "The root's certificate revocation list (DER)"}, **responses(404)})
+          "description": "The root's certificate revocation list (DER)"}, **responses(404, 503)})
 async def root_crl(service: Service) -> Response:
     """The root's CRL (X.509, DER): the publisher certificates the root's keeper revoked. Verify it against the pinned
-    root; a trust list whose publisher it names is refused."""
+    root; a trust list whose publisher it names is refused. Only the CRL this worker accepted is served: never one
+    older than it accepted before, never a stale one (503 until the keeper's fresh one is beside the root)."""
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization
 
