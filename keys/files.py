@@ -61,7 +61,6 @@ def write_new(path: Path, data: bytes, mode: int) -> None:
     fsync_directory(path.parent)
 
 
-
 def replace_whole(path: Path, data: bytes, mode: int) -> None:
     """Replace `path` with `data` whole or not at all: written as a new file of exactly `mode` beside it (write_new),
     then renamed over it, the directory synced; a reader sees the old file or the new one, never a part."""
@@ -73,6 +72,7 @@ def replace_whole(path: Path, data: bytes, mode: int) -> None:
         temporary.unlink(missing_ok=True)
         raise
     fsync_directory(path.parent)
+
 
 def read_certificate(path: Path, what: str) -> x509.Certificate:
     """A PEM certificate file, named as `what` in the error when it is missing or not one."""

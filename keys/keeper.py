@@ -127,7 +127,6 @@ def revoke_publisher(root_store: KeyStore, serial: str, root_passphrase: str, *,
     return load_crl(data, root.certificate), entry
 
 
-
 def refresh_crl(root_store: KeyStore, root_passphrase: str, *, now: datetime) -> Revocations:
     """Re-sign the root's CRL with the same entries, dated `now` and numbered the next: what a relying party needs
     once the last one's next update is past (keys.crl_freshness). With no CRL yet, the first one, revoking nothing."""

@@ -89,3 +89,37 @@ def test_keys_issued_names_a_rewritten_entry(tmp_path: Path, keeper: Cli, deploy
     r = keeper("keys", "revoke-publisher", entry["serial"])
     assert r.code != 0 and "was altered" in r.err, r.err
     assert not (tmp_path / "root" / "root.crl.pem").exists()
+
+
+def test_an_older_crl_put_back_is_refused_by_the_commands_and_by_the_running_service(  # noqa: F811
+        tmp_path: Path, keeper: Cli, deployment: Cli) -> None:  # noqa: F811
+    """The keeper's `keys crl-refresh` issues CRL 1; once a verifier accepted CRL 2 (a publisher revoked), CRL 1 put
+    back beside its pinned root is refused: the revocation stays (issue 12, CRL freshness)."""
+    root_dir, pinned = tmp_path / "root", deployment.home / "keys"
+    _office_key(deployment, keeper, tmp_path, "1501")
+    serial = next(e["serial"] for e in keeper("--json", "keys", "issued").json()["entries"]  # type: ignore[index]
+                  if e["role"] == "publisher")
+    r = keeper("keys", "crl-refresh")
+    assert r.code == 0 and "CRL number 1 (0 revoked)" in r.out, r.err
+    older = (root_dir / "root.crl.pem").read_bytes()
+    (pinned / "root.crl.pem").write_bytes(older)
+    probe = tmp_path / "not-a.pdf"
+    probe.write_bytes(b"%PDF-1.7 nothing signed")
+    assert deployment("verify-pdf", str(probe)).code == 12  # CRL 1 accepted: the list loads, only the PDF fails
+    assert json.loads((pinned / "crl-state.json").read_text())["crl_number"] == 1
+    assert (pinned / "crl-state.json").stat().st_mode & 0o777 == 0o600
+    server = Server(deployment, free_port()).start()
+    try:
+        assert keeper("keys", "revoke-publisher", serial, "--reason", "key-compromise").code == 0
+        shutil.copy(root_dir / "root.crl.pem", pinned / "root.crl.pem")
+        _the_service_serves_the_crl_and_drops_the_list(server, root_dir, int(serial, 16))
+        (pinned / "root.crl.pem").write_bytes(older)  # the rollback, under the running service
+        time.sleep(2.5)  # past the worker's once-a-second look at the files
+        assert server.get("/healthz").status == 503  # the stolen publisher's list is not let back in
+        served = x509.load_der_x509_crl(server.get("/.well-known/certledger/root-crl").body)
+        assert served.get_revoked_certificate_by_serial_number(int(serial, 16)) is not None  # CRL 2, from memory
+    finally:
+        server.stop()
+    refused = deployment("verify-pdf", str(probe))
+    assert refused.code != 0 and "its number 1 is below CRL number 2 already accepted" in refused.err, refused.err
+    assert "Traceback" not in refused.err
