@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from keys.files import replace_whole
 from keys.tlog.checkpoint import HASH_SIZE, MAX_SIZE, SignedCheckpoint, open_checkpoint
 from keys.tlog.cosignature import Cosignature, Cosigner, verify_cosignature
 from keys.tlog.errors import CheckpointRollback, TlogError, TlogMalformed, WitnessConflict, located
@@ -149,22 +150,6 @@ class Witness:
             os.close(fd)
 
     def _write_state(self, note: SignedNote) -> None:
-        """Write the new state beside the old, fsync, rename over it, fsync the directory."""
+        """Replace the state whole (keys.files.replace_whole: a new file, synced, renamed over the old one)."""
         data = json.dumps({"note": note.encode().decode()}, ensure_ascii=False).encode() + b"\n"
-        directory = self.state_path.parent
-        tmp = directory / f".{self.state_path.name}.{os.getpid()}.tmp"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, STATE_MODE)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, self.state_path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        replace_whole(self.state_path, data, STATE_MODE)
