@@ -113,13 +113,18 @@ def verify(
                                                            "(repeatable).")] = None,
     log_key_: Annotated[str | None, typer.Option("--log-key", help="The log's verifier key you pin (default: "
                                                  "the key store's log.vkey).")] = None,
+    keeper: Annotated[Path | None, typer.Option("--keeper-record", help="The root's keeper's directory (or a copy "
+                                                "of its issued.jsonl and issued-*.cert.pem): every root-issued "
+                                                "certificate the ledger holds must be in its record.")] = None,
 ) -> None:
     """Replay every event, recompute the log, every signed checkpoint and every checkpoint kept outside the
     database (the history, --checkpoint files); exit 13 at any divergence."""
     with output.progress() as bar:
         task = bar.add_task("replaying", total=None)
         if bundle is None:
-            report = _verify_store(checkpoints or [], log_key_, root, lambda n: bar.advance(task, n))
+            report = _verify_store(checkpoints or [], log_key_, root, lambda n: bar.advance(task, n), keeper)
+        elif keeper is not None:
+            raise InvalidInput("keeper-record", "checked against the store's keys: not with --bundle")
         else:
             report = _verify_bundle(bundle, checkpoints or [], log_key_, root, lambda n: bar.advance(task, n))
     if output.json_mode():
@@ -132,7 +137,8 @@ def verify(
         raise SystemExit(output.EXIT_DIVERGENCE)
 
 
-def _verify_store(files: list[Path], vkey: str | None, root: Path | None, progress: Any) -> Any:
+def _verify_store(files: list[Path], vkey: str | None, root: Path | None, progress: Any,
+                  keeper: Path | None = None) -> Any:
     from keys.errors import KeyNotFound
     from keys.notekeys import note_verifier
 
@@ -146,7 +152,12 @@ def _verify_store(files: list[Path], vkey: str | None, root: Path | None, progre
     anchors, lines = log_anchors.anchors(verifier, files) if verifier is not None else ([], 0)
     report = ledger.audit(_verifier(_once(lambda: trust_list(None, root))), progress, save_verifier(root),
                           verify_note=note_verifier(verifier) if verifier else None, anchors=anchors)
-    return _with_missing_history(report, lines)
+    report = _with_missing_history(report, lines)
+    if keeper is not None:
+        from cli.keeper_check import with_keeper_problems
+
+        report = with_keeper_problems(report, ledger, keeper, root)
+    return report
 
 
 def _with_missing_history(report: Any, lines: int) -> Any:

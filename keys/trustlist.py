@@ -208,6 +208,14 @@ def load_trust_list(data: bytes | str, pinned_root_pem: bytes | str, crl: bytes 
     return trust
 
 
+def publisher_certificate(data: bytes, pinned_root_pem: bytes) -> x509.Certificate | None:
+    """The publisher certificate a trust list names (checked as a publisher's of the pinned root, the signature not
+    checked), or None for a list the root signed itself: what the keeper's record must hold (keys.keeper_audit)."""
+    pinned = _pinned_root(pinned_root_pem)
+    header = jwt.api_jws.PyJWS().get_unverified_header(bytes(data).strip())
+    return _signer_certificate(header, pinned, pinned.public_bytes(serialization.Encoding.DER))
+
+
 def _signer_certificate(header: Any, pinned: x509.Certificate, pinned_der: bytes) -> x509.Certificate | None:
     """The publisher certificate the header names (x5c[0]), or None for a list the pinned root signed itself.
 
