@@ -125,6 +125,25 @@ def passphrase(which: str) -> str:
     return str(typer.prompt(f"{which} passphrase", hide_input=True))
 
 
+def signing_key_ahead(ledger: CertLedger) -> None:
+    """Begin unsealing, in a thread, the acting office's signing key, which a signing command opens after its
+    drafts (keys.sealed.open_ahead: scrypt runs beside the drafting and pyHanko's import). Only with the
+    passphrase from the environment; whatever is wrong is reported where the file is really opened."""
+    from cli.credentials import select, store
+    from keys.files import read_private_bytes
+    from keys.sealed import open_ahead as begin
+
+    secret = settings().key_passphrase
+    if secret is None:
+        return
+    try:
+        kid = ledger.active_key(select(store().held()).office).kid
+        data = read_private_bytes(key_store().directory / f"{kid}.key.pem", f"signing key {kid}")
+    except Exception:  # noqa: BLE001 (no key valid now, no credential, an unsafe file: named when opened)
+        return
+    begin(data, secret.get_secret_value())
+
+
 def signer_key(kid: str, office: str) -> SignerKey:
     """The office's key `kid`, decrypted once into the object the token and PDF signers use."""
     from ledger.reference import authority

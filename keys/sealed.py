@@ -1,4 +1,4 @@
-"""Private key files sealed with a passphrase: scrypt (memory-hard) and AES-256-GCM, all from `cryptography`.
+"""Private key files sealed with a passphrase: scrypt (memory-hard) and AES-256-GCM.
 
 `cryptography` reads PKCS#8 files encrypted with PBES2/scrypt but writes PKCS#8 only with PBKDF2 at a fixed
 2,048 iterations (no way to choose the KDF). So new files use this small, self-describing, versioned format;
@@ -17,15 +17,24 @@ The header (format, KDF and its parameters, salt, cipher, nonce) is the associat
 parameters were changed does not open. A file is read only in its canonical form. Old files (PKCS#8 PEM,
 "ENCRYPTED PRIVATE KEY") still open, through the library; `is_legacy` tells them apart so callers can say
 they should be re-wrapped (`certledger keys rewrap`).
+
+scrypt is OpenSSL's through `hashlib` (the same function `cryptography` calls, byte for byte), because it
+releases the interpreter lock while it works: `open_ahead` starts a file's derivation in a thread, and a
+command that opens two key files (a credential and an office key, ~0.3 s each) has both ready by the time its
+imports and reads are done.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import os
 import re
+import threading
 import unicodedata
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import get_args
 
@@ -33,7 +42,6 @@ from cryptography.exceptions import InvalidTag, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from keys.errors import InvalidKeyInput, KeyFileDamaged, WrongPassphrase
 
@@ -47,6 +55,7 @@ _BEGIN, _END = f"-----BEGIN {LABEL}-----\n", f"-----END {LABEL}-----\n"
 _KDF_LINE = re.compile(r"KDF: scrypt; n=([0-9]{1,8}); r=([0-9]{1,2}); p=([0-9]{1,2})")
 _LEGACY_LABEL = b"-----BEGIN %s-----" % b"ENCRYPTED PRIVATE KEY"  # the library's PKCS#8 PEM (a label, no key)
 _ISSUER_KEY_TYPES = get_args(CertificateIssuerPrivateKeyTypes)
+_MAXMEM = 2**31 - 1  # hashlib's ceiling on scrypt's memory; ScryptParams.check keeps a file to 1 GiB
 
 # The minimum strength of a new key's passphrase: long enough, and not guessable by zxcvbn's estimator
 # (dictionary words, names, keyboard patterns, repeats, dates, l33t). Score 3: at least 10^8 guesses.
@@ -77,7 +86,8 @@ class ScryptParams:
                                  f"2^{MAX_LOG2_N}, r and p 1-16, at most 1 GiB)")
 
     def derive(self, passphrase: str, salt: bytes) -> bytes:
-        return Scrypt(salt=salt, length=32, n=self.n, r=self.r, p=self.p).derive(_passphrase_bytes(passphrase))
+        return hashlib.scrypt(_passphrase_bytes(passphrase), salt=salt, n=self.n, r=self.r, p=self.p, maxmem=_MAXMEM,
+                              dklen=32)
 
 
 DEFAULT_PARAMS = ScryptParams.of_cost(DEFAULT_LOG2_N)
@@ -109,7 +119,7 @@ def open_private_key(data: bytes, passphrase: str, what: str) -> CertificateIssu
         return _open_pkcs8(data, passphrase, what)
     params, salt, nonce, header, sealed = _parse(data, what)
     try:
-        der = AESGCM(params.derive(passphrase, salt)).decrypt(nonce, sealed, header.encode("ascii"))
+        der = AESGCM(_derived(params, passphrase, salt)).decrypt(nonce, sealed, header.encode("ascii"))
     except InvalidTag:
         raise WrongPassphrase(f"wrong passphrase for {what}") from None  # or an altered header: AEAD
     try:
@@ -117,6 +127,50 @@ def open_private_key(data: bytes, passphrase: str, what: str) -> CertificateIssu
     except (ValueError, TypeError, UnsupportedAlgorithm):
         raise KeyFileDamaged(f"{what}: the sealed key is no PKCS#8 private key this library reads") from None
     return _issuer_key(key, what)
+
+
+# Derivations begun by open_ahead, by salt: (passphrase, parameters, the key to come). Each is taken once.
+_ahead: dict[bytes, tuple[str, ScryptParams, Future[bytes]]] = {}
+_ahead_lock = threading.Lock()
+
+
+def open_ahead(data: bytes, passphrase: str) -> None:
+    """Begin deriving a sealed file's key in a thread of its own: open_private_key, called later in this process
+    with the same file and passphrase, then waits only for what is left. Nothing is reported here: a damaged
+    file, an old one or a wrong passphrase is open_private_key's to name."""
+    if not isinstance(passphrase, str) or not passphrase or is_legacy(data):
+        return
+    try:
+        params, salt = _parse(data, "key file")[:2]
+    except KeyFileDamaged:
+        return
+    future: Future[bytes] = Future()
+    with _ahead_lock:
+        if salt in _ahead:
+            return
+        _ahead[salt] = (passphrase, params, future)
+    threading.Thread(target=_derive_into, args=(future, params, passphrase, salt), name="certledger-unseal",
+                     daemon=True).start()
+
+
+def _derive_into(future: Future[bytes], params: ScryptParams, passphrase: str, salt: bytes) -> None:
+    try:
+        future.set_result(params.derive(passphrase, salt))
+    except BaseException as e:  # MemoryError, say: open_private_key derives again and reports it
+        future.set_exception(e)
+
+
+def _derived(params: ScryptParams, passphrase: str, salt: bytes) -> bytes:
+    """The file's key: the one open_ahead began for this salt, parameters and passphrase, else derived now."""
+    with _ahead_lock:
+        ahead = _ahead.pop(salt, None)
+    if ahead is not None and ahead[1] == params and hmac.compare_digest(ahead[0].encode("utf-8", "surrogatepass"),
+                                                                  passphrase.encode("utf-8", "surrogatepass")):
+        try:
+            return ahead[2].result()
+        except Exception:
+            pass
+    return params.derive(passphrase, salt)
 
 
 def is_legacy(data: bytes) -> bool:
