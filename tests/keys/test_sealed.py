@@ -5,6 +5,7 @@ untouched."""
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import stat
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from keys.errors import InvalidKeyInput, KeyFileDamaged, WrongPassphrase
 from keys.rewrap import key_files, rewrap
@@ -22,6 +24,7 @@ from keys.sealed import (
     ScryptParams,
     check_passphrase_strength,
     is_legacy,
+    open_ahead,
     open_private_key,
     scrypt_params,
     seal_private_key,
@@ -92,6 +95,26 @@ def test_the_sealed_format_authenticates_its_header_and_refuses_a_wrong_passphra
     with pytest.raises((WrongPassphrase, KeyFileDamaged)):
         open_private_key(bytes(body_flipped), "a long enough passphrase", "k")
     assert seal_private_key(key, "a long enough passphrase", FAST) != data  # fresh salt and nonce each time
+
+
+def test_a_file_opened_ahead_gives_the_same_key_and_a_wrong_passphrase_ahead_or_after_is_still_refused() -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    data = seal_private_key(key, "a long enough passphrase", DEFAULT_PARAMS)
+    salt = data.split(b"Salt: ")[1].split(b"\n")[0]
+    expected = Scrypt(salt=base64.b64decode(salt), length=32, n=DEFAULT_PARAMS.n, r=DEFAULT_PARAMS.r,
+                      p=DEFAULT_PARAMS.p).derive(b"a long enough passphrase")  # cryptography's own scrypt
+    assert DEFAULT_PARAMS.derive("a long enough passphrase", base64.b64decode(salt)) == expected
+    open_ahead(data, "a long enough passphrase")
+    open_ahead(data, "a long enough passphrase")  # twice: one derivation
+    assert spki(open_private_key(data, "a long enough passphrase", "k")) == spki(key)
+    open_ahead(data, "a long enough passphrase")
+    with pytest.raises(WrongPassphrase):  # begun with the right one, opened with another: derived again, refused
+        open_private_key(data, "another passphrase", "k")
+    open_ahead(data, "another passphrase")
+    assert spki(open_private_key(data, "a long enough passphrase", "k")) == spki(key)  # the wrong one begun
+    open_ahead(b"not a key file", "a long enough passphrase")  # nothing reported ahead: the open names it
+    with pytest.raises(KeyFileDamaged):
+        open_private_key(b"not a key file", "a long enough passphrase", "k")
 
 
 def _make_legacy(store: KeyStore, name: str, passphrase: str) -> bytes:
