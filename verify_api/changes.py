@@ -28,12 +28,17 @@ from verify_api.pgconn import LazyConnection
 
 
 class Changes(Protocol):
+    @property
+    def local(self) -> bool: ...  # whether changed() answers without a round trip to a server
+
     def changed(self) -> bool: ...
     def close(self) -> None: ...
 
 
 class SqliteChanges:
     """Tells whether any connection committed to a SQLite file since the last question."""
+
+    local = True  # a PRAGMA on a local file
 
     def __init__(self, path: Path) -> None:
         # Read-only, its own connection: data_version counts the commits of every *other* connection.
@@ -85,6 +90,10 @@ class PostgresChanges:
     @property
     def polling(self) -> bool:
         return self._thread is not None
+
+    @property
+    def local(self) -> bool:
+        return self.polling  # changed() is then the poller's last answer
 
     def _read(self) -> str | None:
         import psycopg

@@ -20,6 +20,7 @@ from verify_api.ratelimit import Bucket, RateLimitUnavailable, SharedLimits, ope
 from verify_api.service import VerificationService
 from verify_api.settings import ServiceSettings
 from verify_api.standby import Placement
+from verify_api.verdict import Verdict
 
 T = TypeVar("T")
 log = logging.getLogger("verify_api")
@@ -97,6 +98,13 @@ async def upload_allowed(request: Request, limits: LimitsDep) -> None:
 
 LookupAllowed = Annotated[None, Depends(lookup_allowed)]
 UploadAllowed = Annotated[None, Depends(upload_allowed)]
+
+
+async def token_verdict(service: VerificationService, token: str) -> Verdict:
+    """A repeated scan's verdict from memory, in the loop (service.remembered_token reads nothing); any other
+    as ledger_read runs it (in a thread for a network store)."""
+    verdict = service.remembered_token(token)
+    return verdict if verdict is not None else await ledger_read(service, service.verify_token, token)
 
 
 async def ledger_read(service: VerificationService, fn: Callable[..., T], *args: Any) -> T:

@@ -60,6 +60,10 @@ def open_records(settings: ServiceSettings) -> Reader | None:
     return reader
 
 
+def _same(a: tuple[object, int, object], b: tuple[object, int, object]) -> bool:
+    return a[0] is b[0] and a[1] == b[1] and a[2] is b[2]
+
+
 def _normal_name(name: str) -> bytes:
     # Full-width and half-width forms, and stray spaces, are the same name to a person.
     return "".join(unicodedata.normalize("NFKC", name).split()).encode("utf-8")
@@ -89,6 +93,8 @@ class VerificationService:
         self._verifier: Verifier | None = None
         self._verifier_trust: LoadedTrust | None = None
         self._facts: dict[str, tuple[CertificateView | ProofView | VerificationRecord, DocumentFacts]] = {}
+        # Token text -> (what the verdict rested on, the verdict, the document it counts under): remembered_token.
+        self._verdicts: dict[str, tuple[tuple[object, int, object], Verdict, str]] = {}
 
     @classmethod
     def from_settings(cls, settings: ServiceSettings) -> VerificationService:
@@ -127,10 +133,46 @@ class VerificationService:
     # ------------------------------------------------------------------ tokens
     def verify_token(self, text: str) -> Verdict:
         """A scanned token or URL; raises MalformedToken when it is not a certledger code at all."""
+        before = self._grounds()
         result = self.verifier().verify_token(text)
         verdict = self._checked(result)
         self._record(verdict, "token", result, forged="-")
+        if before is not None and result.document is not None:
+            self._remember(text, before, verdict, result.document.number)
         return verdict
+
+    def _remember(self, text: str, before: tuple[object, int, object], verdict: Verdict, reference: str) -> None:
+        """Keep a verdict for remembered_token only if nothing it rests on moved while it was being made."""
+        after = self._grounds()
+        if after is None or not _same(before, after):
+            return
+        if len(self._verdicts) >= max(self.settings.cache_size, 1):
+            self._verdicts.clear()
+        self._verdicts[text] = (before, verdict, reference)
+
+    def remembered_token(self, text: str) -> Verdict | None:
+        """verify_token's verdict on this text when it gave one before and nothing it rests on can have changed
+        since, told without reading anything: the trust list not due for a check, the store's change counter
+        answered locally (SQLite's PRAGMA, the PostgreSQL poller) and unmoved, the log's head not due for a
+        re-read. What lets a network store's worker answer a repeated scan in its event loop. None: verify it."""
+        known = self._verdicts.get(text)
+        if known is None:
+            return None
+        grounds = self._grounds()
+        if grounds is None or not _same(known[0], grounds):
+            return None
+        if self.recorder is not None:
+            self.recorder.record(known[2], known[1].outcome, "token")
+        return known[1]
+
+    def _grounds(self) -> tuple[object, int, object] | None:
+        """The trust list, the cache's generation and the log's head in force, or None if any needs a read."""
+        if self.settings.cache_size <= 0:
+            return None
+        trust, generation, head = self.trust.fresh(), self.views.generation(), self.log.fresh_head()
+        if trust is None or generation is None or head is None:
+            return None
+        return trust, generation, head[0]
 
     # -------------------------------------------------------------------- PDFs
     def verify_pdf(self, data: bytes) -> Verdict:

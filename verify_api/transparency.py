@@ -111,6 +111,11 @@ class PublishedLog:
         latest = self.latest()
         return None if latest is None else latest.size
 
+    def fresh_head(self) -> tuple[object] | None:
+        """The head in force, as a one-element tuple (its element None without a checkpoint), while no re-read
+        is due (nothing read); None when one is."""
+        return (self._head,) if time.monotonic() < self._expires else None
+
     def _current(self) -> tuple[Checkpoint, dict[str, Any]] | None:
         now = time.monotonic()
         if now < self._expires:

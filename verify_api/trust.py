@@ -60,6 +60,11 @@ class TrustSource:
         self._crl: bytes | None = None  # the CRL accepted last (keys.crl_freshness): what /root-crl serves
         self._crl_refused: str | None = None
 
+    def fresh(self) -> LoadedTrust | None:
+        """The list in force while no check of its files and of the ledger is due (nothing read), else None."""
+        loaded = self._loaded
+        return loaded if loaded is not None and time.monotonic() < self._next_check else None
+
     def current(self) -> LoadedTrust:
         """The trust list in force; raises TrustListUnavailable if none was ever loaded."""
         loaded = self._loaded

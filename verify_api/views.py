@@ -73,12 +73,7 @@ class CachedViews:
         if self.changes is None or self.maxsize <= 0:
             return self.source.document_by_reference(reference)
         with self._lock:
-            now = self._clock()
-            if now >= self._next_check:
-                self._next_check = now + self.check_every
-                if self.changes.changed():
-                    self._views.clear()
-                    self._emptied += 1
+            self._check(self._clock())
             view = self._views.get(reference)
             if view is not None:
                 self._views.move_to_end(reference)
@@ -92,6 +87,28 @@ class CachedViews:
             if len(self._views) > self.maxsize:
                 self._views.popitem(last=False)
         return view
+
+    def _check(self, now: float) -> None:
+        """Ask the store whether it changed, when a question is due; empty the cache if it did. Under the lock."""
+        assert self.changes is not None
+        if now >= self._next_check:
+            self._next_check = now + self.check_every
+            if self.changes.changed():
+                self._views.clear()
+                self._emptied += 1
+
+    def generation(self) -> int | None:
+        """How often the cache was emptied, after the question that is due (if one is): a number that moves
+        with every change of the store seen. None when asking would wait on the network (PostgreSQL without its
+        poller) or there is no cache."""
+        if self.changes is None or self.maxsize <= 0:
+            return None
+        with self._lock:
+            now = self._clock()
+            if now >= self._next_check and not self.changes.local:
+                return None
+            self._check(now)
+            return self._emptied
 
     def signed_file(self, sha256: str) -> SignedFileView | None:
         return self.ledger.signed_file(sha256)

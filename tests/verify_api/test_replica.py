@@ -27,6 +27,7 @@ from tests.verify_api.replica_pair import Pair, as_superuser, fresh_schema, star
 from tests.verify_api.served import Server, free_port
 from verify_api.app import create_app
 from verify_api.changes import PostgresChanges
+from verify_api.service import VerificationService
 from verify_api.settings import ServiceSettings
 from verify_api.views import CachedViews
 
@@ -312,3 +313,26 @@ def test_a_cached_view_on_the_replica_follows_a_revocation_with_the_poller(offic
     finally:
         views.close()
         ledger.close()
+
+
+def test_on_the_replica_a_repeated_scan_is_answered_without_a_read_and_not_past_a_revocation(
+        office_home: ReplicaHome) -> None:
+    signed = office_home.proof("1915010000000809")
+    office_home.pair.replayed()
+    service = VerificationService.from_settings(office_home.on(office_home.pair.replica_port))
+    try:
+        for _ in range(3):
+            assert service.verify_token(signed.token).outcome.value == "current"
+        remembered = service.remembered_token(signed.token)
+        assert remembered is not None and remembered.outcome.value == "current"
+        pool = service.ledger.recorder.datastore.pool
+        pool.close()  # every read of the ledger fails from here: the remembered verdict needs none
+        assert service.remembered_token(signed.token) is remembered
+        office_home.office.app.revoke(JINAN, "SM-1915010000000809-01", "withdrawn")
+        office_home.pair.replayed()
+        time.sleep(CACHE_BOUND)
+        assert service.remembered_token(signed.token) is None  # the poller saw the commit: made again
+    finally:
+        service.close()
+    with TestClient(create_app(office_home.on(office_home.pair.replica_port))) as client:
+        assert verdict(client, signed.token)["outcome"] == "revoked"

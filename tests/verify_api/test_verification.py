@@ -145,6 +145,21 @@ def test_a_revocation_written_after_a_verification_shows_once_the_cache_has_aske
         assert verdict(client, signed.token)["outcome"] == "revoked"
 
 
+def test_a_repeated_scan_is_answered_from_memory_and_never_past_a_revocation(home: Home) -> None:
+    signed = home.proof("1915010000000740")
+    with TestClient(create_app(home.settings())) as client:
+        service = client.app.state.service
+        assert service.remembered_token(signed.token) is None  # never verified: nothing to remember
+        for _ in range(3):
+            assert verdict(client, signed.token)["outcome"] == "current"
+        remembered = service.remembered_token(signed.token)
+        assert remembered is not None and remembered.outcome.value == "current"
+        home.office.app.revoke(JINAN, "SM-1915010000000740-01", "wrong holder")
+        time.sleep(ServiceSettings.model_fields["cache_check_seconds"].default)
+        assert service.remembered_token(signed.token) is None  # the store moved: the verdict is made again
+        assert verdict(client, signed.token)["outcome"] == "revoked"
+
+
 def test_a_new_trust_list_is_picked_up_without_a_restart_and_a_bad_one_is_refused(home: Home) -> None:
     signed = home.proof("1915010000000739")
     with TestClient(create_app(home.settings(trust_reload_seconds=0))) as client:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from verify_api.deps import ledger_read, service_of
+from verify_api.deps import service_of, token_verdict
 from verify_api.direct import DirectRoute
 from verify_api.page import verdict_page
 from verify_api.routers.verify import too_long
@@ -23,4 +23,4 @@ async def verification_page(token: str, request: Request) -> HTMLResponse:
     """A phone-friendly page: the verdict first, then the document (ID number masked) and the checks."""
     service = service_of(request)  # a DirectRoute: no dependencies, see verify_api/direct.py
     too_long(token)
-    return HTMLResponse(verdict_page(await ledger_read(service, service.verify_token, token)))
+    return HTMLResponse(verdict_page(await token_verdict(service, token)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from verify_api.deps import ledger_read, service_of
+from verify_api.deps import service_of, token_verdict
 from verify_api.direct import DirectRoute
 from verify_api.errors import ApiError, json_response, responses
 from verify_api.schemas.verification import VerificationOut
@@ -27,4 +27,4 @@ async def verify_token(token: str, request: Request) -> Response:
     service = service_of(request)  # a DirectRoute: no dependencies, see verify_api/direct.py
     too_long(token)
     # A malformed token (MalformedToken) is a 400 through verify_api/errors.py.
-    return json_response((await ledger_read(service, service.verify_token, token)).to_dict())
+    return json_response((await token_verdict(service, token)).to_dict())
