@@ -120,6 +120,10 @@ class PublishedLog:
         now = time.monotonic()
         if now < self._expires:
             return self._head
+        if self._head is not None:
+            # Claimed: while this one reads, every other request keeps the head in force (one read, not one
+            # per waiting request; a repeated scan stays answered from memory meanwhile).
+            self._expires = now + self.reload_seconds
         try:
             latest = self._read(lambda t: t.latest_checkpoint()) if self.enabled else None
             self._unavailable = None
