@@ -40,17 +40,21 @@ def events_from_recorder(recorder: Any, page: int = 5000) -> Iterator[StoredEven
         start = batch[-1].id + 1
 
 
-def file_rows(path: str, table: str, page: int = 5000, *, states: bool = True) -> Iterator[StoredEvent]:
+def file_rows(path: str, table: str, page: int = 5000, *, states: bool = True,
+              share: tuple[int, int] | None = None) -> Iterator[StoredEvent]:
     """Every stored event of the SQLite file at `path`, through a read-only connection of its own (what a
     forked process of the audit reads: a connection is never shared across a fork). `states=False`: each row's
-    state is b"" (a pass that reads only which documents there are)."""
+    state is b"" (a pass that reads only which documents there are). `share` (n, i): only the events of the
+    i-th of n shares of the aggregates, chosen by SQLite itself (by the id's last hex digit), so a worker's
+    Python sees its rows alone; the n shares together hold every row, whatever the ids are."""
     state = "state" if states else "x''"
+    where, args = _share_clause(share)
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         last = 0
         while True:
             rows = conn.execute(f"SELECT rowid, originator_id, originator_version, topic, {state} FROM {table} "  # noqa: S608
-                                "WHERE rowid > ? ORDER BY rowid LIMIT ?", (last, page)).fetchall()
+                                f"WHERE rowid > ?{where} ORDER BY rowid LIMIT ?", (last, *args, page)).fetchall()
             for row in rows:
                 yield StoredEvent(*row)
             if len(rows) < page:
@@ -58,6 +62,20 @@ def file_rows(path: str, table: str, page: int = 5000, *, states: bool = True) -
             last = rows[-1][0]
     finally:
         conn.close()
+
+
+def _share_clause(share: tuple[int, int] | None) -> tuple[str, tuple[str, ...]]:
+    """The condition that keeps share i of n: ids ending in a hex digit d with int(d, 16) % n == i; share 0
+    also keeps an id ending otherwise (none does: the ids are UUIDs), so no row falls between the shares."""
+    if share is None or share[0] <= 1:
+        return "", ()
+    n, i = share
+    digits = {k: "".join(d for d in "0123456789abcdef" if int(d, 16) % n == k) for k in range(n)}
+    last = "lower(substr(originator_id, -1))"
+    if i == 0:
+        others = "".join(digits[k] for k in range(1, n))
+        return f" AND instr(?, {last}) = 0", (others,)
+    return f" AND instr(?, {last}) > 0", (digits[i],)
 
 
 def _sqlite_rows(recorder: SQLiteApplicationRecorder, page: int) -> Iterator[StoredEvent]:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
-import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
@@ -92,10 +91,7 @@ def check(env: Mapping[str, str], recorder: Any, decode: Callable[[Any], Any], s
         path = env.get("SQLITE_DBNAME", "") if kept.placeholder == "?" else ""
         workers = min(os.cpu_count() or 1, 4)
         if path and ":memory:" not in path and "mode=memory" not in path and hasattr(os, "fork") and workers > 1:
-            table = recorder.events_table_name
-            rows: Rows = lambda: file_rows(path, table)  # noqa: E731
-            heads: Rows = lambda: file_rows(path, table, states=False)  # noqa: E731 (the first pass needs no state)
-            yield from _in_workers(env, (rows, heads), decode, lean, workers, kept)
+            yield from _in_workers(env, (path, recorder.events_table_name), decode, lean, workers, kept)
             return
         records = document_records(lambda: events_from_recorder(recorder, PAGE), decode, lean)
         yield from _unmatched(_compare(records, kept.rows), kept.count(), kept.references, None)
@@ -222,15 +218,12 @@ def _unmatched(items: Iterator[Problem | _Tally], count: int, every: Callable[[]
             yield reference, "the verification read model has a row for a document no event records"
 
 
-def _share(workers: int, index: int) -> Callable[[Any], bool]:
-    return lambda originator_id: zlib.crc32(str(originator_id).encode()) % workers == index
-
-
-def _in_workers(env: Mapping[str, str], rows: tuple[Rows, Rows], decode: Callable[[Any], Any], lean: LeanIssuance,
+def _in_workers(env: Mapping[str, str], file: tuple[str, str], decode: Callable[[Any], Any], lean: LeanIssuance,
                 workers: int, kept: _Kept) -> Iterator[Problem]:
-    """The comparison shared among forked processes, each its share of the documents; their problems and
-    tallies come back through pipes. Kept rows no document has are looked for here, if the counts differ."""
-    children = [_fork(env, rows, decode, lean, _share(workers, i)) for i in range(workers)]
+    """The comparison shared among forked processes, each its share of the documents (SQLite hands each only
+    its share's rows: audit_rows.file_rows); their problems and tallies come back through pipes. Kept rows no
+    document has are looked for here, if the counts differ."""
+    children = [_fork(env, _share_rows(file, (workers, i)), decode, lean) for i in range(workers)]
     answers = [_wait(*child) for child in children]
     seen: set[str] = set()
     present = 0
@@ -243,8 +236,14 @@ def _in_workers(env: Mapping[str, str], rows: tuple[Rows, Rows], decode: Callabl
     yield from _unmatched(iter([total]), kept.count(), kept.references, seen)
 
 
-def _fork(env: Mapping[str, str], rows: tuple[Rows, Rows], decode: Callable[[Any], Any], lean: LeanIssuance,
-          mine: Callable[[Any], bool]) -> tuple[int, int]:
+def _share_rows(file: tuple[str, str], share: tuple[int, int]) -> tuple[Rows, Rows]:
+    """A share's rows, and the same without their states (the first pass needs none)."""
+    path, table = file
+    return (lambda: file_rows(path, table, share=share)), (lambda: file_rows(path, table, states=False, share=share))
+
+
+def _fork(env: Mapping[str, str], rows: tuple[Rows, Rows], decode: Callable[[Any], Any],
+          lean: LeanIssuance) -> tuple[int, int]:
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: its own connections, its share, its answer down the pipe, then gone
@@ -254,7 +253,7 @@ def _fork(env: Mapping[str, str], rows: tuple[Rows, Rows], decode: Callable[[Any
             problems: list[Problem] = []
             tally = _Tally()
             with _Kept(env) as kept:
-                records = document_records(rows[0], decode, lean, mine, rows[1])
+                records = document_records(rows[0], decode, lean, None, rows[1])
                 for item in _compare(records, kept.rows, tally):
                     if not isinstance(item, _Tally) and len(problems) < MAX_NAMED:
                         problems.append(item)
