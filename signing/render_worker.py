@@ -28,6 +28,7 @@ import signal
 import struct
 import sys
 import time
+from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
 REQUEST = struct.Struct("!IQIIQ")
@@ -47,20 +48,26 @@ def main() -> None:
     source, sink = sys.stdin.buffer, sys.stdout.buffer
     child = _Child()
     try:
-        while True:
-            header = _read_exactly(source, REQUEST.size)
-            if header is None:
-                return
-            dpi, memory, cpu, wall_ms, length = REQUEST.unpack(header)
-            pdf = _read_exactly(source, length)
-            if pdf is None:
-                return
+        for (dpi, memory, cpu, wall_ms, _), pdf in _requests(lambda n: _read_exactly(source, n)):
             answer, peak = child.render(pdf, dpi, memory, cpu, wall_ms / 1000)
             body = json.dumps(answer).encode()
             sink.write(ANSWER.pack(peak, len(body)) + body)
             sink.flush()
     finally:
         child.stop()
+
+
+def _requests(read: Callable[[int], bytes | None]) -> Iterator[tuple[tuple[int, ...], bytes]]:
+    """Each request off a pipe (`read(n)`: n bytes, or None at its end): the header's fields and the PDF."""
+    while True:
+        header = read(REQUEST.size)
+        if header is None:
+            return
+        fields = REQUEST.unpack(header)
+        pdf = read(fields[-1])
+        if pdf is None:
+            return
+        yield fields, pdf
 
 
 def _warm_up(render: Any) -> None:
@@ -142,14 +149,7 @@ def _child(requests: int, out: int, memory: int) -> None:
     out_of_memory = ANSWER.pack(0, len(out_of_memory)) + out_of_memory  # made before the limit, sent without allocating
     try:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-        while True:
-            header = _read_fd_exactly(requests, REQUEST.size)
-            if header is None:
-                break
-            dpi, _, cpu, _, length = REQUEST.unpack(header)
-            pdf = _read_fd_exactly(requests, length)
-            if pdf is None:
-                break
+        for (dpi, _, cpu, _, _), pdf in _requests(lambda n: _read_fd_exactly(requests, n)):
             used = resource.getrusage(resource.RUSAGE_SELF)
             soft = math.ceil(used.ru_utime + used.ru_stime) + cpu  # this page's budget, beyond the pages before
             resource.setrlimit(resource.RLIMIT_CPU, (soft, resource.getrlimit(resource.RLIMIT_CPU)[1]))
