@@ -10,7 +10,9 @@ that changes nothing it proves:
 - kept payloads are compared as JSON values, not re-encoded as text;
 - on an SQLite file with `os.fork`, the documents are shared among one forked process per core, each
   reading the rows through its own connection, while the audit's other processes do their parts.
-- the first pass over the rows (which documents there are, and their last versions) reads no states.
+- there, SQLite hands each process only its share's rows, and the documents of several events with their
+  last versions come from one query on the table's key (`audit_rows.file_lasts`): no first pass over the
+  rows.
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ from uuid import UUID
 import orjson
 
 from ledger.audit import StoredEvent, events_from_recorder, file_rows
+from ledger.audit_rows import file_lasts
 from ledger.readmodel import COLUMNS, TABLE, connector, has_table
-from ledger.readmodel_rebuild import PAGE, Rows, document_records
+from ledger.readmodel_rebuild import PAGE, Many, Rows, document_records
 from ledger.readmodel_seal import PayloadSeal
 from ledger.verification_record import IssuedRow, VerificationRecord, issued_record_of, issued_row
 
@@ -236,13 +239,13 @@ def _in_workers(env: Mapping[str, str], file: tuple[str, str], decode: Callable[
     yield from _unmatched(iter([total]), kept.count(), kept.references, seen)
 
 
-def _share_rows(file: tuple[str, str], share: tuple[int, int]) -> tuple[Rows, Rows]:
-    """A share's rows, and the same without their states (the first pass needs none)."""
+def _share_rows(file: tuple[str, str], share: tuple[int, int]) -> tuple[Rows, Many]:
+    """A share's rows, and its aggregates of more than one event (no first pass over the rows)."""
     path, table = file
-    return (lambda: file_rows(path, table, share=share)), (lambda: file_rows(path, table, states=False, share=share))
+    return (lambda: file_rows(path, table, share=share)), (lambda: file_lasts(path, table, share))
 
 
-def _fork(env: Mapping[str, str], rows: tuple[Rows, Rows], decode: Callable[[Any], Any],
+def _fork(env: Mapping[str, str], rows: tuple[Rows, Many], decode: Callable[[Any], Any],
           lean: LeanIssuance) -> tuple[int, int]:
     read, write = os.pipe()
     pid = os.fork()
@@ -253,7 +256,7 @@ def _fork(env: Mapping[str, str], rows: tuple[Rows, Rows], decode: Callable[[Any
             problems: list[Problem] = []
             tally = _Tally()
             with _Kept(env) as kept:
-                records = document_records(rows[0], decode, lean, None, rows[1])
+                records = document_records(rows[0], decode, lean, rows[1])
                 for item in _compare(records, kept.rows, tally):
                     if not isinstance(item, _Tally) and len(problems) < MAX_NAMED:
                         problems.append(item)

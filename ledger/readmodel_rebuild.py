@@ -51,27 +51,24 @@ def _plain_issuance(topic: str) -> bool:
 
 
 Rows = Callable[[], Iterable[StoredEvent]]
+Many = Callable[[], Iterable[tuple[Any, int, "str | None"]]]  # (aggregate id, last version, its first topic)
 Lean = Callable[[StoredEvent], "VerificationRecord | IssuedRow | None"]  # IssuedRow: the same row, made leaner
 
 
 def document_records(rows: Rows, decode: Callable[[Any], Any], lean: Lean | None = None,
-                     mine: Callable[[Any], bool] | None = None,
-                     heads: Rows | None = None) -> Iterator[VerificationRecord | IssuedRow]:
+                     many: Many | None = None) -> Iterator[VerificationRecord | IssuedRow]:
     """Every document's record as its events give it, in the order of each document's last event. `rows`
-    gives the stored rows (twice); `lean` reads a plain issuance's record straight from its row (None: it
-    cannot, and the library decodes it); `mine` keeps only the documents it accepts (a worker's share)."""
-    last: dict[Any, int] = {}
-    for e in (heads or rows)():  # `heads`: the same rows without their states (the first pass reads none)
-        if e.version == 1:
-            if _creates_document(e.topic) and (mine is None or mine(e.originator_id)):
-                last[e.originator_id] = 1
-        elif e.originator_id in last:
-            last[e.originator_id] = e.version
+    gives the stored rows (twice, or once with `many`); `lean` reads a plain issuance's record straight from
+    its row (None: it cannot, and the library decodes it); `many` lists the aggregates of more than one event
+    (audit_rows.file_lasts): then the first pass over the rows is not needed."""
+    last, several = _lasts(rows, many)
     open_: dict[Any, Any] = {}
     for e in rows():
         final = last.get(e.originator_id)
         if final is None:
-            continue
+            if several is None or e.version != 1 or e.originator_id in several or not _creates_document(e.topic):
+                continue
+            final = 1  # a document of one event
         try:
             if final == 1 and _plain_issuance(e.topic):  # the whole document: no aggregate needed
                 record = lean(e) if lean is not None else None
@@ -79,12 +76,30 @@ def document_records(rows: Rows, decode: Callable[[Any], Any], lean: Lean | None
                 continue
             aggregate = decode(_stored(e)).mutate(open_.pop(e.originator_id, None))
         except Exception:  # noqa: BLE001 - a row no save wrote (the audit names it): this document has no row
-            del last[e.originator_id]
+            last.pop(e.originator_id, None)
             continue
         if e.version >= final:
             yield record_of(aggregate)
         else:
             open_[e.originator_id] = aggregate
+
+
+def _lasts(rows: Rows, many: Many | None) -> tuple[dict[Any, int], set[Any] | None]:
+    """Each document's last version: of every document from a pass over the rows, or (with `many`) of the
+    documents of several events, beside every aggregate of several events (the others are documents of one
+    event where their first event makes one)."""
+    last: dict[Any, int] = {}
+    if many is not None:
+        listed = list(many())
+        last = {i: v for i, v, topic in listed if topic is not None and _creates_document(topic)}
+        return last, {i for i, _, _ in listed}
+    for e in rows():
+        if e.version == 1:
+            if _creates_document(e.topic):
+                last[e.originator_id] = 1
+        elif e.originator_id in last:
+            last[e.originator_id] = e.version
+    return last, None
 
 
 def document_rows(recorder: Any, decode: Callable[[Any], Any]) -> Iterator[tuple[Any, ...]]:

@@ -231,3 +231,29 @@ def test_a_payload_altered_in_one_field_is_named_as_the_payload(backend: Backend
         assert named == {reference: "the verification read model's row differs from the events in payload"}
     finally:
         app.close()
+
+
+@on_backends("sqlite")
+def test_the_documents_of_several_events_listed_by_one_query_give_the_records_of_a_first_pass(
+        backend: Backend, tmp_path: Path) -> None:
+    """The audit's workers learn each document's last version from one GROUP BY on the table's key
+    (audit_rows.file_lasts), each its share of the rows: the same records as the pass over every row."""
+    from ledger.audit_rows import file_lasts, file_rows
+    from ledger.readmodel_rebuild import document_records
+
+    app = CertLedger(env=backend.env)
+    try:
+        a_ledger_with_every_kind_of_change(app, tmp_path)
+        path, table, decode = backend.env["SQLITE_DBNAME"], app.recorder.events_table_name, app.mapper.to_domain_event
+        passed = [r.row() for r in document_records(lambda: file_rows(path, table), decode)]
+        assert len(passed) == 45 and any(r[0] == f"{WELDER}#2" for r in passed)
+        assert [r.row() for r in document_records(lambda: file_rows(path, table), decode, None,
+                                                  lambda: file_lasts(path, table))] == passed
+        several = {i for i, _, _ in file_lasts(path, table)}
+        assert len(several) >= 3  # the reissued and the revoked certificate, the office's key and more
+        shared = [r.row() for i in range(2) for r in document_records(
+            lambda i=i: file_rows(path, table, share=(2, i)), decode, None,
+            lambda i=i: file_lasts(path, table, (2, i)))]
+        assert sorted(shared) == sorted(passed)
+    finally:
+        app.close()
