@@ -5,6 +5,8 @@ Every dependency is `async def`: a plain `def` would hop to the thread pool on e
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -108,7 +110,8 @@ async def token_verdict(service: VerificationService, token: str) -> Verdict:
 
 
 async def ledger_read(service: VerificationService, fn: Callable[..., T], *args: Any) -> T:
-    """Run a ledger read: in the loop for SQLite (a local read of ~0.1 ms), in a thread for a network store."""
+    """Run a ledger read: in the loop for SQLite (a local read of ~0.1 ms), in one of the service's own read
+    threads for a network store."""
     if service.settings.store == "sqlite":
         return fn(*args)
-    return await run_in_threadpool(fn, *args)
+    return await asyncio.get_running_loop().run_in_executor(service.reads, functools.partial(fn, *args))

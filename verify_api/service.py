@@ -10,6 +10,7 @@ from __future__ import annotations
 import hmac
 import logging
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ledger.application import CertLedger
@@ -30,6 +31,7 @@ from verify_api.verdict import DocumentFacts, Successor, Verdict
 from verify_api.views import CachedViews, RecordSource
 
 log = logging.getLogger("verify_api")
+READ_THREADS = 2
 
 
 class LedgerUnavailable(Exception):
@@ -95,6 +97,10 @@ class VerificationService:
         self._facts: dict[str, tuple[CertificateView | ProofView | VerificationRecord, DocumentFacts]] = {}
         # Token text -> (what the verdict rested on, the verdict, the document it counts under): remembered_token.
         self._verdicts: dict[str, tuple[tuple[object, int, object], Verdict, str]] = {}
+        # A network store's reads run in two threads of the worker's own (verify_api/deps.py, ledger_read): its
+        # read-model connection takes one reader at a time, and forty threads of the default pool queued there
+        # for the lock and the interpreter's (first scans on PostgreSQL: 741/s with them, 866/s with two).
+        self.reads = ThreadPoolExecutor(READ_THREADS, thread_name_prefix="certledger-read")
 
     @classmethod
     def from_settings(cls, settings: ServiceSettings) -> VerificationService:
@@ -120,6 +126,7 @@ class VerificationService:
             self.records.close()
         if self.store_status is not None:
             self.store_status.close()
+        self.reads.shutdown(wait=True, cancel_futures=True)
         self.ledger.close()
 
     def verifier(self) -> Verifier:
