@@ -6,8 +6,8 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from cli.wiring import settings
-from ledger.errors import InvalidInput, NotFound
+from cli.wiring import pinned_root
+from ledger.errors import InvalidInput
 
 
 def with_keeper_problems(report: Any, ledger: Any, directory: Path, root: Path | None) -> Any:
@@ -19,13 +19,10 @@ def with_keeper_problems(report: Any, ledger: Any, directory: Path, root: Path |
     if not directory.is_dir():
         raise InvalidInput("keeper-record", f"{directory} is not a directory (the root's keeper's, or a copy of its "
                            "issued.jsonl and issued-*.cert.pem)")
-    root_path = root or settings().keys_path / "root.cert.pem"
-    if not root_path.is_file():
-        raise NotFound(f"no root certificate at {root_path}: pass the one you pin with --root")
     offices = [(f"office {k.office} key {k.kid}", k.certificate_pem) for k in ledger.signing_keys()
                if k.certificate_pem]
     sequence = ledger.trust_list_sequence() or 0
     lists = (ledger.recorded_trust_list(n) for n in range(1, sequence + 1))
-    problems = keeper_problems(directory, root_path.read_bytes(), offices, lists)
+    problems = keeper_problems(directory, pinned_root(root).read_bytes(), offices, lists)
     found = tuple(Divergence(None, None, None, None, p) for p in problems)
     return dataclasses.replace(report, divergences=(*report.divergences, *found)) if found else report

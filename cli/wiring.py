@@ -175,12 +175,18 @@ def root_crl(root_path: Path) -> bytes | None:
     return accepted_crl(root_path, datetime.now(UTC))
 
 
-def save_verifier(root: Path | None = None) -> Any:
-    """The checks of signed saves (credential certificates, signatures) against the pinned root."""
-    from keys.credentials import SaveVerifier
+def pinned_root(root: Path | None = None) -> Path:
+    """The root certificate the user pins: `root`, else the key store's; NotFound when there is none."""
     from ledger.errors import NotFound
 
     path = root or settings().keys_path / "root.cert.pem"
     if not path.is_file():
         raise NotFound(f"no root certificate at {path}: pass the one you pin with --root")
-    return SaveVerifier(path.read_bytes())
+    return path
+
+
+def save_verifier(root: Path | None = None) -> Any:
+    """The checks of signed saves (credential certificates, signatures) against the pinned root."""
+    from keys.credentials import SaveVerifier
+
+    return SaveVerifier(pinned_root(root).read_bytes())
