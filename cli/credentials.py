@@ -57,21 +57,12 @@ _ahead = {"begun": False}
 
 
 def open_ahead() -> None:
-    """Begin unsealing the credential load_acting will open (keys.sealed.open_ahead), when the operator
-    passphrase is in the environment: any problem (none held, a damaged file) is load_acting's to report."""
-    from keys.files import read_private_bytes
-    from keys.sealed import open_ahead as begin
+    """Begin unsealing the credential load_acting will open (cli.wiring.unseal_ahead); once per command."""
+    from cli.wiring import unseal_ahead
 
-    secret = settings().operator_passphrase
-    if secret is None or _ahead["begun"]:
-        return
-    _ahead["begun"] = True
-    try:
-        held = select(store().held())
-        data = read_private_bytes(settings().credentials_path / f"{held.credential[:16]}.key.pem", "credential")
-    except Exception:  # noqa: BLE001 (none held, a choice refused, an unsafe file: load_acting names it)
-        return
-    begin(data, secret.get_secret_value())
+    if not _ahead["begun"]:
+        _ahead["begun"] = True
+        unseal_ahead("operator", lambda: store().key_path(select(store().held())))
 
 
 def load_acting() -> LoadedCredential:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -126,22 +127,31 @@ def passphrase(which: str) -> str:
 
 
 def signing_key_ahead(ledger: CertLedger) -> None:
-    """Begin unsealing, in a thread, the acting office's signing key, which a signing command opens after its
-    drafts (keys.sealed.open_ahead: scrypt runs beside the drafting and pyHanko's import). Only with the
-    passphrase from the environment; whatever is wrong is reported where the file is really opened."""
+    """Begin unsealing the acting office's signing key, which a signing command opens after its drafts (scrypt
+    runs beside the drafting and pyHanko's import)."""
     from cli.credentials import select, store
-    from keys.files import read_private_bytes
-    from keys.sealed import open_ahead as begin
 
-    secret = settings().key_passphrase
+    def path() -> Path:
+        return key_store().directory / f"{ledger.active_key(select(store().held()).office).kid}.key.pem"
+
+    unseal_ahead("key", path)
+
+
+def unseal_ahead(which: str, path: Callable[[], Path]) -> None:
+    """Begin unsealing the key file at `path()` in a thread (keys.sealed.open_ahead), when the `which` passphrase
+    is in the environment: whatever is wrong (no credential, no key valid now, an unsafe file) is reported where
+    the file is really opened, so nothing is here."""
+    from keys.files import read_private_bytes
+    from keys.sealed import open_ahead
+
+    secret = getattr(settings(), _PASSPHRASES[which])
     if secret is None:
         return
     try:
-        kid = ledger.active_key(select(store().held()).office).kid
-        data = read_private_bytes(key_store().directory / f"{kid}.key.pem", f"signing key {kid}")
-    except Exception:  # noqa: BLE001 (no key valid now, no credential, an unsafe file: named when opened)
+        data = read_private_bytes(path(), which)
+    except Exception:  # noqa: BLE001 (named where the file is opened)
         return
-    begin(data, secret.get_secret_value())
+    open_ahead(data, secret.get_secret_value())
 
 
 def signer_key(kid: str, office: str) -> SignerKey:

@@ -178,10 +178,14 @@ class CredentialStore:
                     continue  # not a credential certificate: ignored, never used
         return sorted(found, key=lambda h: (h.office, h.operator, h.not_before))
 
+    def key_path(self, held: HeldCredential) -> Path:
+        """Where a held credential's sealed key file is."""
+        return self.directory / f"{held.credential[:16]}.key.pem"
+
     def load(self, held: HeldCredential, passphrase: str) -> LoadedCredential:
         """Decrypt a held credential for signing saves; refuses a key file that does not match its certificate."""
         what = f"the credential of {held.operator} @ {held.office}"
-        data = read_private_bytes(self.directory / f"{held.credential[:16]}.key.pem", what)
+        data = read_private_bytes(self.key_path(held), what)
         key = _open(data, passphrase, what)
         certificate = x509.load_pem_x509_certificate(held.certificate_pem.encode("ascii"))
         raw = serialization.Encoding.Raw, serialization.PublicFormat.Raw
