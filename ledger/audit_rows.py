@@ -47,7 +47,7 @@ def file_rows(path: str, table: str, page: int = 5000, *,
     events of the i-th of n shares of the aggregates, chosen by SQLite itself (by the id's last hex digit), so
     a worker's Python sees its rows alone; the n shares together hold every row, whatever the ids are."""
     where, args = _share_clause(share)
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = _read_only(path)
     try:
         last = 0
         while True:
@@ -67,7 +67,7 @@ def file_lasts(path: str, table: str, share: tuple[int, int] | None = None) -> l
     than one event in the SQLite file at `path` (of `share`'s aggregates: file_rows), in one query SQLite
     answers from the table's key: what a pass over every row would learn, without the pass."""
     where, args = _share_clause(share)
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = _read_only(path)
     try:
         return conn.execute(f"SELECT m.originator_id, m.last, e.topic FROM (SELECT originator_id, "  # noqa: S608
                             f"MAX(originator_version) AS last FROM {table} WHERE 1 = 1{where} GROUP BY originator_id "
@@ -77,18 +77,20 @@ def file_lasts(path: str, table: str, share: tuple[int, int] | None = None) -> l
         conn.close()
 
 
+def _read_only(path: str) -> sqlite3.Connection:
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+
+
 def _share_clause(share: tuple[int, int] | None) -> tuple[str, tuple[str, ...]]:
     """The condition that keeps share i of n: ids ending in a hex digit d with int(d, 16) % n == i; share 0
     also keeps an id ending otherwise (none does: the ids are UUIDs), so no row falls between the shares."""
     if share is None or share[0] <= 1:
         return "", ()
     n, i = share
-    digits = {k: "".join(d for d in "0123456789abcdef" if int(d, 16) % n == k) for k in range(n)}
     last = "lower(substr(originator_id, -1))"
-    if i == 0:
-        others = "".join(digits[k] for k in range(1, n))
-        return f" AND instr(?, {last}) = 0", (others,)
-    return f" AND instr(?, {last}) > 0", (digits[i],)
+    if i == 0:  # not another share's digit
+        return f" AND instr(?, {last}) = 0", ("".join(d for d in "0123456789abcdef" if int(d, 16) % n),)
+    return f" AND instr(?, {last}) > 0", ("".join(d for d in "0123456789abcdef" if int(d, 16) % n == i),)
 
 
 def _sqlite_rows(recorder: SQLiteApplicationRecorder, page: int) -> Iterator[StoredEvent]:
