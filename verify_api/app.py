@@ -21,6 +21,7 @@ from verify_api.middleware import ServiceMiddleware
 from verify_api.routers import log, lookup, meta, pages, upload, verify
 from verify_api.service import VerificationService
 from verify_api.settings import ServiceSettings
+from verify_api.token_route import TokenRoute
 
 DESCRIPTION = """Verifies certledger documents: the page behind a proof's QR code, the same verdict as JSON,
 a full check of an uploaded signed PDF, a number + name lookup, the signed trust list, and the
@@ -72,6 +73,7 @@ def create_app(settings: ServiceSettings | None = None, *, service: Verification
     # so only it pays for the streaming limit; the middleware refuses a declared length over it at once.
     max_body = settings.max_upload_bytes + 64 * 1024
     app.include_router(upload.router, max_body_size=max_body)
+    app.add_middleware(TokenRoute, service=svc)  # inside ServiceMiddleware: the same headers, log and last catch
     app.add_middleware(ServiceMiddleware, max_body=max_body, hsts=settings.hsts, access_log=settings.access_log,
                        debug=settings.debug)
     return app

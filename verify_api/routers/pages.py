@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from verify_api.deps import service_of, token_verdict
 from verify_api.direct import DirectRoute
 from verify_api.page import verdict_page
-from verify_api.routers.verify import too_long
+from verify_api.token_route import too_long
 
 router = APIRouter(tags=["page"], route_class=DirectRoute)
 
