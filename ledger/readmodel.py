@@ -24,6 +24,7 @@ from uuid import UUID
 from ledger.documents import Certificate, Proof
 from ledger.readmodel_seal import PayloadSeal
 from ledger.sql_connect import connector
+from ledger.tree_reads import upper_level
 from ledger.verification_record import VerificationRecord, record_of
 
 TABLE = "verify_documents"
@@ -224,7 +225,7 @@ class Reader:
             return self.record(reference)
         record = self._leaf_record.replace("l.", "lf.")
         rows = self._query(_WITH_PATH.replace("lf.hash AS leaf", f"lf.hash AS leaf, {record} AS leaf_record"),
-                           (size.bit_length(), reference))
+                           (upper_level(size) - 1, reference))  # the levels above: TreeAtSize's memory
         head = next((r for r in rows if r[0] == 0), None)
         if head is None:
             return None
@@ -247,6 +248,13 @@ class Reader:
         if not parts:
             return {}
         return {(int(lv), int(i)): bytes(h) for lv, i, h in self._query(" UNION ALL ".join(parts), args)}
+
+    def upper_nodes(self, level: int, size: int) -> dict[tuple[int, int], bytes]:
+        """Every stored subtree hash at `level` and above that lies within a tree of `size` leaves (node (l, i)
+        does when (i + 1) << l <= size, i.e. i < size >> l): the upper levels TreeAtSize keeps, read once."""
+        rows = self._query("SELECT level, idx, hash FROM log_nodes WHERE level >= ? AND idx < (CAST(? AS BIGINT) >> "
+                           "level)", (level, size))
+        return {(int(lv), int(i)): bytes(h) for lv, i, h in rows}
 
     def close(self) -> None:
         self._drop()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from ledger.merkle import EMPTY_ROOT, inclusion_path, node_hash, split
+from ledger.merkle import EMPTY_ROOT, node_hash, split
 
 Fetch = Callable[[Sequence[tuple[int, int]]], dict[tuple[int, int], bytes]]
 
@@ -38,49 +38,78 @@ def _hash(start: int, end: int, nodes: dict[tuple[int, int], bytes]) -> bytes:
     return node_hash(_hash(start, start + k, nodes), _hash(start + k, end, nodes))
 
 
-class TreeAtSize:
-    """One tree size's root and right-edge hashes, and the inclusion proofs in it."""
+def upper_level(size: int) -> int:
+    """The lowest level whose stored subtrees a tree of `size` leaves keeps in memory (TreeAtSize): about 8,192
+    hashes at most (256 KiB), whatever the size, so a proof reads only the levels below it."""
+    return max(1, (size - 1).bit_length() - UPPER_BITS)
 
-    def __init__(self, size: int, fetch: Fetch) -> None:
+
+UPPER_BITS = 12
+FetchUpper = Callable[[int, int], dict[tuple[int, int], bytes]]
+
+
+class TreeAtSize:
+    """One tree size's root, right-edge hashes and upper levels, and the inclusion proofs in it."""
+
+    def __init__(self, size: int, fetch: Fetch, fetch_upper: FetchUpper | None = None) -> None:
+        """`fetch_upper(level, size)`: every stored subtree hash at `level` and above that lies within `size`
+        leaves, read once (ledger.readmodel.Reader.upper_nodes); without it every proof reads all its levels."""
         self.size = size
         self._fetch = fetch
         self._edge: dict[tuple[int, int], bytes] = {}  # hashes of ranges [a, size) that are not one stored node
+        self.upper = upper_level(size) if fetch_upper is not None else size.bit_length() + 1
+        self._upper: dict[tuple[int, int], bytes] = fetch_upper(self.upper, size) if fetch_upper else {}
         self.root = self._range_hashes([(0, size)])[(0, size)]
 
     def _range_hashes(self, ranges: Sequence[tuple[int, int]],
                       known: dict[tuple[int, int], bytes] | None = None) -> dict[tuple[int, int], bytes]:
-        """The hashes of `ranges`: the right-edge ones from memory, the rest from `known` (read beforehand) and
-        one fetch of whatever it lacks."""
+        """The hashes of `ranges`: the right-edge ones from memory, the rest from `known` (read beforehand), the
+        upper levels and one fetch of whatever they lack."""
         wanted = {part for r in ranges if r not in self._edge for part in perfect_parts(*r)}
-        nodes = {k: known[k] for k in wanted if k in known} if known else {}
-        lacking = wanted - nodes.keys()
-        if lacking:
-            nodes.update(self._fetch(sorted(lacking)))
-        missing = wanted - nodes.keys()
-        if missing:
-            from ledger.translog import LogCorrupt
-
-            level, index = min(missing)
-            raise LogCorrupt(f"the log has no subtree hash at level {level}, index {index}")
+        nodes = self._nodes(wanted, known)
         out: dict[tuple[int, int], bytes] = {}
         for r in ranges:
             if r in self._edge:
                 out[r] = self._edge[r]
                 continue
             out[r] = _hash(r[0], r[1], nodes)
-            if r[1] == self.size and len(perfect_parts(*r)) > 1:
+            if r[1] == self.size:
                 self._edge[r] = out[r]
         return out
 
+    def _nodes(self, wanted: set[tuple[int, int]],
+               known: dict[tuple[int, int], bytes] | None) -> dict[tuple[int, int], bytes]:
+        upper = self._upper
+        nodes = {k: h for k in wanted if (h := (known.get(k) if known else None) or upper.get(k)) is not None}
+        if len(nodes) < len(wanted):
+            nodes.update(self._fetch(sorted(wanted - nodes.keys())))
+        if len(nodes) < len(wanted):
+            from ledger.translog import LogCorrupt
+
+            level, index = min(wanted - nodes.keys())
+            raise LogCorrupt(f"the log has no subtree hash at level {level}, index {index}")
+        return nodes
+
     def inclusion_proof(self, position: int, known: dict[tuple[int, int], bytes] | None = None) -> list[bytes]:
         """RFC 6962 PATH(position, D[0:size]), as TransparencyLog.inclusion_proof gives it; `known`: subtree
-        hashes already read (ledger.readmodel.Reader.record_with_path), so usually no read at all."""
-        ranges: list[tuple[int, int]] = []
+        hashes already read (ledger.readmodel.Reader.record_with_path), so usually no read at all.
 
-        def note(start: int, end: int) -> bytes:
-            ranges.append((start, end))
-            return b""
-
-        inclusion_path(position, 0, self.size, note)
-        hashes = self._range_hashes(ranges, known)
-        return [hashes[r] for r in reversed(ranges)]
+        Walked up from the leaf: at each level the node's sibling is a stored subtree (a left one always is),
+        a range ending at the tree's right edge (from `_range_hashes`, kept per size), or absent when the node
+        is the level's last and has no right neighbour (RFC 6962 then moves it up unhashed)."""
+        size = self.size
+        steps: list[tuple[int, int]] = []  # (level, index) of a stored sibling, or (-1, start) of an edge range
+        level = 0
+        while (size - 1) >> level:
+            i = position >> level
+            if i & 1:
+                steps.append((level, i - 1))
+            elif i < (size - 1) >> level:
+                steps.append((level, i + 1) if (i + 2) << level <= size else (-1, (i + 1) << level))
+            level += 1
+        edges = [(s[1], size) for s in steps if s[0] < 0 and (s[1], size) not in self._edge]
+        wanted = {s for s in steps if s[0] >= 0}.union(*(perfect_parts(*r) for r in edges))
+        nodes = self._nodes(wanted, known)  # one read at most, of what `known` and the upper levels lack
+        for r in edges:
+            self._edge[r] = _hash(r[0], r[1], nodes)
+        return [nodes[s] if s[0] >= 0 else self._edge[(s[1], size)] for s in steps]

@@ -230,7 +230,7 @@ class PublishedLog:
         assert records is not None
         tree = self._tree
         if tree is None or tree.size != latest.size:
-            tree = self._tree = TreeAtSize(latest.size, records.nodes)
+            tree = self._tree = TreeAtSize(latest.size, records.nodes, records.upper_nodes)
         signed = self._published()[1] if latest.size == self._published()[0].size else None
         position = record.position
         if position is None or position >= tree.size or record.leaf_hash is None:
