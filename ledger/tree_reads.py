@@ -1,11 +1,11 @@
-"""Inclusion proofs from the log's stored subtree hashes, read in one query per proof.
+"""Inclusion proofs from the log's stored subtree hashes, read in one query per proof at most.
 
 `TransparencyLog.inclusion_proof` asks its store for each hash it needs, one query each: O(log n) round
-trips to the server per proof. Here the ranges a proof needs are worked out first (a dry run of the
-same RFC 6962 recursion), each broken into the perfect subtrees the log stores, and all of those are read
-at once (`fetch`, e.g. ledger.readmodel.Reader.nodes). The ranges that end at the tree's right edge are
-the same for every proof at one tree size: `TreeAtSize` keeps their hashes and the root, computed once
-per signed checkpoint.
+trips to the server per proof. Here the siblings a proof needs are worked out first, by index from the
+leaf up; a sibling is a stored subtree or a range ending at the tree's right edge (broken into the
+perfect subtrees the log stores), and everything lacking is read at once (`fetch`, e.g.
+ledger.readmodel.Reader.nodes). The right-edge ranges are the same for every proof at one tree size:
+`TreeAtSize` keeps their hashes, the root and the upper levels, once per signed checkpoint.
 """
 
 from __future__ import annotations
@@ -56,29 +56,15 @@ class TreeAtSize:
         leaves, read once (ledger.readmodel.Reader.upper_nodes); without it every proof reads all its levels."""
         self.size = size
         self._fetch = fetch
-        self._edge: dict[tuple[int, int], bytes] = {}  # hashes of ranges [a, size) that are not one stored node
+        self._edge: dict[tuple[int, int], bytes] = {}  # hashes of the ranges [a, size) proofs needed, kept
         self.upper = upper_level(size) if fetch_upper is not None else size.bit_length() + 1
         self._upper: dict[tuple[int, int], bytes] = fetch_upper(self.upper, size) if fetch_upper else {}
-        self.root = self._range_hashes([(0, size)])[(0, size)]
-
-    def _range_hashes(self, ranges: Sequence[tuple[int, int]],
-                      known: dict[tuple[int, int], bytes] | None = None) -> dict[tuple[int, int], bytes]:
-        """The hashes of `ranges`: the right-edge ones from memory, the rest from `known` (read beforehand), the
-        upper levels and one fetch of whatever they lack."""
-        wanted = {part for r in ranges if r not in self._edge for part in perfect_parts(*r)}
-        nodes = self._nodes(wanted, known)
-        out: dict[tuple[int, int], bytes] = {}
-        for r in ranges:
-            if r in self._edge:
-                out[r] = self._edge[r]
-                continue
-            out[r] = _hash(r[0], r[1], nodes)
-            if r[1] == self.size:
-                self._edge[r] = out[r]
-        return out
+        self.root = _hash(0, size, self._nodes(set(perfect_parts(0, size)), None))
 
     def _nodes(self, wanted: set[tuple[int, int]],
                known: dict[tuple[int, int], bytes] | None) -> dict[tuple[int, int], bytes]:
+        """The stored subtree hashes `wanted`: from `known` (read beforehand), the upper levels, and one fetch of
+        whatever they lack; LogCorrupt when the log has one of them nowhere."""
         upper = self._upper
         nodes = {k: h for k in wanted if (h := (known.get(k) if known else None) or upper.get(k)) is not None}
         if len(nodes) < len(wanted):
@@ -95,7 +81,7 @@ class TreeAtSize:
         hashes already read (ledger.readmodel.Reader.record_with_path), so usually no read at all.
 
         Walked up from the leaf: at each level the node's sibling is a stored subtree (a left one always is),
-        a range ending at the tree's right edge (from `_range_hashes`, kept per size), or absent when the node
+        a range ending at the tree's right edge (hashed from its stored parts once, then kept), or absent when the node
         is the level's last and has no right neighbour (RFC 6962 then moves it up unhashed)."""
         size = self.size
         steps: list[tuple[int, int]] = []  # (level, index) of a stored sibling, or (-1, start) of an edge range
