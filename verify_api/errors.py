@@ -70,11 +70,15 @@ def error_response(status: int, error: str, message: str, headers: dict[str, str
     return json_response({"error": error, "message": message}, status, headers)
 
 
+def error_body(error: ApiError) -> dict[str, Any]:
+    """A refusal's JSON body: its code, its line for people, and any further fields."""
+    return {"error": error.error, "message": error.message, **error.extra}
+
+
 def _answer(request: Request, error: ApiError) -> Response:
     if is_page(request.url.path):
         return HTMLResponse(error_page(error.error), error.status, headers=error.headers)
-    return json_response({"error": error.error, "message": error.message, **error.extra}, error.status,
-                         error.headers)
+    return json_response(error_body(error), error.status, error.headers)
 
 
 def translate(exc: Exception) -> ApiError | None:

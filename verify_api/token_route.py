@@ -18,7 +18,7 @@ from typing import Any
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from verify_api.deps import token_verdict
-from verify_api.errors import ApiError, json_body, translate
+from verify_api.errors import ApiError, error_body, json_body, translate
 from verify_api.service import VerificationService
 
 PREFIX = "/api/v1/verify/"
@@ -60,7 +60,7 @@ class TokenRoute:
             if error is None:
                 raise  # a bug: ServiceMiddleware's JSON 500
             status = error.status
-            body = json_body({"error": error.error, "message": error.message, **error.extra})
+            body = json_body(error_body(error))
             headers += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in error.headers.items()]
         headers.append((b"content-length", str(len(body)).encode()))
         await send({"type": "http.response.start", "status": status, "headers": headers})

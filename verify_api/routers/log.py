@@ -17,6 +17,7 @@ from verify_api.deps import LimitsDep, Service, ledger_read, spend
 from verify_api.errors import ApiError, json_response, responses
 from verify_api.schemas.verification import CheckpointOut, ConsistencyOut, InclusionOut
 from verify_api.service import VerificationService
+from verify_api.token_route import MAX_TOKEN  # as the token route takes them
 from verify_api.transparency import holders_document
 
 router = APIRouter(prefix="/api/v1/log", tags=["transparency log"])
@@ -51,7 +52,6 @@ async def history(service: Service) -> Response:
     return Response(await ledger_read(service, service.log.history_file), media_type="application/x-ndjson")
 
 
-MAX_TOKEN = 1024  # as the token route takes them
 _KNOWN_STATES = ("current", "superseded", "revoked")
 _NO_MATCH = "no document matches this number and name, or this code (未查询到匹配的证书)"
 
