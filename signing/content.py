@@ -128,3 +128,17 @@ class DocumentContent:
             attestation=attestation, document_date=document_date,
             authority_department=issuer.department,
         )
+
+    @classmethod
+    def placeholder(cls, kind: str, family: str) -> DocumentContent:
+        """A document of this layout whose own data is one ASCII letter each: what a page prints for it is the
+        layout's own text (signing.font_subsets seeds every page of the layout with those characters)."""
+        attestation = {"written": written_attestation("lost"), "certificate": "",
+                       "score-pass": SCORE_PASS_TEXT.format(qualification="X", basis=""),
+                       "qualification": QUALIFICATION_TEXT.format(qualification="X", basis="")}[kind]
+        day = date(2000, 1, 1)
+        return cls(kind=kind, number="X", title=TITLES[kind], family=family, holder_name="X", gender="X",
+                   id_number="X", certificate_number="X", edition=1, occupation="X", level="X", specialty="X",
+                   theory_score="1", practical_score="1", review_score="1", result="X", issue_date=day,
+                   authority_office="X", authority_phone="1", authority_address="X", lookup_urls=("x",),
+                   remarks=("X",), attestation=attestation, document_date=day, authority_department="X")

@@ -17,16 +17,31 @@ FONT_NAME = "WQYMicroHei"
 DEFAULT_FONT_PATH = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")  # Debian fonts-wqy-microhei
 
 
+_loaded: dict[Path, TTFont] = {}  # one parse per font file and process: ~0.1 s for the CJK font
+
+
 def load_font(path: str | Path | None = None) -> TTFont:
-    """Parse the CJK TrueType font and register it with reportlab under FONT_NAME."""
+    """Parse the CJK TrueType font (once per file and process) and register it with reportlab under FONT_NAME."""
     font_path = Path(path) if path is not None else DEFAULT_FONT_PATH
-    if not font_path.is_file():
-        raise FontUnavailable(f"CJK font not found at {font_path}: install the Debian package fonts-wqy-microhei "
-                              "(apt-get install fonts-wqy-microhei) or pass another TrueType font's path")
-    try:
-        font = TTFont(FONT_NAME, str(font_path), subfontIndex=0)
-    except (TTFError, OSError, ValueError) as e:
-        raise FontUnavailable(f"cannot use {font_path} as the CJK font: {e}") from None
-    # Registration is global in reportlab; re-registering the same name replaces the font.
-    pdfmetrics.registerFont(font)
+    font = _loaded.get(font_path)
+    if font is None:
+        if not font_path.is_file():
+            raise FontUnavailable(f"CJK font not found at {font_path}: install the Debian package fonts-wqy-microhei "
+                                  "(apt-get install fonts-wqy-microhei) or pass another TrueType font's path")
+        try:
+            font = _loaded[font_path] = TTFont(FONT_NAME, str(font_path), subfontIndex=0)
+        except (TTFError, OSError, ValueError) as e:
+            raise FontUnavailable(f"cannot use {font_path} as the CJK font: {e}") from None
+    use_font(font)
     return font
+
+
+def use_font(font: TTFont) -> None:
+    """Make `font` the one reportlab draws FONT_NAME with: registration is global in reportlab, and the last
+    font registered under a name replaces the one before."""
+    try:
+        current = pdfmetrics.getFont(FONT_NAME)
+    except KeyError:  # none registered yet
+        current = None
+    if current is not font:
+        pdfmetrics.registerFont(font)

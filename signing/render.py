@@ -19,7 +19,8 @@ from reportlab.pdfgen.canvas import Canvas
 
 from signing.content import DocumentContent
 from signing.errors import RenderError
-from signing.fonts import FONT_NAME, load_font
+from signing.font_subsets import KeptSubsets
+from signing.fonts import FONT_NAME, load_font, use_font
 from signing.layout import (
     FRAME,
     GREY,
@@ -75,6 +76,8 @@ class Renderer:
 
     def __init__(self, font_path: str | Path | None = None) -> None:
         self.font = load_font(font_path)
+        self._subsets = KeptSubsets.of(self.font)
+        self._layouts: dict[tuple[str, str], str] = {}  # (kind, family) -> the layout's own characters
 
     # ------------------------------------------------------------------ API
     def render(self, content: DocumentContent, qr_url: str) -> bytes:
@@ -84,23 +87,44 @@ class Renderer:
         self._check_glyphs(content)
         qr = qr_modules(qr_url)
         out = BytesIO()
+        use_font(self.font)  # this renderer's, should another have registered its own since
+        c = self._canvas(out, content)
+        self._subsets.seed(c._doc, self._layout_characters(content.kind, content.family))
+        self._draw(c, content, qr)
+        c.showPage()
+        c.save()
+        return out.getvalue()
+
+    def _canvas(self, out: BytesIO, content: DocumentContent) -> Canvas:
         # invariant=1: no creation date or random document ID, so one input gives one file.
         c = Canvas(out, pagesize=A4, invariant=1, pageCompression=1, initialFontName=FONT_NAME,
                    initialFontSize=12, lang="zh-CN")
-        title = self._title(content)
-        c.setTitle(f"{title} {content.number}")
+        c.setTitle(f"{self._title(content)} {content.number}")
         c.setSubject(content.number)
         c.setAuthor(content.authority_office)
         c.setCreator("certledger")
         c.setProducer("certledger")
+        return c
+
+    def _draw(self, c: Canvas, content: DocumentContent, qr: list[bytes]) -> None:
         if content.kind == "certificate":
-            self._certificate(c, content, title)
+            self._certificate(c, content, self._title(content))
         else:
-            self._proof(c, content, title)
+            self._proof(c, content, self._title(content))
         draw_qr(c, qr, PAGE_W - QR_RIGHT - QR_SIZE, QR_BOTTOM)
-        c.showPage()
-        c.save()
-        return out.getvalue()
+
+    def _layout_characters(self, kind: str, family: str) -> str:
+        """The characters beyond ASCII a page of this layout prints whatever its data, in the order it draws
+        them: those of a placeholder document drawn once on a canvas that is never saved."""
+        known = self._layouts.get((kind, family))
+        if known is None:
+            probe = DocumentContent.placeholder(kind, family)
+            use_font(self.font)
+            c = self._canvas(BytesIO(), probe)
+            self._draw(c, probe, [b"\x01"])
+            assigned = sorted(self.font.state[c._doc].assignments.items(), key=lambda item: item[1])
+            known = self._layouts[(kind, family)] = "".join(chr(code) for code, _ in assigned if code >= 128)
+        return known
 
     def _check_glyphs(self, content: DocumentContent) -> None:
         """Refuse a character the font cannot show (a rare name character): never print a blank box."""
