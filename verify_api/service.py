@@ -51,11 +51,11 @@ def open_records(settings: ServiceSettings) -> Reader | None:
     """The verification read model's reader; None (the ledger's reads, said once in the log) without one."""
     if settings.store == "memory":
         return None
-    reader = reader_for(settings.eventsourcing_env())
+    reader = reader_for(settings.eventsourcing_env(), connections=READ_THREADS)
     if reader is None:
         return None
     try:
-        _ = reader.conn
+        reader.check()
     except ReadModelMissing as e:
         log.warning("%s; meanwhile verdicts are read from the events (slower)", e)
         return None
