@@ -15,7 +15,7 @@ the kept rows with those the events give (ledger.readmodel_rebuild).
 
 from __future__ import annotations
 
-import queue
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any
@@ -159,9 +159,12 @@ class Reader:
         self._errors = errors
         self._with_log = False
         self._leaf_record = "NULL"  # log_leaves.record (leaf scheme 2) where the table has it
-        self._idle: queue.LifoQueue[Any] = queue.LifoQueue()  # a connection, or None for one not opened yet
-        for _ in range(max(1, connections)):
-            self._idle.put(None)
+        # Connections not lent, or None for one not opened yet: the last returned is lent first. A read takes a
+        # slot first, so one is always there (a plain lock for one connection: a first scan's SQLite read in the
+        # loop pays ~0.2 us for it, where a queue's condition took ~4).
+        self._idle: list[Any] = [None] * max(1, connections)
+        self._slots: threading.Lock | threading.Semaphore = (threading.Lock() if connections <= 1
+                                                              else threading.Semaphore(connections))
         self._opened: set[Any] = set()
 
     def check(self) -> None:
@@ -186,7 +189,8 @@ class Reader:
         return conn
 
     def _query(self, sql: str, args: Sequence[Any]) -> list[tuple[Any, ...]]:
-        conn = self._idle.get()  # waits while every connection is reading
+        self._slots.acquire()  # waits while every connection is reading
+        conn = self._idle.pop()
         try:
             if conn is None:
                 conn = self._open()
@@ -201,7 +205,8 @@ class Reader:
             conn = None
             raise
         finally:
-            self._idle.put(conn)
+            self._idle.append(conn)
+            self._slots.release()
         return rows  # no transaction to end: SQLite opens none for a SELECT, PostgreSQL reads in autocommit
 
     def _close(self, conn: Any) -> None:
@@ -272,15 +277,9 @@ class Reader:
     def close(self) -> None:
         """Close every connection opened (at the worker's end, once its reads are done); a later read opens
         another."""
-        slots = 0
-        with suppress(queue.Empty):
-            while True:
-                self._idle.get_nowait()
-                slots += 1
         for conn in list(self._opened):
             self._close(conn)
-        for _ in range(slots):
-            self._idle.put(None)
+        self._idle[:] = [None] * len(self._idle)
 
 
 # The sibling of the path at level l is the subtree (l, (pos >> l) XOR 1); XOR 1 written as + 1 - 2 * (x & 1),
