@@ -1,7 +1,8 @@
 """One A4 page per document: written, score-pass and qualification proofs, electronic certificates.
 
 Layout follows the proof template of seed 000 附件1. Drawn straight on a reportlab canvas (platypus
-is several times slower); the CJK font is parsed once per Renderer and subsetted into each PDF.
+is several times slower); the CJK font is parsed once per process (signing.fonts) and subsetted into
+each PDF, the characters a layout prints on every page in subsets cut once (signing.font_subsets).
 The type and tables are signing.layout's, the seal, frame and QR code signing.ornaments'.
 """
 
