@@ -23,13 +23,13 @@ _loaded: dict[Path, TTFont] = {}  # one parse per font file and process: ~0.1 s 
 def load_font(path: str | Path | None = None) -> TTFont:
     """Parse the CJK TrueType font (once per file and process) and register it with reportlab under FONT_NAME."""
     font_path = Path(path) if path is not None else DEFAULT_FONT_PATH
-    font = _loaded.get(font_path)
+    font = _loaded.get(font_path.resolve())
     if font is None:
         if not font_path.is_file():
             raise FontUnavailable(f"CJK font not found at {font_path}: install the Debian package fonts-wqy-microhei "
                                   "(apt-get install fonts-wqy-microhei) or pass another TrueType font's path")
         try:
-            font = _loaded[font_path] = TTFont(FONT_NAME, str(font_path), subfontIndex=0)
+            font = _loaded[font_path.resolve()] = TTFont(FONT_NAME, str(font_path), subfontIndex=0)
         except (TTFError, OSError, ValueError) as e:
             raise FontUnavailable(f"cannot use {font_path} as the CJK font: {e}") from None
     use_font(font)
@@ -37,11 +37,13 @@ def load_font(path: str | Path | None = None) -> TTFont:
 
 
 def use_font(font: TTFont) -> None:
-    """Make `font` the one reportlab draws FONT_NAME with: registration is global in reportlab, and the last
-    font registered under a name replaces the one before."""
+    """Make `font` the one reportlab draws FONT_NAME with. Registration is global in reportlab, and its
+    registerFont keeps the first TrueType font registered under a name: another is put in its place here."""
     try:
         current = pdfmetrics.getFont(FONT_NAME)
     except KeyError:  # none registered yet
         current = None
-    if current is not font:
+    if current is None:
         pdfmetrics.registerFont(font)
+    elif current is not font:
+        pdfmetrics._fonts[FONT_NAME] = font  # no public call replaces a registered TrueType font

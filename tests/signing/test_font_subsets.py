@@ -5,12 +5,14 @@ from __future__ import annotations
 import zlib
 from dataclasses import replace
 from io import BytesIO
+from pathlib import Path
 
 import pypdf
 import pypdfium2
 import pytest
 
 from signing.font_subsets import KeptSubsets
+from signing.fonts import DEFAULT_FONT_PATH
 from signing.render import Renderer
 from tests.signing.test_render import KINDS, make_content, text_of, verify_url
 
@@ -90,3 +92,17 @@ def test_a_kept_program_is_the_one_reportlab_cuts(renderer: Renderer) -> None:
     assert shared  # the page embeds the kept programs, decompressed to what was cut
     assert all(stored[p] == kept._cut(subset) for p in shared for subset, (program, _) in kept._kept.items()
                if program == p)
+
+
+def test_a_renderer_draws_with_its_own_font_after_another_loaded_one(renderer: Renderer, tmp_path: Path) -> None:
+    content, url = make_content("qualification"), verify_url("own")
+    expected = renderer.render(content, url)
+    link = tmp_path / "link.ttc"
+    link.symlink_to(DEFAULT_FONT_PATH)
+    assert Renderer(link).font is Renderer().font is renderer.font  # one parse per font file
+    copy = tmp_path / "copy.ttc"
+    copy.write_bytes(DEFAULT_FONT_PATH.read_bytes())
+    other = Renderer(copy)  # another font object, registered under the same name since
+    assert other.font is not renderer.font
+    assert renderer.render(content, url) == expected
+    assert text_of(other.render(content, url)) == text_of(expected)
