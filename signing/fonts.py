@@ -23,13 +23,14 @@ _loaded: dict[Path, TTFont] = {}  # one parse per font file and process: ~0.1 s 
 def load_font(path: str | Path | None = None) -> TTFont:
     """Parse the CJK TrueType font (once per file and process) and register it with reportlab under FONT_NAME."""
     font_path = Path(path) if path is not None else DEFAULT_FONT_PATH
-    font = _loaded.get(font_path.resolve())
+    key = font_path.resolve()
+    font = _loaded.get(key)
     if font is None:
         if not font_path.is_file():
             raise FontUnavailable(f"CJK font not found at {font_path}: install the Debian package fonts-wqy-microhei "
                                   "(apt-get install fonts-wqy-microhei) or pass another TrueType font's path")
         try:
-            font = _loaded[font_path.resolve()] = TTFont(FONT_NAME, str(font_path), subfontIndex=0)
+            font = _loaded[key] = TTFont(FONT_NAME, str(font_path), subfontIndex=0)
         except (TTFError, OSError, ValueError) as e:
             raise FontUnavailable(f"cannot use {font_path} as the CJK font: {e}") from None
     use_font(font)

@@ -120,8 +120,7 @@ class Renderer:
         known = self._layouts.get((kind, family))
         if known is None:
             probe = DocumentContent.placeholder(kind, family)
-            use_font(self.font)
-            c = self._canvas(BytesIO(), probe)
+            c = self._canvas(BytesIO(), probe)  # render() made this renderer's font the one drawn
             self._draw(c, probe, [b"\x01"])
             assigned = sorted(self.font.state[c._doc].assignments.items(), key=lambda item: item[1])
             known = self._layouts[(kind, family)] = "".join(chr(code) for code, _ in assigned if code >= 128)
