@@ -231,7 +231,8 @@ class PublishedLog:
         tree = self._tree
         if tree is None or tree.size != latest.size:
             tree = self._tree = TreeAtSize(latest.size, records.nodes, records.upper_nodes)
-        signed = self._published()[1] if latest.size == self._published()[0].size else None
+        head = self._published()
+        signed = head[1] if latest.size == head[0].size else None
         position = record.position
         if position is None or position >= tree.size or record.leaf_hash is None:
             state, leaf, fields, proof = "pending", None, None, []
@@ -240,4 +241,4 @@ class PublishedLog:
             state, leaf, proof = "included", record.leaf_hash.hex(), [h.hex() for h in hashes]
             fields = leaf_fields(record.leaf_record)
         return {"document": record.reference, "state": state, "tree_size": tree.size, "position": position,
-                "leaf_hash": leaf, "leaf": fields, "proof": proof, "root": tree.root.hex(), "checkpoint": signed}
+                "leaf_hash": leaf, "leaf": fields, "proof": proof, "root": tree.root_hex, "checkpoint": signed}
