@@ -8,7 +8,7 @@ credential for that one call and takes it back after, so no save is ever signed 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -52,21 +52,27 @@ class Console:
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     @classmethod
-    def from_settings(cls, s: ConsoleSettings, *, ledger: CertLedger | None = None) -> Console:
+    def from_settings(cls, s: ConsoleSettings, *, ledger: CertLedger | None = None,
+                      clock: Callable[[], datetime] | None = None) -> Console:
+        """`clock`: one clock for the console and the ledger it opens (its today, the due dates); the real one
+        without."""
         if not s.office:
             raise InvalidInput("CERTLEDGER_OFFICE", "the office this console serves (certledger init writes it)")
         if s.store == "sqlite" and ledger is None and not s.sqlite_file.is_file():
             raise NotFound(f"no ledger at {s.home}: run certledger init --office CODE --operator NAME")
         ledger = ledger or CertLedger(env=s.eventsourcing_env(False), blobs=BlobStore(s.blobs_path),
-                                      transparency_log=s.transparency_log)
+                                      transparency_log=s.transparency_log, clock=clock)
         ledger.sign_with(_NoOne())  # type: ignore[arg-type]
         key = None
         if s.key_passphrase is not None and s.key_passphrase.get_secret_value():
             kid = ledger.active_key(s.office).kid
             key = KeyStore(s.keys_path, kdf_cost=s.key_kdf_cost).load_signer(kid, s.key_passphrase.get_secret_value())
         sessions = SessionStore(timedelta(minutes=s.console_idle_minutes), timedelta(hours=s.console_session_hours))
-        return cls(s, s.office, ledger, key, AccountStore(s.accounts_path),
-                   CredentialStore(s.credentials_path, kdf_cost=s.key_kdf_cost), sessions)
+        console = cls(s, s.office, ledger, key, AccountStore(s.accounts_path),
+                      CredentialStore(s.credentials_path, kdf_cost=s.key_kdf_cost), sessions)
+        if clock is not None:
+            console.clock = clock
+        return console
 
     def __post_init__(self) -> None:
         self.requests = RequestIndex(self.ledger)

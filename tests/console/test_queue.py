@@ -73,3 +73,53 @@ def test_a_store_without_the_work_index_shows_its_queue_by_replaying_the_request
         assert made in page and '<span class="n" data-stage="applied">1</span>' in page
     finally:
         console.close()
+
+
+def test_a_same_day_request_is_due_today_on_a_workday_and_on_the_next_one_when_accepted_on_a_rest_day(
+        home, clock) -> None:
+    """The queue's three urgencies on a calendar the test fixes (the console's ledger follows its clock), so
+    the `today` row is exercised whatever day the suite runs on."""
+    from datetime import datetime, time, timedelta
+
+    from console.app import create_app
+    from console.settings import ConsoleSettings
+    from console.state import Console
+    from ledger.events import CHINA
+    from ledger.workdays import add_working_days, is_workday
+    from tests.console.test_access import make_staff
+    from tests.e2e.conftest import PASSPHRASES
+
+    workday = add_working_days(datetime.now(CHINA).date(), 0).day
+    rest_day = next(d for d in (workday + timedelta(days=k) for k in range(1, 30)) if not is_workday(d)[0])
+    clock.now = datetime.combine(workday, time(10), CHINA)
+    settings = ConsoleSettings(home=home, key_kdf_cost=14,
+                               key_passphrase=PASSPHRASES["CERTLEDGER_KEY_PASSPHRASE"]).with_file()  # type: ignore[arg-type]
+    console = Console.from_settings(settings, clock=clock)
+    try:
+        app = create_app(settings, console=console)
+        make_staff(app)
+        clerk = client_of(app)
+        r = post(clerk, "/requests", log_in(clerk, "李四", CLERK_PASSWORD), number=NUMBER, kind="proof",
+                 applicant="王五", channel="window", accept="1")
+        first = r.headers["location"].rsplit("/", 1)[1]
+        assert _row_class(clerk.get("/").text, first) == "u-today"
+
+        clock.now = datetime.combine(rest_day, time(10), CHINA)
+        clerk = client_of(app)  # the session has long gone idle
+        r = post(clerk, "/requests", log_in(clerk, "李四", CLERK_PASSWORD), number=NUMBER, kind="proof",
+                 applicant="赵六", channel="window", accept="1")
+        second = r.headers["location"].rsplit("/", 1)[1]
+        page = clerk.get("/").text
+        assert _row_class(page, second) == "u-later" and _row_class(page, first) == "u-overdue"
+        with console.reading() as ledger:
+            due = {v.number: v.due for v in ledger.requests()}
+        assert due[first] == workday and due[second] == add_working_days(rest_day, 0).day > rest_day
+    finally:
+        console.close()
+
+
+def _row_class(page: str, number: str) -> str:
+    """The urgency class of the queue row that links to request `number`."""
+    at = page.index(number)
+    row = page.rindex("<tr class=", 0, at)
+    return page[row + len('<tr class="'):page.index('"', row + len('<tr class="'))]
