@@ -9,6 +9,8 @@ prove-batch`) and a signed checkpoint, as bench.bench_verify_api builds its stor
 rounds of wrk on loopback, one uvicorn worker each (uvloop, httptools, no access log):
 
 - `bare_p256`: a bare FastAPI endpoint doing one P-256 verification (the reference of the first scan);
+- `bare_p256_body`: the same, answering the bytes of a real verdict through the service's own
+  ServiceMiddleware (bench/reference_body.py): what a first scan costs besides the verdict's work;
 - `sqlite_first`: `certledger serve` with every cache off (CERTLEDGER_CACHE_SIZE=0): each request checks
   the token's signature, reads the document's row of the read model with its log leaf, and reads its
   inclusion proof's nodes in one query;
@@ -18,7 +20,9 @@ rounds of wrk on loopback, one uvicorn worker each (uvloop, httptools, no access
 - `postgres_first`, `postgres_repeated`: the same two on PostgreSQL (a schema of the shared server).
 
 Targets (issue 15): first scans >= 0.8 of the bare endpoint, p99 <= 25 ms, 0 errors; PostgreSQL >= 0.8
-of SQLite, repeated and first scans. Prints the machine, the load average before and after, the figures
+of SQLite, repeated and first scans. Then, in process on each store (bench/first_scan_budget.py): the
+token's signature check, the whole verdict as JSON, the read model's query and, on PostgreSQL, a
+`SELECT 1` round trip, wall and CPU time per call. Prints the machine, the load average before and after, the figures
 and the ratios; writes them as JSON to bench/out/.
 """
 
@@ -29,6 +33,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -155,6 +160,9 @@ def main() -> None:
             pg_tokens, figures["postgres_store"] = build_store(pg_env, tmp / "pg", args.pg_n, args.proofs)
             print("postgres store:", figures["postgres_store"])
         figures["results"] = measure(args, tmp, sqlite_env, tokens, pg_env, pg_tokens if pg_env else [])
+        figures["in_process"] = {"sqlite": budget(sqlite_env, tokens, tmp)}
+        if pg_env is not None:
+            figures["in_process"]["postgres"] = budget(pg_env, pg_tokens, tmp)
     figures["load_after"] = load()
     report(figures)
 
@@ -182,6 +190,8 @@ def measure(args: argparse.Namespace, tmp: Path, sqlite_env: dict[str, str], tok
                         ("sqlite_repeated", {})):
         server, url = serve(sqlite_env, tmp, name, **extra)
         servers[name] = (server, url, service_script)
+        if name == "sqlite_first":
+            servers["bare_p256_body"] = bare_with_body(tmp, sqlite_env, url, tokens[0], scripts["bare"])
     if pg_env is not None:
         pg_script = rotation_script(tmp / "pg.lua", "/api/v1/verify/", pg_tokens)
         for name, extra in (("postgres_first", first), ("postgres_repeated", {})):
@@ -203,12 +213,36 @@ def measure(args: argparse.Namespace, tmp: Path, sqlite_env: dict[str, str], tok
     return {name: {**median_round(r), "loads": [x["load"][0] for x in r]} for name, r in rounds.items()}
 
 
+def bare_with_body(tmp: Path, env: dict[str, str], service: str, token: str,
+                   script: Path) -> tuple[Server, str, Path]:
+    """bench.reference_body's endpoint answering the bytes of the service's own verdict on `token`."""
+    import urllib.request
+
+    body = tmp / "verdict.json"
+    with urllib.request.urlopen(f"{service}/api/v1/verify/{token}") as r:
+        body.write_bytes(r.read())
+    port = free_port()
+    server = Server([str(UVICORN), "bench.reference_body:body_app", "--port", str(port), *UVICORN_FLAGS],
+                    {**env, "CERTLEDGER_BENCH_BODY": str(body)}, f"http://127.0.0.1:{port}/bare/x",
+                    tmp / "bare-body.log")
+    return server, f"http://127.0.0.1:{port}", script
+
+
+def budget(env: dict[str, str], tokens: list[str], tmp: Path) -> dict[str, Any]:
+    """bench.first_scan_budget on this store, in a process of its own with the store's settings."""
+    listed = tmp / f"tokens-{uuid.uuid4().hex[:8]}.json"
+    listed.write_text(json.dumps(tokens))
+    proc = subprocess.run([sys.executable, "-m", "bench.first_scan_budget", str(listed)], env=env, cwd=REPO,
+                          capture_output=True, text=True, check=True)
+    return dict(json.loads(proc.stdout))
+
+
 def check_answers(servers: dict[str, tuple[Server, str, Path]]) -> None:
     """Every service answers its first token genuine and current, with an inclusion proof."""
     import urllib.request
 
     for name, (_, url, script) in servers.items():
-        if name == "bare_p256":
+        if name.startswith("bare_p256"):
             continue
         token = script.read_text().split('"')[1].rsplit("/", 1)[-1]
         with urllib.request.urlopen(f"{url}/api/v1/verify/{token}") as r:
@@ -229,6 +263,7 @@ def report(figures: dict[str, Any]) -> None:
                                                             r["sqlite_repeated"]["rps"], 2)
         ratios["postgres_first_2_workers/postgres_first"] = round(r["postgres_first_2_workers"]["rps"] /
                                                                   r["postgres_first"]["rps"], 2)
+    ratios["sqlite_first/bare_p256_body"] = round(r["sqlite_first"]["rps"] / r["bare_p256_body"]["rps"], 2)
     ratios["sqlite_first/sqlite_first_events"] = round(r["sqlite_first"]["rps"] / r["sqlite_first_events"]["rps"], 2)
     figures["ratios"] = ratios
     first = r["sqlite_first"]
@@ -237,6 +272,8 @@ def report(figures: dict[str, Any]) -> None:
     for name, x in r.items():
         print(f"{name}: {x['rps']:,} requests/s (rounds {x['rounds_rps']}, load {x['loads']}), p50 {x['p50_ms']:.2f} "
               f"ms, p99 {x['p99_ms']:.2f} ms, errors {x['errors']}")
+    for store, stages in figures["in_process"].items():
+        print(f"in process, {store}:", json.dumps(stages))
     print("ratios:", json.dumps(ratios), "| first-scan target (>= 0.8 of bare, p99 <= 25 ms, 0 errors):",
           "MET" if figures["first_scan_target_met"] else "MISSED", "| load after", figures["load_after"])
     target = write_figures("first-scan", figures)
