@@ -7,6 +7,7 @@ import shutil
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -69,14 +70,21 @@ def clock() -> Clock:
     return Clock()
 
 
+def console_settings(home: Path, **extra: object) -> Any:
+    """The console's settings on the test home (and its config.json): a quick key derivation, the development
+    key passphrase, and any `extra` setting."""
+    from console.settings import ConsoleSettings
+
+    return ConsoleSettings(home=home, key_kdf_cost=14,  # type: ignore[arg-type]
+                           key_passphrase=PASSPHRASES["CERTLEDGER_KEY_PASSPHRASE"], **extra).with_file()
+
+
 @pytest.fixture
 def app(home: Path, clock: Clock) -> Iterator[object]:
     from console.app import create_app
-    from console.settings import ConsoleSettings
     from console.state import Console
 
-    settings = ConsoleSettings(home=home, key_kdf_cost=14,
-                               key_passphrase=PASSPHRASES["CERTLEDGER_KEY_PASSPHRASE"]).with_file()  # type: ignore[arg-type]
+    settings = console_settings(home)
     console = Console.from_settings(settings)
     console.clock = clock
     application = create_app(settings, console=console)

@@ -177,12 +177,10 @@ def test_an_account_with_totp_needs_the_current_code(app) -> None:
 
 def test_behind_https_the_cookie_is_secure_with_the_host_prefix(home, clock) -> None:
     from console.app import create_app
-    from console.settings import ConsoleSettings
     from console.state import Console
-    from tests.console.conftest import PASSPHRASES
+    from tests.console.conftest import console_settings
 
-    settings = ConsoleSettings(home=home, key_kdf_cost=14, console_secure_cookies=True,
-                               key_passphrase=PASSPHRASES["CERTLEDGER_KEY_PASSPHRASE"]).with_file()  # type: ignore[arg-type]
+    settings = console_settings(home, console_secure_cookies=True)
     console = Console.from_settings(settings)
     try:
         client = client_of(create_app(settings, console=console))

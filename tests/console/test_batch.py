@@ -14,8 +14,8 @@ import pytest
 
 from tests.batch.conftest import Person
 from tests.console.batch_home import CENTRE_HEAD, make_batch_home
-from tests.console.conftest import HEAD_PASSWORD, client_of, csrf_of, log_in, post
-from tests.e2e.conftest import PASSPHRASES, Cli
+from tests.console.conftest import HEAD_PASSWORD, client_of, console_settings, csrf_of, log_in, post
+from tests.e2e.conftest import Cli
 
 
 @pytest.fixture(scope="module")
@@ -31,11 +31,9 @@ def batch_home(made_batch_home: tuple[Path, list[Person]], tmp_path: Path) -> Pa
 
 def _app(home: Path, office: str) -> Iterator[object]:
     from console.app import create_app
-    from console.settings import ConsoleSettings
     from console.state import Console
 
-    settings = ConsoleSettings(home=home, key_kdf_cost=14, office=office,  # type: ignore[arg-type]
-                               key_passphrase=PASSPHRASES["CERTLEDGER_KEY_PASSPHRASE"]).with_file()
+    settings = console_settings(home, office=office)
     settings = settings.model_copy(update={"office": office})
     console = Console.from_settings(settings)
     yield create_app(settings, console=console)

@@ -3,7 +3,16 @@ command records in another process show on the next page (the index reads only w
 
 from __future__ import annotations
 
-from tests.console.conftest import CLERK_PASSWORD, HEAD_PASSWORD, NUMBER, WELDER, client_of, log_in, post
+from tests.console.conftest import (
+    CLERK_PASSWORD,
+    HEAD_PASSWORD,
+    NUMBER,
+    WELDER,
+    client_of,
+    console_settings,
+    log_in,
+    post,
+)
 from tests.console.test_access import make_staff
 
 
@@ -52,12 +61,9 @@ def test_a_store_without_the_work_index_shows_its_queue_by_replaying_the_request
     import sqlite3
 
     from console.app import create_app
-    from console.settings import ConsoleSettings
     from console.state import Console
-    from tests.e2e.conftest import PASSPHRASES
 
-    settings = ConsoleSettings(home=home, key_kdf_cost=14,
-                               key_passphrase=PASSPHRASES["CERTLEDGER_KEY_PASSPHRASE"]).with_file()  # type: ignore[arg-type]
+    settings = console_settings(home)
     with sqlite3.connect(settings.sqlite_file) as conn:  # a store from before the index
         conn.execute("DROP TABLE work_requests")
         conn.execute("DROP TABLE work_pickups")
@@ -82,18 +88,15 @@ def test_a_same_day_request_is_due_today_on_a_workday_and_on_the_next_one_when_a
     from datetime import datetime, time, timedelta
 
     from console.app import create_app
-    from console.settings import ConsoleSettings
     from console.state import Console
     from ledger.events import CHINA
     from ledger.workdays import add_working_days, is_workday
     from tests.console.test_access import make_staff
-    from tests.e2e.conftest import PASSPHRASES
 
     workday = add_working_days(datetime.now(CHINA).date(), 0).day
     rest_day = next(d for d in (workday + timedelta(days=k) for k in range(1, 30)) if not is_workday(d)[0])
     clock.now = datetime.combine(workday, time(10), CHINA)
-    settings = ConsoleSettings(home=home, key_kdf_cost=14,
-                               key_passphrase=PASSPHRASES["CERTLEDGER_KEY_PASSPHRASE"]).with_file()  # type: ignore[arg-type]
+    settings = console_settings(home)
     console = Console.from_settings(settings, clock=clock)
     try:
         app = create_app(settings, console=console)
