@@ -3,7 +3,7 @@
     python -m bench.first_scan_budget TOKENS.json     (CERTLEDGER_* of the store in the environment)
 
 bench.bench_first_scan runs it against each store it built, caches off as in its `*_first` servers, and
-prints the result beside its wrk figures. Per call, best of five runs of `--calls` calls over the tokens,
+prints the result beside its wrk figures. Per call, best of five runs of CALLS (3,000) calls over the tokens,
 wall time and this process's CPU time (a network store's server works on the same cores besides):
 
 - `signature`: the token's ES256 check alone (what the bare endpoint does per request);
@@ -45,8 +45,8 @@ def budget(tokens: list[str], calls: int = CALLS) -> dict[str, Any]:
 
     service = VerificationService.from_settings(ServiceSettings().with_file())
     try:
-        verifier, records, size = service.verifier(), service.records, service.log.latest()
-        assert records is not None and size is not None, "the store has no read model or no checkpoint"
+        verifier, records, latest = service.verifier(), service.records, service.log.latest()
+        assert records is not None and latest is not None, "the store has no read model or no checkpoint"
         parsed = [parse_token(t) for t in tokens]
         refs = [p.claims.document_number for p in parsed]
         keys = [verifier.trust.keys[p.kid].public_key for p in parsed]
@@ -55,7 +55,7 @@ def budget(tokens: list[str], calls: int = CALLS) -> dict[str, Any]:
         out: dict[str, Any] = {
             "signature": per_call(lambda i: check(parsed[i % n], keys[i % n]), calls),
             "verdict_json": per_call(lambda i: json_body(service.verify_token(tokens[i % n]).to_dict()), calls),
-            "row_with_path": per_call(lambda i: records.record_with_path(refs[i % n], size.size), calls)}
+            "row_with_path": per_call(lambda i: records.record_with_path(refs[i % n], latest.size), calls)}
         if service.settings.store == "postgres":
             conn = records._open()
             try:
